@@ -8,7 +8,7 @@
 
 import { Reader } from './reader.ts';
 import type { FieldDef, FieldType, MessageDef, PrimitiveType } from './schema.ts';
-import { parseVersions, versionIn } from './schema.ts';
+import { inRange, parseVersions, type VersionRange, versionIn } from './schema.ts';
 import { Writer } from './writer.ts';
 
 // ---------------------------------------------------------------------------
@@ -34,7 +34,8 @@ type Nullable<F> = F extends { readonly nullableVersions: string } ? null : neve
 type BaseValue<F> = F extends { readonly type: '[]'; readonly fields: infer S extends readonly FieldDef[] }
   ? StructValue<S>[]
   : F extends { readonly type: '{}'; readonly fields: infer S extends readonly FieldDef[] }
-    ? StructValue<S>
+    ? // A struct absent from a version, or a tagged struct not sent, decodes as null.
+      StructValue<S> | null
     : F extends { readonly type: `[]${infer P extends PrimitiveType}` }
       ? PrimitiveValues[P][]
       : F extends { readonly type: infer P extends PrimitiveType }
@@ -63,17 +64,17 @@ export class Codec<T> {
   private readonly cache = new Map<number, VersionCodec<T>>();
   readonly min: number;
   readonly max: number;
-  private readonly flexibleMin: number;
+  private readonly flexible: VersionRange;
 
   constructor(readonly def: MessageDef) {
     const valid = parseVersions(def.validVersions);
     this.min = valid.min;
     this.max = valid.max;
-    this.flexibleMin = parseVersions(def.flexibleVersions).min;
+    this.flexible = parseVersions(def.flexibleVersions);
   }
 
   isFlexible(version: number): boolean {
-    return version >= this.flexibleMin;
+    return inRange(this.flexible, version);
   }
 
   at(version: number): VersionCodec<T> {

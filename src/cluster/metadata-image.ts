@@ -1,0 +1,182 @@
+// The broker's materialised view of cluster metadata: brokers, topics with
+// their ids and partition states, and topic config overrides. It is built
+// only from metadata-store records, applied in revision order (ARCHITECTURE
+// decision 5), so every broker holding the same revision sees the same image.
+// Pure data: `apply` takes decoded records; the store wiring lives elsewhere.
+
+export interface BrokerEndpoint {
+  readonly nodeId: number;
+  readonly host: string;
+  readonly port: number;
+  readonly rack: string | null;
+}
+
+export interface PartitionState {
+  readonly partition: number;
+  readonly replicas: readonly number[];
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly isr: readonly number[];
+  readonly partitionEpoch: number;
+}
+
+export interface TopicImage {
+  readonly name: string;
+  readonly topicId: string;
+  readonly internal: boolean;
+  readonly partitions: ReadonlyMap<number, PartitionState>;
+}
+
+/** Value stored at topics/<name>. */
+export interface TopicRecord {
+  readonly topicId: string;
+  readonly internal: boolean;
+  /** Replica assignment by partition index. */
+  readonly replicas: readonly (readonly number[])[];
+}
+
+/** Value stored at topics/<name>/partitions/<p>. */
+export interface PartitionRecord {
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly isr: readonly number[];
+  readonly partitionEpoch: number;
+}
+
+export type MetadataChange =
+  | { readonly kind: 'broker'; readonly nodeId: number; readonly endpoint: BrokerEndpoint | null }
+  | { readonly kind: 'topic'; readonly name: string; readonly record: TopicRecord | null }
+  | {
+      readonly kind: 'partition';
+      readonly topic: string;
+      readonly partition: number;
+      readonly record: PartitionRecord | null;
+    }
+  | { readonly kind: 'topic-config'; readonly name: string; readonly configs: Record<string, string> | null }
+  | { readonly kind: 'controller'; readonly nodeId: number | null };
+
+interface MutableTopic {
+  name: string;
+  topicId: string;
+  internal: boolean;
+  replicas: (readonly number[])[];
+  partitions: Map<number, PartitionState>;
+  pendingStates: Map<number, PartitionRecord>;
+}
+
+export class MetadataImage {
+  private readonly brokersById = new Map<number, BrokerEndpoint>();
+  private readonly topicsByName = new Map<string, MutableTopic>();
+  private readonly topicsById = new Map<string, MutableTopic>();
+  private readonly topicConfigs = new Map<string, Record<string, string>>();
+  private controller: number | null = null;
+  revision = 0;
+
+  constructor(readonly clusterId: string) {}
+
+  apply(change: MetadataChange): void {
+    switch (change.kind) {
+      case 'broker':
+        if (change.endpoint === null) this.brokersById.delete(change.nodeId);
+        else this.brokersById.set(change.nodeId, change.endpoint);
+        return;
+      case 'topic':
+        this.applyTopic(change.name, change.record);
+        return;
+      case 'partition':
+        this.applyPartition(change.topic, change.partition, change.record);
+        return;
+      case 'topic-config':
+        if (change.configs === null) this.topicConfigs.delete(change.name);
+        else this.topicConfigs.set(change.name, change.configs);
+        return;
+      case 'controller':
+        this.controller = change.nodeId;
+        return;
+    }
+  }
+
+  private applyTopic(name: string, record: TopicRecord | null): void {
+    const existing = this.topicsByName.get(name);
+    if (record === null) {
+      if (existing !== undefined) {
+        this.topicsByName.delete(name);
+        this.topicsById.delete(existing.topicId);
+      }
+      return;
+    }
+    const topic: MutableTopic = existing ?? {
+      name,
+      topicId: record.topicId,
+      internal: record.internal,
+      replicas: [],
+      partitions: new Map(),
+      pendingStates: new Map(),
+    };
+    topic.replicas = [...record.replicas];
+    this.topicsByName.set(name, topic);
+    this.topicsById.set(topic.topicId, topic);
+    // Partition states may have arrived before the topic record in the same
+    // revision; they wait in pendingStates until the assignment is known.
+    for (const [p, st] of topic.pendingStates) this.setPartition(topic, p, st);
+    topic.pendingStates.clear();
+  }
+
+  private applyPartition(topicName: string, partition: number, record: PartitionRecord | null): void {
+    const topic = this.topicsByName.get(topicName);
+    if (topic === undefined) return;
+    if (record === null) {
+      topic.partitions.delete(partition);
+      return;
+    }
+    if (topic.replicas[partition] === undefined) {
+      topic.pendingStates.set(partition, record);
+      return;
+    }
+    this.setPartition(topic, partition, record);
+  }
+
+  private setPartition(topic: MutableTopic, partition: number, record: PartitionRecord): void {
+    const replicas = topic.replicas[partition] ?? [];
+    topic.partitions.set(partition, {
+      partition,
+      replicas,
+      leader: record.leader,
+      leaderEpoch: record.leaderEpoch,
+      isr: record.isr,
+      partitionEpoch: record.partitionEpoch,
+    });
+  }
+
+  brokers(): BrokerEndpoint[] {
+    return [...this.brokersById.values()].sort((a, b) => a.nodeId - b.nodeId);
+  }
+
+  broker(nodeId: number): BrokerEndpoint | undefined {
+    return this.brokersById.get(nodeId);
+  }
+
+  controllerId(): number {
+    return this.controller ?? -1;
+  }
+
+  topic(name: string): TopicImage | undefined {
+    return this.topicsByName.get(name);
+  }
+
+  topicById(topicId: string): TopicImage | undefined {
+    return this.topicsById.get(topicId);
+  }
+
+  topics(): TopicImage[] {
+    return [...this.topicsByName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  partition(topic: string, partition: number): PartitionState | undefined {
+    return this.topicsByName.get(topic)?.partitions.get(partition);
+  }
+
+  topicConfig(name: string): Record<string, string> {
+    return this.topicConfigs.get(name) ?? {};
+  }
+}

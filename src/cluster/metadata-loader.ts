@@ -1,0 +1,141 @@
+// Keeps a MetadataImage in step with the metadata store: reads everything
+// under the cluster root once, then follows a watch from that revision and
+// applies each change in revision order. Writers (topic admin, controller)
+// wait for `waitForRevision(rev)` so that no broker acts on a change before it
+// has come back through the watch (ARCHITECTURE decision 5).
+
+import type { KeyLayout } from '../metadata/key-layout.ts';
+import type { KeyValue, MetaStore, Watch, WatchEvent } from '../metadata/meta-store.ts';
+import type { Logger } from '../util/logger.ts';
+import type {
+  BrokerEndpoint,
+  MetadataChange,
+  MetadataImage,
+  PartitionRecord,
+  TopicRecord,
+} from './metadata-image.ts';
+
+type ChangeListener = (changes: readonly MetadataChange[]) => void;
+
+export class MetadataLoader {
+  private watch: Watch | null = null;
+  private readonly waiters: Array<{ revision: number; resolve: () => void }> = [];
+  private readonly listeners: ChangeListener[] = [];
+
+  constructor(
+    private readonly store: MetaStore,
+    private readonly keys: KeyLayout,
+    readonly image: MetadataImage,
+    private readonly logger: Logger,
+  ) {}
+
+  onChanges(listener: ChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  async start(): Promise<void> {
+    const snapshot = await this.store.range(this.keys.root);
+    const changes: MetadataChange[] = [];
+    for (const kv of snapshot.kvs) {
+      const c = this.decode(kv.key, kv);
+      if (c !== null) changes.push(c);
+    }
+    this.applyAll(changes, snapshot.revision);
+    this.watch = await this.store.watch(this.keys.root, snapshot.revision, {
+      onEvents: (events, revision) => this.onEvents(events, revision),
+      onError: (error) => {
+        this.logger.error({ err: error }, 'metadata watch failed; restarting it');
+        void this.restart();
+      },
+    });
+  }
+
+  private async restart(): Promise<void> {
+    try {
+      await this.watch?.close();
+      this.watch = null;
+      await this.start();
+    } catch (err) {
+      this.logger.error({ err }, 'could not restart metadata watch');
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.watch?.close();
+    this.watch = null;
+    for (const w of this.waiters.splice(0)) w.resolve();
+  }
+
+  /** Resolves once the image reflects every change up to `revision`. */
+  waitForRevision(revision: number): Promise<void> {
+    if (this.image.revision >= revision) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ revision, resolve }));
+  }
+
+  private onEvents(events: readonly WatchEvent[], revision: number): void {
+    const changes: MetadataChange[] = [];
+    for (const e of events) {
+      const c = this.decode(e.key, e.type === 'put' ? e.kv : null);
+      if (c !== null) changes.push(c);
+    }
+    this.applyAll(changes, revision);
+  }
+
+  private applyAll(changes: readonly MetadataChange[], revision: number): void {
+    for (const c of changes) this.image.apply(c);
+    this.image.revision = Math.max(this.image.revision, revision);
+    if (changes.length > 0) {
+      for (const l of this.listeners) {
+        try {
+          l(changes);
+        } catch (err) {
+          this.logger.error({ err }, 'metadata change listener failed');
+        }
+      }
+    }
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const w = this.waiters[i]!;
+      if (w.revision <= this.image.revision) {
+        this.waiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  }
+
+  private decode(key: string, kv: KeyValue | null): MetadataChange | null {
+    const parsed = this.keys.parse(key);
+    if (parsed === null) return null;
+    const value = kv === null ? null : parseJson(kv.value, key, this.logger);
+    switch (parsed.type) {
+      case 'broker':
+        return { kind: 'broker', nodeId: parsed.brokerId, endpoint: value as BrokerEndpoint | null };
+      case 'topic':
+        return { kind: 'topic', name: parsed.topic, record: value as TopicRecord | null };
+      case 'partition':
+        return {
+          kind: 'partition',
+          topic: parsed.topic,
+          partition: parsed.partition,
+          record: value as PartitionRecord | null,
+        };
+      case 'config':
+        if (parsed.resourceType !== 'topic') return null;
+        return { kind: 'topic-config', name: parsed.name, configs: value as Record<string, string> | null };
+      case 'controller': {
+        const c = value as { brokerId: number } | null;
+        return { kind: 'controller', nodeId: c === null ? null : c.brokerId };
+      }
+      default:
+        return null;
+    }
+  }
+}
+
+function parseJson(text: string, key: string, logger: Logger): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    logger.error({ err, key }, 'ignoring metadata value that is not JSON');
+    return null;
+  }
+}

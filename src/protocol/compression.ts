@@ -1,0 +1,451 @@
+// The four Kafka compression codecs over whole record sections: gzip (zlib),
+// snappy (raw blocks, reading xerial framing too), lz4 (frame format) and zstd.
+// Decompression is bounded: before a native decoder runs, the size it will
+// produce is read or bounded from the compressed bytes, so a small batch can
+// never make the broker allocate more than `maxBytes` (plus one zstd block).
+
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import {
+  compress as zstdCompress,
+  decompress as zstdDecompress,
+} from '@mongodb-js/zstd';
+import {
+  compressFrame,
+  compressFrameSync,
+  decompressFrame,
+  decompressFrameSync,
+} from 'lz4-napi';
+import {
+  compress as snappyCompress,
+  compressSync as snappyCompressSync,
+  uncompress as snappyUncompress,
+  uncompressSync as snappyUncompressSync,
+} from 'snappy';
+import { CompressionType } from './record-batch.ts';
+import { DecodeError } from './reader.ts';
+import { isXerialSnappy, rawSnappyLength, splitXerialSnappy } from './xerial-snappy.ts';
+
+export type CompressionProblem = 'too-large' | 'corrupt-compression' | 'unknown-compression';
+
+/** Input a client or peer sent that cannot be decompressed within bounds (CORRUPT_MESSAGE). */
+export class CompressionError extends Error {
+  override readonly name = 'CompressionError';
+  constructor(
+    readonly problem: CompressionProblem,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface DecompressOptions {
+  /** Largest decompressed size accepted; larger output is refused with 'too-large'. */
+  readonly maxBytes: number;
+}
+
+const gzipAsync = promisify(zlib.gzip);
+const gunzipAsync = promisify(zlib.gunzip);
+
+/** A zstd block never regenerates more than 128 KiB (RFC 8878, Block_Maximum_Size). */
+export const ZSTD_BLOCK_MAX_BYTES = 128 * 1024;
+const ZSTD_MAGIC = 0xfd2fb528;
+const LZ4_MAGIC = 0x184d2204;
+/** Skippable frames (shared by lz4 and zstd) have magics 0x184D2A50..0x184D2A5F. */
+const SKIPPABLE_MAGIC = 0x184d2a50;
+const SKIPPABLE_MAGIC_MASK = 0xfffffff0;
+
+export async function compress(type: CompressionType, data: Buffer): Promise<Buffer> {
+  switch (type) {
+    case CompressionType.None:
+      return data;
+    case CompressionType.Gzip:
+      return gzipAsync(data);
+    case CompressionType.Snappy:
+      // Raw snappy: librdkafka, kafkajs codecs and snappy-java's stream reader all accept it.
+      return snappyCompress(data);
+    case CompressionType.Lz4:
+      // lz4_flex writes independent blocks and no checksums, the shape Kafka's Java client reads.
+      return compressFrame(data);
+    case CompressionType.Zstd:
+      return zstdCompress(data);
+    default:
+      throw new RangeError(`unknown compression type ${String(type)}`);
+  }
+}
+
+/** True when compressSync/decompressSync support `type` (zstd has no synchronous binding). */
+export function hasSyncCodec(type: CompressionType): boolean {
+  return type !== CompressionType.Zstd && CompressionType[type] !== undefined;
+}
+
+/** Synchronous compress for small inputs and tests; throws for zstd (see hasSyncCodec). */
+export function compressSync(type: CompressionType, data: Buffer): Buffer {
+  switch (type) {
+    case CompressionType.None:
+      return data;
+    case CompressionType.Gzip:
+      return zlib.gzipSync(data);
+    case CompressionType.Snappy:
+      return snappyCompressSync(data);
+    case CompressionType.Lz4:
+      return compressFrameSync(data);
+    default:
+      throw new RangeError(`no synchronous codec for compression type ${String(type)}`);
+  }
+}
+
+export async function decompress(
+  type: CompressionType,
+  data: Buffer,
+  opts: DecompressOptions,
+): Promise<Buffer> {
+  const maxBytes = checkedMaxBytes(opts.maxBytes);
+  try {
+    switch (type) {
+      case CompressionType.None:
+        return limitOutput(data, maxBytes);
+      case CompressionType.Gzip:
+        return limitOutput(await gunzipAsync(data, gzipOptions(maxBytes)), maxBytes);
+      case CompressionType.Snappy:
+        return await decompressSnappy(data, maxBytes);
+      case CompressionType.Lz4:
+        checkLz4Size(data, maxBytes);
+        return limitOutput(await decompressFrame(data), maxBytes);
+      case CompressionType.Zstd:
+        checkZstdSize(data, maxBytes);
+        return limitOutput(await zstdDecompress(data), maxBytes);
+      default:
+        throw new CompressionError('unknown-compression', `unknown compression type ${String(type)}`);
+    }
+  } catch (err) {
+    throw asCompressionError(err);
+  }
+}
+
+/** Synchronous decompress with the same bounds; throws for zstd (see hasSyncCodec). */
+export function decompressSync(
+  type: CompressionType,
+  data: Buffer,
+  opts: DecompressOptions,
+): Buffer {
+  const maxBytes = checkedMaxBytes(opts.maxBytes);
+  if (type === CompressionType.Zstd) throw new RangeError('zstd has no synchronous codec');
+  try {
+    switch (type) {
+      case CompressionType.None:
+        return limitOutput(data, maxBytes);
+      case CompressionType.Gzip:
+        return limitOutput(zlib.gunzipSync(data, gzipOptions(maxBytes)), maxBytes);
+      case CompressionType.Snappy:
+        return decompressSnappySync(data, maxBytes);
+      case CompressionType.Lz4:
+        checkLz4Size(data, maxBytes);
+        return limitOutput(decompressFrameSync(data), maxBytes);
+      default:
+        throw new CompressionError('unknown-compression', `unknown compression type ${String(type)}`);
+    }
+  } catch (err) {
+    throw asCompressionError(err);
+  }
+}
+
+function checkedMaxBytes(maxBytes: number): number {
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
+    throw new RangeError(`maxBytes must be a non-negative integer, got ${maxBytes}`);
+  }
+  return maxBytes;
+}
+
+// zlib stops inflating as soon as its output passes maxOutputLength, so a
+// gzip bomb costs at most maxBytes plus one internal chunk. It must be >= 1.
+function gzipOptions(maxBytes: number): zlib.ZlibOptions {
+  return { maxOutputLength: Math.max(1, maxBytes) };
+}
+
+function limitOutput(out: Buffer, maxBytes: number): Buffer {
+  if (out.length > maxBytes) throw tooLarge(out.length, maxBytes);
+  return out;
+}
+
+function tooLarge(sizeBytes: number, maxBytes: number): CompressionError {
+  return new CompressionError(
+    'too-large',
+    `decompressed size ${sizeBytes} exceeds the limit of ${maxBytes} bytes`,
+  );
+}
+
+function corrupt(message: string): CompressionError {
+  return new CompressionError('corrupt-compression', message);
+}
+
+/** Library and framing failures become 'corrupt-compression'; zlib's size cap becomes 'too-large'. */
+function asCompressionError(err: unknown): CompressionError {
+  if (err instanceof CompressionError) return err;
+  if (isZlibTooLarge(err)) return new CompressionError('too-large', err.message);
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof DecodeError) return corrupt(message);
+  return corrupt(`decompression failed: ${message}`);
+}
+
+function isZlibTooLarge(err: unknown): err is Error {
+  return err instanceof Error && (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+}
+
+// ---- snappy -------------------------------------------------------------
+
+/** The raw blocks of a snappy payload (xerial-framed or one raw block) and their total size. */
+function snappyBlocks(data: Buffer, maxBytes: number): { blocks: Buffer[]; sizeBytes: number } {
+  const blocks = isXerialSnappy(data) ? splitXerialSnappy(data) : [data];
+  let sizeBytes = 0;
+  for (const block of blocks) {
+    sizeBytes += rawSnappyLength(block);
+    if (sizeBytes > maxBytes) throw tooLarge(sizeBytes, maxBytes);
+  }
+  return { blocks, sizeBytes };
+}
+
+async function decompressSnappy(data: Buffer, maxBytes: number): Promise<Buffer> {
+  const { blocks, sizeBytes } = snappyBlocks(data, maxBytes);
+  const parts = await Promise.all(blocks.map((block) => snappyUncompress(block)));
+  return joinSnappyParts(parts, sizeBytes);
+}
+
+function decompressSnappySync(data: Buffer, maxBytes: number): Buffer {
+  const { blocks, sizeBytes } = snappyBlocks(data, maxBytes);
+  return joinSnappyParts(
+    blocks.map((block) => snappyUncompressSync(block)),
+    sizeBytes,
+  );
+}
+
+function joinSnappyParts(parts: Array<string | Buffer>, sizeBytes: number): Buffer {
+  const buffers: Buffer[] = [];
+  let total = 0;
+  for (const part of parts) {
+    if (!Buffer.isBuffer(part)) throw corrupt('snappy returned a string');
+    buffers.push(part);
+    total += part.length;
+  }
+  if (total !== sizeBytes) throw corrupt(`snappy produced ${total} bytes, declared ${sizeBytes}`);
+  return buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers, total);
+}
+
+// ---- lz4 frame ----------------------------------------------------------
+
+/**
+ * Refuses an lz4 payload whose decompressed size exceeds maxBytes. A quick
+ * pass counts each compressed block at its frame's block maximum; only when
+ * that bound is over the limit does a second pass walk the block sequences to
+ * get the exact size (lz4 frames rarely state their content size, and a stated
+ * size is checked by the decoder only after it has produced the output).
+ */
+function checkLz4Size(data: Buffer, maxBytes: number): void {
+  if (lz4DecodedSize(data, maxBytes, false) <= maxBytes) return;
+  const exactBytes = lz4DecodedSize(data, maxBytes, true);
+  if (exactBytes > maxBytes) throw tooLarge(exactBytes, maxBytes);
+}
+
+/** Sum over all frames in `data`: exact, or with `exact` false an upper bound. */
+function lz4DecodedSize(data: Buffer, maxBytes: number, exact: boolean): number {
+  let at = 0;
+  let total = 0;
+  while (at < data.length && total <= maxBytes) {
+    need(data, at, 4, 'lz4 magic');
+    const magic = data.readUInt32LE(at);
+    if (((magic & SKIPPABLE_MAGIC_MASK) >>> 0) === SKIPPABLE_MAGIC) {
+      at = skipSkippableFrame(data, at);
+      continue;
+    }
+    if (magic !== LZ4_MAGIC) throw corrupt(`bad lz4 frame magic 0x${magic.toString(16)}`);
+    const frame = lz4Frame(data, at + 4, exact, maxBytes - total);
+    total += frame.sizeBytes;
+    at = frame.end;
+  }
+  return total;
+}
+
+/**
+ * Walks one lz4 frame after its magic (lz4 Frame format 1.6.x). Returns where
+ * it ends and its decoded size; an exact walk stops early once past `limit`.
+ */
+function lz4Frame(
+  data: Buffer,
+  start: number,
+  exact: boolean,
+  limit: number,
+): { end: number; sizeBytes: number } {
+  need(data, start, 2, 'lz4 frame descriptor');
+  const flg = data[start]!;
+  const blockSizeId = (data[start + 1]! >> 4) & 0x07;
+  if (flg >> 6 !== 1) throw corrupt(`unsupported lz4 frame version ${flg >> 6}`);
+  if (blockSizeId < 4) throw corrupt(`bad lz4 block size id ${blockSizeId}`);
+  const blockMaxBytes = 1 << (8 + 2 * blockSizeId); // 64 KiB, 256 KiB, 1 MiB, 4 MiB
+  const blockChecksumBytes = (flg & 0x10) !== 0 ? 4 : 0;
+  // Descriptor, optional content size and dictionary id, header checksum.
+  let at = start + 2 + ((flg & 0x08) !== 0 ? 8 : 0) + ((flg & 0x01) !== 0 ? 4 : 0) + 1;
+  let sizeBytes = 0;
+  while (sizeBytes <= limit) {
+    need(data, at, 4, 'lz4 block size');
+    const word = data.readUInt32LE(at);
+    at += 4;
+    if (word === 0) break; // EndMark
+    const blockBytes = word & 0x7fffffff;
+    need(data, at, blockBytes, 'lz4 block');
+    if (word >>> 31 === 1) sizeBytes += blockBytes; // stored uncompressed
+    else if (!exact) sizeBytes += blockMaxBytes;
+    else sizeBytes += lz4BlockDecodedSize(data, at, at + blockBytes, limit - sizeBytes);
+    at += blockBytes + blockChecksumBytes;
+  }
+  if (sizeBytes > limit) return { end: at, sizeBytes }; // the caller refuses it
+  if ((flg & 0x04) !== 0) at += 4; // content checksum
+  if (at > data.length) throw corrupt('lz4 frame is truncated');
+  return { end: at, sizeBytes };
+}
+
+/**
+ * Exact decompressed size of one lz4 block, by walking its sequences without
+ * producing output: each sequence is literals then a match of length >= 4.
+ * Stops early once past `limit`; costs one step per compressed byte at most.
+ */
+function lz4BlockDecodedSize(data: Buffer, start: number, end: number, limit: number): number {
+  let at = start;
+  let out = 0;
+  while (at < end) {
+    const token = data[at++]!;
+    let literals = token >> 4;
+    if (literals === 15) {
+      let b = 255;
+      while (b === 255) {
+        if (at >= end) throw corrupt('lz4 literal length runs past the block');
+        b = data[at++]!;
+        literals += b;
+      }
+    }
+    at += literals;
+    out += literals;
+    if (at > end) throw corrupt('lz4 literals run past the block');
+    if (at === end) break; // the last sequence has literals only
+    if (end - at < 2) throw corrupt('lz4 match offset runs past the block');
+    at += 2;
+    let match = (token & 0x0f) + 4;
+    if (match === 19) {
+      let b = 255;
+      while (b === 255) {
+        if (at >= end) throw corrupt('lz4 match length runs past the block');
+        b = data[at++]!;
+        match += b;
+      }
+    }
+    out += match;
+    if (out > limit) return out;
+  }
+  return out;
+}
+
+// ---- zstd frame ---------------------------------------------------------
+
+/**
+ * Refuses a zstd payload that could decompress to more than maxBytes. Each
+ * compressed block counts as its maximum (at most 128 KiB), which
+ * over-estimates only a frame's last, partial block in what Kafka clients
+ * write, so one block of slack keeps payloads just under the limit. A stated
+ * Frame_Content_Size refuses early; the decoder checks it only at the frame's
+ * end, so it does not bound memory. The caller checks the real size after.
+ */
+function checkZstdSize(data: Buffer, maxBytes: number): void {
+  let at = 0;
+  let boundBytes = 0;
+  let statedBytes = 0;
+  while (at < data.length) {
+    need(data, at, 4, 'zstd magic');
+    const magic = data.readUInt32LE(at);
+    if (((magic & SKIPPABLE_MAGIC_MASK) >>> 0) === SKIPPABLE_MAGIC) {
+      at = skipSkippableFrame(data, at);
+      continue;
+    }
+    if (magic !== ZSTD_MAGIC) throw corrupt(`bad zstd frame magic 0x${magic.toString(16)}`);
+    const header = zstdFrameHeader(data, at + 4);
+    if (header.contentBytes > 0) statedBytes += header.contentBytes;
+    if (statedBytes > maxBytes) throw tooLarge(statedBytes, maxBytes);
+    const frame = zstdFrameBlocks(data, header);
+    boundBytes += frame.boundBytes;
+    if (boundBytes > maxBytes + ZSTD_BLOCK_MAX_BYTES) throw tooLarge(boundBytes, maxBytes);
+    at = frame.end;
+  }
+}
+
+interface ZstdFrameHeader {
+  readonly end: number;
+  /** Frame_Content_Size, or -1 when the frame does not state it. */
+  readonly contentBytes: number;
+  readonly blockMaxBytes: number;
+  readonly hasChecksum: boolean;
+}
+
+/** Reads a zstd frame header (RFC 8878 section 3.1.1.1) starting after the magic. */
+function zstdFrameHeader(data: Buffer, start: number): ZstdFrameHeader {
+  need(data, start, 1, 'zstd frame header');
+  const descriptor = data[start]!;
+  if ((descriptor & 0x08) !== 0) throw corrupt('zstd reserved frame header bit is set');
+  const fcsFlag = descriptor >> 6;
+  const singleSegment = (descriptor & 0x20) !== 0;
+  let at = start + 1;
+  let windowBytes = 0;
+  if (!singleSegment) {
+    need(data, at, 1, 'zstd window descriptor');
+    const wd = data[at++]!;
+    const baseBytes = 2 ** (10 + (wd >> 3));
+    windowBytes = baseBytes + (baseBytes / 8) * (wd & 0x07);
+  }
+  at += [0, 1, 2, 4][descriptor & 0x03]!; // dictionary id
+  const fcsBytes = fcsFlag === 0 ? (singleSegment ? 1 : 0) : [0, 2, 4, 8][fcsFlag]!;
+  need(data, at, fcsBytes, 'zstd frame content size');
+  let contentBytes = -1;
+  if (fcsBytes === 1) contentBytes = data[at]!;
+  if (fcsBytes === 2) contentBytes = data.readUInt16LE(at) + 256;
+  if (fcsBytes === 4) contentBytes = data.readUInt32LE(at);
+  if (fcsBytes === 8) {
+    contentBytes = data.readUInt32LE(at + 4) * 0x1_0000_0000 + data.readUInt32LE(at);
+  }
+  at += fcsBytes;
+  if (singleSegment) windowBytes = contentBytes;
+  const blockMaxBytes = Math.min(windowBytes, ZSTD_BLOCK_MAX_BYTES);
+  return { end: at, contentBytes, blockMaxBytes, hasChecksum: (descriptor & 0x04) !== 0 };
+}
+
+/** Walks a frame's blocks (RFC 8878 section 3.1.1.2): where it ends and an output bound. */
+function zstdFrameBlocks(data: Buffer, header: ZstdFrameHeader): { end: number; boundBytes: number } {
+  let at = header.end;
+  let boundBytes = 0;
+  for (;;) {
+    need(data, at, 3, 'zstd block header');
+    const word = data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16);
+    at += 3;
+    const blockType = (word >> 1) & 0x03;
+    const blockBytes = word >>> 3;
+    if (blockType === 3) throw corrupt('reserved zstd block type');
+    // Raw blocks carry their bytes; RLE blocks one byte repeated blockBytes times.
+    const storedBytes = blockType === 1 ? 1 : blockBytes;
+    need(data, at, storedBytes, 'zstd block');
+    at += storedBytes;
+    boundBytes += blockType === 2 ? header.blockMaxBytes : blockBytes;
+    if ((word & 1) === 1) break; // Last_Block
+  }
+  if (header.hasChecksum) at += 4;
+  if (at > data.length) throw corrupt('zstd frame is truncated');
+  return { end: at, boundBytes };
+}
+
+// ---- shared -------------------------------------------------------------
+
+function skipSkippableFrame(data: Buffer, at: number): number {
+  need(data, at, 8, 'skippable frame header');
+  const end = at + 8 + data.readUInt32LE(at + 4);
+  if (end > data.length) throw corrupt('skippable frame is truncated');
+  return end;
+}
+
+function need(data: Buffer, at: number, n: number, what: string): void {
+  if (at + n > data.length) throw corrupt(`${what} is truncated at ${at}`);
+}

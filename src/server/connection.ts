@@ -1,0 +1,219 @@
+// One client connection: frames requests, dispatches them to handlers and
+// writes responses strictly in request order, as Kafka does. Handlers may
+// finish out of order (a long-polling Fetch beside a quick Metadata), so a
+// finished response waits in a small buffer until those before it are sent.
+// In-flight requests are capped: at the cap the socket is not read until
+// responses drain. A malformed frame closes this connection with a log line;
+// the broker keeps running.
+
+import type { Socket } from 'node:net';
+import type { HandlerRegistry, RequestContext } from '../api/handler.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import {
+  API_VERSIONS_KEY,
+  readRequestHeaderStart,
+  readRequestHeaderTags,
+  responseHeaderIsFlexible,
+  writeResponseHeader,
+} from '../protocol/headers.ts';
+import { DecodeError, Reader } from '../protocol/reader.ts';
+import { Writer } from '../protocol/writer.ts';
+import type { Logger } from '../util/logger.ts';
+import { FrameError, FrameReader } from './frame-reader.ts';
+
+export interface ConnectionLimits {
+  readonly requestSizeBytesMax: number;
+  readonly inflightRequestsMax: number;
+}
+
+export interface ConnectionOptions {
+  readonly id: number;
+  readonly socket: Socket;
+  readonly registry: HandlerRegistry;
+  readonly logger: Logger;
+  readonly limits: ConnectionLimits;
+  readonly listenerName: string;
+  readonly onClose: (id: number) => void;
+  /** Counts of requests per API key, for metrics; optional. */
+  readonly onRequest?: (apiKey: number) => void;
+}
+
+type Outcome = Buffer[] | null;
+
+export class Connection {
+  private readonly frames: FrameReader;
+  private nextSequence = 0;
+  private nextToWrite = 0;
+  private readonly done = new Map<number, Outcome>();
+  private inflight = 0;
+  private closed = false;
+  private pausedForInflight = false;
+  private pausedForDrain = false;
+  private readonly remoteAddress: string;
+
+  constructor(private readonly o: ConnectionOptions) {
+    this.frames = new FrameReader(o.limits.requestSizeBytesMax);
+    this.remoteAddress = `${o.socket.remoteAddress ?? '?'}:${o.socket.remotePort ?? '?'}`;
+    o.socket.setNoDelay(true);
+    o.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    o.socket.on('drain', () => {
+      this.pausedForDrain = false;
+      this.updateReading();
+    });
+    o.socket.on('error', (err) => {
+      this.o.logger.debug({ err, remote: this.remoteAddress }, 'connection error');
+    });
+    o.socket.on('close', () => {
+      this.closed = true;
+      this.o.onClose(this.o.id);
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.o.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    let frames: Buffer[];
+    try {
+      frames = this.frames.push(chunk);
+    } catch (err) {
+      this.reject(err instanceof FrameError ? err.message : String(err));
+      return;
+    }
+    for (const frame of frames) {
+      if (this.closed) return;
+      this.onFrame(frame);
+    }
+  }
+
+  private reject(reason: string, extra: Record<string, unknown> = {}): void {
+    this.o.logger.warn({ remote: this.remoteAddress, ...extra }, `closing connection: ${reason}`);
+    this.close();
+  }
+
+  private onFrame(frame: Buffer): void {
+    const r = new Reader(frame);
+    let header: ReturnType<typeof readRequestHeaderStart>;
+    try {
+      header = readRequestHeaderStart(r);
+    } catch (err) {
+      this.reject(`malformed request header: ${(err as Error).message}`);
+      return;
+    }
+    const handler = this.o.registry.get(header.apiKey);
+    const seq = this.nextSequence++;
+    if (handler === undefined) {
+      this.reject('unknown api key', { apiKey: header.apiKey });
+      return;
+    }
+    const versionOk = header.apiVersion >= handler.minVersion && header.apiVersion <= handler.maxVersion;
+    if (!versionOk) {
+      if (header.apiKey === API_VERSIONS_KEY) {
+        this.finish(seq, this.unsupportedApiVersions(header.correlationId));
+        return;
+      }
+      this.reject('unsupported api version', { apiKey: header.apiKey, apiVersion: header.apiVersion });
+      return;
+    }
+    const requestCodec = handler.requestCodec.at(header.apiVersion);
+    let request: unknown;
+    try {
+      if (requestCodec.flexible) readRequestHeaderTags(r);
+      request = requestCodec.decode(r);
+    } catch (err) {
+      if (!(err instanceof DecodeError) && !(err instanceof RangeError)) throw err;
+      this.reject(`malformed ${handler.name} v${header.apiVersion}: ${err.message}`);
+      return;
+    }
+    this.o.onRequest?.(header.apiKey);
+    const ctx: RequestContext = {
+      apiKey: header.apiKey,
+      apiVersion: header.apiVersion,
+      correlationId: header.correlationId,
+      clientId: header.clientId,
+      connectionId: this.o.id,
+      remoteAddress: this.remoteAddress,
+      listenerName: this.o.listenerName,
+    };
+    this.inflight++;
+    this.updateReading();
+    Promise.resolve()
+      .then(() => handler.handle(request, ctx))
+      .then(
+        (response) => {
+          this.inflight--;
+          if (response === null) {
+            this.finish(seq, null);
+            return;
+          }
+          const responseCodec = handler.responseCodec.at(header.apiVersion);
+          const w = new Writer();
+          const setSize = w.reserveInt32();
+          const flexibleHeader = responseHeaderIsFlexible(header.apiKey, responseCodec.flexible);
+          writeResponseHeader(w, header.correlationId, flexibleHeader);
+          responseCodec.encode(w, response);
+          setSize(w.length - 4);
+          this.finish(seq, w.toChunks());
+        },
+        (err: unknown) => {
+          this.inflight--;
+          this.o.logger.error(
+            { err, apiKey: header.apiKey, apiVersion: header.apiVersion, correlationId: header.correlationId },
+            'request failed',
+          );
+          this.close();
+        },
+      );
+  }
+
+  /** ApiVersions at v0 with UNSUPPORTED_VERSION and the full list (KIP-511). */
+  private unsupportedApiVersions(correlationId: number): Buffer[] {
+    const w = new Writer();
+    const setSize = w.reserveInt32();
+    writeResponseHeader(w, correlationId, false);
+    w.int16(ErrorCode.UNSUPPORTED_VERSION);
+    const apis = this.o.registry.supported();
+    w.int32(apis.length);
+    for (const a of apis) w.int16(a.apiKey).int16(a.minVersion).int16(a.maxVersion);
+    setSize(w.length - 4);
+    return w.toChunks();
+  }
+
+  private finish(seq: number, outcome: Outcome): void {
+    if (this.closed) return;
+    this.done.set(seq, outcome);
+    this.flush();
+    this.updateReading();
+  }
+
+  private flush(): void {
+    const socket = this.o.socket;
+    let corked = false;
+    while (this.done.has(this.nextToWrite)) {
+      const chunks = this.done.get(this.nextToWrite)!;
+      this.done.delete(this.nextToWrite);
+      this.nextToWrite++;
+      if (chunks === null) continue;
+      if (!corked) {
+        socket.cork();
+        corked = true;
+      }
+      for (const c of chunks) {
+        if (!socket.write(c)) this.pausedForDrain = true;
+      }
+    }
+    if (corked) socket.uncork();
+  }
+
+  private updateReading(): void {
+    if (this.closed) return;
+    const pending = this.inflight + this.done.size;
+    this.pausedForInflight = pending >= this.o.limits.inflightRequestsMax;
+    if (this.pausedForInflight || this.pausedForDrain) this.o.socket.pause();
+    else this.o.socket.resume();
+  }
+}
