@@ -55,6 +55,8 @@ export type MetadataChange =
   | { readonly kind: 'topic-config'; readonly name: string; readonly configs: Record<string, string> | null }
   | { readonly kind: 'controller'; readonly nodeId: number | null };
 
+const NO_OVERRIDES: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 interface MutableTopic {
   name: string;
   topicId: string;
@@ -176,7 +178,8 @@ export class MetadataImage {
     return this.topicsByName.get(topic)?.partitions.get(partition);
   }
 
+  /** The topic's overrides; the same object until they change (callers may cache by identity). */
   topicConfig(name: string): Record<string, string> {
-    return this.topicConfigs.get(name) ?? {};
+    return this.topicConfigs.get(name) ?? NO_OVERRIDES;
   }
 }

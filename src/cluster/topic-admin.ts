@@ -236,12 +236,17 @@ export class TopicAdmin {
   }
 
   /** Replaces a topic's dynamic config overrides (empty map removes them). */
-  async setTopicConfigs(name: string, configs: Record<string, string>): Promise<AdminResult> {
+  async setTopicConfigs(
+    name: string,
+    configs: Record<string, string>,
+    opts: { validateOnly: boolean } = { validateOnly: false },
+  ): Promise<AdminResult> {
     if (this.image.topic(name) === undefined) {
       return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
     }
     const problem = this.validateConfigs(configs);
     if (problem !== null) return fail(ErrorCode.INVALID_CONFIG, problem);
+    if (opts.validateOnly) return ok();
     const key = this.keys.config('topic', name);
     const r =
       Object.keys(configs).length === 0 ? await this.store.delete(key) : await this.store.put(key, JSON.stringify(configs));

@@ -5,11 +5,11 @@
 // paths pass batches through untouched (record-batch.ts) and do not use this.
 
 import {
-  decompress,
   CompressionError,
+  type CompressionProblem,
   compress,
   compressSync,
-  type CompressionProblem,
+  decompress,
 } from './compression.ts';
 import { DecodeError, Reader } from './reader.ts';
 import {
@@ -19,9 +19,9 @@ import {
   BATCH_LOG_OVERHEAD_BYTES,
   type BatchHeader,
   type BatchProblem,
-  checkBatch,
   COMPRESSION_MASK,
   CompressionType,
+  checkBatch,
   computeBatchCrc,
   OFFSET_ATTRIBUTES,
   OFFSET_BASE,
@@ -191,7 +191,9 @@ function planBatch(opts: BuildRecordBatchOptions): BatchPlan {
     };
   });
   const attributes =
-    compression | (opts.transactional ? ATTR_TRANSACTIONAL : 0) | (opts.isControl ? ATTR_CONTROL : 0);
+    compression |
+    (opts.transactional ? ATTR_TRANSACTIONAL : 0) |
+    (opts.isControl ? ATTR_CONTROL : 0);
   return {
     compression,
     attributes,
@@ -331,7 +333,13 @@ function checkedHeader(batch: Buffer, at: number): BatchHeader {
     throw new CorruptRecordError('truncated', `record batch at ${at} is truncated`);
   }
   const header = readBatchHeader(batch, at);
-  if (batch.length - at < header.sizeBytes || header.sizeBytes < BATCH_HEADER_BYTES) {
+  if (header.sizeBytes < BATCH_HEADER_BYTES) {
+    throw new CorruptRecordError(
+      'bad-length',
+      `record batch at ${at} has length ${header.sizeBytes}`,
+    );
+  }
+  if (batch.length - at < header.sizeBytes) {
     throw new CorruptRecordError('truncated', `record batch at ${at} is truncated`);
   }
   const wide = [header.baseOffset, header.baseTimestamp, header.maxTimestamp, header.producerId];
@@ -371,11 +379,14 @@ export function decodeRecords(section: Buffer, header: BatchHeader): DecodedReco
     while (r.remaining() > 0) {
       if (records.length === header.recordCount) throw countMismatch(header, records.length + 1);
       readRecordPrefix(r, prefix);
-      const problem = checkOffsetDelta(prefix.offsetDelta, records.length, header);
-      if (problem !== null) throw new CorruptRecordError(problem, `offset delta ${prefix.offsetDelta}`);
+      const problem = checkOffsetDelta(prefix, header);
+      if (problem !== null)
+        throw new CorruptRecordError(problem, `offset delta ${prefix.offsetDelta}`);
       records.push({
         offset: header.baseOffset + prefix.offsetDelta,
-        timestampMs: logAppendTime ? header.maxTimestamp : header.baseTimestamp + prefix.timestampDelta,
+        timestampMs: logAppendTime
+          ? header.maxTimestamp
+          : header.baseTimestamp + prefix.timestampDelta,
         key: readNullableBytes(r, prefix.end),
         value: readNullableBytes(r, prefix.end),
         headers: readHeaders(r, prefix.end),
@@ -437,7 +448,9 @@ export function validateUncompressedBatchRecords(
     if (err instanceof CorruptRecordError) return err.problem;
     throw err;
   }
-  if (compressionOf(header.attributes) !== CompressionType.None) {
+  const compression = compressionOf(header.attributes);
+  if (compression === null) return 'unknown-compression';
+  if (compression !== CompressionType.None) {
     throw new RangeError('validateUncompressedBatchRecords called on a compressed batch');
   }
   const section = batch.subarray(at + BATCH_HEADER_BYTES, at + header.sizeBytes);
@@ -462,7 +475,7 @@ export function validateRecords(
     while (r.remaining() > 0) {
       if (count === header.recordCount) return 'record-count-mismatch';
       readRecordPrefix(r, prefix);
-      const problem = checkOffsetDelta(prefix.offsetDelta, count, header);
+      const problem = checkOffsetDelta(prefix, header);
       if (problem !== null) return problem;
       skipRecordRest(r, prefix.end);
       onRecord?.(
@@ -503,9 +516,12 @@ function readRecordPrefix(r: Reader, into: RecordPrefix): void {
   into.offsetDelta = r.varint();
 }
 
-function checkOffsetDelta(delta: number, index: number, header: BatchHeader): RecordProblem | null {
-  // Deltas rise strictly, so record i has delta >= i; compaction may leave gaps.
-  if (delta < index || delta > header.lastOffsetDelta) return 'bad-offset-delta';
+/** Offset deltas rise strictly (compaction may leave gaps) and end by lastOffsetDelta. */
+function checkOffsetDelta(prefix: RecordPrefix, header: BatchHeader): RecordProblem | null {
+  const delta = prefix.offsetDelta;
+  if (delta <= prefix.previousOffsetDelta || delta > header.lastOffsetDelta) {
+    return 'bad-offset-delta';
+  }
   return null;
 }
 
@@ -548,16 +564,22 @@ function readHeaderCount(r: Reader, end: number): number {
 }
 
 function skipRecordRest(r: Reader, end: number): void {
-  r.offset += Math.max(0, readLength(r, end)); // key
-  r.offset += Math.max(0, readLength(r, end)); // value
+  skipNullableBytes(r, end); // key
+  skipNullableBytes(r, end); // value
   const count = readHeaderCount(r, end);
   for (let i = 0; i < count; i++) {
     const keyBytes = readLength(r, end);
     if (keyBytes < 0) throw new DecodeError('null header key');
     r.offset += keyBytes;
-    r.offset += Math.max(0, readLength(r, end));
+    skipNullableBytes(r, end);
   }
   if (r.offset !== end) throw new DecodeError('record length does not match its fields');
+}
+
+function skipNullableBytes(r: Reader, end: number): void {
+  // Read the length first: `r.offset += readLength(...)` would add to the offset before the read.
+  const length = readLength(r, end);
+  if (length > 0) r.offset += length;
 }
 
 /**

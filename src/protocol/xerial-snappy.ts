@@ -39,7 +39,9 @@ export function splitXerialSnappy(data: Buffer): Buffer[] {
     const length = data.readInt32BE(at);
     at += CHUNK_LENGTH_BYTES;
     if (length <= 0 || length > data.length - at) {
-      throw new DecodeError(`xerial chunk length ${length} at ${at - CHUNK_LENGTH_BYTES} is invalid`);
+      throw new DecodeError(
+        `xerial chunk length ${length} at ${at - CHUNK_LENGTH_BYTES} is invalid`,
+      );
     }
     blocks.push(data.subarray(at, at + length));
     at += length;

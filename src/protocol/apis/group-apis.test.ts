@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { codecFor, type MessageValue } from '../codec.ts';
-import { Reader } from '../reader.ts';
+import { DecodeError, Reader } from '../reader.ts';
 import type { FieldDef, MessageDef } from '../schema.ts';
 import { versionIn } from '../schema.ts';
 import { DeleteGroupsRequest, DeleteGroupsResponse } from './delete-groups.ts';
@@ -139,6 +139,12 @@ function golden(def: MessageDef, versions: number[], value: Loose, expected: Buf
   const first = results[0];
   assert.ok(first, 'golden needs at least one version');
   return first;
+}
+
+/** The first element of a decoded struct array. */
+function first(list: unknown): Loose {
+  assert.ok(Array.isArray(list) && list.length > 0, 'expected a non-empty array');
+  return list[0] as Loose;
 }
 
 function assertVersions(def: MessageDef, min: number, max: number, flexibleFrom: number): void {
@@ -280,6 +286,12 @@ describe('JoinGroup (11)', () => {
       { ...v1, groupInstanceId: 'i', reason: 'r' },
       bin(headV6, protocolsV6, cstr('r'), TAGS),
     );
+    golden(
+      JoinGroupRequest,
+      [8, 9],
+      { ...v1, groupInstanceId: 'i', reason: null },
+      bin(headV6, protocolsV6, cstr(null), TAGS),
+    );
   });
 
   it('matches golden response bytes', () => {
@@ -301,6 +313,7 @@ describe('JoinGroup (11)', () => {
     );
     assert.equal(v0['protocolType'], null);
     assert.equal(v0['skipAssignment'], false);
+    assert.equal(first(v0['members'])['groupInstanceId'], null);
     golden(
       JoinGroupResponse,
       [2, 3, 4],
@@ -359,6 +372,22 @@ describe('JoinGroup (11)', () => {
     );
     golden(
       JoinGroupResponse,
+      [7, 8],
+      { ...v7, protocolType: null, protocolName: 'range' },
+      bin(
+        i32(7),
+        i16(79),
+        i32(2),
+        cstr(null),
+        cstr('range'),
+        cstr('m1'),
+        cstr('m1'),
+        carr(0),
+        TAGS,
+      ),
+    );
+    golden(
+      JoinGroupResponse,
       [9],
       { ...v7, skipAssignment: true, members: [{ ...member, groupInstanceId: 'i' }] },
       bin(
@@ -366,6 +395,19 @@ describe('JoinGroup (11)', () => {
         bin(cstr('m1'), carr(1), cstr('m1'), cstr('i'), cbytes(Buffer.from([5])), TAGS, TAGS),
       ),
     );
+  });
+});
+
+describe('null where a version forbids it', () => {
+  it('JoinGroupResponse accepts a null protocolName only from v7', () => {
+    const codec = codecFor(JoinGroupResponse);
+    const head = bin(i32(0), i16(0), i32(2));
+    const tail = bin(cstr('m1'), cstr('m1'), carr(0), TAGS);
+    assert.throws(() => codec.decode(bin(head, cstr(null), tail), 6), DecodeError);
+    // v7 inserts the (nullable) protocol type before the protocol name.
+    const v7 = codec.decode(bin(head, cstr(null), cstr(null), tail), 7);
+    assert.equal(v7.protocolType, null);
+    assert.equal(v7.protocolName, null);
   });
 });
 
@@ -406,12 +448,14 @@ describe('SyncGroup (14)', () => {
     };
     const assignV0 = bin(arr(1), str('m'), bytes(assignment));
     const v0 = golden(SyncGroupRequest, [0, 1, 2], base, bin(str('g'), i32(1), str('m'), assignV0));
+    assert.equal(v0['groupInstanceId'], null);
+    assert.equal(v0['protocolType'], null);
     assert.equal(v0['protocolName'], null);
     golden(
       SyncGroupRequest,
       [3],
-      { ...base, groupInstanceId: 'i' },
-      bin(str('g'), i32(1), str('m'), str('i'), assignV0),
+      { ...base, groupInstanceId: null },
+      bin(str('g'), i32(1), str('m'), str(null), assignV0),
     );
     golden(
       SyncGroupRequest,
@@ -438,7 +482,23 @@ describe('SyncGroup (14)', () => {
         bin(carr(1), cstr('m'), cbytes(assignment), TAGS, TAGS),
       ),
     );
-    golden(SyncGroupResponse, [0], { errorCode: 0, assignment }, bin(i16(0), bytes(assignment)));
+    golden(
+      SyncGroupRequest,
+      [5],
+      { ...base, groupInstanceId: 'i', protocolType: null, protocolName: null },
+      bin(
+        bin(cstr('g'), i32(1), cstr('m'), cstr('i'), cstr(null), cstr(null)),
+        bin(carr(1), cstr('m'), cbytes(assignment), TAGS, TAGS),
+      ),
+    );
+    const r0 = golden(
+      SyncGroupResponse,
+      [0],
+      { errorCode: 0, assignment },
+      bin(i16(0), bytes(assignment)),
+    );
+    assert.equal(r0['protocolType'], null);
+    assert.equal(r0['protocolName'], null);
     golden(
       SyncGroupResponse,
       [1, 2, 3],
@@ -456,6 +516,12 @@ describe('SyncGroup (14)', () => {
       [5],
       { throttleTimeMs: 2, errorCode: 0, protocolType: null, protocolName: 'range', assignment },
       bin(i32(2), i16(0), cstr(null), cstr('range'), cbytes(assignment), TAGS),
+    );
+    golden(
+      SyncGroupResponse,
+      [5],
+      { throttleTimeMs: 2, errorCode: 0, protocolType: 'consumer', protocolName: null, assignment },
+      bin(i32(2), i16(0), cstr('consumer'), cstr(null), cbytes(assignment), TAGS),
     );
   });
 });
@@ -493,10 +559,11 @@ describe('LeaveGroup (13)', () => {
     const v3 = golden(
       LeaveGroupRequest,
       [3],
-      { groupId: 'g', members: [{ memberId: 'm', groupInstanceId: 'i' }] },
-      bin(str('g'), arr(1), str('m'), str('i')),
+      { groupId: 'g', members: [{ memberId: 'm', groupInstanceId: null }] },
+      bin(str('g'), arr(1), str('m'), str(null)),
     );
     assert.equal(v3['memberId'], '');
+    assert.equal(first(v3['members'])['reason'], null);
     golden(
       LeaveGroupRequest,
       [4],
@@ -508,6 +575,12 @@ describe('LeaveGroup (13)', () => {
       [5],
       { groupId: 'g', members: [{ memberId: 'm', groupInstanceId: null, reason: 'r' }] },
       bin(cstr('g'), carr(1), cstr('m'), cstr(null), cstr('r'), TAGS, TAGS),
+    );
+    golden(
+      LeaveGroupRequest,
+      [5],
+      { groupId: 'g', members: [{ memberId: 'm', groupInstanceId: 'i', reason: null }] },
+      bin(cstr('g'), carr(1), cstr('m'), cstr('i'), cstr(null), TAGS, TAGS),
     );
     golden(LeaveGroupResponse, [0], { errorCode: 25 }, i16(25));
     golden(LeaveGroupResponse, [1, 2], { throttleTimeMs: 1, errorCode: 25 }, bin(i32(1), i16(25)));
@@ -585,9 +658,10 @@ describe('OffsetCommit (8)', () => {
     );
     assert.equal(v0['generationIdOrMemberEpoch'], -1);
     assert.equal(v0['retentionTimeMs'], -1);
-    const p0 = (v0['topics'] as Loose[])[0]?.['partitions'] as Loose[];
-    assert.equal(p0[0]?.['committedLeaderEpoch'], -1);
-    assert.equal(p0[0]?.['commitTimestamp'], -1);
+    assert.equal(v0['groupInstanceId'], null);
+    const p0 = first(first(v0['topics'])['partitions']);
+    assert.equal(p0['committedLeaderEpoch'], -1);
+    assert.equal(p0['commitTimestamp'], -1);
     const head = { groupId: 'g', generationIdOrMemberEpoch: 5, memberId: 'm' };
     // v1 carries a per-partition commit timestamp between offset and metadata.
     golden(
@@ -644,12 +718,12 @@ describe('OffsetCommit (8)', () => {
     golden(
       OffsetCommitRequest,
       [7],
-      { ...head, groupInstanceId: 'i', topics: withEpoch },
+      { ...head, groupInstanceId: null, topics: withEpoch },
       bin(
         str('g'),
         i32(5),
         str('m'),
-        str('i'),
+        str(null),
         arr(1),
         str('t'),
         arr(1),
@@ -765,6 +839,12 @@ describe('OffsetFetch (9)', () => {
       { groupId: 'g', topics, requireStable: true },
       bin(cstr('g'), carr(1), cstr('t'), carr(2), i32(0), i32(3), TAGS, bool(true), TAGS),
     );
+    golden(
+      OffsetFetchRequest,
+      [7],
+      { groupId: 'g', topics: null, requireStable: false },
+      bin(cstr('g'), carr(null), bool(false), TAGS),
+    );
     const v8 = golden(
       OffsetFetchRequest,
       [8],
@@ -772,9 +852,9 @@ describe('OffsetFetch (9)', () => {
       bin(carr(1), cstr('g'), carr(null), TAGS, bool(false), TAGS),
     );
     assert.equal(v8['groupId'], '');
-    const g8 = (v8['groups'] as Loose[])[0];
-    assert.equal(g8?.['memberId'], null);
-    assert.equal(g8?.['memberEpoch'], -1);
+    const g8 = first(v8['groups']);
+    assert.equal(g8['memberId'], null);
+    assert.equal(g8['memberEpoch'], -1);
     golden(
       OffsetFetchRequest,
       [9],
@@ -783,6 +863,15 @@ describe('OffsetFetch (9)', () => {
         bin(carr(1), cstr('g'), cstr('m'), i32(4)),
         bin(carr(1), cstr('t'), carr(2), i32(0), i32(3), TAGS, TAGS, bool(true), TAGS),
       ),
+    );
+    golden(
+      OffsetFetchRequest,
+      [9],
+      {
+        groups: [{ groupId: 'g', memberId: null, memberEpoch: -1, topics: null }],
+        requireStable: false,
+      },
+      bin(carr(1), cstr('g'), cstr(null), i32(-1), carr(null), TAGS, bool(false), TAGS),
     );
   });
 
@@ -796,6 +885,7 @@ describe('OffsetFetch (9)', () => {
       bin(arr(1), str('t'), arr(1), pV0),
     );
     assert.equal(v1['errorCode'], 0);
+    assert.equal(first(first(v1['topics'])['partitions'])['committedLeaderEpoch'], -1);
     golden(
       OffsetFetchResponse,
       [2],
@@ -823,11 +913,11 @@ describe('OffsetFetch (9)', () => {
       [6, 7],
       {
         throttleTimeMs: 3,
-        topics: [{ name: 't', partitions: [{ ...p, committedLeaderEpoch: 8, metadata: 'x' }] }],
+        topics: [{ name: 't', partitions: [{ ...p, committedLeaderEpoch: 8 }] }],
         errorCode: 16,
       },
       bin(
-        bin(i32(3), carr(1), cstr('t'), carr(1), i32(0), i64(42), i32(8), cstr('x'), i16(0)),
+        bin(i32(3), carr(1), cstr('t'), carr(1), i32(0), i64(42), i32(8), cstr(null), i16(0)),
         bin(TAGS, TAGS, i16(16), TAGS),
       ),
     );
@@ -902,8 +992,8 @@ describe('FindCoordinator (10)', () => {
     golden(
       FindCoordinatorResponse,
       [3],
-      { ...single, throttleTimeMs: 0, errorMessage: 'ok' },
-      bin(i32(0), i16(0), cstr('ok'), i32(1), cstr('h'), i32(9092), TAGS),
+      { ...single, throttleTimeMs: 0, errorMessage: null },
+      bin(i32(0), i16(0), cstr(null), i32(1), cstr('h'), i32(9092), TAGS),
     );
     golden(
       FindCoordinatorResponse,
@@ -1007,7 +1097,9 @@ describe('DescribeGroups (15)', () => {
       { groups: [group] },
       bin(arr(1), groupHead, arr(1), memberV0),
     );
-    assert.equal((v0['groups'] as Loose[])[0]?.['authorizedOperations'], -2147483648);
+    const g0 = first(v0['groups']);
+    assert.equal(g0['authorizedOperations'], -2147483648);
+    assert.equal(first(g0['members'])['groupInstanceId'], null);
     golden(
       DescribeGroupsResponse,
       [1, 2],
@@ -1026,14 +1118,14 @@ describe('DescribeGroups (15)', () => {
       {
         throttleTimeMs: 0,
         groups: [
-          { ...group, members: [{ ...member, groupInstanceId: 'i' }], authorizedOperations: 8 },
+          { ...group, members: [{ ...member, groupInstanceId: null }], authorizedOperations: 8 },
         ],
       },
       bin(
         bin(i32(0), arr(1), groupHead, arr(1)),
         bin(
           str('m'),
-          str('i'),
+          str(null),
           str('c'),
           str('h'),
           bytes(Buffer.from([1])),
@@ -1048,12 +1140,12 @@ describe('DescribeGroups (15)', () => {
       {
         throttleTimeMs: 0,
         groups: [
-          { ...group, members: [{ ...member, groupInstanceId: null }], authorizedOperations: 8 },
+          { ...group, members: [{ ...member, groupInstanceId: 'i' }], authorizedOperations: 8 },
         ],
       },
       bin(
         bin(i32(0), carr(1), i16(0), cstr('g'), cstr('Stable'), cstr('consumer'), cstr('range')),
-        bin(carr(1), cstr('m'), cstr(null), cstr('c'), cstr('h')),
+        bin(carr(1), cstr('m'), cstr('i'), cstr('c'), cstr('h')),
         bin(cbytes(Buffer.from([1])), cbytes(Buffer.from([2])), TAGS, i32(8), TAGS, TAGS),
       ),
     );

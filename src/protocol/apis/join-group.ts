@@ -10,7 +10,7 @@ export const JoinGroupRequest = {
   apiKey: 11,
   name: 'JoinGroupRequest',
   type: 'request',
-  validVersions: '0-8',
+  validVersions: '0-9',
   flexibleVersions: '6+',
   fields: [
     { name: 'groupId', type: 'string', versions: '0+', about: 'The group to join.' },

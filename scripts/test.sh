@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# `npm test`: installs what the tests need, type-checks, then runs every test
+# (unit tests beside the code in src/, cross-part and real-client tests in test/).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v kcat >/dev/null 2>&1 || missing+=(kcat)
+[ -x /usr/bin/etcd ] || missing+=(etcd-server)
+/usr/bin/python3 -c 'import confluent_kafka' >/dev/null 2>&1 || missing+=(python3-confluent-kafka)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian packages the tests need: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "The tests need these Debian packages: ${missing[*]}" >&2
+    echo "Install them with: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+if ! npm ls --depth=0 >/dev/null 2>&1; then
+  echo "Installing npm packages"
+  npm install --no-audit --no-fund --loglevel=error
+fi
+
+npx tsc --noEmit
+
+mapfile -t files < <(find src test -name '*.test.ts' | sort)
+GREGOR_LOG_LEVEL="${GREGOR_LOG_LEVEL:-warn}" exec node --import tsx --test --test-concurrency=2 \
+  --test-timeout=300000 "${files[@]}"

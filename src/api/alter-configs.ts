@@ -1,0 +1,110 @@
+// AlterConfigs (key 33, versions 0-2) and IncrementalAlterConfigs (key 44,
+// versions 0-1) handlers: change a topic's dynamic config overrides.
+// Behaviour: AlterConfigs replaces the whole override set of a topic;
+// IncrementalAlterConfigs applies SET (0), DELETE (1), APPEND (2) and
+// SUBTRACT (3) to list keys. Values are validated as at topic creation
+// (INVALID_CONFIG naming the key). Broker configs are static in Gregor for now:
+// altering them gets INVALID_REQUEST with a message saying so.
+// Version notes: AlterConfigs v2 flexible; IncrementalAlterConfigs v1 flexible.
+
+import { AlterConfigs } from '../protocol/apis/alter-configs.ts';
+import { IncrementalAlterConfigs } from '../protocol/apis/incremental-alter-configs.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import type { BrokerServices } from './broker-services.ts';
+import { RESOURCE_BROKER, RESOURCE_TOPIC } from './describe-configs.ts';
+import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
+
+interface Outcome {
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+const OP_SET = 0;
+const OP_DELETE = 1;
+const OP_APPEND = 2;
+const OP_SUBTRACT = 3;
+
+async function applyTopic(s: BrokerServices, topic: string, next: Record<string, string>, validateOnly: boolean): Promise<Outcome> {
+  if (s.image.topic(topic) === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${topic}' does not exist.` };
+  return s.topicAdmin.setTopicConfigs(topic, next, { validateOnly });
+}
+
+function unsupported(resourceType: number): Outcome | null {
+  if (resourceType === RESOURCE_TOPIC) return null;
+  if (resourceType === RESOURCE_BROKER) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Broker configs are static in Gregor; change them in the properties file and restart.' };
+  return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${resourceType}` };
+}
+
+export function alterConfigsHandler(s: BrokerServices): ApiHandler<typeof AlterConfigs> {
+  return {
+    api: AlterConfigs,
+    minVersion: 0,
+    maxVersion: 2,
+    async handle(req: RequestOf<typeof AlterConfigs>): Promise<ResponseOf<typeof AlterConfigs>> {
+      const responses = [];
+      for (const r of req.resources) {
+        const refused = unsupported(r.resourceType);
+        let out: Outcome;
+        if (refused !== null) out = refused;
+        else {
+          const next: Record<string, string> = {};
+          for (const c of r.configs) if (c.value !== null) next[c.name] = c.value;
+          out = await applyTopic(s, r.resourceName, next, req.validateOnly);
+        }
+        responses.push({ ...out, resourceType: r.resourceType, resourceName: r.resourceName });
+      }
+      return { throttleTimeMs: 0, responses };
+    },
+  };
+}
+
+type Merged = { ok: true; configs: Record<string, string> } | { ok: false; outcome: Outcome };
+
+function incremental(current: Record<string, string>, configs: RequestOf<typeof IncrementalAlterConfigs>['resources'][number]['configs']): Merged {
+  const next = { ...current };
+  for (const c of configs) {
+    const list = (next[c.name] ?? '').split(',').filter((x) => x !== '');
+    switch (c.configOperation) {
+      case OP_SET:
+        if (c.value === null) return { ok: false, outcome: { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Null value for ${c.name}` } };
+        next[c.name] = c.value;
+        break;
+      case OP_DELETE:
+        delete next[c.name];
+        break;
+      case OP_APPEND:
+        next[c.name] = [...list, ...(c.value ?? '').split(',').filter((x) => x !== '' && !list.includes(x))].join(',');
+        break;
+      case OP_SUBTRACT: {
+        const drop = new Set((c.value ?? '').split(','));
+        next[c.name] = list.filter((x) => !drop.has(x)).join(',');
+        break;
+      }
+      default:
+        return { ok: false, outcome: { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown config operation ${c.configOperation}` } };
+    }
+  }
+  return { ok: true, configs: next };
+}
+
+export function incrementalAlterConfigsHandler(s: BrokerServices): ApiHandler<typeof IncrementalAlterConfigs> {
+  return {
+    api: IncrementalAlterConfigs,
+    minVersion: 0,
+    maxVersion: 1,
+    async handle(req: RequestOf<typeof IncrementalAlterConfigs>): Promise<ResponseOf<typeof IncrementalAlterConfigs>> {
+      const responses = [];
+      for (const r of req.resources) {
+        const refused = unsupported(r.resourceType);
+        let out: Outcome;
+        if (refused !== null) out = refused;
+        else {
+          const merged = incremental(s.image.topicConfig(r.resourceName), r.configs);
+          out = merged.ok ? await applyTopic(s, r.resourceName, merged.configs, req.validateOnly) : merged.outcome;
+        }
+        responses.push({ ...out, resourceType: r.resourceType, resourceName: r.resourceName });
+      }
+      return { throttleTimeMs: 0, responses };
+    },
+  };
+}

@@ -1,0 +1,42 @@
+// What the API handlers may use: the domain parts of one broker, gathered by
+// the composition root (broker.ts). Handlers depend on this interface only,
+// never on how the parts were built.
+
+import type { MetadataImage } from '../cluster/metadata-image.ts';
+import type { TopicAdmin } from '../cluster/topic-admin.ts';
+import type { BrokerConfig } from '../config/broker-config.ts';
+import type { ReplicaManager } from '../replication/replica-manager.ts';
+import type { ProducerIdAllocator } from '../txn/producer-id-allocator.ts';
+import type { Logger } from '../util/logger.ts';
+
+/** Broker settings the handlers read, with Kafka's names in the comments. */
+export interface HandlerSettings {
+  /** auto.create.topics.enable */
+  readonly autoCreateTopics: boolean;
+  /** num.partitions */
+  readonly numPartitions: number;
+  /** default.replication.factor */
+  readonly defaultReplicationFactor: number;
+  /** delete.topic.enable */
+  readonly deleteTopicEnable: boolean;
+  /** fetch.max.bytes: the most a fetch response may carry. */
+  readonly fetchMaxBytes: number;
+  /** Upper bound on a fetch's max_wait_ms, so a client cannot park a request for long. */
+  readonly fetchWaitMsMax: number;
+  /** max.message.bytes of a topic (topic override or message.max.bytes). */
+  messageMaxBytes(topic: string): number;
+}
+
+export interface BrokerServices {
+  readonly nodeId: number;
+  readonly clusterId: string;
+  readonly image: MetadataImage;
+  readonly topicAdmin: TopicAdmin;
+  readonly replicas: ReplicaManager;
+  readonly settings: HandlerSettings;
+  readonly producerIds: ProducerIdAllocator;
+  readonly logger: Logger;
+  readonly now: () => number;
+  /** The static broker configuration, for DescribeConfigs and topic defaults. */
+  readonly config: BrokerConfig;
+}

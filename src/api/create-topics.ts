@@ -1,0 +1,65 @@
+// CreateTopics handler (key 19), versions 0-7.
+// Behaviour: validates names, counts, manual assignments and configs, then
+// writes each topic with one store transaction and answers once the broker's
+// metadata image has it. -1 partitions or replication factor mean the broker
+// defaults (num.partitions, default.replication.factor). validate_only checks
+// everything and writes nothing. The timeout is not used: creation is
+// synchronous. Each topic is answered on its own; one failure does not stop
+// the others.
+// Version notes: v1 validate_only and error messages; v4 defaults (-1); v5
+// flexible, returns partitions, replication factor and configs; v7 topic id.
+
+import { CreateTopics } from '../protocol/apis/create-topics.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import type { BrokerServices } from './broker-services.ts';
+import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
+
+type Request = RequestOf<typeof CreateTopics>;
+type Response = ResponseOf<typeof CreateTopics>;
+type TopicOut = Response['topics'][number];
+
+export function createTopicsHandler(s: BrokerServices, describeTopicConfigs: (topic: string, overrides: Record<string, string>) => TopicOut['configs']): ApiHandler<typeof CreateTopics> {
+  async function createOne(t: Request['topics'][number], validateOnly: boolean, seen: Map<string, number>): Promise<TopicOut> {
+    const base = { name: t.name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', topicConfigErrorCode: ErrorCode.NONE, numPartitions: -1, replicationFactor: -1, configs: [] as TopicOut['configs'] };
+    if ((seen.get(t.name) ?? 0) > 1) {
+      return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Create topics request from client contains duplicate topic name '${t.name}'.` };
+    }
+    const configs: Record<string, string> = {};
+    for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
+    const assignments = t.assignments.length > 0 ? [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => a.brokerIds) : undefined;
+    if (assignments !== undefined && (t.numPartitions !== -1 || t.replicationFactor !== -1)) {
+      return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Both numPartitions or replicationFactor and replicasAssignments were set.' };
+    }
+    const r = await s.topicAdmin.createTopic({
+      name: t.name,
+      numPartitions: t.numPartitions === -1 ? s.settings.numPartitions : t.numPartitions,
+      replicationFactor: t.replicationFactor === -1 ? s.settings.defaultReplicationFactor : t.replicationFactor,
+      ...(assignments !== undefined ? { assignments } : {}),
+      configs,
+      validateOnly,
+    });
+    if (r.errorCode !== ErrorCode.NONE) return { ...base, errorCode: r.errorCode, errorMessage: r.errorMessage };
+    return {
+      ...base,
+      topicId: r.topicId,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      numPartitions: r.numPartitions,
+      replicationFactor: r.replicationFactor,
+      configs: describeTopicConfigs(t.name, configs),
+    };
+  }
+
+  return {
+    api: CreateTopics,
+    minVersion: 0,
+    maxVersion: 7,
+    async handle(req: Request): Promise<Response> {
+      const seen = new Map<string, number>();
+      for (const t of req.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
+      const topics: TopicOut[] = [];
+      for (const t of req.topics) topics.push(await createOne(t, req.validateOnly, seen));
+      return { throttleTimeMs: 0, topics };
+    },
+  };
+}

@@ -1,0 +1,40 @@
+// DeleteRecords handler (key 21), versions 0-2: moves a partition's log start
+// offset forward (kafka-delete-records.sh). Whole segments below it are
+// deleted; reads below it get OFFSET_OUT_OF_RANGE. Offset -1 means the high
+// watermark. An offset above the high watermark is OFFSET_OUT_OF_RANGE.
+// Version notes: v2 flexible.
+
+import { DeleteRecords } from '../protocol/apis/delete-records.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import type { BrokerServices } from './broker-services.ts';
+import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
+
+type Response = ResponseOf<typeof DeleteRecords>;
+type PartitionOut = Response['topics'][number]['partitions'][number];
+
+export function deleteRecordsHandler(s: BrokerServices): ApiHandler<typeof DeleteRecords> {
+  async function one(topic: string, p: { partitionIndex: number; offset: number }): Promise<PartitionOut> {
+    const fail = (errorCode: number): PartitionOut => ({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode });
+    const state = s.image.partition(topic, p.partitionIndex);
+    if (state === undefined) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const partition = await s.replicas.acquire(topic, p.partitionIndex);
+    if (partition === undefined || state.leader !== s.nodeId) return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    const log = partition.log;
+    const target = p.offset === -1 ? log.highWatermark : p.offset;
+    if (target < 0 || target > log.highWatermark) return fail(ErrorCode.OFFSET_OUT_OF_RANGE);
+    if (target > log.logStartOffset) await log.deleteRecordsBefore(target);
+    return { partitionIndex: p.partitionIndex, lowWatermark: log.logStartOffset, errorCode: ErrorCode.NONE };
+  }
+
+  return {
+    api: DeleteRecords,
+    minVersion: 0,
+    maxVersion: 2,
+    async handle(req: RequestOf<typeof DeleteRecords>): Promise<Response> {
+      const topics = await Promise.all(
+        req.topics.map(async (t) => ({ name: t.name, partitions: await Promise.all(t.partitions.map((p) => one(t.name, p))) })),
+      );
+      return { throttleTimeMs: 0, topics };
+    },
+  };
+}

@@ -1,0 +1,242 @@
+// Fetch handler (key 1), versions 4-17, for consumers.
+// Behaviour: returns stored batch bytes from each partition's fetch offset up
+// to the high watermark, within partition_max_bytes and the response's
+// max_bytes (capped by fetch.max.bytes); the first batch is returned whole
+// even if larger (KIP-74). Long poll: with less than min_bytes available the
+// request waits up to max_wait_ms (capped) for an append to any of its
+// partitions. Incremental fetch sessions (KIP-227) are kept in a bounded cache.
+// No transactions yet, so the last stable offset equals the high watermark and
+// there are no aborted transactions. Follower fetches (replica id >= 0) are
+// not served yet.
+// Version notes: v4 isolation level; v5 log start offset; v7 sessions; v9
+// current leader epoch (FENCED/UNKNOWN_LEADER_EPOCH); v11 rack id; v12
+// flexible; v13 topic ids (UNKNOWN_TOPIC_ID); v15 replica state; v17 directory.
+
+import type { ReadResult as LogReadResult } from '../log/partition-log.ts';
+import { OffsetOutOfRangeError } from '../log/errors.ts';
+import { Fetch } from '../protocol/apis/fetch.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import type { Partition } from '../replication/partition.ts';
+import {
+  type FetchSession,
+  FetchSessionCache,
+  type SessionPartition,
+  sessionKey,
+} from '../replication/fetch-session-cache.ts';
+import type { BrokerServices } from './broker-services.ts';
+import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
+
+type Request = RequestOf<typeof Fetch>;
+type Response = ResponseOf<typeof Fetch>;
+type PartitionOut = Response['responses'][number]['partitions'][number];
+
+const EMPTY = Buffer.alloc(0);
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+const TOPIC_IDS_FROM_VERSION = 13;
+const FETCH_SESSIONS_MAX = 1000;
+const FETCH_SESSION_IDLE_MS_MAX = 120_000;
+
+interface Wanted {
+  readonly topic: string;
+  readonly topicId: string;
+  readonly partition: number;
+  readonly fetchOffset: number;
+  readonly partitionMaxBytes: number;
+  readonly currentLeaderEpoch: number;
+  /** Set when the topic could not be resolved. */
+  readonly errorCode: number;
+}
+
+interface Gathered {
+  readonly out: Array<{ wanted: Wanted; result: PartitionOut }>;
+  readonly bytes: number;
+  readonly waitable: Partition[];
+  readonly anyError: boolean;
+}
+
+function emptyPartition(index: number, errorCode: number, hw = -1, lso = -1, start = -1): PartitionOut {
+  return {
+    partitionIndex: index,
+    errorCode,
+    highWatermark: hw,
+    lastStableOffset: lso,
+    logStartOffset: start,
+    divergingEpoch: null,
+    currentLeader: null,
+    snapshotId: null,
+    abortedTransactions: errorCode === ErrorCode.NONE ? [] : null,
+    preferredReadReplica: -1,
+    records: EMPTY,
+  };
+}
+
+export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
+  const sessions = new FetchSessionCache(FETCH_SESSIONS_MAX, FETCH_SESSION_IDLE_MS_MAX);
+
+  function resolveWanted(req: Request, version: number): Wanted[] {
+    const wanted: Wanted[] = [];
+    for (const t of req.topics) {
+      const byId = version >= TOPIC_IDS_FROM_VERSION;
+      const image = byId ? s.image.topicById(t.topicId) : s.image.topic(t.topic);
+      const name = image?.name ?? t.topic;
+      const unknown = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      for (const p of t.partitions) {
+        const known = image !== undefined && image.partitions.has(p.partition);
+        wanted.push({
+          topic: name,
+          topicId: image?.topicId ?? t.topicId,
+          partition: p.partition,
+          fetchOffset: p.fetchOffset,
+          partitionMaxBytes: p.partitionMaxBytes,
+          currentLeaderEpoch: p.currentLeaderEpoch,
+          errorCode: known ? ErrorCode.NONE : image === undefined ? unknown : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        });
+      }
+    }
+    return wanted;
+  }
+
+  async function readOne(w: Wanted, maxBytes: number, minOneBatch: boolean): Promise<{ result: PartitionOut; partition: Partition | null }> {
+    if (w.errorCode !== ErrorCode.NONE) return { result: emptyPartition(w.partition, w.errorCode), partition: null };
+    const state = s.image.partition(w.topic, w.partition);
+    const partition = await s.replicas.acquire(w.topic, w.partition);
+    if (state === undefined || partition === undefined || state.leader !== s.nodeId) {
+      return { result: emptyPartition(w.partition, ErrorCode.NOT_LEADER_OR_FOLLOWER), partition: null };
+    }
+    if (w.currentLeaderEpoch >= 0 && w.currentLeaderEpoch !== state.leaderEpoch) {
+      const code = w.currentLeaderEpoch > state.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
+      return { result: emptyPartition(w.partition, code), partition: null };
+    }
+    const log = partition.log;
+    let read: LogReadResult;
+    try {
+      read = await log.read(w.fetchOffset, maxBytes, { maxOffset: log.highWatermark, minOneBatch });
+    } catch (err) {
+      if (err instanceof OffsetOutOfRangeError) {
+        const hw = log.highWatermark;
+        return { result: emptyPartition(w.partition, ErrorCode.OFFSET_OUT_OF_RANGE, hw, hw, log.logStartOffset), partition: null };
+      }
+      throw err;
+    }
+    const result = emptyPartition(w.partition, ErrorCode.NONE, read.highWatermark, read.highWatermark, read.logStartOffset);
+    result.records = read.records ?? EMPTY;
+    return { result, partition };
+  }
+
+  async function gather(wanted: readonly Wanted[], maxBytes: number): Promise<Gathered> {
+    const out: Gathered['out'] = [];
+    const waitable: Partition[] = [];
+    let bytes = 0;
+    let anyError = false;
+    for (const w of wanted) {
+      const room = Math.max(0, maxBytes - bytes);
+      const limit = Math.min(w.partitionMaxBytes, room);
+      const { result, partition } = await readOne(w, limit, bytes === 0);
+      bytes += result.records?.length ?? 0;
+      if (result.errorCode !== ErrorCode.NONE) anyError = true;
+      if (partition !== null) waitable.push(partition);
+      out.push({ wanted: w, result });
+    }
+    return { out, bytes, waitable, anyError };
+  }
+
+  async function fetchWithWait(req: Request, wanted: readonly Wanted[]): Promise<Gathered> {
+    const maxBytes = Math.min(req.maxBytes > 0 ? req.maxBytes : s.settings.fetchMaxBytes, s.settings.fetchMaxBytes);
+    const deadline = s.now() + Math.min(Math.max(req.maxWaitMs, 0), s.settings.fetchWaitMsMax);
+    let g = await gather(wanted, maxBytes);
+    while (g.bytes < req.minBytes && !g.anyError && g.waitable.length > 0) {
+      const left = deadline - s.now();
+      if (left <= 0) break;
+      await s.replicas.waitForAppend(g.waitable, left);
+      g = await gather(wanted, maxBytes);
+    }
+    return g;
+  }
+
+  function toResponse(g: Gathered, version: number, sessionId: number, errorCode: number): Response {
+    const byTopic = new Map<string, Response['responses'][number]>();
+    const responses: Response['responses'] = [];
+    for (const { wanted, result } of g.out) {
+      const k = version >= TOPIC_IDS_FROM_VERSION ? wanted.topicId : wanted.topic;
+      let t = byTopic.get(k);
+      if (t === undefined) {
+        t = { topic: wanted.topic, topicId: wanted.topicId ?? ZERO_UUID, partitions: [] };
+        byTopic.set(k, t);
+        responses.push(t);
+      }
+      t.partitions.push(result);
+    }
+    return { throttleTimeMs: 0, errorCode, sessionId, responses, nodeEndpoints: [] };
+  }
+
+  function updateSession(session: FetchSession, req: Request, wanted: readonly Wanted[]): Wanted[] {
+    for (const f of req.forgottenTopicsData) {
+      const name = f.topic !== '' ? f.topic : (s.image.topicById(f.topicId)?.name ?? '');
+      for (const p of f.partitions) session.partitions.delete(sessionKey(name, p));
+    }
+    for (const w of wanted) {
+      const k = sessionKey(w.topic, w.partition);
+      const prev = session.partitions.get(k);
+      const entry = {
+        topic: w.topic,
+        partition: w.partition,
+        fetchOffset: w.fetchOffset,
+        partitionMaxBytes: w.partitionMaxBytes,
+        currentLeaderEpoch: w.currentLeaderEpoch,
+        lastHighWatermark: prev?.lastHighWatermark ?? -2,
+        lastLogStartOffset: prev?.lastLogStartOffset ?? -2,
+        lastErrorCode: prev?.lastErrorCode ?? -2,
+      };
+      session.partitions.set(k, entry);
+    }
+    return [...session.partitions.values()].map((p) => ({
+      topic: p.topic,
+      topicId: s.image.topic(p.topic)?.topicId ?? ZERO_UUID,
+      partition: p.partition,
+      fetchOffset: p.fetchOffset,
+      partitionMaxBytes: p.partitionMaxBytes,
+      currentLeaderEpoch: p.currentLeaderEpoch,
+      errorCode: s.image.partition(p.topic, p.partition) === undefined ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.NONE,
+    }));
+  }
+
+  /** Keeps only partitions with news, and remembers what was sent. */
+  function filterIncremental(session: FetchSession, g: Gathered): Gathered {
+    const out = g.out.filter(({ wanted, result }) => {
+      const p = session.partitions.get(sessionKey(wanted.topic, wanted.partition)) as SessionPartition | undefined;
+      if (p === undefined) return true;
+      const news =
+        (result.records?.length ?? 0) > 0 ||
+        result.highWatermark !== p.lastHighWatermark ||
+        result.logStartOffset !== p.lastLogStartOffset ||
+        result.errorCode !== p.lastErrorCode;
+      p.lastHighWatermark = result.highWatermark;
+      p.lastLogStartOffset = result.logStartOffset;
+      p.lastErrorCode = result.errorCode;
+      return news;
+    });
+    return { ...g, out };
+  }
+
+  return {
+    api: Fetch,
+    minVersion: 4,
+    maxVersion: 17,
+    async handle(req: Request, ctx: RequestContext): Promise<Response> {
+      const version = ctx.apiVersion;
+      const wanted = resolveWanted(req, version);
+      const lookup = version >= 7 ? sessions.lookup(req.sessionId, req.sessionEpoch, s.now()) : ({ kind: 'sessionless' } as const);
+      if (lookup.kind === 'error') {
+        return { throttleTimeMs: 0, errorCode: lookup.errorCode, sessionId: req.sessionId, responses: [], nodeEndpoints: [] };
+      }
+      if (lookup.kind === 'sessionless') return toResponse(await fetchWithWait(req, wanted), version, 0, ErrorCode.NONE);
+      const session = lookup.session;
+      if (session === null) return toResponse(await fetchWithWait(req, wanted), version, 0, ErrorCode.NONE);
+      const all = updateSession(session, req, wanted);
+      const g = await fetchWithWait(req, all);
+      const filtered = filterIncremental(session, g);
+      if (lookup.kind === 'incremental') session.epoch = session.epoch === 0x7fffffff ? 1 : session.epoch + 1;
+      return toResponse(lookup.kind === 'new' ? g : filtered, version, session.id, ErrorCode.NONE);
+    },
+  };
+}

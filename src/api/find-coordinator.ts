@@ -1,0 +1,65 @@
+// FindCoordinator handler (key 10), versions 0-6.
+// Behaviour: a group's coordinator is the leader of the group's
+// __consumer_offsets partition (Kafka's hash of the group id modulo
+// offsets.topic.num.partitions). The topic is created on first need; while it
+// is being created or this broker is still loading the partition the answer is
+// COORDINATOR_NOT_AVAILABLE, which clients retry. Transactional ids (key type
+// 1) get COORDINATOR_NOT_AVAILABLE until transactions exist; other key types
+// (share groups) get INVALID_REQUEST.
+// Version notes: v1 key type, throttle time and error message; v3 flexible;
+// v4 batched coordinatorKeys with a result per key (KIP-699); v5 and v6 only
+// widen the errors and key types.
+
+import { FindCoordinator } from '../protocol/apis/find-coordinator.ts';
+import { ErrorCode, errorInfo } from '../protocol/error-codes.ts';
+import type { GroupCoordinator } from '../group/group-coordinator.ts';
+import type { BrokerServices } from './broker-services.ts';
+import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
+
+type Response = ResponseOf<typeof FindCoordinator>;
+
+const KEY_TYPE_GROUP = 0;
+const KEY_TYPE_TRANSACTION = 1;
+
+interface Lookup {
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+  readonly nodeId: number;
+  readonly host: string;
+  readonly port: number;
+}
+
+function failed(errorCode: number): Lookup {
+  return { errorCode, errorMessage: errorInfo(errorCode)?.message ?? null, nodeId: -1, host: '', port: -1 };
+}
+
+export function findCoordinatorHandler(
+  s: BrokerServices,
+  groups: GroupCoordinator,
+): ApiHandler<typeof FindCoordinator> {
+  async function lookup(key: string, keyType: number): Promise<Lookup> {
+    if (keyType === KEY_TYPE_TRANSACTION) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (keyType !== KEY_TYPE_GROUP) return failed(ErrorCode.INVALID_REQUEST);
+    const found = await groups.findCoordinator(key);
+    if (found.errorCode !== ErrorCode.NONE) return failed(found.errorCode);
+    const broker = s.image.broker(found.nodeId);
+    if (broker === undefined) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: broker.nodeId, host: broker.host, port: broker.port };
+  }
+
+  return {
+    api: FindCoordinator,
+    minVersion: 0,
+    maxVersion: 6,
+    async handle(req: RequestOf<typeof FindCoordinator>, ctx: RequestContext): Promise<Response> {
+      const keyType = ctx.apiVersion >= 1 ? req.keyType : KEY_TYPE_GROUP;
+      if (ctx.apiVersion >= 4) {
+        const coordinators = await Promise.all(
+          req.coordinatorKeys.map(async (key) => ({ key, ...(await lookup(key, keyType)) })),
+        );
+        return { throttleTimeMs: 0, ...failed(ErrorCode.NONE), errorMessage: null, coordinators };
+      }
+      return { throttleTimeMs: 0, ...(await lookup(req.key, keyType)), coordinators: [] };
+    },
+  };
+}

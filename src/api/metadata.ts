@@ -1,0 +1,109 @@
+// Metadata handler (key 3), versions 0-12.
+// Behaviour: returns the brokers, the controller and the requested topics (all
+// topics when the list is null, or empty before v1). A missing topic is
+// created when auto.create.topics.enable is on and the request allows it
+// (v4+ asks explicitly; earlier versions always allow), using num.partitions
+// and default.replication.factor. Names that are not legal topic names get
+// INVALID_TOPIC_EXCEPTION. Authorized-operations fields are left at Kafka's
+// "not requested" value.
+// Version notes: v1 controller id, rack, internal flag; v2 cluster id; v4
+// allow_auto_topic_creation; v7 leader epoch; v9 flexible; v10 topic ids;
+// v12 lookup by topic id.
+
+import type { TopicImage } from '../cluster/metadata-image.ts';
+import { topicNameProblem } from '../cluster/topic-admin.ts';
+import { Metadata } from '../protocol/apis/metadata.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import type { BrokerServices } from './broker-services.ts';
+import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
+
+type Response = ResponseOf<typeof Metadata>;
+type TopicOut = Response['topics'][number];
+
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+
+function topicOut(t: TopicImage): TopicOut {
+  const partitions = [...t.partitions.values()]
+    .sort((a, b) => a.partition - b.partition)
+    .map((p) => ({
+      errorCode: ErrorCode.NONE,
+      partitionIndex: p.partition,
+      leaderId: p.leader,
+      leaderEpoch: p.leaderEpoch,
+      replicaNodes: [...p.replicas],
+      isrNodes: [...p.isr],
+      offlineReplicas: [],
+    }));
+  return {
+    errorCode: ErrorCode.NONE,
+    name: t.name,
+    topicId: t.topicId,
+    isInternal: t.internal,
+    partitions,
+    topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+  };
+}
+
+function topicError(name: string | null, topicId: string, errorCode: number): TopicOut {
+  return {
+    errorCode,
+    name,
+    topicId,
+    isInternal: false,
+    partitions: [],
+    topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+  } as TopicOut;
+}
+
+export function metadataHandler(s: BrokerServices): ApiHandler<typeof Metadata> {
+  async function resolveByName(name: string, autoCreate: boolean): Promise<TopicOut> {
+    const existing = s.image.topic(name);
+    if (existing !== undefined) return topicOut(existing);
+    if (topicNameProblem(name) !== null) return topicError(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION);
+    if (!autoCreate) return topicError(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const created = await s.topicAdmin.createTopic({
+      name,
+      numPartitions: s.settings.numPartitions,
+      replicationFactor: Math.min(s.settings.defaultReplicationFactor, s.image.brokers().length),
+      configs: {},
+      validateOnly: false,
+    });
+    const now = s.image.topic(name);
+    if (now !== undefined) return topicOut(now);
+    const code = created.errorCode === ErrorCode.NONE ? ErrorCode.LEADER_NOT_AVAILABLE : created.errorCode;
+    return topicError(name, ZERO_UUID, code);
+  }
+
+  return {
+    api: Metadata,
+    minVersion: 0,
+    maxVersion: 12,
+    async handle(req: RequestOf<typeof Metadata>, ctx: RequestContext): Promise<Response> {
+      const allTopics = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
+      const autoCreate = s.settings.autoCreateTopics && (ctx.apiVersion < 4 || req.allowAutoTopicCreation);
+      let topics: TopicOut[];
+      if (allTopics) {
+        topics = s.image.topics().map(topicOut);
+      } else {
+        topics = await Promise.all(
+          (req.topics ?? []).map((t) => {
+            if (t.name === null || t.name === '') {
+              const byId = s.image.topicById(t.topicId);
+              return Promise.resolve(byId !== undefined ? topicOut(byId) : topicError(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
+            }
+            return resolveByName(t.name, autoCreate);
+          }),
+        );
+      }
+      return {
+        throttleTimeMs: 0,
+        brokers: s.image.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+        clusterId: s.clusterId,
+        controllerId: s.image.controllerId(),
+        topics,
+        clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+      };
+    },
+  };
+}

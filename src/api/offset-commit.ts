@@ -1,0 +1,99 @@
+// OffsetCommit handler (key 8), versions 0-9.
+// Behaviour: stores the consumer's positions in __consumer_offsets and answers
+// once the records are appended. Members commit with their generation; a
+// consumer outside group management commits with generation -1 while the group
+// is empty. A partition of a topic that does not exist, or beyond the topic's
+// partitions, gets UNKNOWN_TOPIC_OR_PARTITION; metadata longer than
+// offset.metadata.max.bytes gets OFFSET_METADATA_TOO_LARGE; the other
+// partitions are committed. v0 commits are stored like v1 commits with
+// generation -1 (Kafka once kept them in ZooKeeper).
+// Version notes: v1 generation, member id and a per-partition commit
+// timestamp; v2-4 retention time (v5 drops it); v3 throttle time; v6 leader
+// epoch (KIP-320); v7 group.instance.id (KIP-345); v8 flexible; v9 KIP-848
+// member epochs (classic groups read it as the generation).
+
+import { OffsetCommit } from '../protocol/apis/offset-commit.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import type { GroupCoordinator } from '../group/group-coordinator.ts';
+import type { OffsetCommitPartitionInput } from '../group/group-machine-types.ts';
+import type { BrokerServices } from './broker-services.ts';
+import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
+
+type Request = RequestOf<typeof OffsetCommit>;
+type Response = ResponseOf<typeof OffsetCommit>;
+type RequestPartition = Request['topics'][number]['partitions'][number];
+
+function partitionKey(topic: string, partition: number): string {
+  return JSON.stringify([topic, partition]);
+}
+
+export function offsetCommitHandler(
+  s: BrokerServices,
+  groups: GroupCoordinator,
+): ApiHandler<typeof OffsetCommit> {
+  /** Whether the partition exists; commits to a missing topic are left to the coordinator. */
+  const partitionMissing = (topic: string, partition: number): boolean => {
+    const t = s.image.topic(topic);
+    return t !== undefined && !t.partitions.has(partition);
+  };
+
+  function partitionInput(v: number, p: RequestPartition): OffsetCommitPartitionInput {
+    return {
+      partitionIndex: p.partitionIndex,
+      committedOffset: p.committedOffset,
+      committedLeaderEpoch: v >= 6 ? p.committedLeaderEpoch : -1,
+      commitTimestamp: v === 1 ? p.commitTimestamp : -1,
+      committedMetadata: p.committedMetadata,
+    };
+  }
+
+  return {
+    api: OffsetCommit,
+    minVersion: 0,
+    maxVersion: 9,
+    async handle(req: Request, ctx: RequestContext): Promise<Response> {
+      const v = ctx.apiVersion;
+      const topics = req.topics
+        .map((t) => ({
+          name: t.name,
+          partitions: t.partitions
+            .filter((p) => !partitionMissing(t.name, p.partitionIndex))
+            .map((p) => partitionInput(v, p)),
+        }))
+        .filter((t) => t.partitions.length > 0);
+      const answered = new Map<string, number[]>();
+      if (topics.length > 0) {
+        const r = await groups.commit({
+          groupId: req.groupId,
+          generationId: v >= 1 ? req.generationIdOrMemberEpoch : -1,
+          memberId: v >= 1 ? req.memberId : '',
+          groupInstanceId: v >= 7 ? req.groupInstanceId : null,
+          retentionTimeMs: v >= 2 && v <= 4 ? req.retentionTimeMs : -1,
+          topics,
+          topicExists: (name) => s.image.topic(name) !== undefined,
+        });
+        for (const t of r.topics) {
+          for (const p of t.partitions) {
+            const key = partitionKey(t.name, p.partitionIndex);
+            answered.set(key, [...(answered.get(key) ?? []), p.errorCode]);
+          }
+        }
+      }
+      // Answer in request order, each partition with the coordinator's code or ours.
+      const errorOf = (topic: string, partition: number): number => {
+        if (partitionMissing(topic, partition)) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        return answered.get(partitionKey(topic, partition))?.shift() ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+      };
+      return {
+        throttleTimeMs: 0,
+        topics: req.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => ({
+            partitionIndex: p.partitionIndex,
+            errorCode: errorOf(t.name, p.partitionIndex),
+          })),
+        })),
+      };
+    },
+  };
+}

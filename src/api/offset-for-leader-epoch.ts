@@ -1,0 +1,44 @@
+// OffsetForLeaderEpoch handler (key 23), versions 0-4: consumers (KIP-320)
+// and followers ask where a leader epoch ended, to detect log divergence.
+// Behaviour: answers from the partition's leader-epoch history: the end
+// offset of the requested epoch is the start offset of the next larger epoch,
+// or the log end offset for the current epoch; an epoch newer than any known
+// gets UNDEFINED (-1, -1) as Kafka answers. Current-leader-epoch fencing as in
+// Fetch.
+// Version notes: v1 returns the leader epoch; v2 current leader epoch; v3
+// replica id; v4 flexible.
+
+import { OffsetForLeaderEpoch } from '../protocol/apis/offset-for-leader-epoch.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import type { BrokerServices } from './broker-services.ts';
+import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
+
+type Response = ResponseOf<typeof OffsetForLeaderEpoch>;
+type PartitionOut = Response['topics'][number]['partitions'][number];
+
+export function offsetForLeaderEpochHandler(s: BrokerServices): ApiHandler<typeof OffsetForLeaderEpoch> {
+  async function one(topic: string, p: { partition: number; currentLeaderEpoch: number; leaderEpoch: number }): Promise<PartitionOut> {
+    const fail = (errorCode: number): PartitionOut => ({ errorCode, partition: p.partition, leaderEpoch: -1, endOffset: -1 });
+    const state = s.image.partition(topic, p.partition);
+    if (state === undefined) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const partition = await s.replicas.acquire(topic, p.partition);
+    if (partition === undefined || state.leader !== s.nodeId) return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== state.leaderEpoch) {
+      return fail(p.currentLeaderEpoch > state.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH);
+    }
+    const end = partition.endOffsetForEpoch(p.leaderEpoch);
+    return { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch: end.leaderEpoch, endOffset: end.endOffset };
+  }
+
+  return {
+    api: OffsetForLeaderEpoch,
+    minVersion: 0,
+    maxVersion: 4,
+    async handle(req: RequestOf<typeof OffsetForLeaderEpoch>): Promise<Response> {
+      const topics = await Promise.all(
+        req.topics.map(async (t) => ({ topic: t.topic, partitions: await Promise.all(t.partitions.map((p) => one(t.topic, p))) })),
+      );
+      return { throttleTimeMs: 0, topics };
+    },
+  };
+}

@@ -1,0 +1,92 @@
+// Produce handler (key 0), versions 3-11.
+// Behaviour: each partition's record set is validated batch by batch (magic 2,
+// CRC32C, max.message.bytes) and appended as the producer sent it, offsets
+// assigned in place. acks=0 gets no response; acks=1 and acks=-1 are answered
+// after the append (on a single replica they mean the same: written to the
+// log). Idempotent producers are checked per partition: a retried batch is
+// acknowledged with its original offset and stored once, a sequence gap gets
+// OUT_OF_ORDER_SEQUENCE_NUMBER. Transactions are not implemented yet: a
+// request carrying a transactional id is refused with INVALID_TXN_STATE.
+// Version notes: v3 transactional id and record batch v2; v5 log start
+// offset; v7 zstd allowed; v8 record errors and error message; v9 flexible;
+// v10 current leader and node endpoints (KIP-951); v11 TRANSACTION_ABORTABLE.
+
+import { Produce } from '../protocol/apis/produce.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import type { BrokerServices } from './broker-services.ts';
+import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
+
+type Response = ResponseOf<typeof Produce>;
+type PartitionOut = Response['responses'][number]['partitionResponses'][number];
+
+const VALID_ACKS = new Set([-1, 0, 1]);
+
+function partitionError(index: number, errorCode: number, errorMessage: string | null): PartitionOut {
+  return {
+    index,
+    errorCode,
+    baseOffset: -1,
+    logAppendTimeMs: -1,
+    logStartOffset: -1,
+    recordErrors: [],
+    errorMessage,
+    currentLeader: null,
+  } as PartitionOut;
+}
+
+export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
+  async function appendOne(topic: string, index: number, records: Buffer | null): Promise<PartitionOut> {
+    if (s.image.topic(topic) === undefined || s.image.partition(topic, index) === undefined) {
+      return partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
+    }
+    const partition = await s.replicas.acquire(topic, index);
+    const state = s.image.partition(topic, index);
+    if (partition === undefined || state === undefined || state.leader !== s.nodeId) {
+      return partitionError(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, null);
+    }
+    if (records === null || records.length === 0) {
+      return partitionError(index, ErrorCode.CORRUPT_MESSAGE, 'empty record set');
+    }
+    try {
+      const r = await partition.appendAsLeader(records, s.settings.messageMaxBytes(topic));
+      return {
+        index,
+        errorCode: r.errorCode,
+        baseOffset: r.baseOffset,
+        logAppendTimeMs: r.logAppendTimeMs,
+        logStartOffset: r.logStartOffset,
+        recordErrors: [],
+        errorMessage: r.errorMessage,
+        currentLeader: null,
+      } as PartitionOut;
+    } catch (err) {
+      s.logger.error({ err, topic, partition: index }, 'append failed');
+      return partitionError(index, ErrorCode.KAFKA_STORAGE_ERROR, 'append failed');
+    }
+  }
+
+  return {
+    api: Produce,
+    minVersion: 3,
+    maxVersion: 11,
+    async handle(req: RequestOf<typeof Produce>): Promise<Response | null> {
+      let topLevelError: number = ErrorCode.NONE;
+      if (!VALID_ACKS.has(req.acks)) topLevelError = ErrorCode.INVALID_REQUIRED_ACKS;
+      else if (req.transactionalId !== null) topLevelError = ErrorCode.INVALID_TXN_STATE;
+      const responses = await Promise.all(
+        req.topicData.map(async (t) => ({
+          name: t.name,
+          partitionResponses: await Promise.all(
+            t.partitionData.map((p) =>
+              topLevelError !== ErrorCode.NONE
+                ? Promise.resolve(partitionError(p.index, topLevelError, null))
+                : appendOne(t.name, p.index, p.records),
+            ),
+          ),
+        })),
+      );
+      if (req.acks === 0) return null;
+      return { responses, throttleTimeMs: 0, nodeEndpoints: [] } as Response;
+    },
+  };
+}

@@ -1,0 +1,277 @@
+// The composition root: reads the configuration, builds every part of one
+// broker (metadata store, metadata image, partition logs, handlers, network
+// listeners), wires them together and owns their lifecycle. It is the only
+// module that names concrete backends. `startBroker` is also the library API
+// for running a real Kafka-protocol broker inside a Node process.
+
+import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { BrokerServices, HandlerSettings } from './api/broker-services.ts';
+import { HandlerRegistry } from './api/handler.ts';
+import { registerHandlers } from './api/handlers.ts';
+import { MetadataImage } from './cluster/metadata-image.ts';
+import { MetadataLoader } from './cluster/metadata-loader.ts';
+import { TopicAdmin } from './cluster/topic-admin.ts';
+import { type BrokerConfig, buildBrokerConfig } from './config/broker-config.ts';
+import type { Listener } from './config/listeners.ts';
+import { resolveTopicConfig, type TopicConfig, validateTopicConfigs } from './config/topic-config.ts';
+import type { LogConfig } from './log/log-config.ts';
+import { EmbeddedMetaStore } from './metadata/embedded-store.ts';
+import { EtcdMetaStore } from './metadata/etcd-store.ts';
+import { KeyLayout } from './metadata/key-layout.ts';
+import type { Lease, MetaStore } from './metadata/meta-store.ts';
+import { ReplicaManager } from './replication/replica-manager.ts';
+import { SocketServer } from './server/socket-server.ts';
+import { ProducerIdAllocator } from './txn/producer-id-allocator.ts';
+import { createLogger, type Logger } from './util/logger.ts';
+
+export interface StartBrokerOptions {
+  /** Data directory (log.dirs); overrides the configuration. */
+  readonly dataDir?: string;
+  /** Port of the PLAINTEXT listener; 0 picks a free port. Overrides `listeners`. */
+  readonly port?: number;
+  /** Host to bind and advertise with `port` (default 127.0.0.1 when port is given). */
+  readonly host?: string;
+  /** Kafka-named properties, as `--override key=value` would give them. */
+  readonly config?: Readonly<Record<string, string>>;
+  /** A Java .properties file. */
+  readonly configFile?: string;
+  /** Where GREGOR_* variables are read; none by default for library use. */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly logger?: Logger;
+}
+
+export interface Broker {
+  readonly nodeId: number;
+  readonly clusterId: string;
+  readonly host: string;
+  /** Bound port of the first listener. */
+  readonly port: number;
+  readonly config: BrokerConfig;
+  /** Flushes logs and stops; safe to call twice. */
+  close(): Promise<void>;
+}
+
+const META_PROPERTIES = 'meta.properties';
+const METADATA_FILE = '__gregor_metadata.json';
+const FETCH_WAIT_MS_MAX = 30_000;
+
+function overridesFrom(opts: StartBrokerOptions): Record<string, string> {
+  const o: Record<string, string> = { ...(opts.config ?? {}) };
+  if (opts.dataDir !== undefined) o['log.dirs'] = opts.dataDir;
+  if (opts.port !== undefined) {
+    const host = opts.host ?? '127.0.0.1';
+    o['listeners'] = `PLAINTEXT://${host}:${opts.port}`;
+    if (opts.config?.['advertised.listeners'] === undefined) o['advertised.listeners'] = `PLAINTEXT://${host}:${opts.port}`;
+  }
+  return o;
+}
+
+/** meta.properties, as Kafka keeps it: cluster id and node id of this log dir. */
+async function readOrCreateMetaProperties(logDir: string, nodeId: number, configured: string | null): Promise<string> {
+  const path = join(logDir, META_PROPERTIES);
+  let text: string | null = null;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    text = null;
+  }
+  if (text !== null) {
+    const props = new Map(
+      text
+        .split('\n')
+        .filter((l) => l.includes('=') && !l.startsWith('#'))
+        .map((l) => [l.slice(0, l.indexOf('=')).trim(), l.slice(l.indexOf('=') + 1).trim()] as const),
+    );
+    const clusterId = props.get('cluster.id');
+    const storedNode = Number(props.get('node.id'));
+    if (clusterId !== undefined && clusterId !== '') {
+      if (configured !== null && configured !== clusterId) {
+        throw new Error(`GREGOR_ERR_CLUSTER_ID_MISMATCH: ${path} has cluster.id ${clusterId}, configured ${configured}`);
+      }
+      if (Number.isInteger(storedNode) && storedNode !== nodeId) {
+        throw new Error(`GREGOR_ERR_NODE_ID_MISMATCH: ${path} has node.id ${storedNode}, configured ${nodeId}`);
+      }
+      return clusterId;
+    }
+  }
+  const clusterId = configured ?? randomBytes(16).toString('base64url');
+  const body = `#Written by Gregor\nversion=1\ncluster.id=${clusterId}\nnode.id=${nodeId}\n`;
+  await writeFile(`${path}.tmp`, body, { encoding: 'utf8', flag: 'w' });
+  await rename(`${path}.tmp`, path);
+  return clusterId;
+}
+
+/**
+ * Resolved topic configs, rebuilt only when a topic's overrides change: the
+ * image hands out the same overrides object until a change arrives, so
+ * identity tells whether the cached resolution is current.
+ */
+class TopicConfigCache {
+  private readonly cache = new Map<string, { overrides: Record<string, string>; config: TopicConfig }>();
+
+  constructor(
+    private readonly broker: BrokerConfig,
+    private readonly image: MetadataImage,
+  ) {}
+
+  get(topic: string): TopicConfig {
+    const overrides = this.image.topicConfig(topic);
+    const hit = this.cache.get(topic);
+    if (hit !== undefined && hit.overrides === overrides) return hit.config;
+    const config = resolveTopicConfig(this.broker, overrides);
+    this.cache.set(topic, { overrides, config });
+    return config;
+  }
+}
+
+function logConfigOf(t: TopicConfig): LogConfig {
+  return {
+    segmentBytes: t.segmentBytes,
+    segmentMs: t.segmentMs,
+    retentionMs: t.retentionMs,
+    retentionBytes: t.retentionBytes,
+    indexIntervalBytes: t.indexIntervalBytes,
+    segmentIndexBytes: t.segmentIndexBytes,
+    flushMessages: t.flushMessages,
+    flushMs: t.flushMs,
+    messageTimestampType: t.messageTimestampType,
+  };
+}
+
+async function openStore(config: BrokerConfig, logDir: string): Promise<MetaStore> {
+  const loc = config.metadataStore;
+  if (loc.kind === 'embedded') return EmbeddedMetaStore.open({ path: loc.path ?? join(logDir, METADATA_FILE) });
+  return EtcdMetaStore.connect({ endpoints: loc.endpoints.map((e) => `http://${e.host}:${e.port}`) });
+}
+
+export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker> {
+  const logger = opts.logger ?? createLogger();
+  const config = buildBrokerConfig({
+    env: opts.env ?? {},
+    overrides: overridesFrom(opts),
+    ...(opts.configFile !== undefined ? { file: { name: opts.configFile, text: await readFile(opts.configFile, 'utf8') } } : {}),
+  });
+  const logDir = config.logDirs[0]!;
+  await mkdir(logDir, { recursive: true });
+  const nodeId = config.nodeId;
+  const clusterId = await readOrCreateMetaProperties(logDir, nodeId, config.clusterId);
+  const store = await openStore(config, logDir);
+  const keys = new KeyLayout(clusterId, { rootPrefix: config.metadataStorePrefix });
+  const image = new MetadataImage(clusterId);
+  const loader = new MetadataLoader(store, keys, image, logger);
+  await loader.start();
+
+  const validateConfigs = (c: Record<string, string>): string | null => {
+    const r = validateTopicConfigs(c, config);
+    return r.ok ? null : r.message;
+  };
+  const topicAdmin = new TopicAdmin(store, keys, image, (rev) => loader.waitForRevision(rev), validateConfigs);
+  const now = () => Date.now();
+  const topicConfigs = new TopicConfigCache(config, image);
+  const replicas = new ReplicaManager({
+    nodeId,
+    logDir,
+    image,
+    logConfigFor: (topic) => logConfigOf(topicConfigs.get(topic)),
+    now,
+    logger,
+  });
+  loader.onChanges(() => void replicas.sync());
+  const settings: HandlerSettings = {
+    autoCreateTopics: config.autoCreateTopicsEnable,
+    numPartitions: config.numPartitions,
+    defaultReplicationFactor: config.defaultReplicationFactor,
+    deleteTopicEnable: config.deleteTopicEnable,
+    fetchMaxBytes: config.fetchMaxBytes,
+    fetchWaitMsMax: FETCH_WAIT_MS_MAX,
+    messageMaxBytes: (topic) => topicConfigs.get(topic).maxMessageBytes,
+  };
+  const services: BrokerServices = {
+    nodeId,
+    clusterId,
+    image,
+    topicAdmin,
+    replicas,
+    settings,
+    producerIds: new ProducerIdAllocator(store, `${keys.root}producer_id_block`),
+    logger,
+    now,
+    config,
+  };
+  const registry = new HandlerRegistry();
+  registerHandlers(registry, services);
+
+  const listener = config.listeners[0]!;
+  const server = await SocketServer.listen({
+    host: listener.host,
+    port: listener.port,
+    listenerName: listener.name,
+    registry,
+    logger,
+    limits: { requestSizeBytesMax: config.socketRequestMaxBytes, inflightRequestsMax: config.queuedMaxRequests },
+    connectionsMax: config.maxConnections,
+  });
+  const advertised = advertisedEndpoint(config.advertisedListeners, listener, server.port);
+  const lease = await registerBroker(store, keys, nodeId, advertised, config.rack, config.brokerSessionTimeoutMs);
+  const claim = await store.txn(
+    [{ key: keys.controller(), target: 'version', operator: '=', value: 0 }],
+    [{ type: 'put', key: keys.controller(), value: JSON.stringify({ brokerId: nodeId }), lease: lease.id }],
+  );
+  await loader.waitForRevision(claim.revision);
+  await replicas.sync();
+
+  const retentionTimer = setInterval(() => void replicas.applyRetention(Date.now()), config.logRetentionCheckIntervalMs);
+  retentionTimer.unref();
+  logger.info({ nodeId, clusterId, host: advertised.host, port: server.port, logDir }, 'Gregor broker started');
+
+  let closing: Promise<void> | null = null;
+  return {
+    nodeId,
+    clusterId,
+    host: advertised.host,
+    port: server.port,
+    config,
+    close() {
+      closing ??= (async () => {
+        clearInterval(retentionTimer);
+        await server.close();
+        await replicas.close();
+        await lease.revoke().catch(() => undefined);
+        await loader.stop();
+        await store.close();
+        logger.info({ nodeId }, 'Gregor broker stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+function advertisedEndpoint(advertised: readonly Listener[], bound: Listener, boundPort: number): { host: string; port: number } {
+  const match = advertised.find((l) => l.name === bound.name) ?? bound;
+  const host = match.host === '' ? '127.0.0.1' : match.host;
+  const port = match.port === 0 ? boundPort : match.port;
+  return { host, port };
+}
+
+async function registerBroker(
+  store: MetaStore,
+  keys: KeyLayout,
+  nodeId: number,
+  endpoint: { host: string; port: number },
+  rack: string | null,
+  sessionTimeoutMs: number,
+): Promise<Lease> {
+  const lease = await store.grantLease(sessionTimeoutMs);
+  const value = JSON.stringify({ nodeId, host: endpoint.host, port: endpoint.port, rack });
+  const r = await store.txn(
+    [{ key: keys.broker(nodeId), target: 'version', operator: '=', value: 0 }],
+    [{ type: 'put', key: keys.broker(nodeId), value, lease: lease.id }],
+  );
+  if (!r.succeeded) {
+    await lease.revoke();
+    throw new Error(`GREGOR_ERR_BROKER_ID_IN_USE: broker ${nodeId} is already registered`);
+  }
+  return lease;
+}

@@ -1,0 +1,1319 @@
+// The declarative table of every configuration key Gregor accepts, with Kafka's property
+// names: type, default (as Kafka's text), valid values, importance and one line of meaning.
+// Broker keys and topic keys are separate tables because a few names exist in both
+// (compression.type, min.insync.replicas); a topic key lists the broker keys that supply its
+// default ("synonyms", as Kafka calls them), in priority order. Data only: parsing lives in
+// config-value.ts, merging of sources in broker-config.ts and topic-config.ts.
+
+import {
+  atLeast,
+  between,
+  type ConfigType,
+  type ConfigValue,
+  custom,
+  oneOf,
+  type Validator,
+} from './config-value.ts';
+import { parseListenerList, parseSecurityProtocolMap, SECURITY_PROTOCOLS } from './listeners.ts';
+import { parseMetadataStore } from './metadata-store-location.ts';
+
+export type Importance = 'high' | 'medium' | 'low';
+
+/** Sections of docs/configuration.md, in order. */
+export const BROKER_KEY_GROUPS = [
+  'cluster',
+  'listeners',
+  'requests',
+  'topics',
+  'log',
+  'replication',
+  'groups',
+  'transactions',
+  'security',
+] as const;
+export type BrokerKeyGroup = (typeof BROKER_KEY_GROUPS)[number];
+
+export interface ConfigKeyDef {
+  readonly name: string;
+  readonly type: ConfigType;
+  /** Kafka's textual default; null means unset unless a synonym or rule supplies a value. */
+  readonly default: string | null;
+  readonly valid?: Validator;
+  readonly importance: Importance;
+  /** One line for DescribeConfigs and docs/configuration.md. */
+  readonly doc: string;
+}
+
+export interface BrokerKeyDef extends ConfigKeyDef {
+  readonly group: BrokerKeyGroup;
+}
+
+/** A broker key as written in its group's table; BROKER_CONFIG_DEFS adds the group. */
+export type UngroupedKeyDef = Omit<BrokerKeyDef, 'group'>;
+
+export interface TopicSynonym {
+  /** A broker key whose value is this topic key's default. */
+  readonly name: string;
+  /** Multiply the broker value by this to get the topic value (hours or minutes to ms). */
+  readonly scale?: number;
+}
+
+export interface TopicKeyDef extends ConfigKeyDef {
+  /** Broker keys in priority order: the first with a non-null value supplies the default. */
+  readonly synonyms: readonly TopicSynonym[];
+  /** Any negative value means "no limit" and reads as -1 (retention.ms, as Kafka does). */
+  readonly negativeIsUnlimited?: boolean;
+}
+
+export const COMPRESSION_TYPES = [
+  'uncompressed',
+  'zstd',
+  'lz4',
+  'snappy',
+  'gzip',
+  'producer',
+] as const;
+export type CompressionType = (typeof COMPRESSION_TYPES)[number];
+export const CLEANUP_POLICIES = ['compact', 'delete'] as const;
+export type CleanupPolicy = (typeof CLEANUP_POLICIES)[number];
+export const TIMESTAMP_TYPES = ['CreateTime', 'LogAppendTime'] as const;
+export type TimestampType = (typeof TIMESTAMP_TYPES)[number];
+export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'] as const;
+export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+
+/** Kafka's Long.MAX_VALUE, its spelling of "never"; parses to Number.MAX_SAFE_INTEGER. */
+export const LONG_MAX_TEXT = '9223372036854775807';
+const INT_MAX_TEXT = '2147483647';
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+
+function listItems(value: ConfigValue): readonly string[] {
+  return Array.isArray(value) ? value : [];
+}
+
+const listenerList = custom('NAME://host:port, comma-separated', (value) => {
+  const parsed = parseListenerList(listItems(value));
+  return parsed.ok ? null : parsed.reason;
+});
+
+const protocolMap = custom(`NAME:PROTOCOL, PROTOCOL in ${SECURITY_PROTOCOLS.join(', ')}`, (v) => {
+  const parsed = parseSecurityProtocolMap(listItems(v));
+  return parsed.ok ? null : parsed.reason;
+});
+
+const metadataStore = custom('embedded:[path] or etcd://host:port[,host:port...]', (value) => {
+  const parsed = parseMetadataStore(String(value));
+  return parsed.ok ? null : parsed.reason;
+});
+
+const nonEmptyString = custom('a non-empty string', (value) =>
+  value === '' ? 'must not be empty' : null,
+);
+
+const directoryList = custom('one or more paths, no duplicates', (value) => {
+  const items = listItems(value);
+  if (items.length === 0 || items.includes('')) return 'needs one or more non-empty paths';
+  if (new Set(items).size !== items.length) return 'a directory is listed twice';
+  return null;
+});
+
+const clusterId = custom('22 characters of base64url (a Kafka Uuid)', (value) =>
+  /^[A-Za-z0-9_-]{22}$/.test(String(value)) ? null : 'is not a 22-character base64url id',
+);
+
+const throttledReplicas = custom("'*', or partition:broker pairs, comma-separated", (value) => {
+  const items = listItems(value);
+  if (items.length === 1 && items[0] === '*') return null;
+  const bad = items.find((item) => !/^\d+:\d+$/.test(item));
+  return bad === undefined ? null : `'${bad}' is not partition:broker`;
+});
+
+const gzipLevel = custom('[1,...,9] or -1', (value) =>
+  value === -1 || (typeof value === 'number' && value >= 1 && value <= 9)
+    ? null
+    : 'must be -1 (default) or 1..9',
+);
+
+const CLUSTER_KEYS: readonly UngroupedKeyDef[] = [
+  {
+    name: 'node.id',
+    type: 'int',
+    default: null,
+    valid: atLeast(0),
+    importance: 'high',
+    doc: "This broker's id in the cluster. If neither node.id nor broker.id is set, it is 0.",
+  },
+  {
+    name: 'broker.id',
+    type: 'int',
+    default: null,
+    valid: atLeast(0),
+    importance: 'high',
+    doc: 'Older name for node.id. If both are set they must be equal.',
+  },
+  {
+    name: 'broker.rack',
+    type: 'string',
+    default: null,
+    importance: 'medium',
+    doc: 'Rack or zone of this broker; replica placement spreads a partition across racks.',
+  },
+  {
+    name: 'cluster.id',
+    type: 'string',
+    default: null,
+    valid: clusterId,
+    importance: 'medium',
+    doc: 'Expected cluster id. Unset: the first broker creates one in the metadata store.',
+  },
+  {
+    name: 'metadata.store',
+    type: 'string',
+    default: 'embedded:',
+    valid: metadataStore,
+    importance: 'high',
+    doc:
+      'Where cluster metadata lives (Gregor): embedded: is a local file for a single broker; ' +
+      'etcd://host:port,... is an etcd cluster shared by all brokers.',
+  },
+  {
+    name: 'metadata.store.prefix',
+    type: 'string',
+    default: '/gregor/',
+    valid: nonEmptyString,
+    importance: 'medium',
+    doc: 'Key prefix of this cluster in the metadata store, so clusters can share one etcd.',
+  },
+  {
+    name: 'broker.session.timeout.ms',
+    type: 'int',
+    default: '9000',
+    valid: atLeast(1),
+    importance: 'medium',
+    doc: "Lifetime of the broker's registration lease; a broker silent this long is fenced.",
+  },
+  {
+    name: 'broker.heartbeat.interval.ms',
+    type: 'int',
+    default: '2000',
+    valid: atLeast(1),
+    importance: 'medium',
+    doc: 'How often the broker renews its registration lease.',
+  },
+  {
+    name: 'controlled.shutdown.enable',
+    type: 'boolean',
+    default: 'true',
+    importance: 'medium',
+    doc: 'On SIGTERM, move partition leadership away before stopping.',
+  },
+];
+
+const LISTENER_KEYS: readonly UngroupedKeyDef[] = [
+  {
+    name: 'listeners',
+    type: 'list',
+    default: 'PLAINTEXT://localhost:9092',
+    valid: listenerList,
+    importance: 'high',
+    doc:
+      'Addresses to listen on, NAME://host:port. An empty host means every interface; ' +
+      "port 0 takes a free port. (Kafka's default is PLAINTEXT://:9092.)",
+  },
+  {
+    name: 'advertised.listeners',
+    type: 'list',
+    default: null,
+    valid: listenerList,
+    importance: 'high',
+    doc:
+      'Addresses given to clients and other brokers when they differ from listeners. Unset: ' +
+      "listeners, an empty host replaced by this machine's host name.",
+  },
+  {
+    name: 'listener.security.protocol.map',
+    type: 'list',
+    default: 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL',
+    valid: protocolMap,
+    importance: 'low',
+    doc: 'Security protocol of each listener name.',
+  },
+  {
+    name: 'inter.broker.listener.name',
+    type: 'string',
+    default: null,
+    importance: 'medium',
+    doc:
+      'Listener other brokers use to reach this one. Unset: the listener named after ' +
+      'security.inter.broker.protocol, else the first advertised listener.',
+  },
+  {
+    name: 'security.inter.broker.protocol',
+    type: 'string',
+    default: 'PLAINTEXT',
+    valid: oneOf(...SECURITY_PROTOCOLS),
+    importance: 'medium',
+    doc: 'Names the inter-broker listener when inter.broker.listener.name is unset.',
+  },
+];
+
+const REQUEST_KEYS: readonly UngroupedKeyDef[] = [
+  {
+    name: 'socket.request.max.bytes',
+    type: 'int',
+    default: '104857600',
+    valid: atLeast(1),
+    importance: 'high',
+    doc: 'Largest request accepted; a bigger frame closes the connection before it is read.',
+  },
+  {
+    name: 'socket.send.buffer.bytes',
+    type: 'int',
+    default: '102400',
+    valid: atLeast(-1),
+    importance: 'high',
+    doc: 'Socket send buffer (SO_SNDBUF); -1 keeps the operating system default.',
+  },
+  {
+    name: 'socket.receive.buffer.bytes',
+    type: 'int',
+    default: '102400',
+    valid: atLeast(-1),
+    importance: 'high',
+    doc: 'Socket receive buffer (SO_RCVBUF); -1 keeps the operating system default.',
+  },
+  {
+    name: 'socket.listen.backlog.size',
+    type: 'int',
+    default: '50',
+    valid: atLeast(1),
+    importance: 'medium',
+    doc: 'Length of the queue of connections not yet accepted.',
+  },
+  {
+    name: 'num.network.threads',
+    type: 'int',
+    default: '3',
+    valid: atLeast(1),
+    importance: 'high',
+    doc: 'Accepted for compatibility and shown by DescribeConfigs; Gregor has one event loop.',
+  },
+  {
+    name: 'num.io.threads',
+    type: 'int',
+    default: '8',
+    valid: atLeast(1),
+    importance: 'high',
+    doc: 'Accepted for compatibility and shown by DescribeConfigs; Gregor has one event loop.',
+  },
+  {
+    name: 'queued.max.requests',
+    type: 'int',
+    default: '500',
+    valid: atLeast(1),
+    importance: 'high',
+    doc: 'Requests read but not yet answered, across connections; at the cap sockets pause.',
+  },
+  {
+    name: 'max.connections',
+    type: 'int',
+    default: INT_MAX_TEXT,
+    valid: atLeast(0),
+    importance: 'medium',
+    doc: 'Most client connections at once; further connections are closed when accepted.',
+  },
+  {
+    name: 'connections.max.idle.ms',
+    type: 'long',
+    default: '600000',
+    importance: 'medium',
+    doc: 'Close a connection that has sent nothing for this long.',
+  },
+  {
+    name: 'fetch.max.bytes',
+    type: 'int',
+    default: '57671680',
+    valid: atLeast(1024),
+    importance: 'medium',
+    doc: 'Most bytes one Fetch response carries, whatever the client asks.',
+  },
+  {
+    name: 'max.incremental.fetch.session.cache.slots',
+    type: 'int',
+    default: '1000',
+    valid: atLeast(0),
+    importance: 'medium',
+    doc: 'Most incremental fetch sessions (KIP-227) kept at once.',
+  },
+];
+
+const TOPIC_DEFAULT_KEYS: readonly UngroupedKeyDef[] = [
+  {
+    name: 'num.partitions',
+    type: 'int',
+    default: '1',
+    valid: atLeast(1),
+    importance: 'medium',
+    doc: 'Partitions of a topic created without a partition count.',
+  },
+  {
+    name: 'default.replication.factor',
+    type: 'int',
+    default: '1',
+    valid: atLeast(1),
+    importance: 'medium',
+    doc: 'Replication factor of a topic created without one.',
+  },
+  {
+    name: 'auto.create.topics.enable',
+    type: 'boolean',
+    default: 'true',
+    importance: 'high',
+    doc: 'Create a topic when a client asks Metadata for one that does not exist.',
+  },
+  {
+    name: 'delete.topic.enable',
+    type: 'boolean',
+    default: 'true',
+    importance: 'high',
+    doc: 'Allow DeleteTopics; when false it fails with TOPIC_DELETION_DISABLED.',
+  },
+  {
+    name: 'compression.type',
+    type: 'string',
+    default: 'producer',
+    valid: oneOf(...COMPRESSION_TYPES),
+    importance: 'high',
+    doc: 'Default compression.type of topics: producer keeps batches as the producer sent them.',
+  },
+  {
+    name: 'compression.gzip.level',
+    type: 'int',
+    default: '-1',
+    valid: gzipLevel,
+    importance: 'medium',
+    doc: 'Default compression.gzip.level of topics.',
+  },
+  {
+    name: 'compression.lz4.level',
+    type: 'int',
+    default: '9',
+    valid: between(1, 17),
+    importance: 'medium',
+    doc: 'Default compression.lz4.level of topics.',
+  },
+  {
+    name: 'compression.zstd.level',
+    type: 'int',
+    default: '3',
+    valid: between(-131072, 22),
+    importance: 'medium',
+    doc: 'Default compression.zstd.level of topics.',
+  },
+  {
+    name: 'message.max.bytes',
+    type: 'int',
+    default: '1048588',
+    valid: atLeast(0),
+    importance: 'high',
+    doc: 'Largest record batch a topic accepts (after compression); default max.message.bytes.',
+  },
+  {
+    name: 'min.insync.replicas',
+    type: 'int',
+    default: '1',
+    valid: atLeast(1),
+    importance: 'high',
+    doc: 'In-sync replicas an acks=all produce needs; default of the topic key.',
+  },
+  {
+    name: 'unclean.leader.election.enable',
+    type: 'boolean',
+    default: 'false',
+    importance: 'high',
+    doc: 'Let an out-of-sync replica become leader when no in-sync one is left (may lose data).',
+  },
+];
+
+const LOG_KEYS: readonly UngroupedKeyDef[] = [
+  {
+    name: 'log.dir',
+    type: 'string',
+    default: './data',
+    valid: nonEmptyString,
+    importance: 'high',
+    doc: 'Directory for partition data when log.dirs is unset.',
+  },
+  {
+    name: 'log.dirs',
+    type: 'list',
+    default: null,
+    valid: directoryList,
+    importance: 'high',
+    doc: 'Directories for partition data, comma-separated. Unset: log.dir (./data).',
+  },
+  {
+    name: 'num.recovery.threads.per.data.dir',
+    type: 'int',
+    default: '1',
+    valid: atLeast(1),
+    importance: 'high',
+    doc: 'Accepted for compatibility; log recovery runs on the event loop.',
+  },
+  {
+    name: 'log.segment.bytes',
+    type: 'int',
+    default: '1073741824',
+    valid: atLeast(14),
+    importance: 'high',
+    doc: 'Roll to a new segment file at this size. Default of segment.bytes.',
+  },
+  {
+    name: 'log.roll.ms',
+    type: 'long',
+    default: null,
+    valid: atLeast(1),
+    importance: 'high',
+    doc: 'Roll a segment this old. Wins over log.roll.hours. Default of segment.ms.',
+  },
+  {
+    name: 'log.roll.hours',
+    type: 'int',
+    default: '168',
+    valid: atLeast(1),
+    importance: 'high',
+    doc: 'Roll a segment this old, in hours, when log.roll.ms is unset.',
+  },
+  {
+    name: 'log.roll.jitter.ms',
+    type: 'long',
+    default: null,
+    valid: atLeast(0),
+    importance: 'high',
+    doc: 'Random jitter subtracted from segment roll time. Default of segment.jitter.ms.',
+  },
+  {
+    name: 'log.roll.jitter.hours',
+    type: 'int',
+    default: '0',
+    valid: atLeast(0),
+    importance: 'high',
+    doc: 'log.roll.jitter.ms in hours, used when that is unset.',
+  },
+  {
+    name: 'log.retention.ms',
+    type: 'long',
+    default: null,
+    importance: 'high',
+    doc: 'Delete segments older than this; -1 keeps them forever. Wins over minutes and hours.',
+  },
+  {
+    name: 'log.retention.minutes',
+    type: 'int',
+    default: null,
+    importance: 'high',
+    doc: 'Retention in minutes, used when log.retention.ms is unset.',
+  },
+  {
+    name: 'log.retention.hours',
+    type: 'int',
+    default: '168',
+    importance: 'high',
+    doc: 'Retention in hours, used when log.retention.ms and log.retention.minutes are unset.',
+  },
+  {
+    name: 'log.retention.bytes',
+    type: 'long',
+    default: '-1',
+    importance: 'high',
+    doc: 'Delete old segments while a partition is larger than this; -1 means no size limit.',
+  },
+  {
+    name: 'log.retention.check.interval.ms',
+    type: 'long',
+    default: '300000',
+    valid: atLeast(1),
+    importance: 'medium',
+    doc: 'How often retention looks for segments to delete.',
+  },
+  {
+    name: 'log.cleanup.policy',
+    type: 'list',
+    default: 'delete',
+    valid: oneOf(...CLEANUP_POLICIES),
+    importance: 'medium',
+    doc: 'Default cleanup.policy: delete old segments, compact by key, or both.',
+  },
+  {
+    name: 'log.cleaner.enable',
+    type: 'boolean',
+    default: 'true',
+    importance: 'medium',
+    doc: 'Run log compaction for topics whose cleanup.policy includes compact.',
+  },
+  {
+    name: 'log.cleaner.delete.retention.ms',
+    type: 'long',
+    default: '86400000',
+    valid: atLeast(0),
+    importance: 'medium',
+    doc: 'Default delete.retention.ms: how long compaction keeps tombstones.',
+  },
+  {
+    name: 'log.cleaner.min.compaction.lag.ms',
+    type: 'long',
+    default: '0',
+    valid: atLeast(0),
+    importance: 'medium',
+    doc: 'Default min.compaction.lag.ms.',
+  },
+  {
+    name: 'log.cleaner.max.compaction.lag.ms',
+    type: 'long',
+    default: LONG_MAX_TEXT,
+    valid: atLeast(1),
+    importance: 'medium',
+    doc: 'Default max.compaction.lag.ms.',
+  },
+  {
+    name: 'log.cleaner.min.cleanable.ratio',
+    type: 'double',
+    default: '0.5',
+    valid: between(0, 1),
+    importance: 'medium',
+    doc: 'Default min.cleanable.dirty.ratio.',
+  },
+  {
+    name: 'log.index.interval.bytes',
+    type: 'int',
+    default: '4096',
+    valid: atLeast(0),
+    importance: 'medium',
+    doc: 'Add an offset index entry after this many bytes. Default of index.interval.bytes.',
+  },
+  {
+    name: 'log.index.size.max.bytes',
+    type: 'int',
+    default: '10485760',
+    valid: atLeast(4),
+    importance: 'medium',
+    doc: 'Largest offset or time index file. Default of segment.index.bytes.',
+  },
+  {
+    name: 'log.segment.delete.delay.ms',
+    type: 'long',
+    default: '60000',
+    valid: atLeast(0),
+    importance: 'high',
+    doc: "Delay before a deleted segment's files are removed. Default of file.delete.delay.ms.",
+  },
+  {
+    name: 'log.flush.interval.messages',
+    type: 'long',
+    default: LONG_MAX_TEXT,
+    valid: atLeast(1),
+    importance: 'high',
+    doc: 'fsync after this many records. Default of flush.messages.',
+  },
+  {
+    name: 'log.flush.interval.ms',
+    type: 'long',
+    default: null,
+    valid: atLeast(0),
+    importance: 'high',
+    doc: 'fsync data this old. Unset: log.flush.scheduler.interval.ms. Default of flush.ms.',
+  },
+  {
+    name: 'log.flush.scheduler.interval.ms',
+    type: 'long',
+    default: LONG_MAX_TEXT,
+    importance: 'high',
+    doc: 'How often to look for logs to fsync; flush.ms when log.flush.interval.ms is unset.',
+  },
+  {
+    name: 'log.flush.offset.checkpoint.interval.ms',
+    type: 'int',
+    default: '60000',
+    valid: atLeast(0),
+    importance: 'high',
+    doc: 'How often to write the recovery-point checkpoint of each log directory.',
+  },
+  {
+    name: 'log.preallocate',
+    type: 'boolean',
+    default: 'false',
+    importance: 'medium',
+    doc: 'Default preallocate: create segment files at full size.',
+  },
+  {
+    name: 'log.message.timestamp.type',
+    type: 'string',
+    default: 'CreateTime',
+    valid: oneOf(...TIMESTAMP_TYPES),
+    importance: 'medium',
+    doc: "Default message.timestamp.type: keep the producer's timestamp, or use append time.",
+  },
+  {
+    name: 'log.message.timestamp.before.max.ms',
+    type: 'long',
+    default: LONG_MAX_TEXT,
+    valid: atLeast(0),
+    importance: 'medium',
+    doc: 'Default message.timestamp.before.max.ms.',
+  },
+  {
+    name: 'log.message.timestamp.after.max.ms',
+    type: 'long',
+    default: '3600000',
+    valid: atLeast(0),
+    importance: 'medium',
+    doc: 'Default message.timestamp.after.max.ms.',
+  },
+  {
+    name: 'log.message.timestamp.difference.max.ms',
+    type: 'long',
+    default: LONG_MAX_TEXT,
+    valid: atLeast(0),
+    importance: 'medium',
+    doc: 'Default message.timestamp.difference.max.ms (deprecated by Kafka; accepted).',
+  },
+  {
+    name: 'log.message.downconversion.enable',
+    type: 'boolean',
+    default: 'true',
+    importance: 'low',
+    doc: 'Default message.downconversion.enable (removed in Kafka 4; accepted, no effect).',
+  },
+];
+
+const REPLICATION_KEYS: readonly UngroupedKeyDef[] = [
+  {
+    name: 'replica.lag.time.max.ms',
+    type: 'long',
+    default: '30000',
+    importance: 'high',
+    doc: 'A follower that has not caught up for this long leaves the ISR.',
+  },
+  {
+    name: 'replica.fetch.max.bytes',
+    type: 'int',
+    default: '1048576',
+    valid: atLeast(0),
+    importance: 'medium',
+    doc: 'Bytes a follower asks for per partition (a larger first batch is still returned).',
+  },
+  {
+    name: 'replica.fetch.response.max.bytes',
+    type: 'int',
+    default: '10485760',
+    valid: atLeast(0),
+    importance: 'medium',
+    doc: 'Bytes a follower asks for per fetch response.',
+  },
+  {
+    name: 'replica.fetch.min.bytes',
+    type: 'int',
+    default: '1',
+    importance: 'medium',
+    doc: 'Bytes a follower fetch waits for before the leader answers.',
+  },
+  {
+    name: 'replica.fetch.wait.max.ms',
+    type: 'int',
+    default: '500',
+    importance: 'medium',
+    doc: 'Longest a follower fetch waits at the leader; must not exceed replica.lag.time.max.ms.',
+  },
+  {
+    name: 'replica.fetch.backoff.ms',
+    type: 'int',
+    default: '1000',
+    valid: atLeast(0),
+    importance: 'medium',
+    doc: 'Pause after a failed follower fetch.',
+  },
+  {
+    name: 'replica.socket.timeout.ms',
+    type: 'int',
+    default: '30000',
+    importance: 'high',
+    doc: 'Request timeout of follower fetches; must exceed replica.fetch.wait.max.ms.',
+  },
+  {
+    name: 'num.replica.fetchers',
+    type: 'int',
+    default: '1',
+    valid: atLeast(1),
+    importance: 'high',
+    doc: 'Fetcher connections per source broker.',
+  },
+  {
+    name: 'auto.leader.rebalance.enable',
+    type: 'boolean',
+    default: 'true',
+    importance: 'high',
+    doc: "Periodically move leadership back to each partition's preferred replica.",
+  },
+  {
+    name: 'leader.imbalance.check.interval.seconds',
+    type: 'long',
+    default: '300',
+    valid: atLeast(1),
+    importance: 'high',
+    doc: 'How often the controller checks leader balance.',
+  },
+  {
+    name: 'leader.imbalance.per.broker.percentage',
+    type: 'int',
+    default: '10',
+    importance: 'high',
+    doc: 'Share of non-preferred leaders on a broker that triggers a rebalance.',
+  },
+];
+
+const GROUP_KEYS: readonly UngroupedKeyDef[] = [
+  {
+    name: 'offsets.topic.num.partitions',
+    type: 'int',
+    default: '50',
+    valid: atLeast(1),
+    importance: 'high',
+    doc: 'Partitions of __consumer_offsets; fixed once the topic exists.',
+  },
+  {
+    name: 'offsets.topic.replication.factor',
+    type: 'short',
+    default: '3',
+    valid: atLeast(1),
+    importance: 'high',
+    doc:
+      'Replication factor of __consumer_offsets. Gregor lowers it to the number of live ' +
+      'brokers when the topic is created, so a single broker works.',
+  },
+  {
+    name: 'offsets.topic.segment.bytes',
+    type: 'int',
+    default: '104857600',
+    valid: atLeast(1),
+    importance: 'high',
+    doc: 'Segment size of __consumer_offsets.',
+  },
+  {
+    name: 'offsets.retention.minutes',
+    type: 'int',
+    default: '10080',
+    valid: atLeast(1),
+    importance: 'high',
+    doc: "Keep an empty group's committed offsets this long.",
+  },
+  {
+    name: 'offsets.retention.check.interval.ms',
+    type: 'long',
+    default: '600000',
+    valid: atLeast(1),
+    importance: 'high',
+    doc: 'How often expired offsets are removed.',
+  },
+  {
+    name: 'offsets.commit.timeout.ms',
+    type: 'int',
+    default: '5000',
+    valid: atLeast(1),
+    importance: 'high',
+    doc: 'Longest an offset commit waits for __consumer_offsets replication.',
+  },
+  {
+    name: 'offset.metadata.max.bytes',
+    type: 'int',
+    default: '4096',
+    importance: 'high',
+    doc: 'Largest metadata string of a committed offset (OFFSET_METADATA_TOO_LARGE above).',
+  },
+  {
+    name: 'group.initial.rebalance.delay.ms',
+    type: 'int',
+    default: '3000',
+    valid: atLeast(0),
+    importance: 'medium',
+    doc: "Wait this long for more members before a new group's first rebalance.",
+  },
+  {
+    name: 'group.min.session.timeout.ms',
+    type: 'int',
+    default: '6000',
+    importance: 'medium',
+    doc: 'Smallest session.timeout.ms a consumer may ask for.',
+  },
+  {
+    name: 'group.max.session.timeout.ms',
+    type: 'int',
+    default: '1800000',
+    importance: 'medium',
+    doc: 'Largest session.timeout.ms a consumer may ask for.',
+  },
+  {
+    name: 'group.max.size',
+    type: 'int',
+    default: INT_MAX_TEXT,
+    valid: atLeast(1),
+    importance: 'medium',
+    doc: 'Most members of one consumer group (GROUP_MAX_SIZE_REACHED above).',
+  },
+];
+
+const TRANSACTION_KEYS: readonly UngroupedKeyDef[] = [
+  {
+    name: 'transactional.id.expiration.ms',
+    type: 'int',
+    default: '604800000',
+    valid: atLeast(1),
+    importance: 'high',
+    doc: 'Forget a transactional id not used for this long.',
+  },
+  {
+    name: 'transaction.max.timeout.ms',
+    type: 'int',
+    default: '900000',
+    valid: atLeast(1),
+    importance: 'high',
+    doc: 'Largest transaction.timeout.ms a producer may ask for.',
+  },
+  {
+    name: 'transaction.state.log.num.partitions',
+    type: 'int',
+    default: '50',
+    valid: atLeast(1),
+    importance: 'high',
+    doc: 'Partitions of __transaction_state.',
+  },
+  {
+    name: 'transaction.state.log.replication.factor',
+    type: 'short',
+    default: '3',
+    valid: atLeast(1),
+    importance: 'high',
+    doc: 'Replication factor of __transaction_state, lowered to the live brokers at creation.',
+  },
+  {
+    name: 'transaction.state.log.min.isr',
+    type: 'int',
+    default: '2',
+    valid: atLeast(1),
+    importance: 'high',
+    doc: 'min.insync.replicas of __transaction_state, capped at its replication factor.',
+  },
+  {
+    name: 'transaction.state.log.segment.bytes',
+    type: 'int',
+    default: '104857600',
+    valid: atLeast(1),
+    importance: 'high',
+    doc: 'Segment size of __transaction_state.',
+  },
+  {
+    name: 'producer.id.expiration.ms',
+    type: 'int',
+    default: '86400000',
+    valid: atLeast(1),
+    importance: 'low',
+    doc: 'Forget an idempotent producer id not used for this long.',
+  },
+];
+
+const path = (name: string, doc: string): UngroupedKeyDef => ({
+  name,
+  type: 'string',
+  default: null,
+  importance: 'high',
+  doc,
+});
+const secret = (name: string, doc: string): UngroupedKeyDef => ({
+  name,
+  type: 'password',
+  default: null,
+  importance: 'high',
+  doc,
+});
+
+const SECURITY_KEYS: readonly UngroupedKeyDef[] = [
+  path('ssl.keystore.location', 'Certificate and key file of SSL and SASL_SSL listeners.'),
+  secret('ssl.keystore.password', 'Password of the keystore file (PKCS12).'),
+  secret('ssl.key.password', 'Password of the private key.'),
+  {
+    name: 'ssl.keystore.type',
+    type: 'string',
+    default: 'PEM',
+    valid: oneOf('PEM', 'PKCS12'),
+    importance: 'medium',
+    doc: "Keystore format. Java's JKS is not readable here; use PEM or PKCS12.",
+  },
+  path('ssl.truststore.location', 'CA certificates that client certificates must chain to.'),
+  secret('ssl.truststore.password', 'Password of the truststore file (PKCS12).'),
+  {
+    name: 'ssl.truststore.type',
+    type: 'string',
+    default: 'PEM',
+    valid: oneOf('PEM', 'PKCS12'),
+    importance: 'medium',
+    doc: 'Truststore format.',
+  },
+  {
+    name: 'ssl.client.auth',
+    type: 'string',
+    default: 'none',
+    valid: oneOf('required', 'requested', 'none'),
+    importance: 'medium',
+    doc: 'Whether SSL listeners ask clients for a certificate.',
+  },
+  {
+    name: 'sasl.enabled.mechanisms',
+    type: 'list',
+    default: 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    valid: oneOf(...SASL_MECHANISMS),
+    importance: 'medium',
+    doc: "SASL mechanisms offered on SASL listeners (Kafka's default GSSAPI is not supported).",
+  },
+  {
+    name: 'sasl.mechanism.inter.broker.protocol',
+    type: 'string',
+    default: 'PLAIN',
+    valid: oneOf(...SASL_MECHANISMS),
+    importance: 'medium',
+    doc: 'SASL mechanism brokers use with each other.',
+  },
+  {
+    name: 'sasl.server.max.receive.size',
+    type: 'int',
+    default: '524288',
+    importance: 'medium',
+    doc: 'Largest frame accepted before SASL authentication completes.',
+  },
+];
+
+/** Every broker key, grouped as docs/configuration.md shows them. */
+export const BROKER_CONFIG_DEFS: readonly BrokerKeyDef[] = (
+  [
+    ['cluster', CLUSTER_KEYS],
+    ['listeners', LISTENER_KEYS],
+    ['requests', REQUEST_KEYS],
+    ['topics', TOPIC_DEFAULT_KEYS],
+    ['log', LOG_KEYS],
+    ['replication', REPLICATION_KEYS],
+    ['groups', GROUP_KEYS],
+    ['transactions', TRANSACTION_KEYS],
+    ['security', SECURITY_KEYS],
+  ] as const
+).flatMap(([group, defs]) => defs.map((def): BrokerKeyDef => ({ ...def, group })));
+
+const sameName = (name: string): TopicSynonym[] => [{ name }];
+const logPrefixed = (name: string): TopicSynonym[] => [{ name: `log.${name}` }];
+
+/** Every topic key; `synonyms` are its broker defaults, as Kafka's DescribeConfigs shows them. */
+export const TOPIC_CONFIG_DEFS: readonly TopicKeyDef[] = [
+  {
+    name: 'cleanup.policy',
+    type: 'list',
+    default: 'delete',
+    valid: oneOf(...CLEANUP_POLICIES),
+    importance: 'medium',
+    synonyms: logPrefixed('cleanup.policy'),
+    doc: 'delete removes old segments; compact keeps the latest record per key; or both.',
+  },
+  {
+    name: 'compression.type',
+    type: 'string',
+    default: 'producer',
+    valid: oneOf(...COMPRESSION_TYPES),
+    importance: 'medium',
+    synonyms: sameName('compression.type'),
+    doc: 'Compression of stored batches; producer keeps what the producer sent.',
+  },
+  {
+    name: 'compression.gzip.level',
+    type: 'int',
+    default: '-1',
+    valid: gzipLevel,
+    importance: 'medium',
+    synonyms: sameName('compression.gzip.level'),
+    doc: 'gzip level when compression.type is gzip.',
+  },
+  {
+    name: 'compression.lz4.level',
+    type: 'int',
+    default: '9',
+    valid: between(1, 17),
+    importance: 'medium',
+    synonyms: sameName('compression.lz4.level'),
+    doc: 'lz4 level when compression.type is lz4.',
+  },
+  {
+    name: 'compression.zstd.level',
+    type: 'int',
+    default: '3',
+    valid: between(-131072, 22),
+    importance: 'medium',
+    synonyms: sameName('compression.zstd.level'),
+    doc: 'zstd level when compression.type is zstd.',
+  },
+  {
+    name: 'delete.retention.ms',
+    type: 'long',
+    default: '86400000',
+    valid: atLeast(0),
+    importance: 'medium',
+    synonyms: [{ name: 'log.cleaner.delete.retention.ms' }],
+    doc: 'How long compaction keeps tombstones, so consumers reading from the start see them.',
+  },
+  {
+    name: 'file.delete.delay.ms',
+    type: 'long',
+    default: '60000',
+    valid: atLeast(0),
+    importance: 'medium',
+    synonyms: [{ name: 'log.segment.delete.delay.ms' }],
+    doc: "Wait this long before removing a deleted segment's files.",
+  },
+  {
+    name: 'flush.messages',
+    type: 'long',
+    default: LONG_MAX_TEXT,
+    valid: atLeast(1),
+    importance: 'medium',
+    synonyms: [{ name: 'log.flush.interval.messages' }],
+    doc: 'fsync after this many records (replication, not fsync, is the usual durability).',
+  },
+  {
+    name: 'flush.ms',
+    type: 'long',
+    default: LONG_MAX_TEXT,
+    valid: atLeast(0),
+    importance: 'medium',
+    synonyms: [{ name: 'log.flush.interval.ms' }, { name: 'log.flush.scheduler.interval.ms' }],
+    doc: 'fsync data older than this.',
+  },
+  {
+    name: 'follower.replication.throttled.replicas',
+    type: 'list',
+    default: '',
+    valid: throttledReplicas,
+    importance: 'medium',
+    synonyms: [],
+    doc: 'Replicas (partition:broker) whose follower fetching is throttled; * for all.',
+  },
+  {
+    name: 'index.interval.bytes',
+    type: 'int',
+    default: '4096',
+    valid: atLeast(0),
+    importance: 'medium',
+    synonyms: logPrefixed('index.interval.bytes'),
+    doc: 'Add an offset index entry after this many bytes of batches.',
+  },
+  {
+    name: 'leader.replication.throttled.replicas',
+    type: 'list',
+    default: '',
+    valid: throttledReplicas,
+    importance: 'medium',
+    synonyms: [],
+    doc: 'Replicas (partition:broker) whose leader-side replication is throttled; * for all.',
+  },
+  {
+    name: 'max.compaction.lag.ms',
+    type: 'long',
+    default: LONG_MAX_TEXT,
+    valid: atLeast(1),
+    importance: 'medium',
+    synonyms: [{ name: 'log.cleaner.max.compaction.lag.ms' }],
+    doc: 'Longest a record may stay uncompacted.',
+  },
+  {
+    name: 'max.message.bytes',
+    type: 'int',
+    default: '1048588',
+    valid: atLeast(0),
+    importance: 'medium',
+    synonyms: sameName('message.max.bytes'),
+    doc: 'Largest record batch (after compression) this topic accepts.',
+  },
+  {
+    name: 'message.downconversion.enable',
+    type: 'boolean',
+    default: 'true',
+    importance: 'low',
+    synonyms: logPrefixed('message.downconversion.enable'),
+    doc: 'Accepted for compatibility; Gregor never down-converts batches.',
+  },
+  {
+    name: 'message.timestamp.after.max.ms',
+    type: 'long',
+    default: '3600000',
+    valid: atLeast(0),
+    importance: 'medium',
+    synonyms: logPrefixed('message.timestamp.after.max.ms'),
+    doc: "Reject a CreateTime timestamp further than this in the broker's future.",
+  },
+  {
+    name: 'message.timestamp.before.max.ms',
+    type: 'long',
+    default: LONG_MAX_TEXT,
+    valid: atLeast(0),
+    importance: 'medium',
+    synonyms: logPrefixed('message.timestamp.before.max.ms'),
+    doc: "Reject a CreateTime timestamp further than this in the broker's past.",
+  },
+  {
+    name: 'message.timestamp.difference.max.ms',
+    type: 'long',
+    default: LONG_MAX_TEXT,
+    valid: atLeast(0),
+    importance: 'medium',
+    synonyms: logPrefixed('message.timestamp.difference.max.ms'),
+    doc: 'Older form of the before/after limits (deprecated by Kafka); both directions.',
+  },
+  {
+    name: 'message.timestamp.type',
+    type: 'string',
+    default: 'CreateTime',
+    valid: oneOf(...TIMESTAMP_TYPES),
+    importance: 'medium',
+    synonyms: logPrefixed('message.timestamp.type'),
+    doc: "CreateTime keeps the producer's timestamps; LogAppendTime stamps the append time.",
+  },
+  {
+    name: 'min.cleanable.dirty.ratio',
+    type: 'double',
+    default: '0.5',
+    valid: between(0, 1),
+    importance: 'medium',
+    synonyms: [{ name: 'log.cleaner.min.cleanable.ratio' }],
+    doc: 'Compact when at least this share of the log is uncompacted.',
+  },
+  {
+    name: 'min.compaction.lag.ms',
+    type: 'long',
+    default: '0',
+    valid: atLeast(0),
+    importance: 'medium',
+    synonyms: [{ name: 'log.cleaner.min.compaction.lag.ms' }],
+    doc: 'Shortest time a record stays uncompacted.',
+  },
+  {
+    name: 'min.insync.replicas',
+    type: 'int',
+    default: '1',
+    valid: atLeast(1),
+    importance: 'medium',
+    synonyms: sameName('min.insync.replicas'),
+    doc: 'In-sync replicas an acks=all produce needs, else NOT_ENOUGH_REPLICAS.',
+  },
+  {
+    name: 'preallocate',
+    type: 'boolean',
+    default: 'false',
+    importance: 'medium',
+    synonyms: logPrefixed('preallocate'),
+    doc: 'Create segment files at full size.',
+  },
+  {
+    name: 'retention.bytes',
+    type: 'long',
+    default: '-1',
+    importance: 'medium',
+    synonyms: logPrefixed('retention.bytes'),
+    doc: 'Delete old segments while a partition is larger than this; -1 means no limit.',
+  },
+  {
+    name: 'retention.ms',
+    type: 'long',
+    default: '604800000',
+    valid: atLeast(-1),
+    importance: 'medium',
+    negativeIsUnlimited: true,
+    synonyms: [
+      { name: 'log.retention.ms' },
+      { name: 'log.retention.minutes', scale: MINUTE_MS },
+      { name: 'log.retention.hours', scale: HOUR_MS },
+    ],
+    doc: 'Delete segments whose newest record is older than this; -1 keeps them forever.',
+  },
+  {
+    name: 'segment.bytes',
+    type: 'int',
+    default: '1073741824',
+    valid: atLeast(14),
+    importance: 'medium',
+    synonyms: logPrefixed('segment.bytes'),
+    doc: 'Roll to a new segment file at this size.',
+  },
+  {
+    name: 'segment.index.bytes',
+    type: 'int',
+    default: '10485760',
+    valid: atLeast(4),
+    importance: 'medium',
+    synonyms: [{ name: 'log.index.size.max.bytes' }],
+    doc: 'Largest offset or time index file of a segment.',
+  },
+  {
+    name: 'segment.jitter.ms',
+    type: 'long',
+    default: '0',
+    valid: atLeast(0),
+    importance: 'medium',
+    synonyms: [{ name: 'log.roll.jitter.ms' }, { name: 'log.roll.jitter.hours', scale: HOUR_MS }],
+    doc: 'Random jitter subtracted from segment.ms so segments do not all roll at once.',
+  },
+  {
+    name: 'segment.ms',
+    type: 'long',
+    default: '604800000',
+    valid: atLeast(1),
+    importance: 'medium',
+    synonyms: [{ name: 'log.roll.ms' }, { name: 'log.roll.hours', scale: HOUR_MS }],
+    doc: 'Roll a segment this old even if it is not full, so retention can delete it.',
+  },
+  {
+    name: 'unclean.leader.election.enable',
+    type: 'boolean',
+    default: 'false',
+    importance: 'medium',
+    synonyms: sameName('unclean.leader.election.enable'),
+    doc: 'Let an out-of-sync replica become leader when no in-sync one is left.',
+  },
+];
+
+export const BROKER_CONFIG_KEYS: ReadonlyMap<string, BrokerKeyDef> = new Map(
+  BROKER_CONFIG_DEFS.map((def) => [def.name, def]),
+);
+
+export const TOPIC_CONFIG_KEYS: ReadonlyMap<string, TopicKeyDef> = new Map(
+  TOPIC_CONFIG_DEFS.map((def) => [def.name, def]),
+);
+
+/** The topic key whose default a broker key supplies (log.retention.hours -> retention.ms). */
+export function topicKeyForBrokerKey(brokerKey: string): string | null {
+  for (const def of TOPIC_CONFIG_DEFS) {
+    if (def.synonyms.some((synonym) => synonym.name === brokerKey)) return def.name;
+  }
+  return null;
+}
+
+/**
+ * Kafka's broker synonyms of a broker key: the whole priority list when the key is one of a
+ * family (log.retention.ms/minutes/hours), else the key alone.
+ */
+export function brokerSynonyms(brokerKey: string): readonly TopicSynonym[] {
+  const topicKey = topicKeyForBrokerKey(brokerKey);
+  const family = topicKey === null ? undefined : TOPIC_CONFIG_KEYS.get(topicKey)?.synonyms;
+  return family !== undefined && family.length > 1 ? family : [{ name: brokerKey }];
+}
+
+/** Keys Kafka operators may carry over that mean nothing here, with what to do instead. */
+export const NOT_APPLICABLE_KEYS: ReadonlyMap<string, string> = new Map([
+  ['zookeeper.connect', 'Gregor needs no ZooKeeper; set metadata.store instead'],
+  ['process.roles', 'Gregor has no KRaft roles; every node is a broker'],
+  ['controller.quorum.voters', 'the controller is elected through metadata.store'],
+  ['controller.quorum.bootstrap.servers', 'the controller is elected through metadata.store'],
+  ['controller.listener.names', 'Gregor has no controller listener'],
+]);

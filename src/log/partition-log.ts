@@ -1,0 +1,757 @@
+// One topic-partition's log: an ordered list of segments in
+// `<log dir>/<topic>-<partition>/`, the log start and end offsets, the high
+// watermark and the checkpoints that survive a restart. It assigns offsets by
+// patching batch headers in place and stores producers' bytes as they came;
+// mutations run one at a time through a queue, reads run beside them.
+
+import { join } from 'node:path';
+import {
+  BATCH_HEADER_BYTES,
+  checkBatch,
+  forEachBatch,
+  setBaseOffset,
+  setLogAppendTime,
+  setPartitionLeaderEpoch,
+} from '../protocol/record-batch.ts';
+import {
+  BATCH_MAGIC_V2,
+  batchBaseOffset,
+  batchLastOffsetDelta,
+  batchMagic,
+  batchSizeBytes,
+} from './batch-fields.ts';
+import {
+  HIGH_WATERMARK_CHECKPOINT,
+  LOG_START_OFFSET_CHECKPOINT,
+  RECOVERY_POINT_CHECKPOINT,
+  writeCheckpointFile,
+} from './checkpoint-file.ts';
+import {
+  CorruptRecordError,
+  InvalidAppendOffsetError,
+  LogClosedError,
+  LogError,
+  LogStorageError,
+  OffsetOutOfRangeError,
+  RecordListTooLargeError,
+} from './errors.ts';
+import { type LogFileSystem, nodeFileSystem } from './file-system.ts';
+import { type LogConfig, validateLogConfig } from './log-config.ts';
+import { type LoadContext, loadPartition, segmentOptionsFor } from './partition-log-loader.ts';
+import { Segment } from './segment.ts';
+
+export interface PartitionLogLogger {
+  warn(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+}
+
+export interface PartitionLogOptions {
+  /** The log directory (`log.dirs` entry); the partition lives in `<dir>/<topic>-<partition>`. */
+  readonly dir: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly config: LogConfig;
+  readonly now: () => number;
+  readonly logger?: PartitionLogLogger;
+  /** The file layer; the real disk by default. */
+  readonly fs?: LogFileSystem;
+  /** Bytes of recent appends served from memory; default TAIL_CACHE_BYTES_DEFAULT. */
+  readonly tailCacheBytes?: number;
+}
+
+export interface AppendResult {
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  /** The broker time stamped on LogAppendTime batches; -1 for CreateTime. */
+  readonly logAppendTimeMs: number;
+  readonly logStartOffset: number;
+}
+
+export interface ReadOptions {
+  /** Exclusive upper bound on offsets returned, normally the high watermark. */
+  readonly maxOffset: number;
+  /** Return the first batch even when it is larger than maxBytes (KIP-74). */
+  readonly minOneBatch: boolean;
+}
+
+export interface ReadResult {
+  /** Stored bytes of whole batches from the one holding fetchOffset; null when none. */
+  readonly records: Buffer | null;
+  readonly highWatermark: number;
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+}
+
+export interface TimestampOffset {
+  readonly offset: number;
+  readonly timestamp: number;
+}
+
+export interface RetentionResult {
+  readonly deletedSegments: number;
+  readonly logStartOffset: number;
+}
+
+export interface SegmentInfo {
+  readonly baseOffset: number;
+  readonly nextOffset: number;
+  readonly sizeBytes: number;
+  readonly maxTimestampMs: number;
+}
+
+export const TAIL_CACHE_BYTES_DEFAULT = 512 * 1024;
+/** Sealed segments whose indexes stay in memory after a lookup (most recently used). */
+export const SEALED_INDEXES_LOADED_MAX = 2;
+const INT32_MAX = 0x7fff_ffff;
+
+const silentLogger: PartitionLogLogger = { warn() {}, info() {} };
+
+function ignore(): void {}
+
+interface OffsetCheckpoints {
+  recoveryPoint: number;
+  highWatermark: number;
+  logStartOffset: number;
+}
+
+export class PartitionLog {
+  readonly topic: string;
+  readonly partition: number;
+  /** The partition's own directory. */
+  readonly dir: string;
+  private config: LogConfig;
+  private readonly fs: LogFileSystem;
+  private readonly now: () => number;
+  private readonly logger: PartitionLogLogger;
+  private readonly tailCacheBytes: number;
+  private segments: Segment[];
+  private logStartOffsetValue: number;
+  private logEndOffsetValue: number;
+  private highWatermarkValue: number;
+  private recoveryPointValue: number;
+  private written: OffsetCheckpoints = { recoveryPoint: -1, highWatermark: -1, logStartOffset: -1 };
+  private unflushedMessages = 0;
+  private lastFlushMs: number;
+  private queueTail: Promise<unknown> = Promise.resolve();
+  private sealedIndexesLoaded: Segment[] = [];
+  private closed = false;
+  private failure: Error | null = null;
+
+  private constructor(options: PartitionLogOptions, dir: string, fs: LogFileSystem) {
+    this.topic = options.topic;
+    this.partition = options.partition;
+    this.dir = dir;
+    this.config = options.config;
+    this.fs = fs;
+    this.now = options.now;
+    this.logger = options.logger ?? silentLogger;
+    this.tailCacheBytes = options.tailCacheBytes ?? TAIL_CACHE_BYTES_DEFAULT;
+    this.segments = [];
+    this.logStartOffsetValue = 0;
+    this.logEndOffsetValue = 0;
+    this.highWatermarkValue = 0;
+    this.recoveryPointValue = 0;
+    this.lastFlushMs = options.now();
+  }
+
+  /** Opens (creating, or recovering after a crash) the partition's directory. */
+  static async open(options: PartitionLogOptions): Promise<PartitionLog> {
+    validateLogConfig(options.config);
+    if (options.topic === '' || /[/\\]/.test(options.topic) || options.topic.startsWith('.')) {
+      throw new RangeError(`not a usable topic name for a directory: '${options.topic}'`);
+    }
+    if (!Number.isInteger(options.partition) || options.partition < 0) {
+      throw new RangeError(`partition must be a non-negative integer: ${options.partition}`);
+    }
+    const fs = options.fs ?? nodeFileSystem;
+    const dir = join(options.dir, `${options.topic}-${options.partition}`);
+    const log = new PartitionLog(options, dir, fs);
+    const loaded = await loadPartition(log.loadContext(options.now()));
+    log.segments = loaded.segments;
+    log.logStartOffsetValue = loaded.logStartOffset;
+    log.logEndOffsetValue = loaded.segments[loaded.segments.length - 1]!.nextOffset;
+    log.highWatermarkValue = loaded.highWatermark;
+    log.recoveryPointValue = loaded.recoveryPoint;
+    for (const segment of loaded.segments) if (segment.sealed) segment.unloadIndexes();
+    try {
+      await log.writeCheckpoints();
+    } catch (err) {
+      await Promise.allSettled(loaded.segments.map((s) => s.close({ flush: false })));
+      throw err;
+    }
+    return log;
+  }
+
+  get logStartOffset(): number {
+    return this.logStartOffsetValue;
+  }
+
+  get logEndOffset(): number {
+    return this.logEndOffsetValue;
+  }
+
+  get highWatermark(): number {
+    return this.highWatermarkValue;
+  }
+
+  /** Offsets below this are known to be on disk (fsynced). */
+  get recoveryPoint(): number {
+    return this.recoveryPointValue;
+  }
+
+  get sizeBytes(): number {
+    let total = 0;
+    for (const segment of this.segments) total += segment.sizeBytes;
+    return total;
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  get logConfig(): LogConfig {
+    return this.config;
+  }
+
+  describeSegments(): SegmentInfo[] {
+    return this.segments.map((s) => ({
+      baseOffset: s.baseOffset,
+      nextOffset: s.nextOffset,
+      sizeBytes: s.sizeBytes,
+      maxTimestampMs: s.maxTimestampMs,
+    }));
+  }
+
+  /** Applies changed topic configs; segment sizes and index settings affect new segments. */
+  setConfig(config: LogConfig): void {
+    validateLogConfig(config);
+    this.config = config;
+  }
+
+  /**
+   * Moves the high watermark, clamped to [logStartOffset, logEndOffset] as Kafka
+   * does; returns the value set. It reaches disk with the next flush or close.
+   */
+  setHighWatermark(offset: number): number {
+    const clamped = Math.min(Math.max(offset, this.logStartOffsetValue), this.logEndOffsetValue);
+    this.highWatermarkValue = clamped;
+    return clamped;
+  }
+
+  private get active(): Segment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  private loadContext(nowMs: number): LoadContext {
+    return {
+      fs: this.fs,
+      dir: this.dir,
+      topic: this.topic,
+      partition: this.partition,
+      config: this.config,
+      nowMs,
+      tailCacheBytes: this.tailCacheBytes,
+      logger: this.logger,
+    };
+  }
+
+  // ---- appends ----------------------------------------------------------------------------
+
+  /**
+   * Appends one or more complete, validated v2 batches from a producer, assigning
+   * offsets by patching each batch's baseOffset and partitionLeaderEpoch in place
+   * (and, for LogAppendTime topics, its timestamp and CRC). Appends are queued and
+   * applied in call order. The log takes ownership of `batches`.
+   */
+  append(batches: Buffer, options: { leaderEpoch: number }): Promise<AppendResult> {
+    return this.enqueue(() => this.appendNow(batches, options.leaderEpoch));
+  }
+
+  /**
+   * Appends batches whose offsets were assigned by a leader (a follower's fetch).
+   * Each batch's CRC is checked, and offsets must continue from the log end offset.
+   */
+  appendReplicated(batches: Buffer): Promise<AppendResult> {
+    return this.enqueue(() => this.appendReplicatedNow(batches));
+  }
+
+  private async appendNow(batches: Buffer, leaderEpoch: number): Promise<AppendResult> {
+    this.checkAppendSize(batches);
+    const nowMs = this.now();
+    const logAppendTime = this.config.messageTimestampType === 'LogAppendTime';
+    const baseOffset = this.logEndOffsetValue;
+    let nextOffset = baseOffset;
+    const consumed = forEachBatch(batches, (at, sizeBytes) => {
+      if (batchMagic(batches, at) !== BATCH_MAGIC_V2)
+        throw new CorruptRecordError('not a v2 batch');
+      const lastOffsetDelta = batchLastOffsetDelta(batches, at);
+      if (lastOffsetDelta < 0) throw new CorruptRecordError(`lastOffsetDelta ${lastOffsetDelta}`);
+      setBaseOffset(batches, at, nextOffset);
+      setPartitionLeaderEpoch(batches, at, leaderEpoch);
+      if (logAppendTime) setLogAppendTime(batches, at, sizeBytes, nowMs);
+      nextOffset += lastOffsetDelta + 1;
+    });
+    if (consumed !== batches.length) {
+      throw new CorruptRecordError(`${batches.length - consumed} bytes after the last whole batch`);
+    }
+    const lastOffset = nextOffset - 1;
+    await this.writeBatches(batches, { firstOffset: baseOffset, lastOffset, nowMs });
+    return {
+      baseOffset,
+      lastOffset,
+      logAppendTimeMs: logAppendTime ? nowMs : -1,
+      logStartOffset: this.logStartOffsetValue,
+    };
+  }
+
+  private async appendReplicatedNow(batches: Buffer): Promise<AppendResult> {
+    this.checkAppendSize(batches);
+    let firstOffset = -1;
+    let expected = this.logEndOffsetValue;
+    const consumed = forEachBatch(batches, (at, sizeBytes) => {
+      const problem = checkBatch(batches, at, at + sizeBytes);
+      if (problem) throw new CorruptRecordError(`replicated batch: ${problem}`);
+      const base = batchBaseOffset(batches, at);
+      if (base < expected) {
+        throw new InvalidAppendOffsetError(
+          `batch at ${base} does not follow offset ${expected - 1}`,
+        );
+      }
+      if (firstOffset < 0) firstOffset = base;
+      expected = base + batchLastOffsetDelta(batches, at) + 1;
+    });
+    if (consumed !== batches.length) {
+      throw new CorruptRecordError(`${batches.length - consumed} bytes after the last whole batch`);
+    }
+    const lastOffset = expected - 1;
+    await this.writeBatches(batches, { firstOffset, lastOffset, nowMs: this.now() });
+    return {
+      baseOffset: firstOffset,
+      lastOffset,
+      logAppendTimeMs: -1,
+      logStartOffset: this.logStartOffset,
+    };
+  }
+
+  private checkAppendSize(batches: Buffer): void {
+    if (batches.length === 0) throw new CorruptRecordError('no batches to append');
+    if (batches.length > this.config.segmentBytes) {
+      throw new RecordListTooLargeError(
+        `${batches.length} bytes exceed segment.bytes ${this.config.segmentBytes}`,
+      );
+    }
+  }
+
+  /** Rolls when needed, writes with one write, then moves the log end offset. */
+  private async writeBatches(
+    batches: Buffer,
+    range: { firstOffset: number; lastOffset: number; nowMs: number },
+  ): Promise<void> {
+    await this.io(async () => {
+      const reason = this.rollReason(batches.length, range);
+      if (reason) await this.roll(range.firstOffset, reason, range.nowMs);
+      await this.active.append(batches, range.nowMs);
+    });
+    const nextOffset = this.active.nextOffset;
+    if (nextOffset !== range.lastOffset + 1) {
+      throw new Error(`segment ends at ${nextOffset} after appending up to ${range.lastOffset}`);
+    }
+    this.logEndOffsetValue = nextOffset;
+    this.unflushedMessages += range.lastOffset - range.firstOffset + 1;
+    const flushDue =
+      this.unflushedMessages >= this.config.flushMessages ||
+      range.nowMs - this.lastFlushMs >= this.config.flushMs;
+    if (flushDue) await this.io(() => this.flushNow());
+  }
+
+  private rollReason(
+    appendBytes: number,
+    range: { firstOffset: number; lastOffset: number; nowMs: number },
+  ): string | null {
+    const active = this.active;
+    // Relative offsets in the indexes are int32: a segment spans at most 2^31 offsets.
+    if (range.lastOffset - active.baseOffset > INT32_MAX) return 'offsets beyond int32 range';
+    if (active.sizeBytes === 0) return null;
+    if (active.sizeBytes + appendBytes > this.config.segmentBytes) return 'segment.bytes';
+    if (range.nowMs - active.rollBaseMs > this.config.segmentMs) return 'segment.ms';
+    if (active.indexesFull) return 'segment.index.bytes';
+    return null;
+  }
+
+  private async roll(baseOffset: number, reason: string, nowMs: number): Promise<void> {
+    const previous = this.active;
+    await previous.seal();
+    this.noteSealedIndexesUsed(previous);
+    const segment = await Segment.create(this.segmentOptions(baseOffset), nowMs);
+    this.segments.push(segment);
+    this.logger.info(
+      { topic: this.topic, partition: this.partition, baseOffset, reason },
+      'rolled a new log segment',
+    );
+  }
+
+  private segmentOptions(baseOffset: number) {
+    return segmentOptionsFor(this.loadContext(this.now()), baseOffset);
+  }
+
+  // ---- reads ------------------------------------------------------------------------------
+
+  /**
+   * Reads stored batches from the one holding `fetchOffset`, whole batches only,
+   * within one segment, below `maxOffset`, up to `maxBytes` (but at least one batch
+   * with `minOneBatch`). Throws OffsetOutOfRangeError outside [logStart, logEnd].
+   */
+  async read(fetchOffset: number, maxBytes: number, options: ReadOptions): Promise<ReadResult> {
+    this.checkOpen();
+    const state = {
+      highWatermark: this.highWatermarkValue,
+      logStartOffset: this.logStartOffsetValue,
+      logEndOffset: this.logEndOffsetValue,
+    };
+    if (fetchOffset < state.logStartOffset || fetchOffset > state.logEndOffset) {
+      throw new OffsetOutOfRangeError(fetchOffset, state.logStartOffset, state.logEndOffset);
+    }
+    if (fetchOffset >= options.maxOffset || fetchOffset === state.logEndOffset) {
+      return { records: null, ...state };
+    }
+    // A segment may end before fetchOffset (a gap left by compaction); then try the next.
+    for (let s = this.segmentFor(fetchOffset); s; s = this.segmentAfter(s.baseOffset)) {
+      const records = await this.withSegment(s, async (segment) => {
+        const batch = await segment.findBatch(fetchOffset);
+        if (!batch) return undefined;
+        if (batch.lastOffset >= options.maxOffset) return null;
+        const limit = Math.max(maxBytes, options.minOneBatch ? batch.sizeBytes : 0);
+        const length = Math.min(limit, segment.sizeBytes - batch.position);
+        if (length < batch.sizeBytes) return null;
+        const bytes = await segment.readBytes(batch.position, length);
+        const wholeBytes = wholeBatchesBelow(bytes, options.maxOffset);
+        return wholeBytes > 0 ? bytes.subarray(0, wholeBytes) : null;
+      });
+      if (records !== undefined) return { records, ...state };
+    }
+    return { records: null, ...state };
+  }
+
+  /**
+   * The first offset at or after the log start whose record timestamp is >=
+   * timestampMs, with that timestamp (ListOffsets by time). Record-level for
+   * uncompressed batches; per batch for compressed ones (see Segment.findTimestamp).
+   */
+  async offsetForTimestamp(timestampMs: number): Promise<TimestampOffset | null> {
+    this.checkOpen();
+    const logStartOffset = this.logStartOffsetValue;
+    for (let s = this.segments[0]; s; s = this.segmentAfter(s.baseOffset)) {
+      if (s.nextOffset <= logStartOffset || s.maxTimestampMs < timestampMs) continue;
+      const found = await this.withSegment(s, (segment) =>
+        segment.findTimestamp(timestampMs, logStartOffset),
+      );
+      if (found) return { offset: found.offset, timestamp: found.timestampMs };
+    }
+    return null;
+  }
+
+  /** Runs a read on a segment kept open for its duration; undefined if it was deleted. */
+  private async withSegment<T>(
+    segment: Segment,
+    read: (segment: Segment) => Promise<T>,
+  ): Promise<T | undefined> {
+    if (!segment.acquire()) return undefined;
+    try {
+      return await read(segment);
+    } catch (err) {
+      if (err instanceof LogError) throw err;
+      throw new LogStorageError(`reading ${segment.logPath}: ${String(err)}`, { cause: err });
+    } finally {
+      if (segment.sealed && !segment.isClosed) this.noteSealedIndexesUsed(segment);
+      segment.release();
+    }
+  }
+
+  /** Keeps the indexes of the few most recently used sealed segments in memory. */
+  private noteSealedIndexesUsed(segment: Segment): void {
+    const list = this.sealedIndexesLoaded.filter((s) => s !== segment);
+    list.push(segment);
+    while (list.length > SEALED_INDEXES_LOADED_MAX) list.shift()!.unloadIndexes();
+    this.sealedIndexesLoaded = list;
+  }
+
+  /** The segment whose range holds `offset` (the last with baseOffset <= offset). */
+  private segmentFor(offset: number): Segment | undefined {
+    const segments = this.segments;
+    let lo = 0;
+    let hi = segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (segments[mid]!.baseOffset <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return segments[lo];
+  }
+
+  private segmentAfter(baseOffset: number): Segment | undefined {
+    const segments = this.segments;
+    let lo = 0;
+    let hi = segments.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (segments[mid]!.baseOffset <= baseOffset) lo = mid + 1;
+      else hi = mid;
+    }
+    return segments[lo];
+  }
+
+  // ---- deletion and truncation ------------------------------------------------------------
+
+  /**
+   * DeleteRecords: moves the log start offset up to `offset` (at most the high
+   * watermark) and deletes the segments wholly below it. Returns the log start offset.
+   */
+  deleteRecordsBefore(offset: number): Promise<number> {
+    return this.enqueue(async () => {
+      if (offset > this.highWatermarkValue) {
+        throw new OffsetOutOfRangeError(offset, this.logStartOffsetValue, this.highWatermarkValue);
+      }
+      if (offset <= this.logStartOffsetValue) return this.logStartOffsetValue;
+      this.logStartOffsetValue = offset;
+      await this.io(async () => {
+        await this.deleteOldestSegments((s) => s.nextOffset <= offset, { includeActive: true });
+        await this.writeCheckpoints();
+      });
+      return this.logStartOffsetValue;
+    });
+  }
+
+  /**
+   * Deletes sealed segments past retention.ms (by their newest timestamp, or file
+   * time when they have none) or beyond retention.bytes, and any wholly below the
+   * log start offset; never one holding offsets at or above the high watermark.
+   */
+  applyRetention(nowMs: number): Promise<RetentionResult> {
+    return this.enqueue(() =>
+      this.io(async () => {
+        const { retentionMs, retentionBytes } = this.config;
+        let deletedSegments = await this.deleteOldestSegments(
+          (s) => retentionMs >= 0 && nowMs - retentionTimestampMs(s) > retentionMs,
+          { includeActive: false },
+        );
+        let excessBytes = this.sizeBytes - retentionBytes;
+        deletedSegments += await this.deleteOldestSegments(
+          (s) => {
+            if (retentionBytes < 0 || excessBytes - s.sizeBytes < 0) return false;
+            excessBytes -= s.sizeBytes;
+            return true;
+          },
+          { includeActive: false },
+        );
+        const logStartOffset = this.logStartOffsetValue;
+        deletedSegments += await this.deleteOldestSegments((s) => s.nextOffset <= logStartOffset, {
+          includeActive: false,
+        });
+        if (deletedSegments > 0) await this.writeCheckpoints();
+        return { deletedSegments, logStartOffset: this.logStartOffsetValue };
+      }),
+    );
+  }
+
+  /**
+   * Deletes segments from the oldest while `deletable` holds, stopping at the first
+   * that does not, or that holds offsets at or above the high watermark. Deleting
+   * the active segment first rolls an empty one at the log end offset.
+   */
+  private async deleteOldestSegments(
+    deletable: (segment: Segment) => boolean,
+    options: { includeActive: boolean },
+  ): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const segment = this.segments[0]!;
+      const isActive = this.segments.length === 1;
+      if (isActive && (!options.includeActive || segment.sizeBytes === 0)) break;
+      if (segment.nextOffset > this.highWatermarkValue || !deletable(segment)) break;
+      if (isActive) await this.roll(this.logEndOffsetValue, 'log start offset', this.now());
+      this.segments.shift();
+      this.sealedIndexesLoaded = this.sealedIndexesLoaded.filter((s) => s !== segment);
+      await segment.delete();
+      deleted += 1;
+    }
+    const first = this.segments[0]!;
+    this.logStartOffsetValue = Math.max(this.logStartOffsetValue, first.baseOffset);
+    if (deleted > 0) {
+      this.logger.info(
+        {
+          topic: this.topic,
+          partition: this.partition,
+          deleted,
+          logStartOffset: this.logStartOffset,
+        },
+        'deleted old log segments',
+      );
+    }
+    return deleted;
+  }
+
+  /**
+   * Removes every record at or above `offset` (for a follower after a leader
+   * change). Whole batches are removed, so the log end offset becomes `offset`,
+   * or the base of the batch holding it if `offset` falls inside one.
+   */
+  truncateTo(offset: number): Promise<void> {
+    return this.enqueue(() =>
+      this.io(async () => {
+        if (offset >= this.logEndOffsetValue) return;
+        if (offset < 0) throw new RangeError(`cannot truncate to ${offset}`);
+        if (offset < this.segments[0]!.baseOffset) {
+          await this.truncateFullyAndStartAt(offset);
+          return;
+        }
+        while (this.active.baseOffset > offset) {
+          const dropped = this.segments.pop()!;
+          this.sealedIndexesLoaded = this.sealedIndexesLoaded.filter((s) => s !== dropped);
+          await dropped.delete();
+        }
+        const active = this.active;
+        const wasSealed = active.sealed;
+        const removedFrom = await active.truncateTo(offset);
+        if (wasSealed) await active.activate(this.now());
+        this.sealedIndexesLoaded = this.sealedIndexesLoaded.filter((s) => s !== active);
+        const logEndOffset = removedFrom === null ? offset : Math.min(offset, removedFrom);
+        active.setNextOffset(logEndOffset);
+        this.logEndOffsetValue = logEndOffset;
+        this.highWatermarkValue = Math.min(this.highWatermarkValue, logEndOffset);
+        this.recoveryPointValue = Math.min(this.recoveryPointValue, logEndOffset);
+        this.logStartOffsetValue = Math.min(this.logStartOffsetValue, logEndOffset);
+        await this.writeCheckpoints();
+      }),
+    );
+  }
+
+  /** Deletes every segment and starts an empty log at `offset`. */
+  private async truncateFullyAndStartAt(offset: number): Promise<void> {
+    for (const segment of this.segments) await segment.delete();
+    this.sealedIndexesLoaded = [];
+    this.segments = [await Segment.create(this.segmentOptions(offset), this.now())];
+    this.logStartOffsetValue = offset;
+    this.logEndOffsetValue = offset;
+    this.highWatermarkValue = offset;
+    this.recoveryPointValue = offset;
+    await this.writeCheckpoints();
+  }
+
+  // ---- durability and lifetime ------------------------------------------------------------
+
+  /** fsyncs every segment with unflushed data, then writes the checkpoints. */
+  flush(): Promise<void> {
+    return this.enqueue(() => this.io(() => this.flushNow()));
+  }
+
+  private async flushNow(): Promise<void> {
+    const logEndOffset = this.logEndOffsetValue;
+    for (const segment of this.segments) await segment.flush();
+    this.recoveryPointValue = logEndOffset;
+    this.unflushedMessages = 0;
+    this.lastFlushMs = this.now();
+    await this.writeCheckpoints();
+  }
+
+  /** Flushes, writes the checkpoints and closes every file; the log then refuses all calls. */
+  close(): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.closed) return;
+      this.closed = true;
+      if (this.failure) {
+        // Whatever is on disk is left to recovery; only release the files.
+        for (const segment of this.segments) await segment.close({ flush: false });
+        return;
+      }
+      await this.io(async () => {
+        for (const segment of this.segments) await segment.close({ flush: true });
+        this.recoveryPointValue = this.logEndOffsetValue;
+        await this.writeCheckpoints();
+      });
+    }, true);
+  }
+
+  /** Closes the log and removes its directory with everything in it. */
+  delete(): Promise<void> {
+    return this.enqueue(async () => {
+      this.closed = true;
+      for (const segment of this.segments) await segment.close({ flush: false });
+      await this.fs.removeDirectory(this.dir);
+    }, true);
+  }
+
+  private async writeCheckpoints(): Promise<void> {
+    const values: OffsetCheckpoints = {
+      recoveryPoint: this.recoveryPointValue,
+      highWatermark: this.highWatermarkValue,
+      logStartOffset: this.logStartOffsetValue,
+    };
+    const files: Array<[keyof OffsetCheckpoints, string]> = [
+      ['recoveryPoint', RECOVERY_POINT_CHECKPOINT],
+      ['highWatermark', HIGH_WATERMARK_CHECKPOINT],
+      ['logStartOffset', LOG_START_OFFSET_CHECKPOINT],
+    ];
+    for (const [key, name] of files) {
+      if (this.written[key] === values[key]) continue;
+      const entry = { topic: this.topic, partition: this.partition, offset: values[key] };
+      await writeCheckpointFile(this.fs, join(this.dir, name), [entry]);
+      this.written[key] = values[key];
+    }
+  }
+
+  // ---- the queue and failure handling -----------------------------------------------------
+
+  /**
+   * Runs `op` after every mutation queued before it; a failed op does not stop the
+   * queue. Unless `evenIfClosed`, a closed or failed log refuses the op.
+   */
+  private enqueue<T>(op: () => Promise<T>, evenIfClosed = false): Promise<T> {
+    const run = this.queueTail.then(() => {
+      if (!evenIfClosed) this.checkOpen();
+      return op();
+    });
+    this.queueTail = run.then(ignore, ignore);
+    return run;
+  }
+
+  /** Runs disk work; an unexpected failure takes the log offline, as Kafka does a log dir. */
+  private async io<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof LogError || err instanceof RangeError) throw err;
+      this.failure ??= err instanceof Error ? err : new Error(String(err));
+      this.logger.warn(
+        { topic: this.topic, partition: this.partition, err: String(err) },
+        'log storage failed; the partition log is offline',
+      );
+      throw new LogStorageError(`${this.dir}: ${String(err)}`, { cause: err });
+    }
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new LogClosedError(`${this.dir} is closed`);
+    if (this.failure) {
+      throw new LogStorageError(`${this.dir} is offline: ${this.failure.message}`, {
+        cause: this.failure,
+      });
+    }
+  }
+}
+
+/** The time retention.ms measures from: the newest record, else the file's mtime. */
+function retentionTimestampMs(segment: Segment): number {
+  return segment.maxTimestampMs >= 0 ? segment.maxTimestampMs : segment.lastModifiedMs;
+}
+
+/** Bytes of the whole batches at the start of `bytes` that end below `maxOffset`. */
+function wholeBatchesBelow(bytes: Buffer, maxOffset: number): number {
+  let at = 0;
+  while (bytes.length - at >= BATCH_HEADER_BYTES) {
+    const sizeBytes = batchSizeBytes(bytes, at);
+    if (sizeBytes < BATCH_HEADER_BYTES || at + sizeBytes > bytes.length) break;
+    if (batchBaseOffset(bytes, at) + batchLastOffsetDelta(bytes, at) >= maxOffset) break;
+    at += sizeBytes;
+  }
+  return at;
+}

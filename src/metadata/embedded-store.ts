@@ -1,0 +1,514 @@
+// EmbeddedMetaStore: the MetaStore contract in-process, for a single node and for tests.
+// It keeps etcd's model (one store revision per write, per-key create/mod revision and
+// version, leases, watches from a revision) and persists the persistent keys to one file
+// after each change. Leases live only as long as the process; their keys are not saved.
+// A write resolves, and watchers hear of it, only once it is on disk.
+
+import {
+  type Compare,
+  type DeleteResult,
+  type KeyValue,
+  type Lease,
+  type LeaseId,
+  type LeaseLoss,
+  type MetaStore,
+  MetaStoreError,
+  type Op,
+  type OpResult,
+  type PutOptions,
+  type PutResult,
+  type RangeResult,
+  type TxnResult,
+  type Watch,
+  type WatchEvent,
+  type WatchListener,
+  deleteOp,
+  deletePrefixOp,
+  putOp,
+} from './meta-store.ts';
+import {
+  type Snapshot,
+  type SnapshotFileWriter,
+  SnapshotWriter,
+  encodeSnapshot,
+  readSnapshotFile,
+  removeTemporaryFile,
+  writeFileAtomic,
+} from './embedded-snapshot.ts';
+import {
+  checkKey,
+  checkPrefix,
+  checkRevision,
+  checkTtlMs,
+  checkTxn,
+  compareKeys,
+} from './request-checks.ts';
+
+/** Time for lease expiry; injected so tests and the simulator control it. */
+export interface EmbeddedClock {
+  now(): number;
+  /** Calls `onTimer` after `delayMs`; the returned function cancels it. */
+  setTimer(delayMs: number, onTimer: () => void): () => void;
+}
+
+export const systemClock: EmbeddedClock = {
+  now: () => performance.now(),
+  setTimer(delayMs, onTimer) {
+    const timer = setTimeout(onTimer, delayMs);
+    // Lease expiry alone must not keep a process alive.
+    timer.unref();
+    return () => clearTimeout(timer);
+  },
+};
+
+/** How many past revisions a watch may start from (older ones count as compacted). */
+export const historyRevisionsMaxDefault = 10_000;
+
+export interface EmbeddedMetaStoreOptions {
+  /** The snapshot file, e.g. `<dataDir>/metadata.json`. */
+  readonly path: string;
+  readonly clock?: EmbeddedClock;
+  /** Replaces the atomic file write, to inject faults in tests. */
+  readonly writeFile?: SnapshotFileWriter;
+  readonly historyRevisionsMax?: number;
+}
+
+export type EmbeddedMemoryOptions = Omit<EmbeddedMetaStoreOptions, 'path' | 'writeFile'>;
+
+interface LeaseRecord {
+  readonly handle: EmbeddedLease;
+  readonly keys: Set<string>;
+  cancelExpiry: (() => void) | null;
+}
+
+interface WatcherRecord {
+  readonly prefix: string;
+  readonly listener: WatchListener;
+  /** Every event up to this revision has been delivered (or was before the start). */
+  cursor: number;
+  open: boolean;
+}
+
+interface LeaseOwner {
+  releaseLease(id: LeaseId): void;
+  revokeLease(id: LeaseId): Promise<void>;
+}
+
+class EmbeddedLease implements Lease {
+  readonly lost: Promise<LeaseLoss>;
+  private settle: (loss: LeaseLoss) => void = () => {};
+  private alive = true;
+
+  constructor(
+    readonly id: LeaseId,
+    readonly ttlMs: number,
+    private readonly owner: LeaseOwner,
+  ) {
+    this.lost = new Promise((resolve) => {
+      this.settle = resolve;
+    });
+  }
+
+  isAlive(): boolean {
+    return this.alive;
+  }
+
+  release(): void {
+    if (this.alive) this.owner.releaseLease(this.id);
+  }
+
+  revoke(): Promise<void> {
+    return this.owner.revokeLease(this.id);
+  }
+
+  end(loss: LeaseLoss): void {
+    if (!this.alive) return;
+    this.alive = false;
+    this.settle(loss);
+  }
+}
+
+function firstEventAfter(events: readonly WatchEvent[], revision: number): number {
+  let low = 0;
+  let high = events.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((events[middle]?.revision ?? 0) <= revision) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+export class EmbeddedMetaStore implements MetaStore {
+  private readonly kvs = new Map<string, KeyValue>();
+  private readonly leases = new Map<LeaseId, LeaseRecord>();
+  private readonly watchers = new Set<WatcherRecord>();
+  /** Changes in revision order; holds every event after `compactedRevision`. */
+  private history: WatchEvent[] = [];
+  private currentRevision = 1;
+  private durableRevision = 1;
+  private compactedRevision = 0;
+  private nextLeaseNumber = 1;
+  private closed = false;
+  private failure: MetaStoreError | null = null;
+  private readonly writer: SnapshotWriter;
+  private readonly clock: EmbeddedClock;
+  private readonly historyRevisionsMax: number;
+
+  private constructor(
+    private readonly path: string | null,
+    private readonly writeFile: SnapshotFileWriter,
+    options: EmbeddedMemoryOptions,
+    snapshot: Snapshot | null,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.historyRevisionsMax = options.historyRevisionsMax ?? historyRevisionsMaxDefault;
+    if (!Number.isSafeInteger(this.historyRevisionsMax) || this.historyRevisionsMax < 1) {
+      throw new RangeError(`historyRevisionsMax must be >= 1, got ${this.historyRevisionsMax}`);
+    }
+    if (snapshot !== null) this.load(snapshot);
+    this.writer = new SnapshotWriter(
+      () => this.persist(),
+      (error) => this.fail(error),
+    );
+  }
+
+  /** Opens (or creates on first write) the store persisted at `options.path`. */
+  static async open(options: EmbeddedMetaStoreOptions): Promise<EmbeddedMetaStore> {
+    await removeTemporaryFile(options.path);
+    const snapshot = await readSnapshotFile(options.path);
+    return new EmbeddedMetaStore(options.path, options.writeFile ?? writeFileAtomic, options, snapshot);
+  }
+
+  /** A store that keeps nothing on disk, for tests and simulation. */
+  static inMemory(options: EmbeddedMemoryOptions = {}): EmbeddedMetaStore {
+    return new EmbeddedMetaStore(null, async () => {}, options, null);
+  }
+
+  private load(snapshot: Snapshot): void {
+    for (const kv of snapshot.kvs) this.kvs.set(kv.key, Object.freeze({ ...kv, lease: null }));
+    this.currentRevision = snapshot.revision;
+    this.durableRevision = snapshot.revision;
+    // Events before the restart are gone: a watch can only start from here.
+    this.compactedRevision = snapshot.revision;
+  }
+
+  async get(key: string): Promise<KeyValue | null> {
+    this.checkUsable();
+    checkKey(key);
+    return this.kvs.get(key) ?? null;
+  }
+
+  async range(prefix: string): Promise<RangeResult> {
+    this.checkUsable();
+    checkPrefix(prefix, { allowEmpty: true });
+    const kvs = [...this.kvs.values()].filter((kv) => kv.key.startsWith(prefix));
+    kvs.sort((a, b) => compareKeys(a.key, b.key));
+    return { kvs, revision: this.currentRevision };
+  }
+
+  async put(key: string, value: string, options: PutOptions = {}): Promise<PutResult> {
+    const result = await this.txn([], [putOp(key, value, options)]);
+    return { revision: result.revision };
+  }
+
+  async delete(key: string): Promise<DeleteResult> {
+    return this.deleteResult(await this.txn([], [deleteOp(key)]));
+  }
+
+  async deletePrefix(prefix: string): Promise<DeleteResult> {
+    return this.deleteResult(await this.txn([], [deletePrefixOp(prefix)]));
+  }
+
+  private deleteResult(result: TxnResult): DeleteResult {
+    const [first] = result.results;
+    const deleted = first?.type === 'delete' || first?.type === 'deletePrefix' ? first.deleted : 0;
+    return { revision: result.revision, deleted };
+  }
+
+  async txn(
+    compares: readonly Compare[],
+    success: readonly Op[],
+    failure: readonly Op[] = [],
+  ): Promise<TxnResult> {
+    this.checkUsable();
+    checkTxn(compares, success, failure);
+    const succeeded = compares.every((compare) => this.holds(compare));
+    const ops = succeeded ? success : failure;
+    this.checkLeases(ops);
+    const { results, events } = this.apply(ops, this.currentRevision + 1);
+    if (events.length === 0) return { succeeded, revision: this.currentRevision, results };
+    const revision = this.commit(events);
+    await this.writer.flush();
+    return { succeeded, revision, results };
+  }
+
+  async revision(): Promise<number> {
+    this.checkUsable();
+    return this.currentRevision;
+  }
+
+  async grantLease(ttlMs: number): Promise<Lease> {
+    this.checkUsable();
+    checkTtlMs(ttlMs);
+    const id = String(this.nextLeaseNumber++) as LeaseId;
+    const handle = new EmbeddedLease(id, ttlMs, {
+      releaseLease: (leaseId) => this.releaseLease(leaseId),
+      revokeLease: (leaseId) => this.revokeLease(leaseId),
+    });
+    this.leases.set(id, { handle, keys: new Set(), cancelExpiry: null });
+    return handle;
+  }
+
+  async watch(prefix: string, fromRevision: number, listener: WatchListener): Promise<Watch> {
+    this.checkUsable();
+    checkPrefix(prefix, { allowEmpty: true });
+    checkRevision(fromRevision, 'fromRevision');
+    const watcher: WatcherRecord = { prefix, listener, cursor: fromRevision, open: true };
+    // Report and deliver asynchronously, as a store across a network does.
+    if (fromRevision < this.compactedRevision) {
+      const message = `revision ${fromRevision} is compacted (oldest is ${this.compactedRevision})`;
+      const error = new MetaStoreError('GREGOR_ERR_METADATA_COMPACTED', message);
+      queueMicrotask(() => this.failWatch(watcher, error));
+    } else {
+      this.watchers.add(watcher);
+      queueMicrotask(() => this.deliverTo(watcher));
+    }
+    return {
+      prefix,
+      close: async () => {
+        watcher.open = false;
+        this.watchers.delete(watcher);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const record of this.leases.values()) {
+      record.cancelExpiry?.();
+      record.handle.end({ reason: 'closed' });
+    }
+    this.leases.clear();
+    for (const watcher of this.watchers) watcher.open = false;
+    this.watchers.clear();
+    if (this.failure === null && this.durableRevision < this.currentRevision) {
+      await this.writer.flush().catch(() => {});
+    }
+  }
+
+  private checkUsable(): void {
+    if (this.failure !== null) throw this.failure;
+    if (this.closed) throw new MetaStoreError('GREGOR_ERR_METADATA_CLOSED', 'the store is closed');
+  }
+
+  private holds(compare: Compare): boolean {
+    const kv = this.kvs.get(compare.key);
+    if (compare.target === 'value') {
+      // etcd: a value comparison on an absent key is always false.
+      return kv !== undefined && matches(compareKeys(kv.value, compare.value), compare.operator);
+    }
+    const actual = kv === undefined ? 0 : kv[compare.target];
+    return matches(actual - compare.value, compare.operator);
+  }
+
+  private checkLeases(ops: readonly Op[]): void {
+    for (const op of ops) {
+      if (op.type === 'put' && op.lease !== undefined && !this.leases.has(op.lease)) {
+        throw new MetaStoreError('GREGOR_ERR_METADATA_LEASE_NOT_FOUND', `lease ${op.lease} not found`);
+      }
+    }
+  }
+
+  /** Applies the ops at `revision`; the caller commits only if there were changes. */
+  private apply(ops: readonly Op[], revision: number): { results: OpResult[]; events: WatchEvent[] } {
+    const results: OpResult[] = [];
+    const events: WatchEvent[] = [];
+    for (const op of ops) {
+      switch (op.type) {
+        case 'get':
+          results.push({ type: 'get', kv: this.kvs.get(op.key) ?? null });
+          break;
+        case 'put':
+          events.push(this.applyPut(op.key, op.value, op.lease ?? null, revision));
+          results.push({ type: 'put' });
+          break;
+        case 'delete': {
+          const deleted = this.applyDeletes([op.key], revision, events);
+          results.push({ type: 'delete', deleted });
+          break;
+        }
+        case 'deletePrefix': {
+          const keys = [...this.kvs.keys()].filter((key) => key.startsWith(op.prefix));
+          keys.sort(compareKeys);
+          results.push({ type: 'deletePrefix', deleted: this.applyDeletes(keys, revision, events) });
+          break;
+        }
+      }
+    }
+    return { results, events };
+  }
+
+  private applyPut(key: string, value: string, lease: LeaseId | null, revision: number): WatchEvent {
+    const previous = this.kvs.get(key);
+    const kv: KeyValue = Object.freeze({
+      key,
+      value,
+      createRevision: previous?.createRevision ?? revision,
+      modRevision: revision,
+      version: (previous?.version ?? 0) + 1,
+      lease,
+    });
+    this.kvs.set(key, kv);
+    if (previous?.lease != null) this.leases.get(previous.lease)?.keys.delete(key);
+    if (lease !== null) this.leases.get(lease)?.keys.add(key);
+    return { type: 'put', key, revision, kv };
+  }
+
+  private applyDeletes(keys: readonly string[], revision: number, events: WatchEvent[]): number {
+    let deleted = 0;
+    for (const key of keys) {
+      const previous = this.kvs.get(key);
+      if (previous === undefined) continue;
+      this.kvs.delete(key);
+      if (previous.lease !== null) this.leases.get(previous.lease)?.keys.delete(key);
+      events.push({ type: 'delete', key, revision });
+      deleted++;
+    }
+    return deleted;
+  }
+
+  private commit(events: readonly WatchEvent[]): number {
+    this.currentRevision += 1;
+    for (const event of events) this.history.push(event);
+    return this.currentRevision;
+  }
+
+  /** Called by the snapshot writer: takes the snapshot now, writes it, then publishes it. */
+  private persist(): { revision: number; written: Promise<void> } {
+    const revision = this.currentRevision;
+    const written =
+      this.path === null
+        ? Promise.resolve()
+        : this.writeFile(this.path, encodeSnapshot(this.snapshot(revision)));
+    return { revision, written: written.then(() => this.markDurable(revision)) };
+  }
+
+  private snapshot(revision: number): Snapshot {
+    const kvs = [...this.kvs.values()].filter((kv) => kv.lease === null);
+    kvs.sort((a, b) => compareKeys(a.key, b.key));
+    return {
+      revision,
+      kvs: kvs.map(({ key, value, createRevision, modRevision, version }) => ({
+        key,
+        value,
+        createRevision,
+        modRevision,
+        version,
+      })),
+    };
+  }
+
+  private markDurable(revision: number): void {
+    if (revision <= this.durableRevision) return;
+    this.durableRevision = revision;
+    for (const watcher of [...this.watchers]) this.deliverTo(watcher);
+    this.trimHistory();
+  }
+
+  private deliverTo(watcher: WatcherRecord): void {
+    if (!watcher.open || watcher.cursor >= this.durableRevision) return;
+    const events: WatchEvent[] = [];
+    for (let i = firstEventAfter(this.history, watcher.cursor); i < this.history.length; i++) {
+      const event = this.history[i]!;
+      if (event.revision > this.durableRevision) break;
+      if (event.key.startsWith(watcher.prefix)) events.push(event);
+    }
+    watcher.cursor = this.durableRevision;
+    if (events.length === 0) return;
+    try {
+      watcher.listener.onEvents(events, this.durableRevision);
+    } catch (error) {
+      // A throwing listener is a bug in the caller: stop its watch and make the bug loud.
+      watcher.open = false;
+      this.watchers.delete(watcher);
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
+
+  private trimHistory(): void {
+    const bound = this.durableRevision - this.historyRevisionsMax;
+    if (bound <= this.compactedRevision) return;
+    const keep = firstEventAfter(this.history, bound);
+    if (keep > 0) this.history.splice(0, keep);
+    this.compactedRevision = bound;
+  }
+
+  private failWatch(watcher: WatcherRecord, error: MetaStoreError): void {
+    if (!watcher.open) return;
+    watcher.open = false;
+    this.watchers.delete(watcher);
+    watcher.listener.onError(error);
+  }
+
+  private releaseLease(id: LeaseId): void {
+    const record = this.leases.get(id);
+    if (record === undefined || record.cancelExpiry !== null) return;
+    const deadline = this.clock.now() + record.handle.ttlMs;
+    const arm = (delayMs: number): void => {
+      record.cancelExpiry = this.clock.setTimer(delayMs, () => {
+        const remainingMs = deadline - this.clock.now();
+        if (remainingMs > 0) arm(remainingMs);
+        else void this.endLease(id, { reason: 'expired' }).catch(() => {});
+      });
+    };
+    arm(record.handle.ttlMs);
+  }
+
+  private async revokeLease(id: LeaseId): Promise<void> {
+    this.checkUsable();
+    await this.endLease(id, { reason: 'revoked' });
+  }
+
+  /** Ends the lease first (its holder steps down), then deletes its keys in one revision. */
+  private async endLease(id: LeaseId, loss: LeaseLoss): Promise<void> {
+    const record = this.leases.get(id);
+    if (record === undefined) return;
+    this.leases.delete(id);
+    record.cancelExpiry?.();
+    record.handle.end(loss);
+    if (this.closed || this.failure !== null) return;
+    const keys = [...record.keys].sort(compareKeys);
+    const events: WatchEvent[] = [];
+    this.applyDeletes(keys, this.currentRevision + 1, events);
+    if (events.length === 0) return;
+    this.commit(events);
+    await this.writer.flush();
+  }
+
+  private fail(error: MetaStoreError): void {
+    this.failure = error;
+    for (const record of this.leases.values()) {
+      record.cancelExpiry?.();
+      record.handle.end({ reason: 'closed', cause: error });
+    }
+    this.leases.clear();
+    for (const watcher of [...this.watchers]) this.failWatch(watcher, error);
+  }
+}
+
+function matches(difference: number, operator: Compare['operator']): boolean {
+  switch (operator) {
+    case '=':
+      return difference === 0;
+    case '!=':
+      return difference !== 0;
+    case '<':
+      return difference < 0;
+    case '>':
+      return difference > 0;
+  }
+}

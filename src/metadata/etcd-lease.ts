@@ -1,0 +1,167 @@
+// One etcd lease held by this process: a keepalive every third of the TTL, and a local
+// deadline so the holder learns it has lost the lease even when etcd is unreachable.
+// The deadline counts from when a keepalive was *sent* (etcd renews on receipt, later),
+// so the holder always gives up no later than etcd expires the lease.
+
+import type { ILeaseKeepAliveResponse, LeaseClient } from 'etcd3';
+import { toMetaStoreError } from './etcd-errors.ts';
+import type { Lease, LeaseId, LeaseLoss } from './meta-store.ts';
+
+/** A failed keepalive is retried this soon (bounded by a third of the TTL). */
+const keepaliveRetryMsMax = 250;
+
+export interface EtcdLeaseOptions {
+  readonly client: LeaseClient;
+  readonly id: LeaseId;
+  readonly ttlMs: number;
+  /** Monotonic time at which the grant request was sent. */
+  readonly grantSentAtMs: number;
+  readonly requestTimeoutMs: number;
+  /** Called once when the lease ends, so the store can forget it. */
+  readonly onEnd: (lease: EtcdLease) => void;
+}
+
+function now(): number {
+  return performance.now();
+}
+
+export class EtcdLease implements Lease {
+  readonly id: LeaseId;
+  readonly ttlMs: number;
+  readonly lost: Promise<LeaseLoss>;
+  private settle: (loss: LeaseLoss) => void = () => {};
+  private alive = true;
+  private released = false;
+  /** Monotonic time until which etcd certainly still holds the lease. */
+  private confirmedUntilMs: number;
+  private keepaliveTimer: NodeJS.Timeout | null = null;
+  private expiryTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly options: EtcdLeaseOptions) {
+    this.id = options.id;
+    this.ttlMs = options.ttlMs;
+    this.confirmedUntilMs = options.grantSentAtMs + options.ttlMs;
+    this.lost = new Promise((resolve) => {
+      this.settle = resolve;
+    });
+    this.armExpiry();
+    this.scheduleKeepalive(this.keepaliveIntervalMs());
+  }
+
+  isAlive(): boolean {
+    return this.alive;
+  }
+
+  release(): void {
+    this.released = true;
+    this.clearKeepalive();
+  }
+
+  async revoke(): Promise<void> {
+    this.end({ reason: 'revoked' });
+    try {
+      await this.options.client.leaseRevoke({ ID: this.id });
+    } catch (error) {
+      const failure = toMetaStoreError(error, `revoke lease ${this.id}`);
+      // Already gone on the server is what revoking wanted.
+      if (failure.code !== 'GREGOR_ERR_METADATA_LEASE_NOT_FOUND') throw failure;
+    }
+  }
+
+  /** Stops keepalives without revoking; etcd expires the lease after its TTL. */
+  close(): void {
+    this.end({ reason: 'closed' });
+  }
+
+  private keepaliveIntervalMs(): number {
+    return Math.max(1, Math.floor(this.ttlMs / 3));
+  }
+
+  private end(loss: LeaseLoss): void {
+    if (!this.alive) return;
+    this.alive = false;
+    this.clearKeepalive();
+    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
+    this.expiryTimer = null;
+    this.settle(loss);
+    this.options.onEnd(this);
+  }
+
+  private clearKeepalive(): void {
+    if (this.keepaliveTimer !== null) clearTimeout(this.keepaliveTimer);
+    this.keepaliveTimer = null;
+  }
+
+  private scheduleKeepalive(delayMs: number): void {
+    this.keepaliveTimer = setTimeout(() => void this.keepalive(), delayMs);
+    this.keepaliveTimer.unref();
+  }
+
+  private armExpiry(): void {
+    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
+    const delayMs = Math.max(0, this.confirmedUntilMs - now());
+    this.expiryTimer = setTimeout(() => this.checkExpiry(), delayMs);
+    this.expiryTimer.unref();
+  }
+
+  private checkExpiry(): void {
+    this.expiryTimer = null;
+    if (this.alive) return;
+    if (now() < this.confirmedUntilMs) {
+      this.armExpiry();
+      return;
+    }
+    const cause = new Error(`no keepalive of lease ${this.id} confirmed within its TTL`);
+    this.end({ reason: 'expired', cause });
+    // We have stepped down; if etcd is reachable, free our keys now rather than at its TTL.
+    if (!this.released) this.options.client.leaseRevoke({ ID: this.id }).catch(() => {});
+  }
+
+  private async keepalive(): Promise<void> {
+    this.keepaliveTimer = null;
+    if (!this.alive || this.released) return;
+    let nextDelayMs = this.keepaliveIntervalMs();
+    try {
+      const sentAtMs = now();
+      const response = await this.keepaliveOnce();
+      const ttlSeconds = Number(response.TTL);
+      if (!(ttlSeconds > 0)) {
+        const cause = new Error(`etcd reports lease ${this.id} expired or revoked`);
+        this.end({ reason: 'expired', cause });
+        return;
+      }
+      this.confirmedUntilMs = Math.max(this.confirmedUntilMs, sentAtMs + ttlSeconds * 1000);
+      this.armExpiry();
+    } catch {
+      // Unreachable or slow: try again soon; the local deadline decides when to give up.
+      nextDelayMs = Math.min(nextDelayMs, keepaliveRetryMsMax);
+    }
+    if (this.alive && !this.released) this.scheduleKeepalive(nextDelayMs);
+  }
+
+  /** One keepalive on its own short stream, bounded by the request timeout. */
+  private async keepaliveOnce(): Promise<ILeaseKeepAliveResponse> {
+    const timeoutMs = this.options.requestTimeoutMs;
+    const stream = await this.options.client.leaseKeepAlive({ deadline: Date.now() + timeoutMs });
+    return new Promise((resolve, reject) => {
+      // gRPC's deadline should end the stream first; this guard only backs it up.
+      const guard = setTimeout(() => {
+        stream.cancel();
+        finish(new Error('keepalive timed out'));
+      }, timeoutMs + 1000);
+      let done = false;
+      const finish = (error: Error | null, response?: ILeaseKeepAliveResponse): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(guard);
+        stream.end();
+        if (response !== undefined) resolve(response);
+        else reject(error ?? new Error('keepalive stream ended without an answer'));
+      };
+      stream.on('data', (response) => finish(null, response));
+      stream.on('error', (error) => finish(error));
+      stream.on('end', () => finish(null));
+      stream.write({ ID: this.id });
+    });
+  }
+}

@@ -1,0 +1,160 @@
+// One partition as this broker holds it: its log, its idempotent-producer
+// state and the leader epoch it was given. Appends as leader validate every
+// batch header (magic, CRC, size), apply the producer sequence checks, assign
+// offsets in place and advance the high watermark. Reads return stored bytes.
+// Records are never decoded here.
+
+import type { PartitionLog } from '../log/partition-log.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import {
+  BATCH_HEADER_BYTES,
+  BATCH_LOG_OVERHEAD_BYTES,
+  checkBatch,
+  OFFSET_LENGTH,
+  readBatchHeader,
+} from '../protocol/record-batch.ts';
+import { ProducerStateTable, type SequenceCheck } from '../txn/producer-state.ts';
+import { LeaderEpochHistory } from './leader-epoch-history.ts';
+import { scanBatchHeaders, tailScanStart } from './log-scan.ts';
+
+/** Segments scanned on open to rebuild producer state and leader epochs. */
+const PRODUCER_SCAN_SEGMENTS = 2;
+
+export interface AppendOutcome {
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+  readonly baseOffset: number;
+  readonly logAppendTimeMs: number;
+  readonly logStartOffset: number;
+}
+
+export interface BatchIdentities {
+  readonly checks: SequenceCheck[];
+  readonly ids: Array<{ producerId: number; producerEpoch: number; baseSequence: number; lastOffsetDelta: number }>;
+}
+
+function failure(errorCode: number, errorMessage: string, logStartOffset: number): AppendOutcome {
+  return { errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, logStartOffset };
+}
+
+export class Partition {
+  readonly producers = new ProducerStateTable();
+  readonly epochs = new LeaderEpochHistory();
+  private readonly appendListeners = new Set<() => void>();
+  private appendTail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly topic: string,
+    readonly index: number,
+    readonly log: PartitionLog,
+    public leaderEpoch: number,
+  ) {}
+
+  /** Notified after each append; used by delayed fetches. */
+  onAppend(listener: () => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
+  }
+
+  /**
+   * Validates and appends a producer's batches as leader. `messageBytesMax`
+   * is the topic's max.message.bytes, checked per batch as Kafka does.
+   */
+  appendAsLeader(records: Buffer, messageBytesMax: number): Promise<AppendOutcome> {
+    // Appends to one partition run one at a time, so the sequence check, the
+    // offsets it records and the append itself see the same log end offset.
+    const next = this.appendTail.then(() => this.appendNow(records, messageBytesMax));
+    this.appendTail = next.catch(() => undefined);
+    return next;
+  }
+
+  private async appendNow(records: Buffer, messageBytesMax: number): Promise<AppendOutcome> {
+    const logStartOffset = this.log.logStartOffset;
+    const scanned = this.scanBatches(records, messageBytesMax);
+    if ('errorCode' in scanned) return failure(scanned.errorCode, scanned.errorMessage, logStartOffset);
+    const { checks, ids } = scanned;
+    for (const c of checks) {
+      if (c.kind === 'error') return failure(c.errorCode, c.message, logStartOffset);
+    }
+    const duplicates = checks.filter((c) => c.kind === 'duplicate');
+    if (duplicates.length > 0) {
+      const first = duplicates[0];
+      if (duplicates.length === checks.length && first?.kind === 'duplicate') {
+        return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: first.firstOffset, logAppendTimeMs: -1, logStartOffset };
+      }
+      return failure(ErrorCode.DUPLICATE_SEQUENCE_NUMBER, 'request mixes new and retried batches', logStartOffset);
+    }
+    // Undo the recorded sequences if the append fails, so a retry is not
+    // mistaken for a duplicate of a batch that was never written.
+    const saved = ids.map((b) => ({ id: b.producerId, entry: this.producers.snapshot(b.producerId) }));
+    let nextOffset = this.log.logEndOffset;
+    for (const b of ids) {
+      this.producers.record(b, nextOffset);
+      nextOffset += b.lastOffsetDelta + 1;
+    }
+    try {
+      this.epochs.observe(this.leaderEpoch, this.log.logEndOffset);
+      const r = await this.log.append(records, { leaderEpoch: this.leaderEpoch });
+      this.log.setHighWatermark(this.log.logEndOffset);
+      this.notifyAppend();
+      return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTimeMs, logStartOffset: r.logStartOffset };
+    } catch (err) {
+      for (const s of saved.reverse()) this.producers.restore(s.id, s.entry);
+      throw err;
+    }
+  }
+
+  private scanBatches(
+    records: Buffer,
+    messageBytesMax: number,
+  ): BatchIdentities | { errorCode: number; errorMessage: string } {
+    const checks: SequenceCheck[] = [];
+    const ids: BatchIdentities['ids'] = [];
+    let at = 0;
+    if (records.length === 0) return { errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: 'empty record set' };
+    while (at < records.length) {
+      if (records.length - at < BATCH_HEADER_BYTES) {
+        return { errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: 'truncated record batch' };
+      }
+      const sizeBytes = records.readInt32BE(at + OFFSET_LENGTH) + BATCH_LOG_OVERHEAD_BYTES;
+      if (sizeBytes > messageBytesMax) {
+        return { errorCode: ErrorCode.MESSAGE_TOO_LARGE, errorMessage: `batch of ${sizeBytes} bytes exceeds max.message.bytes ${messageBytesMax}` };
+      }
+      const problem = checkBatch(records, at, records.length);
+      if (problem !== null) {
+        const code = problem === 'bad-magic' ? ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT : ErrorCode.CORRUPT_MESSAGE;
+        return { errorCode: code, errorMessage: `invalid record batch: ${problem}` };
+      }
+      const h = readBatchHeader(records, at);
+      const id = { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta };
+      ids.push(id);
+      checks.push(this.producers.check(id));
+      at += h.sizeBytes;
+    }
+    return { checks, ids };
+  }
+
+  private notifyAppend(): void {
+    for (const l of this.appendListeners) l();
+  }
+
+  /**
+   * Rebuilds producer state and the leader-epoch history from the batch
+   * headers of the last segments (after a restart). Producers silent for
+   * longer than that are forgotten, as Kafka forgets them after
+   * producer.id.expiration.ms; they restart at sequence 0 with a new epoch.
+   */
+  async loadState(): Promise<void> {
+    await scanBatchHeaders(this.log, tailScanStart(this.log, PRODUCER_SCAN_SEGMENTS), (h) => {
+      this.epochs.observe(h.partitionLeaderEpoch, h.baseOffset);
+      if (h.producerId < 0) return;
+      const id = { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta };
+      this.producers.record(id, h.baseOffset);
+    });
+  }
+
+  /** OffsetForLeaderEpoch: where `leaderEpoch` ended in this log. */
+  endOffsetForEpoch(leaderEpoch: number): { leaderEpoch: number; endOffset: number } {
+    return this.epochs.endOffsetFor(leaderEpoch, this.log.logEndOffset);
+  }
+}
