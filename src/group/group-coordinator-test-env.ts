@@ -1,0 +1,175 @@
+// An in-memory broker for the group coordinator runtime's tests: a metadata
+// image that topic creation and leader moves change, partitions whose logs are
+// arrays of batches, a simulated clock with a fake timer scheduler, and hooks
+// to fail or hold appends and reads. Imported only by *.test.ts files.
+
+import { MetadataImage } from '../cluster/metadata-image.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import { readBatchHeader, setBaseOffset } from '../protocol/record-batch.ts';
+import { silentLogger } from '../util/logger.ts';
+import { defaultGroupCoordinatorConfig } from './group-config.ts';
+import { GroupCoordinator, type GroupSettingsSource, type TimerScheduler } from './group-coordinator.ts';
+import type { OffsetsTopicPartition, OffsetsTopicPartitionLog } from './offsets-topic-log.ts';
+
+export const NODE_ID = 1;
+
+/** Timers on the simulated clock; `advance` runs those due, in deadline order. */
+export class FakeTimers implements TimerScheduler {
+  nowMs = 1_000_000;
+  private nextId = 1;
+  readonly pending = new Map<number, { atMs: number; callback: () => void }>();
+
+  set(callback: () => void, delayMs: number): unknown {
+    const id = this.nextId++;
+    this.pending.set(id, { atMs: this.nowMs + delayMs, callback });
+    return id;
+  }
+
+  clear(handle: unknown): void {
+    this.pending.delete(handle as number);
+  }
+
+  advance(ms: number): void {
+    const until = this.nowMs + ms;
+    for (;;) {
+      let due: [number, { atMs: number; callback: () => void }] | null = null;
+      for (const entry of this.pending) {
+        if (entry[1].atMs <= until && (due === null || entry[1].atMs < due[1].atMs)) due = entry;
+      }
+      if (due === null) break;
+      this.pending.delete(due[0]);
+      this.nowMs = Math.max(this.nowMs, due[1].atMs);
+      due[1].callback();
+    }
+    this.nowMs = until;
+  }
+}
+
+class MemoryLog implements OffsetsTopicPartitionLog {
+  readonly batches: Buffer[] = [];
+  logStartOffset = 0;
+  highWatermark = 0;
+  failReads = 0;
+
+  async read(
+    fetchOffset: number,
+    _maxBytes: number,
+    options: { readonly maxOffset: number; readonly minOneBatch: boolean },
+  ): Promise<{ readonly records: Buffer | null }> {
+    if (this.failReads > 0) {
+      this.failReads--;
+      throw new Error('simulated read failure');
+    }
+    const found = this.batches.filter((b) => {
+      const h = readBatchHeader(b);
+      return h.baseOffset + h.lastOffsetDelta >= fetchOffset && h.baseOffset < options.maxOffset;
+    });
+    return { records: found.length === 0 ? null : Buffer.concat(found) };
+  }
+}
+
+export class MemoryPartition implements OffsetsTopicPartition {
+  readonly log = new MemoryLog();
+  /** Error code for the next appends (0: append). */
+  appendError: number = ErrorCode.NONE;
+  /** While set, appends wait for it. */
+  hold: Promise<void> | null = null;
+
+  async appendAsLeader(records: Buffer): Promise<{ errorCode: number; errorMessage: null }> {
+    if (this.hold !== null) await this.hold;
+    if (this.appendError !== ErrorCode.NONE) return { errorCode: this.appendError, errorMessage: null };
+    const copy = Buffer.from(records);
+    setBaseOffset(copy, 0, this.log.highWatermark);
+    this.log.batches.push(copy);
+    this.log.highWatermark += readBatchHeader(copy).lastOffsetDelta + 1;
+    return { errorCode: ErrorCode.NONE, errorMessage: null };
+  }
+}
+
+export interface TestEnvOptions {
+  readonly numPartitions?: number;
+  readonly config?: Partial<GroupSettingsSource>;
+}
+
+/** One broker's worth of services for the runtime, all in memory. */
+export class TestEnv {
+  readonly timers = new FakeTimers();
+  readonly image = new MetadataImage('test-cluster');
+  readonly partitions = new Map<number, MemoryPartition>();
+  readonly listeners: Array<() => void> = [];
+  readonly config: GroupSettingsSource & { offsetsTopicSegmentBytes: number };
+  topicCreations = 0;
+
+  constructor(options: TestEnvOptions = {}) {
+    this.config = {
+      ...defaultGroupCoordinatorConfig,
+      offsetsTopicNumPartitions: options.numPartitions ?? 3,
+      offsetsTopicReplicationFactor: 3,
+      offsetsTopicSegmentBytes: 1 << 20,
+      groupInitialRebalanceDelayMs: 0,
+      ...options.config,
+    };
+    this.image.apply({
+      kind: 'broker',
+      nodeId: NODE_ID,
+      endpoint: { nodeId: NODE_ID, host: '127.0.0.1', port: 9092, rack: null },
+    });
+  }
+
+  /** Builds a runtime over this environment (not started). */
+  coordinator(): GroupCoordinator {
+    const services = {
+      nodeId: NODE_ID,
+      image: this.image,
+      topicAdmin: { createTopic: (req: { numPartitions: number }) => this.createTopic(req) },
+      replicas: { acquire: async (_topic: string, p: number) => this.partitions.get(p) },
+      settings: { messageMaxBytes: () => 1_000_000 },
+      config: this.config,
+      logger: silentLogger(),
+      now: () => this.timers.nowMs,
+    };
+    return new GroupCoordinator(services, {
+      subscribe: (l) => this.listeners.push(l),
+      timers: this.timers,
+      loadRetryMs: 100,
+    });
+  }
+
+  async createTopic(req: { numPartitions: number }) {
+    this.topicCreations++;
+    const replicas = Array.from({ length: req.numPartitions }, () => [NODE_ID]);
+    this.image.apply({
+      kind: 'topic',
+      name: '__consumer_offsets',
+      record: { topicId: 'AAAAAAAAAAAAAAAAAAAAAQ', internal: true, replicas },
+    });
+    for (let p = 0; p < req.numPartitions; p++) {
+      if (!this.partitions.has(p)) this.partitions.set(p, new MemoryPartition());
+      this.setLeader(p, NODE_ID, false);
+    }
+    this.notify();
+    return { errorCode: ErrorCode.NONE, errorMessage: null };
+  }
+
+  /** Moves the partition's leadership (another node id means: no longer ours). */
+  setLeader(partition: number, leader: number, notify = true): void {
+    const current = this.image.partition('__consumer_offsets', partition);
+    const record = {
+      leader,
+      leaderEpoch: (current?.leaderEpoch ?? -1) + 1,
+      isr: [leader],
+      partitionEpoch: 0,
+    };
+    this.image.apply({ kind: 'partition', topic: '__consumer_offsets', partition, record });
+    if (notify) this.notify();
+  }
+
+  notify(): void {
+    for (const l of this.listeners) l();
+  }
+}
+
+/** Lets promise chains (appends, loads) run to completion. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}

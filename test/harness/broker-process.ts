@@ -1,0 +1,48 @@
+// Runs `bin/gregor server` as a separate process, for tests that kill it
+// (kill -9 mid-write, SIGTERM) and start it again on the same data dir.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'gregor');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface BrokerProcess {
+  readonly child: ChildProcess;
+  readonly bootstrap: string;
+  readonly output: () => string;
+  /** Resolves with the exit code (or signal name). */
+  readonly exited: Promise<number | string>;
+}
+
+export async function spawnBroker(opts: { dataDir: string; port: number; overrides?: Record<string, string> }): Promise<BrokerProcess> {
+  const args = ['server', '--override', `log.dirs=${opts.dataDir}`, '--override', `listeners=PLAINTEXT://127.0.0.1:${opts.port}`];
+  for (const [k, v] of Object.entries(opts.overrides ?? {})) args.push('--override', `${k}=${v}`);
+  const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GREGOR_LOG_LEVEL: 'info' } });
+  let out = '';
+  child.stdout?.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  child.stderr?.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const deadline = Date.now() + 20_000;
+  while (!out.includes('Gregor broker started')) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`broker did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child, bootstrap: `127.0.0.1:${opts.port}`, output: () => out, exited };
+}
