@@ -49,6 +49,8 @@ export interface Broker {
   /** Bound port of the first listener. */
   readonly port: number;
   readonly config: BrokerConfig;
+  /** Requests decoded and handed to a handler since start, by API key. */
+  requestCounts(): ReadonlyMap<number, number>;
   /** Flushes logs and stops; safe to call twice. */
   close(): Promise<void>;
 }
@@ -203,6 +205,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   const registry = new HandlerRegistry();
   registerHandlers(registry, services);
 
+  const requestCounts = new Map<number, number>();
   const listener = config.listeners[0]!;
   const server = await SocketServer.listen({
     host: listener.host,
@@ -212,6 +215,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     logger,
     limits: { requestSizeBytesMax: config.socketRequestMaxBytes, inflightRequestsMax: config.queuedMaxRequests },
     connectionsMax: config.maxConnections,
+    onRequest: (apiKey) => requestCounts.set(apiKey, (requestCounts.get(apiKey) ?? 0) + 1),
   });
   const advertised = advertisedEndpoint(config.advertisedListeners, listener, server.port);
   const lease = await registerBroker(store, keys, nodeId, advertised, config.rack, config.brokerSessionTimeoutMs);
@@ -233,6 +237,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     host: advertised.host,
     port: server.port,
     config,
+    requestCounts: () => requestCounts,
     close() {
       closing ??= (async () => {
         clearInterval(retentionTimer);

@@ -5,8 +5,8 @@
 // Duplicate names are answered once.
 // Version notes: v1 only changes throttling; v2 flexible.
 
-import { DeleteGroups } from '../protocol/apis/delete-groups.ts';
 import type { GroupCoordinator } from '../group/group-coordinator.ts';
+import { DeleteGroups } from '../protocol/apis/delete-groups.ts';
 import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
 
 type Response = ResponseOf<typeof DeleteGroups>;

@@ -8,8 +8,8 @@
 // Version notes: v1 throttle time; v3 authorized operations (KIP-430); v4
 // group.instance.id per member (KIP-345); v5 flexible.
 
-import { DescribeGroups } from '../protocol/apis/describe-groups.ts';
 import type { GroupCoordinator } from '../group/group-coordinator.ts';
+import { DescribeGroups } from '../protocol/apis/describe-groups.ts';
 import { AUTHORIZED_OPERATIONS_OMITTED, toBuffer } from './group-fields.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 

@@ -10,9 +10,9 @@
 // v4 batched coordinatorKeys with a result per key (KIP-699); v5 and v6 only
 // widen the errors and key types.
 
+import type { GroupCoordinator } from '../group/group-coordinator.ts';
 import { FindCoordinator } from '../protocol/apis/find-coordinator.ts';
 import { ErrorCode, errorInfo } from '../protocol/error-codes.ts';
-import type { GroupCoordinator } from '../group/group-coordinator.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
@@ -30,7 +30,13 @@ interface Lookup {
 }
 
 function failed(errorCode: number): Lookup {
-  return { errorCode, errorMessage: errorInfo(errorCode)?.message ?? null, nodeId: -1, host: '', port: -1 };
+  return {
+    errorCode,
+    errorMessage: errorInfo(errorCode)?.message ?? null,
+    nodeId: -1,
+    host: '',
+    port: -1,
+  };
 }
 
 export function findCoordinatorHandler(
@@ -44,7 +50,13 @@ export function findCoordinatorHandler(
     if (found.errorCode !== ErrorCode.NONE) return failed(found.errorCode);
     const broker = s.image.broker(found.nodeId);
     if (broker === undefined) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: broker.nodeId, host: broker.host, port: broker.port };
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      nodeId: broker.nodeId,
+      host: broker.host,
+      port: broker.port,
+    };
   }
 
   return {

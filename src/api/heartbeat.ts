@@ -6,8 +6,8 @@
 // (ILLEGAL_GENERATION).
 // Version notes: v1 throttle time; v3 group.instance.id (KIP-345); v4 flexible.
 
-import { Heartbeat } from '../protocol/apis/heartbeat.ts';
 import type { GroupCoordinator } from '../group/group-coordinator.ts';
+import { Heartbeat } from '../protocol/apis/heartbeat.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
 type Response = ResponseOf<typeof Heartbeat>;

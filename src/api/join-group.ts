@@ -13,8 +13,8 @@
 // type in the response and a nullable protocol name (KIP-559); v8 join reason
 // (KIP-800); v9 skipAssignment for a restarted static leader (KIP-814).
 
-import { JoinGroup } from '../protocol/apis/join-group.ts';
 import type { GroupCoordinator } from '../group/group-coordinator.ts';
+import { JoinGroup } from '../protocol/apis/join-group.ts';
 import { clientHostOf, toBuffer } from './group-fields.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 

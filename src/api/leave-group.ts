@@ -5,9 +5,9 @@
 // Version notes: v1 throttle time; v3 member batch (KIP-345); v4 flexible;
 // v5 a reason per member (KIP-800), which is not stored.
 
+import type { GroupCoordinator } from '../group/group-coordinator.ts';
 import { LeaveGroup } from '../protocol/apis/leave-group.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
-import type { GroupCoordinator } from '../group/group-coordinator.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
 type Response = ResponseOf<typeof LeaveGroup>;

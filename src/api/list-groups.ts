@@ -6,8 +6,8 @@
 // Version notes: v1 throttle time; v3 flexible; v4 states filter and each
 // group's state (KIP-518); v5 types filter and each group's type (KIP-848).
 
-import { ListGroups } from '../protocol/apis/list-groups.ts';
 import type { GroupCoordinator } from '../group/group-coordinator.ts';
+import { ListGroups } from '../protocol/apis/list-groups.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
 type Response = ResponseOf<typeof ListGroups>;

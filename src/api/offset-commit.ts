@@ -12,10 +12,10 @@
 // epoch (KIP-320); v7 group.instance.id (KIP-345); v8 flexible; v9 KIP-848
 // member epochs (classic groups read it as the generation).
 
-import { OffsetCommit } from '../protocol/apis/offset-commit.ts';
-import { ErrorCode } from '../protocol/error-codes.ts';
 import type { GroupCoordinator } from '../group/group-coordinator.ts';
 import type { OffsetCommitPartitionInput } from '../group/group-machine-types.ts';
+import { OffsetCommit } from '../protocol/apis/offset-commit.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
@@ -82,7 +82,9 @@ export function offsetCommitHandler(
       // Answer in request order, each partition with the coordinator's code or ours.
       const errorOf = (topic: string, partition: number): number => {
         if (partitionMissing(topic, partition)) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-        return answered.get(partitionKey(topic, partition))?.shift() ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+        return (
+          answered.get(partitionKey(topic, partition))?.shift() ?? ErrorCode.UNKNOWN_SERVER_ERROR
+        );
       };
       return {
         throttleTimeMs: 0,

@@ -6,8 +6,8 @@
 // GROUP_ID_NOT_FOUND; a topic that does not exist UNKNOWN_TOPIC_OR_PARTITION.
 // Version notes: v0 only (KIP-496).
 
-import { OffsetDelete } from '../protocol/apis/offset-delete.ts';
 import type { GroupCoordinator } from '../group/group-coordinator.ts';
+import { OffsetDelete } from '../protocol/apis/offset-delete.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
 

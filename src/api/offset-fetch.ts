@@ -11,10 +11,10 @@
 // epoch (KIP-320); v6 flexible; v7 requireStable (KIP-447); v8 several groups
 // (KIP-709); v9 KIP-848 member id and epoch (not checked for classic groups).
 
-import { OffsetFetch } from '../protocol/apis/offset-fetch.ts';
-import { ErrorCode } from '../protocol/error-codes.ts';
 import type { GroupCoordinator } from '../group/group-coordinator.ts';
 import type { OffsetFetchResponse as Fetched } from '../group/group-machine-types.ts';
+import { OffsetFetch } from '../protocol/apis/offset-fetch.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
 type Request = RequestOf<typeof OffsetFetch>;

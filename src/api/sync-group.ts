@@ -8,8 +8,8 @@
 // Version notes: v1 throttle time; v3 group.instance.id; v4 flexible; v5
 // protocol type and name in request and response (KIP-559).
 
-import { SyncGroup } from '../protocol/apis/sync-group.ts';
 import type { GroupCoordinator } from '../group/group-coordinator.ts';
+import { SyncGroup } from '../protocol/apis/sync-group.ts';
 import { toBuffer } from './group-fields.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
@@ -29,7 +29,10 @@ export function syncGroupHandler(groups: GroupCoordinator): ApiHandler<typeof Sy
         groupInstanceId: v >= 3 ? req.groupInstanceId : null,
         protocolType: v >= 5 ? req.protocolType : null,
         protocolName: v >= 5 ? req.protocolName : null,
-        assignments: req.assignments.map((a) => ({ memberId: a.memberId, assignment: a.assignment })),
+        assignments: req.assignments.map((a) => ({
+          memberId: a.memberId,
+          assignment: a.assignment,
+        })),
       });
       return {
         throttleTimeMs: 0,

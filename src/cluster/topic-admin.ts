@@ -5,12 +5,15 @@
 // watch, so a client that creates a topic can use it at once.
 
 import { randomBytes } from 'node:crypto';
+import { FIXED_LIMITS } from '../config/limits.ts';
 import type { KeyLayout } from '../metadata/key-layout.ts';
 import type { MetaStore, Op } from '../metadata/meta-store.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { MetadataImage, PartitionRecord, TopicRecord } from './metadata-image.ts';
 
-export const TOPIC_NAME_LENGTH_MAX = 249;
+export const TOPIC_NAME_LENGTH_MAX = FIXED_LIMITS.topicNameLengthMax;
+/** Partitions one CreateTopics or CreatePartitions request may add (a bound on work and files). */
+const PARTITIONS_CREATED_PER_REQUEST_MAX = FIXED_LIMITS.partitionsCreatedPerRequestMax;
 const LEGAL_TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;
 
 export interface AdminResult {
@@ -138,6 +141,9 @@ export class TopicAdmin {
     if (req.numPartitions <= 0) {
       return fail(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
     }
+    if (req.numPartitions > PARTITIONS_CREATED_PER_REQUEST_MAX) {
+      return fail(ErrorCode.INVALID_PARTITIONS, `Number of partitions ${req.numPartitions} exceeds the limit of ${PARTITIONS_CREATED_PER_REQUEST_MAX} per request.`);
+    }
     if (req.replicationFactor <= 0) {
       return fail(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
     }
@@ -156,6 +162,9 @@ export class TopicAdmin {
     brokerIds: readonly number[],
   ): AdminResult | { assignments: number[][] } {
     const live = new Set(brokerIds);
+    if (assignments.length > PARTITIONS_CREATED_PER_REQUEST_MAX) {
+      return fail(ErrorCode.INVALID_PARTITIONS, `${assignments.length} partitions exceed the limit of ${PARTITIONS_CREATED_PER_REQUEST_MAX} per request.`);
+    }
     for (const replicas of assignments) {
       if (replicas.length === 0 || new Set(replicas).size !== replicas.length) {
         return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Each partition needs distinct replicas.');
@@ -201,6 +210,9 @@ export class TopicAdmin {
     const current = topic.partitions.size;
     if (count <= current) {
       return fail(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${current} partitions, ${count} would not be an increase.`);
+    }
+    if (count - current > PARTITIONS_CREATED_PER_REQUEST_MAX) {
+      return fail(ErrorCode.INVALID_PARTITIONS, `Adding ${count - current} partitions exceeds the limit of ${PARTITIONS_CREATED_PER_REQUEST_MAX} per request.`);
     }
     const rf = topic.partitions.get(0)?.replicas.length ?? 1;
     const brokerIds = this.image.brokers().map((b) => b.nodeId);

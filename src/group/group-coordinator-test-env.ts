@@ -3,17 +3,39 @@
 // arrays of batches, a simulated clock with a fake timer scheduler, and hooks
 // to fail or hold appends and reads. Imported only by *.test.ts files.
 
-import { MetadataImage } from '../cluster/metadata-image.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { readBatchHeader, setBaseOffset } from '../protocol/record-batch.ts';
 import { silentLogger } from '../util/logger.ts';
 import { defaultGroupCoordinatorConfig } from './group-config.ts';
-import { GroupCoordinator, type GroupSettingsSource, type TimerScheduler } from './group-coordinator.ts';
+import {
+  GroupCoordinator,
+  type GroupSettingsSource,
+  type TimerScheduler,
+} from './group-coordinator.ts';
 import type { OffsetsTopicPartition, OffsetsTopicPartitionLog } from './offsets-topic-log.ts';
 
 export const NODE_ID = 1;
 
 /** Timers on the simulated clock; `advance` runs those due, in deadline order. */
+/** The slice of the metadata image the runtime reads. */
+export class FakeImage {
+  readonly leaders = new Map<number, number>();
+  topicExists = false;
+
+  topic(name: string): object | undefined {
+    return name === '__consumer_offsets' && this.topicExists ? {} : undefined;
+  }
+
+  partition(topic: string, partition: number): { leader: number } | undefined {
+    const leader = this.topic(topic) === undefined ? undefined : this.leaders.get(partition);
+    return leader === undefined ? undefined : { leader };
+  }
+
+  brokers(): object[] {
+    return [{ nodeId: NODE_ID }];
+  }
+}
+
 export class FakeTimers implements TimerScheduler {
   nowMs = 1_000_000;
   private nextId = 1;
@@ -77,7 +99,8 @@ export class MemoryPartition implements OffsetsTopicPartition {
 
   async appendAsLeader(records: Buffer): Promise<{ errorCode: number; errorMessage: null }> {
     if (this.hold !== null) await this.hold;
-    if (this.appendError !== ErrorCode.NONE) return { errorCode: this.appendError, errorMessage: null };
+    if (this.appendError !== ErrorCode.NONE)
+      return { errorCode: this.appendError, errorMessage: null };
     const copy = Buffer.from(records);
     setBaseOffset(copy, 0, this.log.highWatermark);
     this.log.batches.push(copy);
@@ -94,7 +117,7 @@ export interface TestEnvOptions {
 /** One broker's worth of services for the runtime, all in memory. */
 export class TestEnv {
   readonly timers = new FakeTimers();
-  readonly image = new MetadataImage('test-cluster');
+  readonly image = new FakeImage();
   readonly partitions = new Map<number, MemoryPartition>();
   readonly listeners: Array<() => void> = [];
   readonly config: GroupSettingsSource & { offsetsTopicSegmentBytes: number };
@@ -109,11 +132,6 @@ export class TestEnv {
       groupInitialRebalanceDelayMs: 0,
       ...options.config,
     };
-    this.image.apply({
-      kind: 'broker',
-      nodeId: NODE_ID,
-      endpoint: { nodeId: NODE_ID, host: '127.0.0.1', port: 9092, rack: null },
-    });
   }
 
   /** Builds a runtime over this environment (not started). */
@@ -137,12 +155,7 @@ export class TestEnv {
 
   async createTopic(req: { numPartitions: number }) {
     this.topicCreations++;
-    const replicas = Array.from({ length: req.numPartitions }, () => [NODE_ID]);
-    this.image.apply({
-      kind: 'topic',
-      name: '__consumer_offsets',
-      record: { topicId: 'AAAAAAAAAAAAAAAAAAAAAQ', internal: true, replicas },
-    });
+    this.image.topicExists = true;
     for (let p = 0; p < req.numPartitions; p++) {
       if (!this.partitions.has(p)) this.partitions.set(p, new MemoryPartition());
       this.setLeader(p, NODE_ID, false);
@@ -153,14 +166,7 @@ export class TestEnv {
 
   /** Moves the partition's leadership (another node id means: no longer ours). */
   setLeader(partition: number, leader: number, notify = true): void {
-    const current = this.image.partition('__consumer_offsets', partition);
-    const record = {
-      leader,
-      leaderEpoch: (current?.leaderEpoch ?? -1) + 1,
-      isr: [leader],
-      partitionEpoch: 0,
-    };
-    this.image.apply({ kind: 'partition', topic: '__consumer_offsets', partition, record });
+    this.image.leaders.set(partition, leader);
     if (notify) this.notify();
   }
 

@@ -213,9 +213,7 @@ export class GroupCoordinator {
     }));
   }
 
-  describeGroups(
-    input: Ask<DescribeGroupsInput>,
-  ): Promise<GroupResponseByApi['describe-groups']> {
+  describeGroups(input: Ask<DescribeGroupsInput>): Promise<GroupResponseByApi['describe-groups']> {
     return this.ask('describe-groups', (requestId) => ({
       ...input,
       type: 'describe-groups',

@@ -6,7 +6,11 @@
 
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { ATTR_CONTROL, ATTR_TRANSACTIONAL } from '../protocol/record-batch.ts';
-import { buildRecordBatchSync, decodeRecordBatches, type RecordInput } from '../protocol/records.ts';
+import {
+  buildRecordBatchSync,
+  decodeRecordBatches,
+  type RecordInput,
+} from '../protocol/records.ts';
 import type { Logger } from '../util/logger.ts';
 import {
   decodeOffsetsTopicRecord,

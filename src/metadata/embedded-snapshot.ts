@@ -187,9 +187,13 @@ export class SnapshotWriter {
   }
 
   private fail(error: unknown, batch: Waiter): void {
-    this.failure = new MetaStoreError('GREGOR_ERR_METADATA_PERSIST_FAILED', 'snapshot write failed', {
-      cause: error,
-    });
+    this.failure = new MetaStoreError(
+      'GREGOR_ERR_METADATA_PERSIST_FAILED',
+      'snapshot write failed',
+      {
+        cause: error,
+      },
+    );
     batch.reject(this.failure);
     this.next?.reject(this.failure);
     this.next = null;

@@ -11,11 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { writeFileAtomic } from './embedded-snapshot.ts';
 import { type EmbeddedClock, EmbeddedMetaStore } from './embedded-store.ts';
 import { type MetaStoreFixture, runMetaStoreContract } from './meta-store.contract.ts';
-import {
-  type MetaStoreError,
-  type WatchEvent,
-  isMetaStoreError,
-} from './meta-store.ts';
+import { isMetaStoreError, type MetaStoreError, type WatchEvent } from './meta-store.ts';
 
 /** A clock that moves only when told to, firing due timers in time order. */
 class ManualClock implements EmbeddedClock {
@@ -92,7 +88,7 @@ runMetaStoreContract('embedded, on a file', async () => {
 });
 
 describe('EmbeddedMetaStore persistence', () => {
-  it('keeps persistent keys, revisions and versions across reopen and drops leased keys', async () => {
+  it('keeps persistent keys, revisions and versions across reopen, drops leased keys', async () => {
     const path = freshPath();
     const first = await EmbeddedMetaStore.open({ path });
     await first.put('/t/topic', '{"id":1}');
@@ -165,7 +161,7 @@ describe('EmbeddedMetaStore persistence', () => {
     await reopened.close();
   });
 
-  it('fails stop when a snapshot write fails: the write, later calls, leases and watches', async () => {
+  it('fails stop on a failed snapshot write: the write, later calls, leases, watches', async () => {
     let fail = false;
     const store = await EmbeddedMetaStore.open({
       path: freshPath(),
@@ -203,9 +199,14 @@ describe('EmbeddedMetaStore persistence', () => {
     await assert.rejects(EmbeddedMetaStore.open({ path }), (error: unknown) =>
       isMetaStoreError(error, 'GREGOR_ERR_METADATA_CORRUPT'),
     );
-    await writeFile(path, JSON.stringify({ formatVersion: 1, revision: 2, kvs: [
-      { key: '/k', value: 'v', createRevision: 5, modRevision: 5, version: 1 },
-    ] }));
+    await writeFile(
+      path,
+      JSON.stringify({
+        formatVersion: 1,
+        revision: 2,
+        kvs: [{ key: '/k', value: 'v', createRevision: 5, modRevision: 5, version: 1 }],
+      }),
+    );
     await assert.rejects(EmbeddedMetaStore.open({ path }), (error: unknown) =>
       isMetaStoreError(error, 'GREGOR_ERR_METADATA_CORRUPT'),
     );

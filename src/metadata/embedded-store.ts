@@ -2,11 +2,23 @@
 // It keeps etcd's model (one store revision per write, per-key create/mod revision and
 // version, leases, watches from a revision) and persists the persistent keys to one file
 // after each change. Leases live only as long as the process; their keys are not saved.
-// A write resolves, and watchers hear of it, only once it is on disk.
+// A write resolves, and watchers hear of it, only once it is on disk; reads and compares
+// see it at once, which keeps compare-and-set serial within the one process.
 
+import {
+  encodeSnapshot,
+  readSnapshotFile,
+  removeTemporaryFile,
+  type Snapshot,
+  type SnapshotFileWriter,
+  SnapshotWriter,
+  writeFileAtomic,
+} from './embedded-snapshot.ts';
 import {
   type Compare,
   type DeleteResult,
+  deleteOp,
+  deletePrefixOp,
   type KeyValue,
   type Lease,
   type LeaseId,
@@ -17,24 +29,13 @@ import {
   type OpResult,
   type PutOptions,
   type PutResult,
+  putOp,
   type RangeResult,
   type TxnResult,
   type Watch,
   type WatchEvent,
   type WatchListener,
-  deleteOp,
-  deletePrefixOp,
-  putOp,
 } from './meta-store.ts';
-import {
-  type Snapshot,
-  type SnapshotFileWriter,
-  SnapshotWriter,
-  encodeSnapshot,
-  readSnapshotFile,
-  removeTemporaryFile,
-  writeFileAtomic,
-} from './embedded-snapshot.ts';
 import {
   checkKey,
   checkPrefix,
@@ -177,7 +178,12 @@ export class EmbeddedMetaStore implements MetaStore {
   static async open(options: EmbeddedMetaStoreOptions): Promise<EmbeddedMetaStore> {
     await removeTemporaryFile(options.path);
     const snapshot = await readSnapshotFile(options.path);
-    return new EmbeddedMetaStore(options.path, options.writeFile ?? writeFileAtomic, options, snapshot);
+    return new EmbeddedMetaStore(
+      options.path,
+      options.writeFile ?? writeFileAtomic,
+      options,
+      snapshot,
+    );
   }
 
   /** A store that keeps nothing on disk, for tests and simulation. */
@@ -316,13 +322,19 @@ export class EmbeddedMetaStore implements MetaStore {
   private checkLeases(ops: readonly Op[]): void {
     for (const op of ops) {
       if (op.type === 'put' && op.lease !== undefined && !this.leases.has(op.lease)) {
-        throw new MetaStoreError('GREGOR_ERR_METADATA_LEASE_NOT_FOUND', `lease ${op.lease} not found`);
+        throw new MetaStoreError(
+          'GREGOR_ERR_METADATA_LEASE_NOT_FOUND',
+          `lease ${op.lease} not found`,
+        );
       }
     }
   }
 
   /** Applies the ops at `revision`; the caller commits only if there were changes. */
-  private apply(ops: readonly Op[], revision: number): { results: OpResult[]; events: WatchEvent[] } {
+  private apply(
+    ops: readonly Op[],
+    revision: number,
+  ): { results: OpResult[]; events: WatchEvent[] } {
     const results: OpResult[] = [];
     const events: WatchEvent[] = [];
     for (const op of ops) {
@@ -342,7 +354,10 @@ export class EmbeddedMetaStore implements MetaStore {
         case 'deletePrefix': {
           const keys = [...this.kvs.keys()].filter((key) => key.startsWith(op.prefix));
           keys.sort(compareKeys);
-          results.push({ type: 'deletePrefix', deleted: this.applyDeletes(keys, revision, events) });
+          results.push({
+            type: 'deletePrefix',
+            deleted: this.applyDeletes(keys, revision, events),
+          });
           break;
         }
       }
@@ -350,7 +365,12 @@ export class EmbeddedMetaStore implements MetaStore {
     return { results, events };
   }
 
-  private applyPut(key: string, value: string, lease: LeaseId | null, revision: number): WatchEvent {
+  private applyPut(
+    key: string,
+    value: string,
+    lease: LeaseId | null,
+    revision: number,
+  ): WatchEvent {
     const previous = this.kvs.get(key);
     const kv: KeyValue = Object.freeze({
       key,

@@ -35,7 +35,10 @@ export function toMetaStoreError(error: unknown, what: string): MetaStoreError {
 export function toSafeInteger(value: string, what: string): number {
   const parsed = Number(value);
   if (!Number.isSafeInteger(parsed) || parsed < 0) {
-    throw new MetaStoreError('GREGOR_ERR_METADATA_CORRUPT', `${what} ${value} is not a safe integer`);
+    throw new MetaStoreError(
+      'GREGOR_ERR_METADATA_CORRUPT',
+      `${what} ${value} is not a safe integer`,
+    );
   }
   return parsed;
 }

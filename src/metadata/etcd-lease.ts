@@ -106,7 +106,7 @@ export class EtcdLease implements Lease {
 
   private checkExpiry(): void {
     this.expiryTimer = null;
-    if (this.alive) return;
+    if (!this.alive) return;
     if (now() < this.confirmedUntilMs) {
       this.armExpiry();
       return;

@@ -5,12 +5,13 @@
 // Without /usr/bin/etcd this file fails, naming the package to install; it never skips.
 
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
-import { type EtcdProcess, startEtcd } from '../../test/harness/etcd.ts';
+import { type EtcdProcess, etcdBinaryPath, startEtcd } from '../../test/harness/etcd.ts';
 import { EtcdMetaStore } from './etcd-store.ts';
 import { type MetaStoreFixture, runMetaStoreContract } from './meta-store.contract.ts';
-import { type WatchEvent, isMetaStoreError } from './meta-store.ts';
+import { isMetaStoreError, type WatchEvent } from './meta-store.ts';
 
 // A short raft heartbeat lets this single member grant 1 s leases.
 const etcdTiming = { heartbeatIntervalMs: 50, electionTimeoutMs: 500 };
@@ -25,6 +26,14 @@ function endpoint(): string {
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+// Counted as a failure (not only as cancelled tests) when etcd is missing.
+it('has the etcd binary of the Debian package etcd-server', () => {
+  assert.ok(
+    existsSync(etcdBinaryPath),
+    `${etcdBinaryPath} missing: apt-get install -y etcd-server`,
+  );
+});
 
 before(async () => {
   etcd = await startEtcd(etcdTiming);
@@ -64,7 +73,7 @@ describe('EtcdMetaStore faults', { timeout: 60_000 }, () => {
     return store;
   };
   afterEach(async () => {
-    etcd?.resume();
+    await etcd?.resume();
     await Promise.all(opened.splice(0).map((store) => store.close()));
   });
 
@@ -81,7 +90,7 @@ describe('EtcdMetaStore faults', { timeout: 60_000 }, () => {
 
   it('times out a request to a paused etcd within the request timeout', async () => {
     const store = await open(1000);
-    etcd?.pause();
+    await etcd?.pause();
     try {
       const started = Date.now();
       await assert.rejects(store.get('/paused/k'), (error: unknown) =>
@@ -90,7 +99,7 @@ describe('EtcdMetaStore faults', { timeout: 60_000 }, () => {
       const elapsedMs = Date.now() - started;
       assert.ok(elapsedMs >= 900 && elapsedMs < 2500, `took ${elapsedMs} ms`);
     } finally {
-      etcd?.resume();
+      await etcd?.resume();
     }
   });
 
@@ -98,7 +107,7 @@ describe('EtcdMetaStore faults', { timeout: 60_000 }, () => {
     const store = await open(500);
     const lease = await store.grantLease(1000);
     await store.put('/zombie/controller', '{"brokerId":1}', { lease: lease.id });
-    etcd?.pause();
+    await etcd?.pause();
     const pausedAt = Date.now();
     try {
       const loss = await Promise.race([lease.lost, delay(3000).then(() => null)]);
@@ -106,7 +115,7 @@ describe('EtcdMetaStore faults', { timeout: 60_000 }, () => {
       assert.equal(loss.reason, 'expired');
       assert.ok(Date.now() - pausedAt <= 1500, 'within the TTL of the last keepalive');
     } finally {
-      etcd?.resume();
+      await etcd?.resume();
     }
     const observer = await open();
     const gone = async (): Promise<boolean> => (await observer.get('/zombie/controller')) === null;

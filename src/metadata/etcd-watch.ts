@@ -5,12 +5,7 @@
 
 import type { IDuplexStream, IWatchRequest, IWatchResponse, WatchClient } from 'etcd3';
 import { prefixRange, toKeyValue, toMetaStoreError, toSafeInteger } from './etcd-errors.ts';
-import {
-  MetaStoreError,
-  type Watch,
-  type WatchEvent,
-  type WatchListener,
-} from './meta-store.ts';
+import { MetaStoreError, type Watch, type WatchEvent, type WatchListener } from './meta-store.ts';
 
 const reconnectDelayMsMin = 100;
 const reconnectDelayMsMax = 2000;
@@ -56,7 +51,8 @@ export class EtcdWatch implements Watch {
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        const message = `watch ${this.prefix} not created within ${this.options.requestTimeoutMs} ms`;
+        const timeoutMs = this.options.requestTimeoutMs;
+        const message = `watch ${this.prefix} not created within ${timeoutMs} ms`;
         this.onFirstCreated?.(new MetaStoreError('GREGOR_ERR_METADATA_TIMEOUT', message));
       }, this.options.requestTimeoutMs);
       this.onFirstCreated = (error) => {
@@ -154,7 +150,8 @@ export class EtcdWatch implements Watch {
   private cancelError(response: IWatchResponse): MetaStoreError {
     const compactRevision = Number(response.compact_revision);
     if (compactRevision > 0) {
-      const message = `watch ${this.prefix} from ${this.delivered + 1}: compacted at ${compactRevision}`;
+      const start = this.delivered + 1;
+      const message = `watch ${this.prefix} from ${start}: compacted at ${compactRevision}`;
       return new MetaStoreError('GREGOR_ERR_METADATA_COMPACTED', message);
     }
     const reason = response.cancel_reason === '' ? 'no reason given' : response.cancel_reason;

@@ -136,7 +136,8 @@ export class KeyLayout {
 
   /** The ACL entries of one resource pattern (e.g. 'topic', 'literal', 'orders'). */
   acl(resourceType: string, patternType: string, name: string): string {
-    return `${this.aclsPrefix()}${encodeName(resourceType)}/${encodeName(patternType)}/${encodeName(name)}`;
+    const pattern = `${encodeName(resourceType)}/${encodeName(patternType)}`;
+    return `${this.aclsPrefix()}${pattern}/${encodeName(name)}`;
   }
 
   quotasPrefix(): string {
@@ -168,7 +169,9 @@ function encodeQuotaEntity(entity: readonly QuotaEntityPart[]): string {
     if (sorted[i]?.type === sorted[i - 1]?.type) throw new RangeError('repeated quota entity type');
   }
   return sorted
-    .map((part) => `${part.type}=${part.name === null ? DEFAULT_NAME : encodeURIComponent(part.name)}`)
+    .map(
+      (part) => `${part.type}=${part.name === null ? DEFAULT_NAME : encodeURIComponent(part.name)}`,
+    )
     .join(',');
 }
 
@@ -180,6 +183,7 @@ function decodeQuotaEntity(segment: string): QuotaEntityPart[] | null {
     if (!QUOTA_ENTITY_TYPES.includes(type as QuotaEntityType)) return null;
     const name = encoded === DEFAULT_NAME ? null : decodeName(encoded);
     if (name === '' || (name === null && encoded !== DEFAULT_NAME)) return null;
+    if (parts.some((part) => part.type === type)) return null;
     parts.push({ type: type as QuotaEntityType, name });
   }
   return encodeQuotaEntity(parts) === segment ? parts : null;

@@ -7,10 +7,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
-  type MetaStore,
-  type MetaStoreError,
-  type Watch,
-  type WatchEvent,
   deleteOp,
   getOp,
   ifAbsent,
@@ -19,7 +15,11 @@ import {
   ifValue,
   ifVersion,
   isMetaStoreError,
+  type MetaStore,
+  type MetaStoreError,
   putOp,
+  type Watch,
+  type WatchEvent,
 } from './meta-store.ts';
 
 export interface MetaStoreFixture {
@@ -47,12 +47,28 @@ function delay(ms: number): Promise<void> {
 }
 
 /** Polls `condition` until it holds or `timeoutMs` passes (checked at least once). */
-async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
+async function waitFor(
+  condition: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await condition()) return true;
     if (Date.now() >= deadline) return false;
     await delay(20);
+  }
+}
+
+/** Awaits `promise`, failing the test (instead of hanging it) after `timeoutMs`. */
+async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -105,7 +121,10 @@ async function rejectsWith(promise: Promise<unknown>, code: MetaStoreError['code
 }
 
 /** Runs the contract against one backend; `makeFixture` is called once per test. */
-export function runMetaStoreContract(name: string, makeFixture: () => Promise<MetaStoreFixture>): void {
+export function runMetaStoreContract(
+  name: string,
+  makeFixture: () => Promise<MetaStoreFixture>,
+): void {
   const withFixture =
     (body: (fixture: MetaStoreFixture, prefix: string) => Promise<void>) => async () => {
       const fixture = await makeFixture();
@@ -119,6 +138,7 @@ export function runMetaStoreContract(name: string, makeFixture: () => Promise<Me
   describe(`MetaStore contract: ${name}`, () => {
     describeKeys(withFixture);
     describeTransactions(withFixture);
+    describeConcurrency(withFixture);
     describeRanges(withFixture);
     describeLeases(withFixture);
     describeWatches(withFixture);
@@ -240,7 +260,12 @@ function describeTransactions(withFixture: WithFixture): void {
           ['version < 3', (await store.txn([ifVersion(key, '<', 3)], [])).succeeded],
           ['version > 1', (await store.txn([ifVersion(key, '>', 1)], [])).succeeded],
           ['version > 2 fails', !(await store.txn([ifVersion(key, '>', 2)], [])).succeeded],
-          ['create = first', (await store.txn([ifCreateRevision(key, '=', revision)], [])).succeeded],
+          ['version < 2 fails', !(await store.txn([ifVersion(key, '<', 2)], [])).succeeded],
+          ['version = 1 fails', !(await store.txn([ifVersion(key, '=', 1)], [])).succeeded],
+          [
+            'create = first',
+            (await store.txn([ifCreateRevision(key, '=', revision)], [])).succeeded,
+          ],
           ['mod > first', (await store.txn([ifModRevision(key, '>', revision)], [])).succeeded],
           ['absent version = 0', (await store.txn([ifAbsent(absent)], [])).succeeded],
           ['absent mod = 0', (await store.txn([ifModRevision(absent, '=', 0)], [])).succeeded],
@@ -249,13 +274,39 @@ function describeTransactions(withFixture: WithFixture): void {
           ['value < n', await holds([key, '<', 'n'])],
           ['value != x', await holds([key, '!=', 'x'])],
           ['value = n fails', !(await holds([key, '=', 'n']))],
+          ['value < m fails', !(await holds([key, '<', 'm']))],
+          ['value > m fails', !(await holds([key, '>', 'm']))],
+          ['value != m fails', !(await holds([key, '!=', 'm']))],
           ['absent value != x fails', !(await holds([absent, '!=', 'x']))],
-          ['all compares must hold', !(await store.txn([ifAbsent(key), ifAbsent(absent)], [])).succeeded],
+          [
+            'all compares must hold',
+            !(await store.txn([ifAbsent(key), ifAbsent(absent)], [])).succeeded,
+          ],
         ];
         for (const [label, ok] of cases) assert.ok(ok, label);
       }),
     );
 
+    it(
+      'refuses a txn that puts one key twice or puts a key it deletes',
+      withFixture(async ({ store }, prefix) => {
+        const key = `${prefix}k`;
+        await rejectsWith(
+          store.txn([], [putOp(key, '1'), putOp(key, '2')]),
+          'GREGOR_ERR_METADATA_INVALID_REQUEST',
+        );
+        await rejectsWith(
+          store.txn([], [deleteOp(key), putOp(key, '2')]),
+          'GREGOR_ERR_METADATA_INVALID_REQUEST',
+        );
+        assert.equal(await store.get(key), null);
+      }),
+    );
+  });
+}
+
+function describeConcurrency(withFixture: WithFixture): void {
+  describe('concurrent writers', () => {
     it(
       'of concurrent create-if-absent txns from separate clients exactly one wins',
       withFixture(async (fixture, prefix) => {
@@ -306,22 +357,6 @@ function describeTransactions(withFixture: WithFixture): void {
           Array.from({ length: 12 }, (_, i) => i + 1),
         );
         assert.equal((await fixture.store.get(key))?.value, '12');
-      }),
-    );
-
-    it(
-      'refuses a txn that puts one key twice or puts a key it deletes',
-      withFixture(async ({ store }, prefix) => {
-        const key = `${prefix}k`;
-        await rejectsWith(
-          store.txn([], [putOp(key, '1'), putOp(key, '2')]),
-          'GREGOR_ERR_METADATA_INVALID_REQUEST',
-        );
-        await rejectsWith(
-          store.txn([], [deleteOp(key), putOp(key, '2')]),
-          'GREGOR_ERR_METADATA_INVALID_REQUEST',
-        );
-        assert.equal(await store.get(key), null);
       }),
     );
   });
@@ -404,7 +439,7 @@ function describeLeases(withFixture: WithFixture): void {
         );
         assert.ok(gone, 'leased keys deleted after the TTL');
         assert.equal((await store.get(`${prefix}topics/t`))?.value, '{}');
-        const loss = await lease.lost;
+        const loss = await within(lease.lost, fixture.settleMs + 1000, 'lease.lost');
         assert.equal(loss.reason, 'expired');
         assert.equal(lease.isAlive(), false);
         await watched.waitForCount(2);
@@ -424,7 +459,7 @@ function describeLeases(withFixture: WithFixture): void {
         const key = `${prefix}controller`;
         await store.put(key, '{"brokerId":1}', { lease: lease.id });
         await lease.revoke();
-        assert.deepEqual(await lease.lost, { reason: 'revoked' });
+        assert.deepEqual(await within(lease.lost, 1000, 'lease.lost'), { reason: 'revoked' });
         assert.equal(await store.get(key), null);
         await rejectsWith(
           store.put(key, '{}', { lease: lease.id }),
@@ -508,8 +543,13 @@ function describeWatches(withFixture: WithFixture): void {
         await collector.waitForCount(writes);
         await delay(50);
         assert.equal(collector.events.length, writes);
-        const values = collector.events.map((event) => (event.type === 'put' ? event.kv.value : ''));
-        assert.deepEqual(values, Array.from({ length: writes }, (_, i) => String(i)));
+        const values = collector.events.map((event) =>
+          event.type === 'put' ? event.kv.value : '',
+        );
+        assert.deepEqual(
+          values,
+          Array.from({ length: writes }, (_, i) => String(i)),
+        );
         const revisions = collector.events.map((event) => event.revision);
         for (let i = 1; i < revisions.length; i++) {
           assert.ok(revisions[i]! > revisions[i - 1]!, 'revisions strictly increase');

@@ -141,7 +141,10 @@ export interface Lease {
   isAlive(): boolean;
   /** Stops keepalives and lets the lease run out, as if this process had died. */
   release(): void;
-  /** Ends the lease now and deletes its keys. `lost` settles with 'revoked'. */
+  /**
+   * Ends the lease now and deletes its keys; `lost` settles with 'revoked' at once. If the
+   * store cannot be reached this rejects, and the keys go when the TTL runs out.
+   */
   revoke(): Promise<void>;
 }
 
@@ -154,7 +157,11 @@ export interface MetaStore {
   /** Deletes every key starting with `prefix` in one revision. `prefix` must not be ''. */
   deletePrefix(prefix: string): Promise<DeleteResult>;
   /** Runs `success` if every compare holds, else `failure`, atomically. */
-  txn(compares: readonly Compare[], success: readonly Op[], failure?: readonly Op[]): Promise<TxnResult>;
+  txn(
+    compares: readonly Compare[],
+    success: readonly Op[],
+    failure?: readonly Op[],
+  ): Promise<TxnResult>;
   /** Grants a lease of at least `ttlMs` and keeps it alive until released or revoked. */
   grantLease(ttlMs: number): Promise<Lease>;
   /**
@@ -195,7 +202,10 @@ export class MetaStoreError extends Error {
   }
 }
 
-export function isMetaStoreError(error: unknown, code?: MetaStoreErrorCode): error is MetaStoreError {
+export function isMetaStoreError(
+  error: unknown,
+  code?: MetaStoreErrorCode,
+): error is MetaStoreError {
   return error instanceof MetaStoreError && (code === undefined || error.code === code);
 }
 
@@ -215,7 +225,11 @@ export function ifModRevision(key: string, operator: CompareOperator, revision: 
   return { key, target: 'modRevision', operator, value: revision };
 }
 
-export function ifCreateRevision(key: string, operator: CompareOperator, revision: number): Compare {
+export function ifCreateRevision(
+  key: string,
+  operator: CompareOperator,
+  revision: number,
+): Compare {
   return { key, target: 'createRevision', operator, value: revision };
 }
 

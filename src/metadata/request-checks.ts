@@ -2,11 +2,7 @@
 // backends refuse the same requests with the same error code, and the key order both
 // backends share (etcd orders keys by their UTF-8 bytes). Pure functions, no I/O.
 
-import {
-  type Compare,
-  type Op,
-  MetaStoreError,
-} from './meta-store.ts';
+import { type Compare, MetaStoreError, type Op } from './meta-store.ts';
 
 /** etcd's default --max-request-bytes (1.5 MiB); one request's keys and values together. */
 export const requestSizeBytesMax = 1_572_864;
@@ -35,14 +31,16 @@ export function compareKeys(a: string, b: string): number {
 }
 
 export function checkKey(key: string): void {
-  if (typeof key !== 'string' || key.length === 0) throw invalid('a key must be a non-empty string');
+  if (typeof key !== 'string' || key.length === 0)
+    throw invalid('a key must be a non-empty string');
   if (LONE_SURROGATE.test(key)) throw invalid(`key ${JSON.stringify(key)} is not well-formed`);
 }
 
 export function checkPrefix(prefix: string, options: { allowEmpty: boolean }): void {
   if (typeof prefix !== 'string') throw invalid('a prefix must be a string');
   if (prefix.length === 0 && !options.allowEmpty) throw invalid('the prefix must not be empty');
-  if (LONE_SURROGATE.test(prefix)) throw invalid(`prefix ${JSON.stringify(prefix)} is not well-formed`);
+  if (LONE_SURROGATE.test(prefix))
+    throw invalid(`prefix ${JSON.stringify(prefix)} is not well-formed`);
 }
 
 export function checkValue(value: string): void {

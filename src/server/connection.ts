@@ -18,8 +18,9 @@ import {
 } from '../protocol/headers.ts';
 import { DecodeError, Reader } from '../protocol/reader.ts';
 import { Writer } from '../protocol/writer.ts';
+import { LogRateLimiter } from '../util/log-rate-limiter.ts';
 import type { Logger } from '../util/logger.ts';
-import { FrameError, FrameReader } from './frame-reader.ts';
+import { FrameReader } from './frame-reader.ts';
 
 export interface ConnectionLimits {
   readonly requestSizeBytesMax: number;
@@ -40,6 +41,11 @@ export interface ConnectionOptions {
 
 type Outcome = Buffer[] | null;
 
+const CLOSE_GRACE_MS = 1000;
+
+/** Lines about rejected frames, shared by all connections: a flood must not flood the log. */
+const rejectLogLimiter = new LogRateLimiter(20, 10_000);
+
 export class Connection {
   private readonly frames: FrameReader;
   private nextSequence = 0;
@@ -50,6 +56,8 @@ export class Connection {
   private pausedForInflight = false;
   private pausedForDrain = false;
   private readonly remoteAddress: string;
+  /** Set when the connection must close once in-flight requests are answered. */
+  private closeWhenDrained: string | null = null;
 
   constructor(private readonly o: ConnectionOptions) {
     this.frames = new FrameReader(o.limits.requestSizeBytesMax);
@@ -69,29 +77,40 @@ export class Connection {
     });
   }
 
+  /** Closes after flushing what was written; a peer that does not read gets 1 s. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.o.socket.destroy();
+    const socket = this.o.socket;
+    socket.end();
+    setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
   }
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    let frames: Buffer[];
-    try {
-      frames = this.frames.push(chunk);
-    } catch (err) {
-      this.reject(err instanceof FrameError ? err.message : String(err));
-      return;
-    }
+    const frames = this.frames.push(chunk);
     for (const frame of frames) {
       if (this.closed) return;
       this.onFrame(frame);
     }
+    if (this.frames.error !== null) this.rejectAfterPending(this.frames.error.message);
+  }
+
+  /**
+   * A bad frame size: stop reading, answer the requests already taken in,
+   * then close. (Nothing after the bad size can be framed any more.)
+   */
+  private rejectAfterPending(reason: string): void {
+    this.o.socket.pause();
+    this.closeWhenDrained = reason;
+    if (this.inflight === 0) this.reject(reason);
   }
 
   private reject(reason: string, extra: Record<string, unknown> = {}): void {
-    this.o.logger.warn({ remote: this.remoteAddress, ...extra }, `closing connection: ${reason}`);
+    const log = this.o.logger;
+    if (rejectLogLimiter.allow((count) => log.warn({ count }, 'suppressed connection-closing log lines'))) {
+      log.warn({ remote: this.remoteAddress, ...extra }, `closing connection: ${reason}`);
+    }
     this.close();
   }
 
@@ -187,6 +206,10 @@ export class Connection {
     if (this.closed) return;
     this.done.set(seq, outcome);
     this.flush();
+    if (this.closeWhenDrained !== null) {
+      if (this.inflight === 0) this.reject(this.closeWhenDrained);
+      return;
+    }
     this.updateReading();
   }
 

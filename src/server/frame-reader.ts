@@ -17,8 +17,15 @@ export class FrameReader {
 
   constructor(private readonly frameSizeBytesMax: number) {}
 
-  /** Feeds bytes; returns the complete frames (payload only). Throws FrameError on a bad size. */
+  /** Set once a frame claims a size outside the limit; nothing is read after it. */
+  error: FrameError | null = null;
+
+  /**
+   * Feeds bytes; returns the complete frames (payload only) that precede any
+   * bad size. After a bad size, `error` is set and further input is ignored.
+   */
   push(chunk: Buffer): Buffer[] {
+    if (this.error !== null) return [];
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     const frames: Buffer[] = [];
@@ -27,7 +34,10 @@ export class FrameReader {
         if (this.buffered < SIZE_BYTES) break;
         const size = this.peekSize();
         if (size <= 0 || size > this.frameSizeBytesMax) {
-          throw new FrameError(`frame size ${size} outside 1..${this.frameSizeBytesMax}`);
+          this.error = new FrameError(`frame size ${size} outside 1..${this.frameSizeBytesMax}`);
+          this.chunks = [];
+          this.buffered = 0;
+          break;
         }
         this.consume(SIZE_BYTES);
         this.frameSize = size;

@@ -19,6 +19,9 @@ interface FetchedRecord {
   value: Buffer;
   headers: Array<[Buffer, Buffer]>;
 }
+interface FetchResult {
+  responses: Array<{ partitions: Array<{ errorCode: number; records?: unknown }> }>;
+}
 interface FetchedBatch {
   firstOffset: bigint;
   records: FetchedRecord[];
@@ -57,7 +60,7 @@ describe('@platformatic/kafka', () => {
       for (let partition = 0; partition < 3; partition++) {
         let fetchOffset = 0n;
         for (let round = 0; round < 20; round++) {
-          const res = await consumer.fetch({
+          const res: FetchResult = await consumer.fetch({
             node: 0,
             topics: [{ topicId: info.id, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, partitionMaxBytes: 4096 }] }],
           });

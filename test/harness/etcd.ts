@@ -5,12 +5,13 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const etcdBinaryPath = '/usr/bin/etcd';
+/** Debian's etcd-server; GREGOR_ETCD_BINARY may name another build. */
+export const etcdBinaryPath = process.env.GREGOR_ETCD_BINARY ?? '/usr/bin/etcd';
 
 export interface StartEtcdOptions {
   /** Data directory to use and keep; by default a temporary one removed on stop. */
@@ -30,8 +31,9 @@ export interface EtcdProcess {
   stop(): Promise<void>;
   /** SIGKILL; the data directory stays until stop(). */
   kill9(): Promise<void>;
-  pause(): void;
-  resume(): void;
+  /** SIGSTOP, resolved once the kernel reports every thread stopped (it is not instant). */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
   /** Starts etcd again on the same ports and data after kill9() or a crash. */
   restart(): Promise<void>;
 }
@@ -61,7 +63,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-function etcdArguments(dataDir: string, clientPort: number, peerPort: number, options: StartEtcdOptions): string[] {
+function etcdArguments(
+  dataDir: string,
+  clientPort: number,
+  peerPort: number,
+  options: StartEtcdOptions,
+): string[] {
   const clientUrl = `http://127.0.0.1:${clientPort}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
   return [
@@ -81,11 +88,18 @@ function etcdArguments(dataDir: string, clientPort: number, peerPort: number, op
   ];
 }
 
-async function waitHealthy(endpoint: string, child: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {
+async function waitHealthy(
+  endpoint: string,
+  child: ChildProcess,
+  timeoutMs: number,
+  output: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`etcd exited (${child.exitCode ?? child.signalCode}) during start:\n${output()}`);
+      throw new Error(
+        `etcd exited (${child.exitCode ?? child.signalCode}) during start:\n${output()}`,
+      );
     }
     try {
       const response = await fetch(`${endpoint}/health`, { signal: AbortSignal.timeout(1000) });
@@ -97,6 +111,35 @@ async function waitHealthy(endpoint: string, child: ChildProcess, timeoutMs: num
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`etcd at ${endpoint} not healthy after ${timeoutMs} ms:\n${output()}`);
+}
+
+/** The state letters of every thread of `pid` ('T' once stopped); empty once it is gone. */
+async function threadStates(pid: number): Promise<string[]> {
+  try {
+    const threads = await readdir(`/proc/${pid}/task`);
+    const stats = await Promise.all(
+      threads.map((thread) => readFile(`/proc/${pid}/task/${thread}/stat`, 'utf8')),
+    );
+    return stats.map((stat) => stat.charAt(stat.lastIndexOf(')') + 2));
+  } catch {
+    return [];
+  }
+}
+
+async function signalAndWait(
+  child: ChildProcess | null,
+  signal: 'SIGSTOP' | 'SIGCONT',
+  isDone: (states: readonly string[]) => boolean,
+): Promise<void> {
+  const pid = child?.pid;
+  if (child === null || pid === undefined) return;
+  child.kill(signal);
+  for (let i = 0; i < 200; i++) {
+    const states = await threadStates(pid);
+    if (states.length === 0 || isDone(states)) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`etcd ${pid} did not react to ${signal}`);
 }
 
 function waitExit(child: ChildProcess): Promise<void> {
@@ -114,9 +157,8 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdPro
   installExitHook();
   const ownDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'gregor-etcd-')));
-  const clientPort = await freePort();
-  const peerPort = await freePort();
-  const endpoint = `http://127.0.0.1:${clientPort}`;
+  let clientPort = 0;
+  let peerPort = 0;
   let child: ChildProcess | null = null;
 
   const launch = async (): Promise<void> => {
@@ -133,6 +175,7 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdPro
     };
     started.stdout?.on('data', keep);
     started.stderr?.on('data', keep);
+    const endpoint = `http://127.0.0.1:${clientPort}`;
     await waitHealthy(endpoint, started, options.startTimeoutMs ?? 15_000, () => output.join(''));
   };
 
@@ -143,19 +186,29 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdPro
     await waitExit(current);
   };
 
-  await launch().catch(async (error: unknown) => {
-    await kill9();
-    if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
-    throw error;
-  });
+  // A port found free can be taken before etcd binds it; then try other ports.
+  for (let attempt = 1; ; attempt++) {
+    clientPort = await freePort();
+    peerPort = await freePort();
+    try {
+      await launch();
+      break;
+    } catch (error) {
+      await kill9();
+      if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
+      // A half-initialised data directory remembers the old ports; only our own is wiped.
+      if (!ownDataDir || attempt >= 3) throw error;
+      await mkdir(dataDir, { recursive: true });
+    }
+  }
 
   return {
-    endpoint,
+    endpoint: `http://127.0.0.1:${clientPort}`,
     dataDir,
     pid: () => child?.pid,
     kill9,
-    pause: () => child?.kill('SIGSTOP'),
-    resume: () => child?.kill('SIGCONT'),
+    pause: () => signalAndWait(child, 'SIGSTOP', (states) => states.every((s) => s === 'T')),
+    resume: () => signalAndWait(child, 'SIGCONT', (states) => states.every((s) => s !== 'T')),
     restart: launch,
     async stop() {
       if (child !== null) {

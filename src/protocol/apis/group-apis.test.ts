@@ -852,6 +852,24 @@ describe('OffsetFetch (9)', () => {
       bin(carr(1), cstr('g'), carr(null), TAGS, bool(false), TAGS),
     );
     assert.equal(v8['groupId'], '');
+    golden(
+      OffsetFetchRequest,
+      [8],
+      { groups: [{ groupId: 'g', topics }], requireStable: true },
+      bin(
+        carr(1),
+        cstr('g'),
+        carr(1),
+        cstr('t'),
+        carr(2),
+        i32(0),
+        i32(3),
+        TAGS,
+        TAGS,
+        bool(true),
+        TAGS,
+      ),
+    );
     const g8 = first(v8['groups']);
     assert.equal(g8['memberId'], null);
     assert.equal(g8['memberEpoch'], -1);

@@ -1,0 +1,64 @@
+// Every API definition Gregor has, for tools and tests that walk them all.
+
+import { AlterConfigs } from './alter-configs.ts';
+import { ApiVersions } from './api-versions.ts';
+import { CreatePartitions } from './create-partitions.ts';
+import { CreateTopics } from './create-topics.ts';
+import { DeleteGroups } from './delete-groups.ts';
+import { DeleteRecords } from './delete-records.ts';
+import { DeleteTopics } from './delete-topics.ts';
+import { DescribeCluster } from './describe-cluster.ts';
+import { DescribeConfigs } from './describe-configs.ts';
+import { DescribeGroups } from './describe-groups.ts';
+import { DescribeLogDirs } from './describe-log-dirs.ts';
+import { Fetch } from './fetch.ts';
+import { FindCoordinator } from './find-coordinator.ts';
+import { Heartbeat } from './heartbeat.ts';
+import { IncrementalAlterConfigs } from './incremental-alter-configs.ts';
+import { InitProducerId } from './init-producer-id.ts';
+import { JoinGroup } from './join-group.ts';
+import { LeaveGroup } from './leave-group.ts';
+import { ListGroups } from './list-groups.ts';
+import { ListOffsets } from './list-offsets.ts';
+import { Metadata } from './metadata.ts';
+import { OffsetCommit } from './offset-commit.ts';
+import { OffsetDelete } from './offset-delete.ts';
+import { OffsetFetch } from './offset-fetch.ts';
+import { OffsetForLeaderEpoch } from './offset-for-leader-epoch.ts';
+import { Produce } from './produce.ts';
+import { SaslAuthenticate } from './sasl-authenticate.ts';
+import { SaslHandshake } from './sasl-handshake.ts';
+import { SyncGroup } from './sync-group.ts';
+import type { ApiDef } from '../schema.ts';
+
+export const ALL_APIS: readonly ApiDef[] = [
+  AlterConfigs,
+  ApiVersions,
+  CreatePartitions,
+  CreateTopics,
+  DeleteGroups,
+  DeleteRecords,
+  DeleteTopics,
+  DescribeCluster,
+  DescribeConfigs,
+  DescribeGroups,
+  DescribeLogDirs,
+  Fetch,
+  FindCoordinator,
+  Heartbeat,
+  IncrementalAlterConfigs,
+  InitProducerId,
+  JoinGroup,
+  LeaveGroup,
+  ListGroups,
+  ListOffsets,
+  Metadata,
+  OffsetCommit,
+  OffsetDelete,
+  OffsetFetch,
+  OffsetForLeaderEpoch,
+  Produce,
+  SaslAuthenticate,
+  SaslHandshake,
+  SyncGroup,
+];

@@ -1,0 +1,97 @@
+// A tiny Kafka client for tests that must send exactly the request they
+// mean (bad input, chosen versions): one TCP connection, requests encoded
+// with the project's codecs, responses read back in order.
+
+import { Socket } from 'node:net';
+import type { RequestOf, ResponseOf } from '../../src/api/handler.ts';
+import { codecFor } from '../../src/protocol/codec.ts';
+import {
+  readResponseHeader,
+  responseHeaderIsFlexible,
+  writeRequestHeader,
+} from '../../src/protocol/headers.ts';
+import { Reader } from '../../src/protocol/reader.ts';
+import type { ApiDef } from '../../src/protocol/schema.ts';
+import { Writer } from '../../src/protocol/writer.ts';
+
+interface Waiting {
+  readonly correlationId: number;
+  resolve(body: Buffer): void;
+  reject(err: Error): void;
+}
+
+export class RawClient {
+  private readonly waiting: Waiting[] = [];
+  private buffered = Buffer.alloc(0);
+  private nextCorrelationId = 1;
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('close', () => this.failAll(new Error('connection closed')));
+    socket.on('error', (err) => this.failAll(err));
+  }
+
+  static connect(bootstrap: string): Promise<RawClient> {
+    const colon = bootstrap.lastIndexOf(':');
+    const host = bootstrap.slice(0, colon);
+    const port = Number(bootstrap.slice(colon + 1));
+    return new Promise((resolve, reject) => {
+      const socket = new Socket();
+      socket.once('error', reject);
+      socket.connect({ host, port }, () => {
+        socket.off('error', reject);
+        resolve(new RawClient(socket));
+      });
+    });
+  }
+
+  /** Sends one request at `version` and resolves with the decoded response. */
+  async send<A extends ApiDef>(
+    api: A,
+    version: number,
+    body: RequestOf<A>,
+  ): Promise<ResponseOf<A>> {
+    const requestCodec = codecFor(api.request).at(version);
+    const responseCodec = codecFor(api.response).at(version);
+    const correlationId = this.nextCorrelationId++;
+    const w = new Writer();
+    const setSize = w.reserveInt32();
+    writeRequestHeader(
+      w,
+      { apiKey: api.apiKey, apiVersion: version, correlationId, clientId: 'raw-client' },
+      requestCodec.flexible,
+    );
+    requestCodec.encode(w, body as never);
+    setSize(w.length - 4);
+    const frame = w.toBuffer();
+    const responseBody = new Promise<Buffer>((resolve, reject) => {
+      this.waiting.push({ correlationId, resolve, reject });
+    });
+    this.socket.write(frame);
+    const bytes = await responseBody;
+    const r = new Reader(bytes);
+    const got = readResponseHeader(r, responseHeaderIsFlexible(api.apiKey, responseCodec.flexible));
+    if (got !== correlationId) throw new Error(`correlation id ${got}, expected ${correlationId}`);
+    return responseCodec.decode(r) as unknown as ResponseOf<A>;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.buffered = Buffer.concat([this.buffered, chunk]);
+    while (this.buffered.length >= 4) {
+      const size = this.buffered.readInt32BE(0);
+      if (this.buffered.length < 4 + size) return;
+      const body = this.buffered.subarray(4, 4 + size);
+      this.buffered = this.buffered.subarray(4 + size);
+      const next = this.waiting.shift();
+      next?.resolve(body);
+    }
+  }
+
+  private failAll(err: Error): void {
+    for (const w of this.waiting.splice(0)) w.reject(err);
+  }
+}
