@@ -10,6 +10,8 @@ import { randomBytes } from 'node:crypto';
 import type { BrokerServices, HandlerSettings } from './api/broker-services.ts';
 import { HandlerRegistry } from './api/handler.ts';
 import { registerHandlers } from './api/handlers.ts';
+import { BrokerSession } from './cluster/broker-session.ts';
+import { Controller } from './cluster/controller.ts';
 import { MetadataImage } from './cluster/metadata-image.ts';
 import { MetadataLoader } from './cluster/metadata-loader.ts';
 import { TopicAdmin } from './cluster/topic-admin.ts';
@@ -49,6 +51,8 @@ export interface Broker {
   /** Bound port of the first listener. */
   readonly port: number;
   readonly config: BrokerConfig;
+  /** ActiveControllerCount for this broker: true while it is the controller. */
+  isActiveController(): boolean;
   /** Requests decoded and handed to a handler since start, by API key. */
   requestCounts(): ReadonlyMap<number, number>;
   /** Flushes logs and stops; safe to call twice. */
@@ -218,12 +222,38 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     onRequest: (apiKey) => requestCounts.set(apiKey, (requestCounts.get(apiKey) ?? 0) + 1),
   });
   const advertised = advertisedEndpoint(config.advertisedListeners, listener, server.port);
-  const lease = await registerBroker(store, keys, nodeId, advertised, config.rack, config.brokerSessionTimeoutMs);
-  const claim = await store.txn(
-    [{ key: keys.controller(), target: 'version', operator: '=', value: 0 }],
-    [{ type: 'put', key: keys.controller(), value: JSON.stringify({ brokerId: nodeId }), lease: lease.id }],
-  );
-  await loader.waitForRevision(claim.revision);
+  const session = new BrokerSession({
+    store,
+    keys,
+    nodeId,
+    host: advertised.host,
+    port: advertised.port,
+    rack: config.rack,
+    sessionTimeoutMs: config.brokerSessionTimeoutMs,
+    logger,
+  });
+  let lease: Lease;
+  try {
+    lease = await session.start();
+  } catch (err) {
+    await server.close();
+    await loader.stop();
+    await store.close();
+    throw err;
+  }
+  const controller = new Controller({
+    store,
+    keys,
+    image,
+    nodeId,
+    logger,
+    leadership: { uncleanLeaderElection: config.uncleanLeaderElectionEnable },
+    waitForRevision: (rev) => loader.waitForRevision(rev),
+  });
+  loader.onChanges((changes) => controller.onChanges(changes));
+  session.onRenewed((renewed) => controller.renew(renewed));
+  await controller.start(lease);
+  await loader.waitForRevision(await store.revision());
   await replicas.sync();
 
   const retentionTimer = setInterval(() => void replicas.applyRetention(Date.now()), config.logRetentionCheckIntervalMs);
@@ -238,12 +268,14 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     port: server.port,
     config,
     requestCounts: () => requestCounts,
+    isActiveController: () => controller.isActive(),
     close() {
       closing ??= (async () => {
         clearInterval(retentionTimer);
         await server.close();
+        await controller.close();
         await replicas.close();
-        await lease.revoke().catch(() => undefined);
+        await session.close();
         await loader.stop();
         await store.close();
         logger.info({ nodeId }, 'Gregor broker stopped');
@@ -258,25 +290,4 @@ function advertisedEndpoint(advertised: readonly Listener[], bound: Listener, bo
   const host = match.host === '' ? '127.0.0.1' : match.host;
   const port = match.port === 0 ? boundPort : match.port;
   return { host, port };
-}
-
-async function registerBroker(
-  store: MetaStore,
-  keys: KeyLayout,
-  nodeId: number,
-  endpoint: { host: string; port: number },
-  rack: string | null,
-  sessionTimeoutMs: number,
-): Promise<Lease> {
-  const lease = await store.grantLease(sessionTimeoutMs);
-  const value = JSON.stringify({ nodeId, host: endpoint.host, port: endpoint.port, rack });
-  const r = await store.txn(
-    [{ key: keys.broker(nodeId), target: 'version', operator: '=', value: 0 }],
-    [{ type: 'put', key: keys.broker(nodeId), value, lease: lease.id }],
-  );
-  if (!r.succeeded) {
-    await lease.revoke();
-    throw new Error(`GREGOR_ERR_BROKER_ID_IN_USE: broker ${nodeId} is already registered`);
-  }
-  return lease;
 }

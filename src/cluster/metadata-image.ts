@@ -18,6 +18,8 @@ export interface PartitionState {
   readonly leaderEpoch: number;
   readonly isr: readonly number[];
   readonly partitionEpoch: number;
+  /** Store revision of the partition key's last write, for compare-and-set. */
+  readonly modRevision: number;
 }
 
 export interface TopicImage {
@@ -51,9 +53,10 @@ export type MetadataChange =
       readonly topic: string;
       readonly partition: number;
       readonly record: PartitionRecord | null;
+      readonly modRevision: number;
     }
   | { readonly kind: 'topic-config'; readonly name: string; readonly configs: Record<string, string> | null }
-  | { readonly kind: 'controller'; readonly nodeId: number | null };
+  | { readonly kind: 'controller'; readonly nodeId: number | null; readonly controllerEpoch: number };
 
 const NO_OVERRIDES: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
@@ -63,7 +66,7 @@ interface MutableTopic {
   internal: boolean;
   replicas: (readonly number[])[];
   partitions: Map<number, PartitionState>;
-  pendingStates: Map<number, PartitionRecord>;
+  pendingStates: Map<number, { record: PartitionRecord; modRevision: number }>;
 }
 
 export class MetadataImage {
@@ -72,6 +75,7 @@ export class MetadataImage {
   private readonly topicsById = new Map<string, MutableTopic>();
   private readonly topicConfigs = new Map<string, Record<string, string>>();
   private controller: number | null = null;
+  private controllerEpochValue = 0;
   revision = 0;
 
   constructor(readonly clusterId: string) {}
@@ -86,7 +90,7 @@ export class MetadataImage {
         this.applyTopic(change.name, change.record);
         return;
       case 'partition':
-        this.applyPartition(change.topic, change.partition, change.record);
+        this.applyPartition(change.topic, change.partition, change.record, change.modRevision);
         return;
       case 'topic-config':
         if (change.configs === null) this.topicConfigs.delete(change.name);
@@ -94,6 +98,7 @@ export class MetadataImage {
         return;
       case 'controller':
         this.controller = change.nodeId;
+        if (change.nodeId !== null) this.controllerEpochValue = change.controllerEpoch;
         return;
     }
   }
@@ -120,11 +125,16 @@ export class MetadataImage {
     this.topicsById.set(topic.topicId, topic);
     // Partition states may have arrived before the topic record in the same
     // revision; they wait in pendingStates until the assignment is known.
-    for (const [p, st] of topic.pendingStates) this.setPartition(topic, p, st);
+    for (const [p, st] of topic.pendingStates) this.setPartition(topic, p, st.record, st.modRevision);
     topic.pendingStates.clear();
   }
 
-  private applyPartition(topicName: string, partition: number, record: PartitionRecord | null): void {
+  private applyPartition(
+    topicName: string,
+    partition: number,
+    record: PartitionRecord | null,
+    modRevision: number,
+  ): void {
     const topic = this.topicsByName.get(topicName);
     if (topic === undefined) return;
     if (record === null) {
@@ -132,13 +142,18 @@ export class MetadataImage {
       return;
     }
     if (topic.replicas[partition] === undefined) {
-      topic.pendingStates.set(partition, record);
+      topic.pendingStates.set(partition, { record, modRevision });
       return;
     }
-    this.setPartition(topic, partition, record);
+    this.setPartition(topic, partition, record, modRevision);
   }
 
-  private setPartition(topic: MutableTopic, partition: number, record: PartitionRecord): void {
+  private setPartition(
+    topic: MutableTopic,
+    partition: number,
+    record: PartitionRecord,
+    modRevision: number,
+  ): void {
     const replicas = topic.replicas[partition] ?? [];
     topic.partitions.set(partition, {
       partition,
@@ -147,6 +162,7 @@ export class MetadataImage {
       leaderEpoch: record.leaderEpoch,
       isr: record.isr,
       partitionEpoch: record.partitionEpoch,
+      modRevision,
     });
   }
 
@@ -160,6 +176,11 @@ export class MetadataImage {
 
   controllerId(): number {
     return this.controller ?? -1;
+  }
+
+  /** Epoch of the current (or last known) controller. */
+  controllerEpoch(): number {
+    return this.controllerEpochValue;
   }
 
   topic(name: string): TopicImage | undefined {

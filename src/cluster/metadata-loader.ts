@@ -117,13 +117,14 @@ export class MetadataLoader {
           topic: parsed.topic,
           partition: parsed.partition,
           record: value as PartitionRecord | null,
+          modRevision: kv?.modRevision ?? 0,
         };
       case 'config':
         if (parsed.resourceType !== 'topic') return null;
         return { kind: 'topic-config', name: parsed.name, configs: value as Record<string, string> | null };
       case 'controller': {
-        const c = value as { brokerId: number } | null;
-        return { kind: 'controller', nodeId: c === null ? null : c.brokerId };
+        const c = value as { brokerId: number; controllerEpoch: number } | null;
+        return { kind: 'controller', nodeId: c === null ? null : c.brokerId, controllerEpoch: c?.controllerEpoch ?? 0 };
       }
       default:
         return null;

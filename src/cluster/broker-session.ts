@@ -1,0 +1,124 @@
+// This broker's membership in the cluster: a key `brokers/<id>` under a lease
+// whose TTL is broker.session.timeout.ms. Each registration is a new
+// incarnation (a fresh broker epoch). A restart with the same id waits for the
+// previous incarnation's lease to run out; if the key is still held after
+// that, another live broker has the id and start-up fails. When the lease is
+// lost (the process was paused, or etcd was unreachable for a whole TTL), the
+// session registers again, and listeners learn of the new lease.
+
+import { randomBytes } from 'node:crypto';
+import type { KeyLayout } from '../metadata/key-layout.ts';
+import type { Lease, MetaStore } from '../metadata/meta-store.ts';
+import type { Logger } from '../util/logger.ts';
+
+export interface BrokerEndpointRecord {
+  readonly nodeId: number;
+  readonly host: string;
+  readonly port: number;
+  readonly rack: string | null;
+  /** Identifies this registration; changes on every restart and re-registration. */
+  readonly incarnation: string;
+}
+
+export interface BrokerSessionOptions {
+  readonly store: MetaStore;
+  readonly keys: KeyLayout;
+  readonly nodeId: number;
+  readonly host: string;
+  readonly port: number;
+  readonly rack: string | null;
+  readonly sessionTimeoutMs: number;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}
+
+const RETRY_MS = 500;
+
+export class BrokerIdInUseError extends Error {
+  override readonly name = 'BrokerIdInUseError';
+  readonly code = 'GREGOR_ERR_BROKER_ID_IN_USE';
+}
+
+export class BrokerSession {
+  private leaseValue: Lease | null = null;
+  private closed = false;
+  private readonly listeners: Array<(lease: Lease) => void> = [];
+
+  constructor(private readonly o: BrokerSessionOptions) {}
+
+  get lease(): Lease | null {
+    return this.leaseValue;
+  }
+
+  /** Called with each new lease after a re-registration. */
+  onRenewed(listener: (lease: Lease) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Registers; waits out a previous incarnation; throws BrokerIdInUseError if the id is taken. */
+  async start(): Promise<Lease> {
+    const now = this.o.now ?? Date.now;
+    const deadline = now() + this.o.sessionTimeoutMs + 1000;
+    for (;;) {
+      const lease = await this.tryRegister();
+      if (lease !== null) return lease;
+      if (now() > deadline) {
+        throw new BrokerIdInUseError(
+          `GREGOR_ERR_BROKER_ID_IN_USE: broker id ${this.o.nodeId} is registered by another live broker ` +
+            `(its session outlived broker.session.timeout.ms=${this.o.sessionTimeoutMs}); give each broker its own node.id`,
+        );
+      }
+      this.o.logger.info({ nodeId: this.o.nodeId }, 'broker id still registered; waiting for the previous session to expire');
+      await new Promise((r) => setTimeout(r, RETRY_MS));
+    }
+  }
+
+  private async tryRegister(): Promise<Lease | null> {
+    const lease = await this.o.store.grantLease(this.o.sessionTimeoutMs);
+    const record: BrokerEndpointRecord = {
+      nodeId: this.o.nodeId,
+      host: this.o.host,
+      port: this.o.port,
+      rack: this.o.rack,
+      incarnation: randomBytes(8).toString('hex'),
+    };
+    const key = this.o.keys.broker(this.o.nodeId);
+    const r = await this.o.store.txn(
+      [{ key, target: 'version', operator: '=', value: 0 }],
+      [{ type: 'put', key, value: JSON.stringify(record), lease: lease.id }],
+    );
+    if (!r.succeeded) {
+      await lease.revoke().catch(() => undefined);
+      return null;
+    }
+    this.leaseValue = lease;
+    void lease.lost.then((loss) => this.onLost(lease, loss.reason));
+    return lease;
+  }
+
+  private async onLost(lease: Lease, reason: string): Promise<void> {
+    if (this.closed || this.leaseValue !== lease) return;
+    this.o.logger.error(
+      { nodeId: this.o.nodeId, reason },
+      'broker session lost (paused, or cut off from the metadata store); registering again',
+    );
+    while (!this.closed) {
+      try {
+        const renewed = await this.tryRegister();
+        if (renewed !== null) {
+          this.o.logger.info({ nodeId: this.o.nodeId }, 'broker registered again with a new session');
+          for (const l of this.listeners) l(renewed);
+          return;
+        }
+      } catch (err) {
+        this.o.logger.warn({ err }, 'metadata store unreachable; will retry registering');
+      }
+      await new Promise((r) => setTimeout(r, RETRY_MS));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.leaseValue?.revoke().catch(() => undefined);
+  }
+}

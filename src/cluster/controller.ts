@@ -1,0 +1,130 @@
+// Controller election and the controller's reactions. Every broker campaigns
+// for the leased `controller` key; the winner also increments
+// `controller_epoch` in the same transaction. The controller keeps partition
+// leadership in line with the live brokers (partition-leadership.ts), writing
+// each change with a compare-and-set on the partition key's revision and on
+// the controller epoch, so a deposed controller's writes fail (fencing).
+
+import type { KeyLayout } from '../metadata/key-layout.ts';
+import type { Lease, MetaStore, Op } from '../metadata/meta-store.ts';
+import type { Logger } from '../util/logger.ts';
+import type { MetadataChange, MetadataImage } from './metadata-image.ts';
+import { decideLeadership, type LeadershipOptions } from './partition-leadership.ts';
+
+export interface ControllerOptions {
+  readonly store: MetaStore;
+  readonly keys: KeyLayout;
+  readonly image: MetadataImage;
+  readonly nodeId: number;
+  readonly logger: Logger;
+  readonly leadership: LeadershipOptions;
+  readonly waitForRevision: (revision: number) => Promise<void>;
+}
+
+export class Controller {
+  private lease: Lease | null = null;
+  /** The epoch this broker won, while it believes it is controller. */
+  private myEpoch: number | null = null;
+  private work: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly o: ControllerOptions) {}
+
+  /** True while this broker holds the controller key at its epoch. */
+  isActive(): boolean {
+    return this.myEpoch !== null && this.o.image.controllerId() === this.o.nodeId && this.o.image.controllerEpoch() === this.myEpoch;
+  }
+
+  get epoch(): number | null {
+    return this.myEpoch;
+  }
+
+  /** Starts campaigning under the broker's session lease. */
+  start(lease: Lease): Promise<void> {
+    this.lease = lease;
+    return this.enqueue(() => this.campaign());
+  }
+
+  /** A new session lease after re-registration: campaign again under it. */
+  renew(lease: Lease): void {
+    this.lease = lease;
+    this.myEpoch = null;
+    void this.enqueue(() => this.campaign());
+  }
+
+  /** Feed of metadata changes (from the MetadataLoader). */
+  onChanges(changes: readonly MetadataChange[]): void {
+    if (this.closed) return;
+    const controllerGone = changes.some((c) => c.kind === 'controller' && c.nodeId === null);
+    const brokersChanged = changes.some((c) => c.kind === 'broker' || c.kind === 'topic' || c.kind === 'partition');
+    if (controllerGone) void this.enqueue(() => this.campaign());
+    else if (brokersChanged && this.isActive()) void this.enqueue(() => this.reconcile());
+  }
+
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    this.work = this.work.then(task).catch((err: unknown) => {
+      this.o.logger.warn({ err }, 'controller task failed; will retry on the next change');
+    });
+    return this.work;
+  }
+
+  private async campaign(): Promise<void> {
+    if (this.closed || this.lease === null) return;
+    const { store, keys } = this.o;
+    const current = await store.get(keys.controller());
+    if (current !== null) return;
+    const epochKv = await store.get(keys.controllerEpoch());
+    const epoch = (epochKv === null ? 0 : Number(epochKv.value)) + 1;
+    const r = await store.txn(
+      [
+        { key: keys.controller(), target: 'version', operator: '=', value: 0 },
+        { key: keys.controllerEpoch(), target: 'version', operator: '=', value: epochKv?.version ?? 0 },
+      ],
+      [
+        { type: 'put', key: keys.controllerEpoch(), value: String(epoch) },
+        {
+          type: 'put',
+          key: keys.controller(),
+          value: JSON.stringify({ brokerId: this.o.nodeId, controllerEpoch: epoch }),
+          lease: this.lease.id,
+        },
+      ],
+    );
+    if (!r.succeeded) return;
+    this.myEpoch = epoch;
+    await this.o.waitForRevision(r.revision);
+    this.o.logger.info({ nodeId: this.o.nodeId, controllerEpoch: epoch }, 'became the active controller');
+    await this.reconcile();
+  }
+
+  /** Writes every leadership change the live brokers call for, each fenced by epoch and revision. */
+  private async reconcile(): Promise<void> {
+    if (!this.isActive() || this.myEpoch === null) return;
+    const decisions = decideLeadership(this.o.image, this.o.leadership);
+    let lastRevision = 0;
+    for (const d of decisions) {
+      const key = this.o.keys.partition(d.topic, d.partition);
+      const ops: Op[] = [{ type: 'put', key, value: JSON.stringify(d.record) }];
+      const r = await this.o.store.txn(
+        [
+          { key: this.o.keys.controllerEpoch(), target: 'value', operator: '=', value: String(this.myEpoch) },
+          { key, target: 'modRevision', operator: '=', value: d.expectedModRevision },
+        ],
+        ops,
+      );
+      if (r.succeeded) {
+        lastRevision = r.revision;
+        this.o.logger.info(
+          { topic: d.topic, partition: d.partition, leader: d.record.leader, leaderEpoch: d.record.leaderEpoch, isr: d.record.isr },
+          'partition leadership changed',
+        );
+      }
+    }
+    if (lastRevision > 0) await this.o.waitForRevision(lastRevision);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.work;
+  }
+}
