@@ -15,10 +15,15 @@ import type {
   TopicRecord,
 } from './metadata-image.ts';
 
+const WATCH_RETRY_MS = 1000;
+
 type ChangeListener = (changes: readonly MetadataChange[]) => void;
 
 export class MetadataLoader {
   private watch: Watch | null = null;
+  private stopped = false;
+  /** Keys the image was built from, to notice deletions missed while the watch was down. */
+  private knownKeys = new Set<string>();
   private readonly waiters: Array<{ revision: number; resolve: () => void }> = [];
   private readonly listeners: ChangeListener[] = [];
 
@@ -36,10 +41,20 @@ export class MetadataLoader {
   async start(): Promise<void> {
     const snapshot = await this.store.range(this.keys.root);
     const changes: MetadataChange[] = [];
+    const present = new Set<string>();
     for (const kv of snapshot.kvs) {
+      present.add(kv.key);
       const c = this.decode(kv.key, kv);
       if (c !== null) changes.push(c);
     }
+    // After a lost watch, keys deleted in the meantime are absent from the
+    // fresh read: delete them from the image too.
+    for (const key of this.knownKeys) {
+      if (present.has(key)) continue;
+      const c = this.decode(key, null);
+      if (c !== null) changes.unshift(c);
+    }
+    this.knownKeys = present;
     this.applyAll(changes, snapshot.revision);
     this.watch = await this.store.watch(this.keys.root, snapshot.revision, {
       onEvents: (events, revision) => this.onEvents(events, revision),
@@ -50,17 +65,25 @@ export class MetadataLoader {
     });
   }
 
+  // The image keeps serving while the store is away (produce and fetch go
+  // on); the watch is re-established from a fresh read once it answers.
   private async restart(): Promise<void> {
-    try {
-      await this.watch?.close();
-      this.watch = null;
-      await this.start();
-    } catch (err) {
-      this.logger.error({ err }, 'could not restart metadata watch');
+    await this.watch?.close().catch(() => undefined);
+    this.watch = null;
+    while (!this.stopped) {
+      try {
+        await this.start();
+        this.logger.info({ revision: this.image.revision }, 'metadata watch re-established');
+        return;
+      } catch (err) {
+        this.logger.warn({ err }, 'metadata store unreachable; metadata changes wait until it returns');
+        await new Promise((r) => setTimeout(r, WATCH_RETRY_MS));
+      }
     }
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.watch?.close();
     this.watch = null;
     for (const w of this.waiters.splice(0)) w.resolve();
@@ -75,6 +98,8 @@ export class MetadataLoader {
   private onEvents(events: readonly WatchEvent[], revision: number): void {
     const changes: MetadataChange[] = [];
     for (const e of events) {
+      if (e.type === 'put') this.knownKeys.add(e.key);
+      else this.knownKeys.delete(e.key);
       const c = this.decode(e.key, e.type === 'put' ? e.kv : null);
       if (c !== null) changes.push(c);
     }
