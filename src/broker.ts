@@ -16,6 +16,7 @@ import { MetadataImage } from './cluster/metadata-image.ts';
 import { MetadataLoader } from './cluster/metadata-loader.ts';
 import { TopicAdmin } from './cluster/topic-admin.ts';
 import { type BrokerConfig, buildBrokerConfig } from './config/broker-config.ts';
+import { parseHttpListener } from './config/config-def.ts';
 import type { Listener } from './config/listeners.ts';
 import { resolveTopicConfig, type TopicConfig, validateTopicConfigs } from './config/topic-config.ts';
 import type { LogConfig } from './log/log-config.ts';
@@ -24,6 +25,8 @@ import { EtcdMetaStore } from './metadata/etcd-store.ts';
 import { KeyLayout } from './metadata/key-layout.ts';
 import type { Lease, MetaStore } from './metadata/meta-store.ts';
 import { ReplicaManager } from './replication/replica-manager.ts';
+import { BrokerMetrics } from './server/broker-metrics.ts';
+import { HttpEndpoint } from './server/http-endpoint.ts';
 import { SocketServer } from './server/socket-server.ts';
 import { ProducerIdAllocator } from './txn/producer-id-allocator.ts';
 import { createLogger, type Logger } from './util/logger.ts';
@@ -51,6 +54,8 @@ export interface Broker {
   /** Bound port of the first listener. */
   readonly port: number;
   readonly config: BrokerConfig;
+  /** Port of the metrics and probe endpoint (http.listener), or null when off. */
+  readonly httpPort: number | null;
   /** ActiveControllerCount for this broker: true while it is the controller. */
   isActiveController(): boolean;
   /** Requests decoded and handed to a handler since start, by API key. */
@@ -210,6 +215,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   registerHandlers(registry, services);
 
   const requestCounts = new Map<number, number>();
+  let metrics: BrokerMetrics | null = null;
   const listener = config.listeners[0]!;
   const server = await SocketServer.listen({
     host: listener.host,
@@ -219,7 +225,10 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     logger,
     limits: { requestSizeBytesMax: config.socketRequestMaxBytes, inflightRequestsMax: config.queuedMaxRequests },
     connectionsMax: config.maxConnections,
-    onRequest: (apiKey) => requestCounts.set(apiKey, (requestCounts.get(apiKey) ?? 0) + 1),
+    onRequest: (apiKey) => {
+      requestCounts.set(apiKey, (requestCounts.get(apiKey) ?? 0) + 1);
+      metrics?.countRequest(apiKey);
+    },
   });
   const advertised = advertisedEndpoint(config.advertisedListeners, listener, server.port);
   const session = new BrokerSession({
@@ -254,6 +263,18 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   session.onRenewed((renewed) => controller.renew(renewed));
   await controller.start(lease);
   await loader.waitForRevision(await store.revision());
+  metrics = new BrokerMetrics({
+    nodeId,
+    image,
+    replicas,
+    isActiveController: () => controller.isActive(),
+    apiName: (apiKey) => registry.get(apiKey)?.name ?? String(apiKey),
+  });
+  const httpAddress = config.httpListener === '' ? null : parseHttpListener(config.httpListener);
+  const http =
+    httpAddress === null
+      ? null
+      : await HttpEndpoint.listen({ ...httpAddress, registry: metrics.registry, isReady: () => session.lease?.isAlive() ?? false });
   await replicas.sync();
 
   const retentionTimer = setInterval(() => void replicas.applyRetention(Date.now()), config.logRetentionCheckIntervalMs);
@@ -269,10 +290,12 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     config,
     requestCounts: () => requestCounts,
     isActiveController: () => controller.isActive(),
+    httpPort: http?.port ?? null,
     close() {
       closing ??= (async () => {
         clearInterval(retentionTimer);
         await server.close();
+        await http?.close();
         await controller.close();
         await replicas.close();
         await session.close();

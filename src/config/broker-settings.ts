@@ -58,6 +58,8 @@ export interface ListenerSettings {
   readonly advertisedListeners: readonly Listener[];
   readonly listenerSecurityProtocolMap: ReadonlyMap<string, SecurityProtocol>;
   readonly interBrokerListenerName: string;
+  /** http.listener: host:port of the metrics and probe endpoint, '' for none. */
+  readonly httpListener: string;
 }
 
 export interface RequestSettings {
@@ -273,6 +275,7 @@ function readListenerSettings(lookup: SettingLookup, hostname: string): Listener
     advertisedListeners,
     listenerSecurityProtocolMap: map.value,
     interBrokerListenerName: interBrokerListener(lookup, advertisedListeners),
+    httpListener: read.string('http.listener'),
   };
 }
 

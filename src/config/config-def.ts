@@ -96,6 +96,17 @@ const listenerList = custom('NAME://host:port, comma-separated', (value) => {
   return parsed.ok ? null : parsed.reason;
 });
 
+/** host:port with a port 0..65535, or empty for "off". */
+export function parseHttpListener(text: string): { host: string; port: number } | null {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]*):(\d{1,5})$/.exec(text);
+  if (m === null || Number(m[2]) > 65535) return null;
+  return { host: m[1] === '' ? '0.0.0.0' : m[1]!, port: Number(m[2]) };
+}
+
+const httpListener = custom('host:port, or empty for none', (value) =>
+  value === '' || parseHttpListener(String(value)) !== null ? null : 'is not host:port',
+);
+
 const protocolMap = custom(`NAME:PROTOCOL, PROTOCOL in ${SECURITY_PROTOCOLS.join(', ')}`, (v) => {
   const parsed = parseSecurityProtocolMap(listItems(v));
   return parsed.ok ? null : parsed.reason;
@@ -229,6 +240,16 @@ const LISTENER_KEYS: readonly UngroupedKeyDef[] = [
     doc:
       'Addresses given to clients and other brokers when they differ from listeners. Unset: ' +
       "listeners, an empty host replaced by this machine's host name.",
+  },
+  {
+    name: 'http.listener',
+    type: 'string',
+    default: '',
+    valid: httpListener,
+    importance: 'medium',
+    doc:
+      'Gregor: host:port of the HTTP endpoint serving Prometheus metrics (/metrics) and ' +
+      'Kubernetes probes (/healthz, /readyz), e.g. 0.0.0.0:9404. Empty: no HTTP endpoint.',
   },
   {
     name: 'listener.security.protocol.map',

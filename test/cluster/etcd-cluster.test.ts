@@ -27,6 +27,17 @@ describe('a three-broker cluster on etcd', () => {
   let dir: string;
   const brokers: BrokerProcess[] = [];
   const ports: number[] = [];
+  const httpPorts: number[] = [];
+
+  async function activeControllerCount(ids: readonly number[]): Promise<number> {
+    let sum = 0;
+    for (const id of ids) {
+      const text = await (await fetch(`http://127.0.0.1:${httpPorts[id]}/metrics`)).text();
+      const m = /^kafka_controller_kafkacontroller_activecontrollercount (\d+)$/m.exec(text);
+      sum += Number(m?.[1] ?? 'NaN');
+    }
+    return sum;
+  }
 
   async function controller(): Promise<ControllerInfo | null> {
     const store = await EtcdMetaStore.connect({ endpoints: [etcd.endpoint] });
@@ -41,7 +52,10 @@ describe('a three-broker cluster on etcd', () => {
   before(async () => {
     etcd = await startEtcd();
     dir = await mkdtemp(join(tmpdir(), 'gregor-cluster-'));
-    for (let id = 0; id < 3; id++) ports.push(await freePort());
+    for (let id = 0; id < 3; id++) {
+      ports.push(await freePort());
+      httpPorts.push(await freePort());
+    }
     const url = etcd.endpoint.replace('http://', 'etcd://');
     for (let id = 0; id < 3; id++) {
       brokers.push(
@@ -54,6 +68,7 @@ describe('a three-broker cluster on etcd', () => {
             'cluster.id': CLUSTER_ID,
             'broker.session.timeout.ms': String(SESSION_TIMEOUT_MS),
             'num.partitions': '6',
+            'http.listener': `127.0.0.1:${httpPorts[id]}`,
           },
         }),
       );
@@ -71,6 +86,7 @@ describe('a three-broker cluster on etcd', () => {
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, / 3 brokers:/);
     assert.equal(list.stdout.match(/\(controller\)/g)?.length, 1, list.stdout);
+    assert.equal(await activeControllerCount([0, 1, 2]), 1, 'ActiveControllerCount sums to 1');
 
     const lines = Array.from({ length: 300 }, (_, i) => `key-${i}:value-${i}`).join('\n');
     const p = await run('kcat', ['-b', brokers[2]!.bootstrap, '-P', '-t', 'spread', '-K', ':'], { input: `${lines}\n` });
@@ -107,6 +123,8 @@ describe('a three-broker cluster on etcd', () => {
     const survivor = brokers.find((_, id) => id !== before.brokerId)!;
     const list = await run('kcat', ['-b', survivor.bootstrap, '-L']);
     assert.match(list.stdout, / 2 brokers:/);
+    const alive = [0, 1, 2].filter((id) => id !== before.brokerId);
+    assert.equal(await activeControllerCount(alive), 1, 'ActiveControllerCount sums to 1 after failover');
   });
 });
 
