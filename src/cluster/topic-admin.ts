@@ -66,14 +66,42 @@ export function topicNameProblem(name: string): string | null {
   return null;
 }
 
-/** Replicas of partition p: rf consecutive brokers starting at a rotating offset. */
+/**
+ * Brokers ordered so that consecutive ones sit in different racks (Kafka's
+ * rack-alternated list): with replicas taken consecutively from it, each
+ * partition's replicas spread over as many racks as there are. Without racks
+ * it is the brokers in id order.
+ */
+export function rackAlternatedOrder(brokers: ReadonlyArray<{ nodeId: number; rack: string | null }>): number[] {
+  const byRack = new Map<string, number[]>();
+  for (const b of [...brokers].sort((x, y) => x.nodeId - y.nodeId)) {
+    const rack = b.rack ?? '';
+    const list = byRack.get(rack) ?? [];
+    list.push(b.nodeId);
+    byRack.set(rack, list);
+  }
+  const racks = [...byRack.keys()].sort();
+  const out: number[] = [];
+  for (let i = 0; out.length < brokers.length; i++) {
+    for (const r of racks) {
+      const id = byRack.get(r)![i];
+      if (id !== undefined) out.push(id);
+    }
+  }
+  return out;
+}
+
+/**
+ * Replicas of partition p: rf consecutive brokers of `orderedIds` starting at
+ * a rotating offset, so leaders (the first replica) spread over all brokers.
+ */
 export function placeReplicas(
-  brokerIds: readonly number[],
+  orderedIds: readonly number[],
   numPartitions: number,
   replicationFactor: number,
   startIndex: number,
 ): number[][] {
-  const sorted = [...brokerIds].sort((a, b) => a - b);
+  const sorted = orderedIds;
   const out: number[][] = [];
   for (let p = 0; p < numPartitions; p++) {
     const replicas: number[] = [];
@@ -154,7 +182,8 @@ export class TopicAdmin {
       );
     }
     const start = Math.floor(Math.random() * brokerIds.length);
-    return { assignments: placeReplicas(brokerIds, req.numPartitions, req.replicationFactor, start) };
+    const ordered = rackAlternatedOrder(this.image.brokers());
+    return { assignments: placeReplicas(ordered, req.numPartitions, req.replicationFactor, start) };
   }
 
   private checkAssignments(
@@ -226,7 +255,7 @@ export class TopicAdmin {
       added = checked.assignments;
     } else {
       if (rf > brokerIds.length) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, 'Not enough live brokers.');
-      added = placeReplicas(brokerIds, count - current, rf, current);
+      added = placeReplicas(rackAlternatedOrder(this.image.brokers()), count - current, rf, current);
     }
     if (validateOnly) return ok();
     const replicas = [...topic.partitions.values()].sort((a, b) => a.partition - b.partition).map((p) => p.replicas);
