@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { BrokerServices, HandlerSettings } from './api/broker-services.ts';
+import { registerGroupHandlers } from './api/group-handlers.ts';
 import { HandlerRegistry } from './api/handler.ts';
 import { registerHandlers } from './api/handlers.ts';
 import { BrokerSession } from './cluster/broker-session.ts';
@@ -20,6 +21,7 @@ import { parseHttpListener } from './config/config-def.ts';
 import type { Listener } from './config/listeners.ts';
 import { resolveTopicConfig, type TopicConfig, validateTopicConfigs } from './config/topic-config.ts';
 import type { LogConfig } from './log/log-config.ts';
+import { GroupCoordinator } from './group/group-coordinator.ts';
 import { EmbeddedMetaStore } from './metadata/embedded-store.ts';
 import { EtcdMetaStore } from './metadata/etcd-store.ts';
 import { KeyLayout } from './metadata/key-layout.ts';
@@ -138,11 +140,14 @@ class TopicConfigCache {
 }
 
 function logConfigOf(t: TopicConfig): LogConfig {
+  // A compact-only topic (cleanup.policy=compact) is never trimmed by time or
+  // size: that would drop the latest value of live keys (committed offsets).
+  const deletes = t.cleanupPolicy.includes('delete');
   return {
     segmentBytes: t.segmentBytes,
     segmentMs: t.segmentMs,
-    retentionMs: t.retentionMs,
-    retentionBytes: t.retentionBytes,
+    retentionMs: deletes ? t.retentionMs : -1,
+    retentionBytes: deletes ? t.retentionBytes : -1,
     indexIntervalBytes: t.indexIntervalBytes,
     segmentIndexBytes: t.segmentIndexBytes,
     flushMessages: t.flushMessages,
@@ -213,6 +218,8 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   };
   const registry = new HandlerRegistry();
   registerHandlers(registry, services);
+  const groups = new GroupCoordinator(services, { subscribe: (l) => loader.onChanges(l) });
+  registerGroupHandlers(registry, services, groups);
 
   const requestCounts = new Map<number, number>();
   let metrics: BrokerMetrics | null = null;
@@ -276,6 +283,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
       ? null
       : await HttpEndpoint.listen({ ...httpAddress, registry: metrics.registry, isReady: () => session.lease?.isAlive() ?? false });
   await replicas.sync();
+  groups.start();
 
   const retentionTimer = setInterval(() => void replicas.applyRetention(Date.now()), config.logRetentionCheckIntervalMs);
   retentionTimer.unref();
@@ -296,6 +304,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
         clearInterval(retentionTimer);
         await server.close();
         await http?.close();
+        await groups.close();
         await controller.close();
         await replicas.close();
         await session.close();

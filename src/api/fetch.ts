@@ -14,6 +14,7 @@
 
 import type { ReadResult as LogReadResult } from '../log/partition-log.ts';
 import { OffsetOutOfRangeError } from '../log/errors.ts';
+import { fetchReadBufferPool, releaseLease } from '../log/read-buffer-pool.ts';
 import { Fetch } from '../protocol/apis/fetch.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { Partition } from '../replication/partition.ts';
@@ -110,7 +111,13 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
     const log = partition.log;
     let read: LogReadResult;
     try {
-      read = await log.read(w.fetchOffset, maxBytes, { maxOffset: log.highWatermark, minOneBatch });
+      // Records read from disk come in a leased buffer; the connection ends the
+      // lease once the response is written (see src/server/connection.ts).
+      read = await log.read(w.fetchOffset, maxBytes, {
+        maxOffset: log.highWatermark,
+        minOneBatch,
+        pool: fetchReadBufferPool,
+      });
     } catch (err) {
       if (err instanceof OffsetOutOfRangeError) {
         const hw = log.highWatermark;
@@ -148,6 +155,8 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
       const left = deadline - s.now();
       if (left <= 0) break;
       await s.replicas.waitForAppend(g.waitable, left);
+      // The bytes gathered so far are read again below; their buffers can be reused.
+      for (const { result } of g.out) if (result.records !== null) releaseLease(result.records);
       g = await gather(wanted, maxBytes);
     }
     return g;

@@ -31,6 +31,13 @@ function ctx(apiKey: number, apiVersion: number): RequestContext {
   };
 }
 
+/** A handler's answer; group handlers always answer. */
+async function answer<T>(pending: Promise<T | null> | T | null): Promise<T> {
+  const r = await pending;
+  assert.ok(r !== null);
+  return r;
+}
+
 /** The handlers' view of the broker: topic "orders" with two partitions, two brokers. */
 const services = {
   image: {
@@ -70,7 +77,7 @@ describe('group handlers', () => {
       groups: [],
       requireStable: false,
     };
-    const v1 = await h.handle(req, ctx(9, 1));
+    const v1 = await answer(h.handle(req, ctx(9, 1)));
     assert.deepEqual(
       v1.topics[0]?.partitions.map((p) => [p.partitionIndex, p.committedOffset, p.errorCode]),
       [
@@ -78,7 +85,7 @@ describe('group handlers', () => {
         [1, -1, ErrorCode.NOT_COORDINATOR],
       ],
     );
-    const v2 = await h.handle(req, ctx(9, 2));
+    const v2 = await answer(h.handle(req, ctx(9, 2)));
     assert.equal(v2.errorCode, ErrorCode.NOT_COORDINATOR);
     assert.deepEqual(v2.topics, []);
     await c.close();
@@ -102,15 +109,19 @@ describe('group handlers', () => {
     });
     env.timers.advance(0);
     assert.equal((await joining).errorCode, ErrorCode.NONE);
-    const v0 = await h.handle({ groupId: 'g', memberId: 'nobody', members: [] }, ctx(13, 0));
+    const v0 = await answer(
+      h.handle({ groupId: 'g', memberId: 'nobody', members: [] }, ctx(13, 0)),
+    );
     assert.equal(v0.errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
-    const v3 = await h.handle(
-      {
-        groupId: 'g',
-        memberId: '',
-        members: [{ memberId: 'nobody', groupInstanceId: null, reason: null }],
-      },
-      ctx(13, 3),
+    const v3 = await answer(
+      h.handle(
+        {
+          groupId: 'g',
+          memberId: '',
+          members: [{ memberId: 'nobody', groupInstanceId: null, reason: null }],
+        },
+        ctx(13, 3),
+      ),
     );
     assert.equal(v3.errorCode, ErrorCode.NONE);
     assert.deepEqual(v3.members, [
@@ -132,10 +143,10 @@ describe('group handlers', () => {
       protocols: [{ name: 'range', metadata: Buffer.alloc(0) }],
       reason: null,
     };
-    const v6 = await h.handle(req, ctx(11, 6));
+    const v6 = await answer(h.handle(req, ctx(11, 6)));
     assert.equal(v6.errorCode, ErrorCode.NOT_COORDINATOR);
     assert.equal(v6.protocolName, '');
-    const v7 = await h.handle(req, ctx(11, 7));
+    const v7 = await answer(h.handle(req, ctx(11, 7)));
     assert.equal(v7.protocolName, null);
     await c.close();
   });
@@ -143,12 +154,12 @@ describe('group handlers', () => {
   test("FindCoordinator points at the broker leading the group's partition", async () => {
     const { c } = await setup('away');
     const h = findCoordinatorHandler(services, c);
-    const v3 = await h.handle({ key: 'away', keyType: 0, coordinatorKeys: [] }, ctx(10, 3));
+    const v3 = await answer(h.handle({ key: 'away', keyType: 0, coordinatorKeys: [] }, ctx(10, 3)));
     assert.deepEqual(
       [v3.errorCode, v3.nodeId, v3.host, v3.port],
       [0, OTHER_NODE, 'broker-7', 9007],
     );
-    const v4 = await h.handle({ key: '', keyType: 2, coordinatorKeys: ['s'] }, ctx(10, 6));
+    const v4 = await answer(h.handle({ key: '', keyType: 2, coordinatorKeys: ['s'] }, ctx(10, 6)));
     assert.equal(v4.coordinators[0]?.errorCode, ErrorCode.INVALID_REQUEST, 'share groups');
     await c.close();
   });
@@ -163,19 +174,21 @@ describe('group handlers', () => {
       commitTimestamp: -1,
       committedMetadata: null,
     });
-    const r = await h.handle(
-      {
-        groupId: 'g',
-        generationIdOrMemberEpoch: -1,
-        memberId: '',
-        groupInstanceId: null,
-        retentionTimeMs: -1,
-        topics: [
-          { name: 'orders', partitions: [partition(3), partition(1), partition(0)] },
-          { name: 'gone', partitions: [partition(0)] },
-        ],
-      },
-      ctx(8, 8),
+    const r = await answer(
+      h.handle(
+        {
+          groupId: 'g',
+          generationIdOrMemberEpoch: -1,
+          memberId: '',
+          groupInstanceId: null,
+          retentionTimeMs: -1,
+          topics: [
+            { name: 'orders', partitions: [partition(3), partition(1), partition(0)] },
+            { name: 'gone', partitions: [partition(0)] },
+          ],
+        },
+        ctx(8, 8),
+      ),
     );
     assert.deepEqual(
       r.topics.map((t) => [t.name, t.partitions.map((p) => [p.partitionIndex, p.errorCode])]),

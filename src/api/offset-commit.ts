@@ -37,6 +37,18 @@ export function offsetCommitHandler(
     return t !== undefined && !t.partitions.has(partition);
   };
 
+  function missingPartitions(req: Request): Set<string> {
+    const missing = new Set<string>();
+    for (const t of req.topics) {
+      for (const p of t.partitions) {
+        if (partitionMissing(t.name, p.partitionIndex)) {
+          missing.add(partitionKey(t.name, p.partitionIndex));
+        }
+      }
+    }
+    return missing;
+  }
+
   function partitionInput(v: number, p: RequestPartition): OffsetCommitPartitionInput {
     return {
       partitionIndex: p.partitionIndex,
@@ -53,11 +65,13 @@ export function offsetCommitHandler(
     maxVersion: 9,
     async handle(req: Request, ctx: RequestContext): Promise<Response> {
       const v = ctx.apiVersion;
+      // Decided once, so the answer agrees with what was sent even if metadata changes meanwhile.
+      const missing = missingPartitions(req);
       const topics = req.topics
         .map((t) => ({
           name: t.name,
           partitions: t.partitions
-            .filter((p) => !partitionMissing(t.name, p.partitionIndex))
+            .filter((p) => !missing.has(partitionKey(t.name, p.partitionIndex)))
             .map((p) => partitionInput(v, p)),
         }))
         .filter((t) => t.partitions.length > 0);
@@ -81,10 +95,9 @@ export function offsetCommitHandler(
       }
       // Answer in request order, each partition with the coordinator's code or ours.
       const errorOf = (topic: string, partition: number): number => {
-        if (partitionMissing(topic, partition)) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-        return (
-          answered.get(partitionKey(topic, partition))?.shift() ?? ErrorCode.UNKNOWN_SERVER_ERROR
-        );
+        const key = partitionKey(topic, partition);
+        if (missing.has(key)) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        return answered.get(key)?.shift() ?? ErrorCode.UNKNOWN_SERVER_ERROR;
       };
       return {
         throttleTimeMs: 0,

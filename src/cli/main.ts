@@ -2,11 +2,15 @@
 // users' habits carry over (`gregor server`, later `gregor topics`, ...).
 
 import { Command } from 'commander';
+import { addDevCommand } from './dev-cluster-command.ts';
 import { addServerCommand } from './server-command.ts';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command();
-  program.name('gregor').description('Gregor: a Kafka-compatible event streaming broker without ZooKeeper');
+  program
+    .name('gregor')
+    .description('Gregor: a Kafka-compatible event streaming broker without ZooKeeper');
   addServerCommand(program);
+  addDevCommand(program);
   await program.parseAsync(argv, { from: 'user' });
 }

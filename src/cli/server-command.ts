@@ -1,16 +1,39 @@
 // `gregor server`: runs one broker in the foreground, like kafka-server-start.sh.
 // Configuration comes from an optional properties file, GREGOR_* environment
-// variables and --override key=value flags. SIGTERM and SIGINT flush the logs
-// and stop cleanly (a Kubernetes pod deletion sends SIGTERM first).
+// variables, --override key=value flags and --metadata (short for metadata.store).
+// SIGTERM and SIGINT flush the logs and stop cleanly (a Kubernetes pod deletion sends
+// SIGTERM first). A start-up failure with a Gregor error code prints one line: exit
+// code 2 for a configuration the operator must fix, 1 for anything else.
 
 import type { Command } from 'commander';
 import { startBroker } from '../broker.ts';
 import { ConfigError } from '../config/config-error.ts';
 import { parseOverrideArgs } from '../config/config-sources.ts';
 import { createLogger } from '../util/logger.ts';
+import { withMetadataOption } from './metadata-option.ts';
+
+interface ServerOptions {
+  readonly config?: string;
+  readonly override: string[];
+  readonly metadata?: string;
+}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/**
+ * One line for an error carrying a Gregor code (an unreachable metadata store, a taken
+ * port reported by the server): the operator needs the code and the cause, not a stack.
+ */
+function gregorErrorLine(err: unknown): string | null {
+  if (!(err instanceof Error)) return null;
+  const code = 'code' in err ? err.code : undefined;
+  if (typeof code === 'string' && code.startsWith('GREGOR_ERR_')) {
+    return err.message.startsWith(code) ? err.message : `${code}: ${err.message}`;
+  }
+  // Some start-up checks throw a plain Error whose message begins with its code.
+  return /^GREGOR_ERR_[A-Z_]+: /.test(err.message) ? err.message : null;
 }
 
 export function addServerCommand(program: Command): void {
@@ -20,13 +43,18 @@ export function addServerCommand(program: Command): void {
     .argument('[server.properties]', 'a Kafka-style properties file')
     .option('-c, --config <file>', 'a Kafka-style properties file')
     .option('--override <key=value>', 'set a broker property (repeatable)', collect, [])
-    .action(async (file: string | undefined, opts: { config?: string; override: string[] }) => {
+    .option(
+      '--metadata <url>',
+      'metadata store, short for --override metadata.store=<url>: ' +
+        'etcd://host:port[,host:port...] or embedded:[path]',
+    )
+    .action(async (file: string | undefined, opts: ServerOptions) => {
       const logger = createLogger();
       const configFile = opts.config ?? file;
       try {
         const broker = await startBroker({
           ...(configFile !== undefined ? { configFile } : {}),
-          config: parseOverrideArgs(opts.override),
+          config: withMetadataOption(parseOverrideArgs(opts.override), opts.metadata),
           env: process.env,
           logger,
         });
@@ -49,6 +77,12 @@ export function addServerCommand(program: Command): void {
         if (err instanceof ConfigError) {
           console.error(`${err.code}: ${err.message}`);
           process.exit(2);
+        }
+        const line = gregorErrorLine(err);
+        if (line !== null) {
+          logger.flush();
+          console.error(line);
+          process.exit(1);
         }
         throw err;
       }

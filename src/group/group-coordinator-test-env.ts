@@ -1,7 +1,8 @@
 // An in-memory broker for the group coordinator runtime's tests: a metadata
 // image that topic creation and leader moves change, partitions whose logs are
 // arrays of batches, a simulated clock with a fake timer scheduler, and hooks
-// to fail or hold appends and reads. Imported only by *.test.ts files.
+// to fail appends and reads or slow down partition lookups. Imported only by
+// *.test.ts files.
 
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { readBatchHeader, setBaseOffset } from '../protocol/record-batch.ts';
@@ -94,11 +95,8 @@ export class MemoryPartition implements OffsetsTopicPartition {
   readonly log = new MemoryLog();
   /** Error code for the next appends (0: append). */
   appendError: number = ErrorCode.NONE;
-  /** While set, appends wait for it. */
-  hold: Promise<void> | null = null;
 
   async appendAsLeader(records: Buffer): Promise<{ errorCode: number; errorMessage: null }> {
-    if (this.hold !== null) await this.hold;
     if (this.appendError !== ErrorCode.NONE)
       return { errorCode: this.appendError, errorMessage: null };
     const copy = Buffer.from(records);
@@ -122,6 +120,8 @@ export class TestEnv {
   readonly listeners: Array<() => void> = [];
   readonly config: GroupSettingsSource & { offsetsTopicSegmentBytes: number };
   topicCreations = 0;
+  /** Event-loop turns each next replicas.acquire() takes (then 0), to reorder callers. */
+  readonly acquireDelays: number[] = [];
 
   constructor(options: TestEnvOptions = {}) {
     this.config = {
@@ -140,7 +140,13 @@ export class TestEnv {
       nodeId: NODE_ID,
       image: this.image,
       topicAdmin: { createTopic: (req: { numPartitions: number }) => this.createTopic(req) },
-      replicas: { acquire: async (_topic: string, p: number) => this.partitions.get(p) },
+      replicas: {
+        acquire: async (_topic: string, p: number) => {
+          const turns = this.acquireDelays.shift() ?? 0;
+          for (let i = 0; i < turns; i++) await new Promise<void>((r) => setImmediate(r));
+          return this.partitions.get(p);
+        },
+      },
       settings: { messageMaxBytes: () => 1_000_000 },
       config: this.config,
       logger: silentLogger(),

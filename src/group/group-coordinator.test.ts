@@ -209,15 +209,9 @@ describe('GroupCoordinator runtime', () => {
     const env = new TestEnv();
     const c = await started(env);
     const partition = env.partitions.get(partitionForGroup('g', 3))!;
-    let release = () => {};
-    partition.hold = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const commits = [commitOne(c, 'g', 1), commitOne(c, 'g', 2), commitOne(c, 'g', 3)];
-    await settle();
-    partition.hold = null;
-    release();
-    await Promise.all(commits);
+    // The first append finds its partition last: without ordering, the third would land first.
+    env.acquireDelays.push(3, 2, 1);
+    await Promise.all([commitOne(c, 'g', 1), commitOne(c, 'g', 2), commitOne(c, 'g', 3)]);
     const batches = await decodeRecordBatches(Buffer.concat(partition.log.batches), {
       maxBytes: 1 << 20,
     });

@@ -366,6 +366,9 @@ export class GroupCoordinator {
       .then(() => appendOffsetsRecords(this.s, partition, records, this.nowMs()))
       .then((errorCode) => {
         if (persistId !== null) this.input({ type: 'persisted', persistId, errorCode });
+      })
+      .catch((err: unknown) => {
+        this.s.logger.error({ err, partition }, 'group coordinator append bookkeeping failed');
       });
     this.appendTails.set(partition, tail);
     void tail.then(() => {
@@ -395,6 +398,7 @@ export class GroupCoordinator {
     const current = () => !this.closed && this.led.get(partition) === led;
     // Appends still in flight from an earlier term go first, so the read sees them.
     const previous = this.appendTails.get(partition) ?? Promise.resolve();
+    const startedMs = this.nowMs();
     led.loading = previous
       .then(() => readOffsetsPartition(this.s, partition))
       .then(
@@ -402,7 +406,10 @@ export class GroupCoordinator {
           if (!current()) return;
           led.loading = null;
           this.input({ type: 'load-complete', partition, records });
-          this.s.logger.info({ partition, records: records.length }, 'loaded __consumer_offsets');
+          const elapsedMs = this.nowMs() - startedMs;
+          const fields = { partition, records: records.length, elapsedMs };
+          if (records.length > 0) this.s.logger.info(fields, 'loaded __consumer_offsets partition');
+          else this.s.logger.debug(fields, 'loaded empty __consumer_offsets partition');
         },
         (err: unknown) => {
           if (!current()) return;

@@ -48,9 +48,17 @@ export function isNotFoundError(err: unknown): boolean {
   return err instanceof Error && (err as NodeJS.ErrnoException).code === 'ENOENT';
 }
 
-/** Reads until `length` bytes or the end of the file; returns the bytes read. */
-export async function readFully(file: LogFile, position: number, length: number): Promise<Buffer> {
-  const target = Buffer.allocUnsafe(length);
+/**
+ * Reads until `length` bytes or the end of the file; returns the bytes read, in
+ * a buffer from `allocate` (a fresh one by default).
+ */
+export async function readFully(
+  file: LogFile,
+  position: number,
+  length: number,
+  allocate: (length: number) => Buffer = Buffer.allocUnsafe,
+): Promise<Buffer> {
+  const target = allocate(length);
   let done = 0;
   while (done < length) {
     const n = await file.read(target, done, length - done, position + done);

@@ -38,6 +38,7 @@ import {
 import { type LogFileSystem, nodeFileSystem } from './file-system.ts';
 import { type LogConfig, validateLogConfig } from './log-config.ts';
 import { type LoadContext, loadPartition, segmentOptionsFor } from './partition-log-loader.ts';
+import { type ReadBufferPool, releaseLease, shareLease } from './read-buffer-pool.ts';
 import { Segment } from './segment.ts';
 
 export interface PartitionLogLogger {
@@ -72,6 +73,11 @@ export interface ReadOptions {
   readonly maxOffset: number;
   /** Return the first batch even when it is larger than maxBytes (KIP-74). */
   readonly minOneBatch: boolean;
+  /**
+   * Read from disk into a buffer leased from this pool; the caller ends the lease
+   * (releaseLease(records)) once nothing uses the bytes, or lets it be collected.
+   */
+  readonly pool?: ReadBufferPool;
 }
 
 export interface ReadResult {
@@ -423,9 +429,16 @@ export class PartitionLog {
         const limit = Math.max(maxBytes, options.minOneBatch ? batch.sizeBytes : 0);
         const length = Math.min(limit, segment.sizeBytes - batch.position);
         if (length < batch.sizeBytes) return null;
-        const bytes = await segment.readBytes(batch.position, length);
+        const bytes = await segment.readBytes(batch.position, length, options.pool);
         const wholeBytes = wholeBatchesBelow(bytes, options.maxOffset);
-        return wholeBytes > 0 ? bytes.subarray(0, wholeBytes) : null;
+        if (wholeBytes === bytes.length) return bytes;
+        if (wholeBytes === 0) {
+          releaseLease(bytes);
+          return null;
+        }
+        const records = bytes.subarray(0, wholeBytes);
+        shareLease(bytes, records);
+        return records;
       });
       if (records !== undefined) return { records, ...state };
     }

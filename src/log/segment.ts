@@ -23,6 +23,7 @@ import {
   writeIndexFile,
 } from './index-file.ts';
 import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex } from './offset-index.ts';
+import { type ReadBufferPool, releaseLease, shareLease } from './read-buffer-pool.ts';
 import { findRecordAtTimestamp, type RecordTimestamp } from './record-timestamps.ts';
 import { TailCache } from './tail-cache.ts';
 import { TIME_INDEX_ENTRY_BYTES, TimeIndex } from './time-index.ts';
@@ -432,11 +433,23 @@ export class Segment {
 
   // ---- reads ------------------------------------------------------------------------------
 
-  /** Bytes at [position, position + length), from the tail cache when it has them. */
-  async readBytes(position: number, length: number): Promise<Buffer> {
+  /**
+   * Bytes at [position, position + length), from the tail cache when it has them;
+   * else read into a buffer leased from `pool` when one is given.
+   */
+  async readBytes(position: number, length: number, pool?: ReadBufferPool): Promise<Buffer> {
     const cached = this.tail?.slice(position, length);
     if (cached) return cached;
-    return readFully(this.file, position, length);
+    if (pool === undefined) return readFully(this.file, position, length);
+    const target = pool.acquireView(length);
+    try {
+      const bytes = await readFully(this.file, position, length, () => target);
+      if (bytes !== target) shareLease(target, bytes);
+      return bytes;
+    } catch (err) {
+      releaseLease(target);
+      throw err;
+    }
   }
 
   /** The first batch whose last offset is >= offset, or null when this segment has none. */

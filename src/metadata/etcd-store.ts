@@ -1,10 +1,12 @@
 // EtcdMetaStore: the MetaStore contract on a real etcd cluster through its v3 API (the
 // etcd3 client). Every unary request has a deadline, so an unreachable etcd fails a call
-// in requestTimeoutMs instead of the kernel's minutes; requests are never retried by the
-// client, because a retried compare-and-set can succeed twice or appear to fail.
+// in requestTimeoutMs instead of the kernel's minutes. A request that may have reached etcd
+// is never retried (a retried compare-and-set can succeed twice or appear to fail); one that
+// provably never left, for want of a connection to that member, goes to the next member.
 
 import {
   Etcd3,
+  GRPCUnavailableError,
   type ICompare,
   type IOptions,
   type IRequestOp,
@@ -47,20 +49,44 @@ export interface EtcdMetaStoreOptions {
 
 type GlobalPolicy = NonNullable<NonNullable<IOptions['faultHandling']>['global']>;
 
-/** etcd3's default retries a timed-out request; for a CAS that is wrong, so run once. */
-const runOnce: GlobalPolicy = {
-  get _altReturn(): never {
-    throw new Error('_altReturn is a type-level property only');
-  },
-  onSuccess: () => ({ dispose: () => {} }),
-  onFailure: () => ({ dispose: () => {} }),
-  async execute<T>(
-    fn: (context: { signal: AbortSignal }) => PromiseLike<T> | T,
-    signal?: AbortSignal,
-  ): Promise<T> {
-    return fn({ signal: signal ?? new AbortController().signal });
-  },
-};
+const NOT_CONNECTED = 'No connection established';
+
+/**
+ * grpc-js fails a call this way when the channel to a member has no connection (refused,
+ * or lost and not yet re-established): the call fails when picking a connection, before it
+ * is written, so no member can have applied it.
+ */
+function neverSent(error: unknown): boolean {
+  return error instanceof GRPCUnavailableError && error.message.includes(NOT_CONNECTED);
+}
+
+/**
+ * etcd3's default retries a timed-out request; for a CAS that is wrong. This policy retries
+ * only a request that never left, and etcd3 sends each attempt to the next member in its
+ * shuffled order, so one dead member of three costs a refused connect, not a failed call.
+ */
+function retryUnsent(attemptsMax: number): GlobalPolicy {
+  return {
+    get _altReturn(): never {
+      throw new Error('_altReturn is a type-level property only');
+    },
+    onSuccess: () => ({ dispose: () => {} }),
+    onFailure: () => ({ dispose: () => {} }),
+    async execute<T>(
+      fn: (context: { signal: AbortSignal }) => PromiseLike<T> | T,
+      signal?: AbortSignal,
+    ): Promise<T> {
+      const context = { signal: signal ?? new AbortController().signal };
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await fn(context);
+        } catch (error) {
+          if (attempt >= attemptsMax || !neverSent(error)) throw error;
+        }
+      }
+    },
+  };
+}
 
 const compareResults = { '=': 'Equal', '!=': 'NotEqual', '<': 'Less', '>': 'Greater' } as const;
 
@@ -129,7 +155,7 @@ export class EtcdMetaStore implements MetaStore {
       hosts: [...options.endpoints],
       defaultCallOptions: (context) =>
         context.isStream ? {} : { deadline: Date.now() + this.requestTimeoutMs },
-      faultHandling: { global: runOnce },
+      faultHandling: { global: retryUnsent(options.endpoints.length) },
       grpcOptions: {
         // Detects a dead connection under a long-lived watch stream (a partition sends no RST).
         'grpc.keepalive_time_ms': keepaliveMs,
@@ -138,14 +164,26 @@ export class EtcdMetaStore implements MetaStore {
     });
   }
 
-  /** Connects and checks that etcd answers within the request timeout. */
+  /**
+   * Connects and checks that etcd answers within the request timeout; a failure names the
+   * endpoints, since an operator's typo or a down cluster is the usual cause.
+   */
   static async connect(options: EtcdMetaStoreOptions): Promise<EtcdMetaStore> {
     const store = new EtcdMetaStore(options);
     try {
       await store.revision();
     } catch (error) {
       await store.close();
-      throw error;
+      const failure = toMetaStoreError(error, 'connect');
+      const cause = failure.cause instanceof Error ? failure.cause : failure;
+      // grpc-js ends the message with an empty "Resolution note: " for IP addresses.
+      const reason = cause.message.replace(/\.? Resolution note: $/, '');
+      throw new MetaStoreError(
+        failure.code,
+        `cannot reach etcd at ${options.endpoints.join(',')} ` +
+          `(request timeout ${store.requestTimeoutMs} ms): ${reason}`,
+        { cause: error },
+      );
     }
     return store;
   }

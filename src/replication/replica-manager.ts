@@ -83,6 +83,10 @@ export class ReplicaManager {
     }
     for (const [k, p] of this.partitions) {
       if (wanted.has(k)) continue;
+      // Opened meanwhile through acquire() for a partition the image gained
+      // after `wanted` was computed: keep it.
+      const current = this.o.image.partition(p.topic, p.index);
+      if (current !== undefined && current.replicas.includes(this.o.nodeId)) continue;
       this.partitions.delete(k);
       await p.log.delete();
       this.o.logger.info({ topic: p.topic, partition: p.index }, 'deleted partition log');

@@ -16,6 +16,7 @@ import {
   responseHeaderIsFlexible,
   writeResponseHeader,
 } from '../protocol/headers.ts';
+import { isLeased, releaseLease } from '../log/read-buffer-pool.ts';
 import { DecodeError, Reader } from '../protocol/reader.ts';
 import { Writer } from '../protocol/writer.ts';
 import { LogRateLimiter } from '../util/log-rate-limiter.ts';
@@ -42,6 +43,14 @@ export interface ConnectionOptions {
 type Outcome = Buffer[] | null;
 
 const CLOSE_GRACE_MS = 1000;
+
+/** Ends the leases of chunks the socket has written (after an error they are just dropped). */
+function releaseAll(chunks: readonly Buffer[]): (err?: Error | null) => void {
+  return (err) => {
+    if (err) return;
+    for (const c of chunks) releaseLease(c);
+  };
+}
 
 /** Lines about rejected frames, shared by all connections: a flood must not flood the log. */
 const rejectLogLimiter = new LogRateLimiter(20, 10_000);
@@ -225,8 +234,12 @@ export class Connection {
         socket.cork();
         corked = true;
       }
-      for (const c of chunks) {
-        if (!socket.write(c)) this.pausedForDrain = true;
+      const leased = chunks.filter(isLeased);
+      const last = chunks.length - 1;
+      for (let i = 0; i <= last; i++) {
+        // Fetched records may sit in leased read buffers: hand them back once written.
+        const written = i === last && leased.length > 0 ? releaseAll(leased) : undefined;
+        if (!socket.write(chunks[i]!, written)) this.pausedForDrain = true;
       }
     }
     if (corked) socket.uncork();

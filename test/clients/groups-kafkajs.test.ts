@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type Consumer, type EachMessagePayload, Kafka, logLevel } from 'kafkajs';
 import { startTestBroker, type TestBroker, uniqueTopic } from '../harness/broker.ts';
+import { until } from '../harness/line-process.ts';
 
 const REBALANCE_TIMEOUT_MS = 10_000;
 
@@ -18,15 +19,6 @@ function client(bootstrap: string): Kafka {
     logLevel: logLevel.NOTHING,
     retry: { retries: 8, initialRetryTime: 100 },
   });
-}
-
-/** Resolves when `check` holds, polling every 20 ms; fails after timeoutMs. */
-async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 async function produce(kafka: Kafka, topic: string, values: readonly string[], partitions: number) {
@@ -137,7 +129,11 @@ describe('kafkajs consumer groups', () => {
     const consumeRound = async (kafka: Kafka, expected: readonly string[]) => {
       const m = await startMember(kafka, groupId, topic);
       try {
-        await until(`${expected.length} messages`, () => m.values.length >= expected.length);
+        await until(
+          () => `${expected.length} messages (have ${m.values.join(',')})`,
+          () => m.values.length >= expected.length,
+          20_000,
+        );
       } finally {
         // A clean stop commits what was processed.
         await m.consumer.disconnect();

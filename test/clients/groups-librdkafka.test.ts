@@ -67,8 +67,15 @@ function pythonMember(
   });
 }
 
-async function produce(bootstrap: string, topic: string, lines: readonly string[]): Promise<void> {
-  const r = await run('kcat', ['-b', bootstrap, '-P', '-t', topic], {
+/** Produces the lines with kcat, to one partition when given (else librdkafka picks). */
+async function produce(
+  bootstrap: string,
+  topic: string,
+  lines: readonly string[],
+  partition?: number,
+): Promise<void> {
+  const target = partition === undefined ? [] : ['-p', String(partition)];
+  const r = await run('kcat', ['-b', bootstrap, '-P', '-t', topic, ...target], {
     input: `${lines.join('\n')}\n`,
   });
   assert.equal(r.code, 0, r.stderr);
@@ -107,7 +114,9 @@ describe('librdkafka consumer groups', () => {
       const mine = kcats.map(assignedPartitions);
       assert.deepEqual([...mine[0]!, ...mine[1]!].sort(), [0, 1, 2, 3]);
       const lines = Array.from({ length: 40 }, (_, i) => `shared-${i}`);
-      await produce(b.bootstrap, topic, lines);
+      // Ten to each partition: unkeyed messages could all land in one (sticky partitioner).
+      for (let p = 0; p < 4; p++)
+        await produce(b.bootstrap, topic, lines.slice(p * 10, p * 10 + 10), p);
       const got = () => kcats.flatMap((k) => k.stdout.filter((l) => l.includes('|shared-')));
       await until('all 40 messages between the two', () => got().length >= 40);
       assert.deepEqual(
@@ -194,7 +203,9 @@ describe('librdkafka consumer groups', () => {
       await other.waitFor('b: two partitions', () => assigned(other).length === 2);
       const before = await describeGroup(raw, groupId);
       const aPartitions = assigned(restarting);
-      const otherEvents = events(other).length;
+      const rebalances = (p: LineProcess) =>
+        events(p).filter((e) => e.event === 'assign' || e.event === 'revoke');
+      const otherRebalances = rebalances(other).length;
 
       await restarting.stop();
       restarting = pythonMember(b.bootstrap, topic, conf('static-a'));
@@ -202,7 +213,11 @@ describe('librdkafka consumer groups', () => {
       assert.deepEqual(assigned(restarting), aPartitions, 'the same partitions come back');
       // Several heartbeat intervals: a rebalance would have reached the other member.
       await new Promise((r) => setTimeout(r, 2000));
-      assert.equal(events(other).length, otherEvents, 'the other member saw no revoke or assign');
+      assert.deepEqual(
+        rebalances(other).slice(otherRebalances),
+        [],
+        'the other member saw no rebalance',
+      );
       const after = await describeGroup(raw, groupId);
       assert.equal(after.groupState, 'Stable');
       const byInstance = (g: typeof before, id: string) =>

@@ -67,7 +67,11 @@ describe('kafkajs', () => {
         },
       });
     });
-    await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${got.length} consumed`)), 30_000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`only ${got.length} consumed`)), 30_000);
+    });
+    await Promise.race([done, timeout]).finally(() => clearTimeout(timer));
     await consumer.disconnect();
 
     assert.equal(got.length, CODECS.length * PER_CODEC);

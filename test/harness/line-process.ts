@@ -79,12 +79,21 @@ function collectLines(stream: NodeJS.ReadableStream, into: string[], onLine: () 
   });
 }
 
-/** Polls `check` every 20 ms until it holds, for conditions spanning several processes. */
-export async function until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
+/**
+ * Polls `check` every 20 ms until it holds, for conditions spanning several processes;
+ * `what` may be a function, to describe the state reached when it times out.
+ */
+export async function until(
+  what: string | (() => string),
+  check: () => boolean,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const described = typeof what === 'string' ? what : what();
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${described}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
