@@ -26,6 +26,8 @@ import { EmbeddedMetaStore } from './metadata/embedded-store.ts';
 import { EtcdMetaStore } from './metadata/etcd-store.ts';
 import { KeyLayout } from './metadata/key-layout.ts';
 import type { Lease, MetaStore } from './metadata/meta-store.ts';
+import { IsrManager } from './replication/isr-manager.ts';
+import { ReplicaFetchers } from './replication/replica-fetcher.ts';
 import { ReplicaManager } from './replication/replica-manager.ts';
 import { BrokerMetrics } from './server/broker-metrics.ts';
 import { HttpEndpoint } from './server/http-endpoint.ts';
@@ -69,6 +71,7 @@ export interface Broker {
 const META_PROPERTIES = 'meta.properties';
 const METADATA_FILE = '__gregor_metadata.json';
 const FETCH_WAIT_MS_MAX = 30_000;
+const CONTROLLED_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 function overridesFrom(opts: StartBrokerOptions): Record<string, string> {
   const o: Record<string, string> = { ...(opts.config ?? {}) };
@@ -203,6 +206,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     fetchMaxBytes: config.fetchMaxBytes,
     fetchWaitMsMax: FETCH_WAIT_MS_MAX,
     messageMaxBytes: (topic) => topicConfigs.get(topic).maxMessageBytes,
+    minInsyncReplicas: (topic) => topicConfigs.get(topic).minInsyncReplicas,
   };
   const services: BrokerServices = {
     nodeId,
@@ -284,6 +288,20 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
       : await HttpEndpoint.listen({ ...httpAddress, registry: metrics.registry, isReady: () => session.lease?.isAlive() ?? false });
   await replicas.sync();
   groups.start();
+  const fetchers = new ReplicaFetchers({ nodeId, image, replicas, logger });
+  replicas.onLeadershipChange(() => fetchers.update());
+  fetchers.update();
+  const isr = new IsrManager({
+    nodeId,
+    store,
+    keys,
+    image,
+    replicas,
+    lagTimeMaxMs: config.replicaLagTimeMaxMs,
+    now,
+    logger,
+  });
+  isr.start();
 
   const retentionTimer = setInterval(() => void replicas.applyRetention(Date.now()), config.logRetentionCheckIntervalMs);
   retentionTimer.unref();
@@ -302,6 +320,10 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     close() {
       closing ??= (async () => {
         clearInterval(retentionTimer);
+        await controller.close();
+        await controlledShutdown({ image, nodeId, session, logger, timeoutMs: CONTROLLED_SHUTDOWN_TIMEOUT_MS });
+        isr.close();
+        fetchers.close();
         await server.close();
         await http?.close();
         await groups.close();
@@ -315,6 +337,34 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
       return closing;
     },
   };
+}
+
+/**
+ * Controlled shutdown: leave the cluster first (the session key goes away),
+ * so the controller moves this broker's leaderships to in-sync followers while
+ * it still answers; wait (bounded) until no partition with another in-sync
+ * replica is led here, then stop. A lone broker has nobody to hand over to.
+ */
+async function controlledShutdown(o: {
+  image: MetadataImage;
+  nodeId: number;
+  session: BrokerSession;
+  logger: Logger;
+  timeoutMs: number;
+}): Promise<void> {
+  const others = o.image.brokers().filter((b) => b.nodeId !== o.nodeId);
+  if (others.length === 0) {
+    await o.session.close();
+    return;
+  }
+  await o.session.close();
+  const movable = () =>
+    o.image.topics().some((t) =>
+      [...t.partitions.values()].some((p) => p.leader === o.nodeId && p.isr.some((r) => r !== o.nodeId)),
+    );
+  const deadline = Date.now() + o.timeoutMs;
+  while (movable() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  o.logger.info({ nodeId: o.nodeId, movedAll: !movable() }, 'controlled shutdown: leaderships handed over');
 }
 
 function advertisedEndpoint(advertised: readonly Listener[], bound: Listener, boundPort: number): { host: string; port: number } {

@@ -25,6 +25,8 @@ export interface HandlerSettings {
   readonly fetchWaitMsMax: number;
   /** max.message.bytes of a topic (topic override or message.max.bytes). */
   messageMaxBytes(topic: string): number;
+  /** min.insync.replicas of a topic. */
+  minInsyncReplicas(topic: string): number;
 }
 
 export interface BrokerServices {

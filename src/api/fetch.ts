@@ -6,15 +6,16 @@
 // request waits up to max_wait_ms (capped) for an append to any of its
 // partitions. Incremental fetch sessions (KIP-227) are kept in a bounded cache.
 // No transactions yet, so the last stable offset equals the high watermark and
-// there are no aborted transactions. Follower fetches (replica id >= 0) are
-// not served yet.
+// there are no aborted transactions. Follower fetches (replica id >= 0) read
+// up to the log end, move the follower's state and the high watermark, and
+// get a diverging epoch when their last fetched epoch ended earlier here.
 // Version notes: v4 isolation level; v5 log start offset; v7 sessions; v9
 // current leader epoch (FENCED/UNKNOWN_LEADER_EPOCH); v11 rack id; v12
 // flexible; v13 topic ids (UNKNOWN_TOPIC_ID); v15 replica state; v17 directory.
 
 import type { ReadResult as LogReadResult } from '../log/partition-log.ts';
 import { OffsetOutOfRangeError } from '../log/errors.ts';
-import { fetchReadBufferPool, releaseLease } from '../log/read-buffer-pool.ts';
+import { brokerBufferPool, releaseLease } from '../log/buffer-pool.ts';
 import { Fetch } from '../protocol/apis/fetch.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { Partition } from '../replication/partition.ts';
@@ -44,6 +45,8 @@ interface Wanted {
   readonly fetchOffset: number;
   readonly partitionMaxBytes: number;
   readonly currentLeaderEpoch: number;
+  /** Follower fetches (v12+): the epoch of the follower's last fetched batch, -1 if unknown. */
+  readonly lastFetchedEpoch: number;
   /** Set when the topic could not be resolved. */
   readonly errorCode: number;
 }
@@ -90,6 +93,7 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
           fetchOffset: p.fetchOffset,
           partitionMaxBytes: p.partitionMaxBytes,
           currentLeaderEpoch: p.currentLeaderEpoch,
+          lastFetchedEpoch: p.lastFetchedEpoch,
           errorCode: known ? ErrorCode.NONE : image === undefined ? unknown : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
         });
       }
@@ -97,7 +101,12 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
     return wanted;
   }
 
-  async function readOne(w: Wanted, maxBytes: number, minOneBatch: boolean): Promise<{ result: PartitionOut; partition: Partition | null }> {
+  async function readOne(
+    w: Wanted,
+    maxBytes: number,
+    minOneBatch: boolean,
+    replicaId: number,
+  ): Promise<{ result: PartitionOut; partition: Partition | null }> {
     if (w.errorCode !== ErrorCode.NONE) return { result: emptyPartition(w.partition, w.errorCode), partition: null };
     const state = s.image.partition(w.topic, w.partition);
     const partition = await s.replicas.acquire(w.topic, w.partition);
@@ -109,14 +118,26 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
       return { result: emptyPartition(w.partition, code), partition: null };
     }
     const log = partition.log;
+    const fromFollower = replicaId >= 0;
+    if (fromFollower && w.lastFetchedEpoch >= 0) {
+      // KIP-595 style divergence check: where did the follower's last epoch end here?
+      const end = partition.endOffsetForEpoch(w.lastFetchedEpoch);
+      if (end.leaderEpoch !== w.lastFetchedEpoch || end.endOffset < w.fetchOffset) {
+        const hw = log.highWatermark;
+        const result = emptyPartition(w.partition, ErrorCode.NONE, hw, hw, log.logStartOffset);
+        result.divergingEpoch = { epoch: end.leaderEpoch, endOffset: end.endOffset };
+        return { result, partition: null };
+      }
+    }
     let read: LogReadResult;
     try {
       // Records read from disk come in a leased buffer; the connection ends the
       // lease once the response is written (see src/server/connection.ts).
       read = await log.read(w.fetchOffset, maxBytes, {
-        maxOffset: log.highWatermark,
+        // Followers read up to the log end; consumers only what is committed.
+        maxOffset: fromFollower ? log.logEndOffset : log.highWatermark,
         minOneBatch,
-        pool: fetchReadBufferPool,
+        pool: brokerBufferPool,
       });
     } catch (err) {
       if (err instanceof OffsetOutOfRangeError) {
@@ -125,12 +146,14 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
       }
       throw err;
     }
-    const result = emptyPartition(w.partition, ErrorCode.NONE, read.highWatermark, read.highWatermark, read.logStartOffset);
+    if (fromFollower) partition.updateFollower(replicaId, w.fetchOffset);
+    const hw = fromFollower ? log.highWatermark : read.highWatermark;
+    const result = emptyPartition(w.partition, ErrorCode.NONE, hw, hw, read.logStartOffset);
     result.records = read.records ?? EMPTY;
     return { result, partition };
   }
 
-  async function gather(wanted: readonly Wanted[], maxBytes: number): Promise<Gathered> {
+  async function gather(wanted: readonly Wanted[], maxBytes: number, replicaId: number): Promise<Gathered> {
     const out: Gathered['out'] = [];
     const waitable: Partition[] = [];
     let bytes = 0;
@@ -138,7 +161,7 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
     for (const w of wanted) {
       const room = Math.max(0, maxBytes - bytes);
       const limit = Math.min(w.partitionMaxBytes, room);
-      const { result, partition } = await readOne(w, limit, bytes === 0);
+      const { result, partition } = await readOne(w, limit, bytes === 0, replicaId);
       bytes += result.records?.length ?? 0;
       if (result.errorCode !== ErrorCode.NONE) anyError = true;
       if (partition !== null) waitable.push(partition);
@@ -147,17 +170,17 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
     return { out, bytes, waitable, anyError };
   }
 
-  async function fetchWithWait(req: Request, wanted: readonly Wanted[]): Promise<Gathered> {
+  async function fetchWithWait(req: Request, wanted: readonly Wanted[], replicaId: number): Promise<Gathered> {
     const maxBytes = Math.min(req.maxBytes > 0 ? req.maxBytes : s.settings.fetchMaxBytes, s.settings.fetchMaxBytes);
     const deadline = s.now() + Math.min(Math.max(req.maxWaitMs, 0), s.settings.fetchWaitMsMax);
-    let g = await gather(wanted, maxBytes);
+    let g = await gather(wanted, maxBytes, replicaId);
     while (g.bytes < req.minBytes && !g.anyError && g.waitable.length > 0) {
       const left = deadline - s.now();
       if (left <= 0) break;
       await s.replicas.waitForAppend(g.waitable, left);
       // The bytes gathered so far are read again below; their buffers can be reused.
       for (const { result } of g.out) if (result.records !== null) releaseLease(result.records);
-      g = await gather(wanted, maxBytes);
+      g = await gather(wanted, maxBytes, replicaId);
     }
     return g;
   }
@@ -205,6 +228,7 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
       fetchOffset: p.fetchOffset,
       partitionMaxBytes: p.partitionMaxBytes,
       currentLeaderEpoch: p.currentLeaderEpoch,
+      lastFetchedEpoch: -1,
       errorCode: s.image.partition(p.topic, p.partition) === undefined ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.NONE,
     }));
   }
@@ -238,11 +262,13 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
       if (lookup.kind === 'error') {
         return { throttleTimeMs: 0, errorCode: lookup.errorCode, sessionId: req.sessionId, responses: [], nodeEndpoints: [] };
       }
-      if (lookup.kind === 'sessionless') return toResponse(await fetchWithWait(req, wanted), version, 0, ErrorCode.NONE);
+      // A broker's follower fetch names itself: replica_id before v15, replica_state after.
+      const replicaId = version >= 15 ? (req.replicaState?.replicaId ?? -1) : req.replicaId;
+      if (lookup.kind === 'sessionless') return toResponse(await fetchWithWait(req, wanted, replicaId), version, 0, ErrorCode.NONE);
       const session = lookup.session;
-      if (session === null) return toResponse(await fetchWithWait(req, wanted), version, 0, ErrorCode.NONE);
+      if (session === null) return toResponse(await fetchWithWait(req, wanted, replicaId), version, 0, ErrorCode.NONE);
       const all = updateSession(session, req, wanted);
-      const g = await fetchWithWait(req, all);
+      const g = await fetchWithWait(req, all, replicaId);
       const filtered = filterIncremental(session, g);
       if (lookup.kind === 'incremental') session.epoch = session.epoch === 0x7fffffff ? 1 : session.epoch + 1;
       return toResponse(lookup.kind === 'new' ? g : filtered, version, session.id, ErrorCode.NONE);

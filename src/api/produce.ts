@@ -1,9 +1,10 @@
 // Produce handler (key 0), versions 3-11.
 // Behaviour: each partition's record set is validated batch by batch (magic 2,
 // CRC32C, max.message.bytes) and appended as the producer sent it, offsets
-// assigned in place. acks=0 gets no response; acks=1 and acks=-1 are answered
-// after the append (on a single replica they mean the same: written to the
-// log). Idempotent producers are checked per partition: a retried batch is
+// assigned in place. acks=0 gets no response; acks=1 is answered after the
+// leader's append; acks=-1 once the high watermark passes the batch (every ISR
+// member has it), or NOT_ENOUGH_REPLICAS when the ISR is smaller than
+// min.insync.replicas, REQUEST_TIMED_OUT after the request's timeout. Idempotent producers are checked per partition: a retried batch is
 // acknowledged with its original offset and stored once, a sequence gap gets
 // OUT_OF_ORDER_SEQUENCE_NUMBER. Transactions are not implemented yet: a
 // request carrying a transactional id is refused with INVALID_TXN_STATE.
@@ -35,7 +36,13 @@ function partitionError(index: number, errorCode: number, errorMessage: string |
 }
 
 export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
-  async function appendOne(topic: string, index: number, records: Buffer | null): Promise<PartitionOut> {
+  async function appendOne(
+    topic: string,
+    index: number,
+    records: Buffer | null,
+    acks: number,
+    timeoutMs: number,
+  ): Promise<PartitionOut> {
     if (s.image.topic(topic) === undefined || s.image.partition(topic, index) === undefined) {
       return partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
     }
@@ -47,8 +54,22 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
     if (records === null || records.length === 0) {
       return partitionError(index, ErrorCode.CORRUPT_MESSAGE, 'empty record set');
     }
+    const minInsync = s.settings.minInsyncReplicas(topic);
+    if (acks === -1 && state.isr.length < minInsync) {
+      return partitionError(index, ErrorCode.NOT_ENOUGH_REPLICAS, `ISR ${state.isr.length} < min.insync.replicas ${minInsync}`);
+    }
     try {
       const r = await partition.appendAsLeader(records, s.settings.messageMaxBytes(topic));
+      if (acks === -1 && r.errorCode === ErrorCode.NONE) {
+        // acks=all: answered once every ISR member has the batch, i.e. once
+        // the high watermark has passed its last offset.
+        const reached = await partition.waitForHighWatermark(r.lastOffset + 1, Math.max(timeoutMs, 1));
+        if (!reached) {
+          const isrNow = s.image.partition(topic, index)?.isr.length ?? 0;
+          const code = isrNow < minInsync ? ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND : ErrorCode.REQUEST_TIMED_OUT;
+          return partitionError(index, code, 'not replicated to the ISR within the request timeout');
+        }
+      }
       return {
         index,
         errorCode: r.errorCode,
@@ -80,7 +101,7 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
             t.partitionData.map((p) =>
               topLevelError !== ErrorCode.NONE
                 ? Promise.resolve(partitionError(p.index, topLevelError, null))
-                : appendOne(t.name, p.index, p.records),
+                : appendOne(t.name, p.index, p.records, req.acks, req.timeoutMs),
             ),
           ),
         })),

@@ -15,6 +15,11 @@ export class LeaderEpochHistory {
     this.entries.push({ epoch, startOffset: offset });
   }
 
+  /** Forgets epochs that start at or after `offset` (the log was truncated there). */
+  truncateFrom(offset: number): void {
+    while (this.entries.length > 0 && this.entries[this.entries.length - 1]!.startOffset >= offset) this.entries.pop();
+  }
+
   latestEpoch(): number {
     return this.entries[this.entries.length - 1]?.epoch ?? -1;
   }

@@ -1,8 +1,10 @@
 // One partition as this broker holds it: its log, its idempotent-producer
 // state and the leader epoch it was given. Appends as leader validate every
-// batch header (magic, CRC, size), apply the producer sequence checks, assign
-// offsets in place and advance the high watermark. Reads return stored bytes.
-// Records are never decoded here.
+// batch header (magic, CRC, size), apply the producer sequence checks and
+// assign offsets in place. As leader it also tracks what each follower has
+// fetched and moves the high watermark to the smallest log end offset in the
+// ISR; as follower it appends the leader's batches as they are. Records are
+// never decoded here.
 
 import type { PartitionLog } from '../log/partition-log.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
@@ -10,6 +12,7 @@ import {
   BATCH_HEADER_BYTES,
   BATCH_LOG_OVERHEAD_BYTES,
   checkBatch,
+  forEachBatch,
   OFFSET_LENGTH,
   readBatchHeader,
 } from '../protocol/record-batch.ts';
@@ -24,6 +27,8 @@ export interface AppendOutcome {
   readonly errorCode: number;
   readonly errorMessage: string | null;
   readonly baseOffset: number;
+  /** Offset of the last record appended (for a retried batch, its first offset). */
+  readonly lastOffset: number;
   readonly logAppendTimeMs: number;
   readonly logStartOffset: number;
 }
@@ -34,13 +39,32 @@ export interface BatchIdentities {
 }
 
 function failure(errorCode: number, errorMessage: string, logStartOffset: number): AppendOutcome {
-  return { errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, logStartOffset };
+  return { errorCode, errorMessage, baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, logStartOffset };
+}
+
+/** What the leader knows of one follower. */
+export interface FollowerState {
+  /** The follower's log end offset: the offset it last asked to fetch. */
+  leo: number;
+  /** Last time its log reached the leader's log end offset (Kafka's lastCaughtUpTimeMs). */
+  lastCaughtUpMs: number;
+  /** The leader's log end offset and the time of the follower's previous fetch. */
+  lastFetchLeaderLeo: number;
+  lastFetchMs: number;
+}
+
+/** The partition's replica set and ISR as the metadata image has them. */
+export interface ReplicaView {
+  readonly nodeId: number;
+  state(): { leader: number; leaderEpoch: number; isr: readonly number[]; replicas: readonly number[] } | undefined;
 }
 
 export class Partition {
   readonly producers = new ProducerStateTable();
   readonly epochs = new LeaderEpochHistory();
+  readonly followers = new Map<number, FollowerState>();
   private readonly appendListeners = new Set<() => void>();
+  private readonly hwWaiters: Array<{ offset: number; resolve: (reached: boolean) => void }> = [];
   private appendTail: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -48,7 +72,120 @@ export class Partition {
     readonly index: number,
     readonly log: PartitionLog,
     public leaderEpoch: number,
+    private readonly view: ReplicaView,
+    private readonly now: () => number,
   ) {}
+
+  isLeader(): boolean {
+    return this.view.state()?.leader === this.view.nodeId;
+  }
+
+  /** A new leader epoch for this broker as leader: followers start with a grace period. */
+  becomeLeader(leaderEpoch: number): void {
+    this.leaderEpoch = leaderEpoch;
+    const t = this.now();
+    this.followers.clear();
+    for (const r of this.view.state()?.replicas ?? []) {
+      if (r !== this.view.nodeId) this.followers.set(r, { leo: -1, lastCaughtUpMs: t, lastFetchLeaderLeo: -1, lastFetchMs: t });
+    }
+  }
+
+  /** Leader: a follower fetched from `fetchOffset`; update its state and the high watermark. */
+  updateFollower(replicaId: number, fetchOffset: number): void {
+    const t = this.now();
+    const leaderLeo = this.log.logEndOffset;
+    const prev = this.followers.get(replicaId);
+    let lastCaughtUpMs = prev?.lastCaughtUpMs ?? t;
+    if (fetchOffset >= leaderLeo) lastCaughtUpMs = t;
+    else if (prev !== undefined && fetchOffset >= prev.lastFetchLeaderLeo) lastCaughtUpMs = Math.max(lastCaughtUpMs, prev.lastFetchMs);
+    this.followers.set(replicaId, { leo: fetchOffset, lastCaughtUpMs, lastFetchLeaderLeo: leaderLeo, lastFetchMs: t });
+    this.advanceHighWatermark();
+  }
+
+  /**
+   * Leader: the high watermark is the smallest log end offset among the ISR
+   * (the leader's own included). It never moves backwards.
+   */
+  advanceHighWatermark(): void {
+    const st = this.view.state();
+    if (st === undefined || st.leader !== this.view.nodeId) return;
+    let hw = this.log.logEndOffset;
+    for (const r of st.isr) {
+      if (r === this.view.nodeId) continue;
+      const f = this.followers.get(r);
+      hw = Math.min(hw, f === undefined || f.leo < 0 ? this.log.highWatermark : f.leo);
+    }
+    if (hw > this.log.highWatermark) {
+      this.log.setHighWatermark(hw);
+      this.resolveWaiters();
+      this.notifyAppend();
+    }
+  }
+
+  /** Resolves true once the high watermark reaches `offset`, false after timeoutMs. */
+  waitForHighWatermark(offset: number, timeoutMs: number): Promise<boolean> {
+    if (this.log.highWatermark >= offset) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = {
+        offset,
+        resolve: (reached: boolean) => {
+          clearTimeout(timer);
+          resolve(reached);
+        },
+      };
+      const timer = setTimeout(() => {
+        const i = this.hwWaiters.indexOf(waiter);
+        if (i >= 0) this.hwWaiters.splice(i, 1);
+        resolve(false);
+      }, timeoutMs);
+      this.hwWaiters.push(waiter);
+    });
+  }
+
+  private resolveWaiters(): void {
+    const hw = this.log.highWatermark;
+    for (let i = this.hwWaiters.length - 1; i >= 0; i--) {
+      const w = this.hwWaiters[i]!;
+      if (w.offset <= hw) {
+        this.hwWaiters.splice(i, 1);
+        w.resolve(true);
+      }
+    }
+  }
+
+  /** Follower: appends the leader's batches (offsets already assigned). */
+  appendAsFollower(records: Buffer, leaderHighWatermark: number): Promise<void> {
+    const next = this.appendTail.then(async () => {
+      if (records.length > 0) {
+        forEachBatch(records, (at) => {
+          const h = readBatchHeader(records, at);
+          this.epochs.observe(h.partitionLeaderEpoch, h.baseOffset);
+          if (h.producerId >= 0) {
+            this.producers.record(
+              { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta },
+              h.baseOffset,
+            );
+          }
+        });
+        await this.log.appendReplicated(records);
+      }
+      const hw = Math.min(leaderHighWatermark, this.log.logEndOffset);
+      if (hw > this.log.highWatermark) this.log.setHighWatermark(hw);
+      this.notifyAppend();
+    });
+    this.appendTail = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Follower: drops everything from `offset` on (divergence found via leader epochs). */
+  truncateTo(offset: number): Promise<void> {
+    const next = this.appendTail.then(async () => {
+      if (offset < this.log.logEndOffset) await this.log.truncateTo(offset);
+      this.epochs.truncateFrom(offset);
+    });
+    this.appendTail = next.catch(() => undefined);
+    return next;
+  }
 
   /** Notified after each append; used by delayed fetches. */
   onAppend(listener: () => void): () => void {
@@ -80,7 +217,7 @@ export class Partition {
     if (duplicates.length > 0) {
       const first = duplicates[0];
       if (duplicates.length === checks.length && first?.kind === 'duplicate') {
-        return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: first.firstOffset, logAppendTimeMs: -1, logStartOffset };
+        return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: first.firstOffset, lastOffset: first.firstOffset, logAppendTimeMs: -1, logStartOffset };
       }
       return failure(ErrorCode.DUPLICATE_SEQUENCE_NUMBER, 'request mixes new and retried batches', logStartOffset);
     }
@@ -95,9 +232,9 @@ export class Partition {
     try {
       this.epochs.observe(this.leaderEpoch, this.log.logEndOffset);
       const r = await this.log.append(records, { leaderEpoch: this.leaderEpoch });
-      this.log.setHighWatermark(this.log.logEndOffset);
+      this.advanceHighWatermark();
       this.notifyAppend();
-      return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: r.baseOffset, logAppendTimeMs: r.logAppendTimeMs, logStartOffset: r.logStartOffset };
+      return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: r.baseOffset, lastOffset: r.lastOffset, logAppendTimeMs: r.logAppendTimeMs, logStartOffset: r.logStartOffset };
     } catch (err) {
       for (const s of saved.reverse()) this.producers.restore(s.id, s.entry);
       throw err;

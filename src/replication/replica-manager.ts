@@ -28,6 +28,7 @@ export class ReplicaManager {
   private readonly opening = new Map<string, Promise<Partition>>();
   private syncing: Promise<void> = Promise.resolve();
   private closed = false;
+  private readonly leadershipListeners: Array<() => void> = [];
 
   constructor(private readonly o: ReplicaManagerOptions) {}
 
@@ -76,11 +77,12 @@ export class ReplicaManager {
     for (const [k, w] of wanted) {
       const existing = this.partitions.get(k);
       if (existing !== undefined) {
-        existing.leaderEpoch = w.leaderEpoch;
+        this.applyLeadership(existing, w.leaderEpoch);
         continue;
       }
       await this.open(w.topic, w.index, w.leaderEpoch);
     }
+    for (const l of this.leadershipListeners) l();
     for (const [k, p] of this.partitions) {
       if (wanted.has(k)) continue;
       // Opened meanwhile through acquire() for a partition the image gained
@@ -91,6 +93,18 @@ export class ReplicaManager {
       await p.log.delete();
       this.o.logger.info({ topic: p.topic, partition: p.index }, 'deleted partition log');
     }
+  }
+
+  /** A changed leader epoch: as the new leader, start tracking followers afresh. */
+  private applyLeadership(p: Partition, leaderEpoch: number): void {
+    if (leaderEpoch === p.leaderEpoch) return;
+    if (p.isLeader()) p.becomeLeader(leaderEpoch);
+    else p.leaderEpoch = leaderEpoch;
+  }
+
+  /** Called after each sync, when leaders and followers may have changed. */
+  onLeadershipChange(listener: () => void): void {
+    this.leadershipListeners.push(listener);
   }
 
   private async open(topic: string, index: number, leaderEpoch: number): Promise<Partition> {
@@ -107,10 +121,14 @@ export class ReplicaManager {
         config: this.o.logConfigFor(topic),
         now: this.o.now,
       });
-      const p = new Partition(topic, index, log, leaderEpoch);
+      const view = { nodeId: this.o.nodeId, state: () => this.o.image.partition(topic, index) };
+      const p = new Partition(topic, index, log, leaderEpoch, view, this.o.now);
       await p.loadState();
-      // Single-replica partitions: everything in the log is committed.
-      log.setHighWatermark(log.logEndOffset);
+      const st = view.state();
+      // A single replica has committed everything in its log; a replicated
+      // partition keeps the checkpointed high watermark until the ISR moves it.
+      if (st !== undefined && st.replicas.length === 1) log.setHighWatermark(log.logEndOffset);
+      if (p.isLeader()) p.becomeLeader(leaderEpoch);
       this.partitions.set(k, p);
       return p;
     })();

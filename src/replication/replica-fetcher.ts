@@ -1,0 +1,213 @@
+// Followers: for every partition this broker replicates but does not lead,
+// fetch from the leader with the Fetch API (replica id set), append what comes
+// back as it is, and follow the leader's high watermark. One loop per leader
+// broker carries all partitions it leads for us. A diverging epoch in the
+// answer (the leader's history split from ours) truncates our log first.
+
+import type { MetadataImage } from '../cluster/metadata-image.ts';
+import { Fetch } from '../protocol/apis/fetch.ts';
+import type { MessageValue } from '../protocol/codec.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import type { Logger } from '../util/logger.ts';
+import { BrokerLink } from './broker-link.ts';
+import type { Partition } from './partition.ts';
+import type { ReplicaManager } from './replica-manager.ts';
+
+const FETCH_VERSION = 12;
+const FETCH_WAIT_MS = 500;
+const PARTITION_FETCH_BYTES_MAX = 1024 * 1024;
+const RESPONSE_BYTES_MAX = 10 * 1024 * 1024;
+const BACKOFF_MS = 300;
+const CONNECT_TIMEOUT_MS = 3000;
+
+export interface ReplicaFetcherOptions {
+  readonly nodeId: number;
+  readonly image: MetadataImage;
+  readonly replicas: ReplicaManager;
+  readonly logger: Logger;
+}
+
+type FetchRequest = MessageValue<typeof Fetch.request>;
+type FetchResponse = MessageValue<typeof Fetch.response>;
+
+/** Keeps one fetch loop per leader broker that leads partitions we follow. */
+export class ReplicaFetchers {
+  private readonly loops = new Map<number, LeaderFetchLoop>();
+  private closed = false;
+
+  constructor(private readonly o: ReplicaFetcherOptions) {}
+
+  /** Partitions we follow, grouped by their leader. */
+  private followed(): Map<number, Partition[]> {
+    const byLeader = new Map<number, Partition[]>();
+    for (const p of this.o.replicas.all()) {
+      const st = this.o.image.partition(p.topic, p.index);
+      if (st === undefined || st.leader === this.o.nodeId || st.leader < 0) continue;
+      const list = byLeader.get(st.leader) ?? [];
+      list.push(p);
+      byLeader.set(st.leader, list);
+    }
+    return byLeader;
+  }
+
+  /** Re-plans the loops after a metadata change. */
+  update(): void {
+    if (this.closed) return;
+    const plan = this.followed();
+    for (const [leader, loop] of this.loops) {
+      if (!plan.has(leader)) {
+        loop.stop();
+        this.loops.delete(leader);
+      }
+    }
+    for (const [leader, partitions] of plan) {
+      let loop = this.loops.get(leader);
+      if (loop === undefined) {
+        loop = new LeaderFetchLoop(leader, this.o);
+        this.loops.set(leader, loop);
+        loop.start();
+      }
+      loop.setPartitions(partitions);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const l of this.loops.values()) l.stop();
+    this.loops.clear();
+  }
+}
+
+class LeaderFetchLoop {
+  private partitions: Partition[] = [];
+  private running = false;
+  private link: BrokerLink | null = null;
+
+  constructor(
+    private readonly leaderId: number,
+    private readonly o: ReplicaFetcherOptions,
+  ) {}
+
+  setPartitions(partitions: Partition[]): void {
+    this.partitions = partitions;
+  }
+
+  start(): void {
+    this.running = true;
+    void this.run();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.link?.close();
+    this.link = null;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        const link = await this.connect();
+        const request = this.buildRequest();
+        if (request.topics.length === 0) {
+          await sleep(BACKOFF_MS);
+          continue;
+        }
+        const response = await link.send(Fetch, FETCH_VERSION, request);
+        // The fetch long-polls on the leader, so a quiet partition paces
+        // itself; only errors back off.
+        const healthy = await this.apply(response);
+        if (!healthy) await sleep(BACKOFF_MS);
+      } catch (err) {
+        if (!this.running) return;
+        this.o.logger.debug({ err, leader: this.leaderId }, 'replica fetch failed; retrying');
+        this.link?.close();
+        this.link = null;
+        await sleep(BACKOFF_MS);
+      }
+    }
+  }
+
+  private async connect(): Promise<BrokerLink> {
+    if (this.link !== null && this.link.isOpen) return this.link;
+    const endpoint = this.o.image.broker(this.leaderId);
+    if (endpoint === undefined) throw new Error(`leader ${this.leaderId} is not registered`);
+    this.link = await BrokerLink.open({
+      host: endpoint.host,
+      port: endpoint.port,
+      clientId: `gregor-replica-${this.o.nodeId}`,
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      requestTimeoutMs: FETCH_WAIT_MS + 10_000,
+      responseSizeBytesMax: RESPONSE_BYTES_MAX * 2,
+    });
+    return this.link;
+  }
+
+  private buildRequest(): FetchRequest {
+    const byTopic = new Map<string, FetchRequest['topics'][number]>();
+    for (const p of this.partitions) {
+      const st = this.o.image.partition(p.topic, p.index);
+      if (st === undefined || st.leader !== this.leaderId) continue;
+      let t = byTopic.get(p.topic);
+      if (t === undefined) {
+        t = { topic: p.topic, topicId: this.o.image.topic(p.topic)?.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [] };
+        byTopic.set(p.topic, t);
+      }
+      t.partitions.push({
+        partition: p.index,
+        currentLeaderEpoch: st.leaderEpoch,
+        fetchOffset: p.log.logEndOffset,
+        lastFetchedEpoch: p.epochs.latestEpoch(),
+        logStartOffset: p.log.logStartOffset,
+        partitionMaxBytes: PARTITION_FETCH_BYTES_MAX,
+        replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA',
+      });
+    }
+    return {
+      clusterId: null,
+      replicaId: this.o.nodeId,
+      replicaState: null,
+      maxWaitMs: FETCH_WAIT_MS,
+      minBytes: 1,
+      maxBytes: RESPONSE_BYTES_MAX,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [...byTopic.values()],
+      forgottenTopicsData: [],
+      rackId: '',
+    } as FetchRequest;
+  }
+
+  /** Applies a response; returns false when an error calls for a pause. */
+  private async apply(response: FetchResponse): Promise<boolean> {
+    if (response.errorCode !== ErrorCode.NONE) return false;
+    let healthy = true;
+    for (const t of response.responses) {
+      for (const r of t.partitions) {
+        const p = this.partitions.find((x) => x.topic === t.topic && x.index === r.partitionIndex);
+        if (p === undefined) continue;
+        if (r.errorCode !== ErrorCode.NONE) {
+          if (r.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE && p.log.logEndOffset > r.highWatermark) {
+            // We are ahead of the leader: keep only what it has committed.
+            await p.truncateTo(Math.max(r.highWatermark, p.log.logStartOffset));
+          } else {
+            healthy = false;
+          }
+          continue;
+        }
+        if (r.divergingEpoch !== null && r.divergingEpoch.epoch >= -1 && r.divergingEpoch.endOffset >= 0) {
+          const to = Math.min(r.divergingEpoch.endOffset, p.log.logEndOffset);
+          this.o.logger.info({ topic: t.topic, partition: r.partitionIndex, truncateTo: to }, 'follower log diverged from the leader; truncating');
+          await p.truncateTo(to);
+          continue;
+        }
+        await p.appendAsFollower(r.records ?? Buffer.alloc(0), r.highWatermark);
+      }
+    }
+    return healthy;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
