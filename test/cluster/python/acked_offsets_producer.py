@@ -1,0 +1,27 @@
+# Produces unique values with acks=all (idempotent) until killed, printing
+# "ACK <partition> <offset> <value>" for each acknowledged message.
+import os
+import sys
+
+from confluent_kafka import Producer
+
+p = Producer({"bootstrap.servers": os.environ["BOOTSTRAP"], "acks": "all", "enable.idempotence": True,
+              "linger.ms": 5, "message.timeout.ms": 30000, "reconnect.backoff.max.ms": 500,
+              "topic.metadata.refresh.interval.ms": 1000})
+topic = os.environ["TOPIC"]
+
+
+def on_delivery(err, msg):
+    if err is None:
+        sys.stdout.write(f"ACK {msg.partition()} {msg.offset()} {msg.value().decode()}\n")
+        sys.stdout.flush()
+
+
+n = 0
+while True:
+    try:
+        p.produce(topic, key=str(n % 97).encode(), value=str(n).encode(), on_delivery=on_delivery)
+        n += 1
+    except BufferError:
+        p.poll(0.05)
+    p.poll(0 if n % 50 else 0.002)
