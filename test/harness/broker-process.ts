@@ -30,7 +30,11 @@ export interface BrokerProcess {
 export async function spawnBroker(opts: { dataDir: string; port: number; overrides?: Record<string, string> }): Promise<BrokerProcess> {
   const args = ['server', '--override', `log.dirs=${opts.dataDir}`, '--override', `listeners=PLAINTEXT://127.0.0.1:${opts.port}`];
   for (const [k, v] of Object.entries(opts.overrides ?? {})) args.push('--override', `${k}=${v}`);
-  const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GREGOR_LOG_LEVEL: 'info' } });
+  // The broker refuses unknown GREGOR_* variables; tests' own knobs stay out.
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GREGOR_')) env[k] = v;
+  env['GREGOR_LOG_LEVEL'] = 'info';
+  const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   child.stdout?.on('data', (b: Buffer) => {
     out += b.toString();
