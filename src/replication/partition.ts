@@ -83,6 +83,9 @@ export class Partition {
   /** A new leader epoch for this broker as leader: followers start with a grace period. */
   becomeLeader(leaderEpoch: number): void {
     this.leaderEpoch = leaderEpoch;
+    // The new epoch starts at our log end: a follower whose log goes past
+    // it in an older epoch has diverged and will be told to truncate.
+    this.epochs.observe(leaderEpoch, this.log.logEndOffset);
     const t = this.now();
     this.followers.clear();
     for (const r of this.view.state()?.replicas ?? []) {
