@@ -11,6 +11,7 @@ import { deleteRecordsHandler } from './delete-records.ts';
 import { deleteTopicsHandler } from './delete-topics.ts';
 import { configEntriesOut, describeConfigsHandler } from './describe-configs.ts';
 import { describeClusterHandler } from './describe-cluster.ts';
+import { describeLogDirsHandler } from './describe-log-dirs.ts';
 import { fetchHandler } from './fetch.ts';
 import type { HandlerRegistry } from './handler.ts';
 import { initProducerIdHandler } from './init-producer-id.ts';
@@ -43,5 +44,6 @@ export function registerHandlers(registry: HandlerRegistry, s: BrokerServices): 
     .add(createPartitionsHandler(s))
     .add(incrementalAlterConfigsHandler(s))
     .add(describeClusterHandler(s))
+    .add(describeLogDirsHandler(s))
     .add(apiVersionsHandler(registry));
 }

@@ -88,6 +88,11 @@ describe('@platformatic/kafka', () => {
         const inP = got.filter((m) => m.partition === partition);
         inP.forEach((m, idx) => assert.equal(m.offset, idx));
       }
+      // DescribeLogDirs (v4 through this client): every partition with its size on disk.
+      const dirs = await admin.describeLogDirs({ topics: [{ name: topic, partitions: [0, 1, 2] }] });
+      const dirText = JSON.stringify(dirs, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v));
+      assert.match(dirText, new RegExp(topic), dirText);
+      assert.match(dirText, /"partitionSize":[1-9]/, dirText);
       const offsets = await consumer.listOffsetsWithTimestamps({ topics: [topic], timestamp: sentAt['lz4']! });
       for (const [partition, { offset }] of offsets.get(topic)!) {
         const firstLz4 = got.find((m) => m.partition === partition && m.value.startsWith('lz4-'));
