@@ -101,6 +101,51 @@ describe('a three-broker cluster on etcd', () => {
     }
   });
 
+  test('kafkajs produces to and consumes from every partition through any bootstrap broker', async () => {
+    const { Kafka, logLevel } = await import('kafkajs');
+    const kafka = new Kafka({ clientId: 'cluster-kjs', brokers: [brokers[0]!.bootstrap], logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: 'kjs-spread', messages: Array.from({ length: 120 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) });
+    await producer.disconnect();
+    const consumer = kafka.consumer({ groupId: 'cluster-kjs-group', sessionTimeout: 10_000 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'kjs-spread', fromBeginning: true });
+    const partitions = new Set<number>();
+    let count = 0;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`consumed ${count}`)), 30_000);
+      void consumer.run({
+        eachMessage: async ({ partition }) => {
+          partitions.add(partition);
+          if (++count === 120) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+    await consumer.disconnect();
+    assert.equal(partitions.size, 6, 'all six partitions (leaders on three brokers) were read');
+  });
+
+  test('a second live broker with the same id refuses to start', async () => {
+    const port = await freePort();
+    await assert.rejects(
+      spawnBroker({
+        dataDir: join(dir, 'duplicate'),
+        port,
+        overrides: {
+          'node.id': '1',
+          'metadata.store': etcd.endpoint.replace('http://', 'etcd://'),
+          'cluster.id': CLUSTER_ID,
+          'broker.session.timeout.ms': String(SESSION_TIMEOUT_MS),
+        },
+      }),
+      /GREGOR_ERR_BROKER_ID_IN_USE: broker id 1 is registered by another live broker/,
+    );
+  });
+
   test('kill -9 of the controller elects another within the session TTL plus one second, with a higher epoch', async () => {
     const before = await controller();
     assert.ok(before !== null);
