@@ -71,7 +71,10 @@ export function metadataHandler(s: BrokerServices): ApiHandler<typeof Metadata> 
     });
     const now = s.image.topic(name);
     if (now !== undefined) return topicOut(now);
-    const code = created.errorCode === ErrorCode.NONE ? ErrorCode.LEADER_NOT_AVAILABLE : created.errorCode;
+    // Created here or concurrently by another request, but not in our image
+    // yet: Kafka answers LEADER_NOT_AVAILABLE, which clients retry.
+    const pending = created.errorCode === ErrorCode.NONE || created.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS;
+    const code = pending ? ErrorCode.LEADER_NOT_AVAILABLE : created.errorCode;
     return topicError(name, ZERO_UUID, code);
   }
 

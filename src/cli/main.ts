@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { addDevCommand } from './dev-cluster-command.ts';
 import { addServerCommand } from './server-command.ts';
+import { addToolCommands } from './tool-commands.ts';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command();
@@ -12,5 +13,6 @@ export async function main(argv: string[]): Promise<void> {
     .description('Gregor: a Kafka-compatible event streaming broker without ZooKeeper');
   addServerCommand(program);
   addDevCommand(program);
+  addToolCommands(program);
   await program.parseAsync(argv, { from: 'user' });
 }
