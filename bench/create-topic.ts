@@ -2,9 +2,9 @@
 // the timed produce does not include auto-creation. kcat has no admin command,
 // hence this helper. Usage: node --import tsx bench/create-topic.ts HOST:PORT TOPIC [PARTITIONS]
 
-import { RawClient } from '../test/harness/raw-client.ts';
 import { CreateTopics } from '../src/protocol/apis/create-topics.ts';
 import { ErrorCode } from '../src/protocol/error-codes.ts';
+import { RawClient } from '../test/harness/raw-client.ts';
 
 async function main(argv: readonly string[]): Promise<void> {
   const [bootstrap, name, partitionsArg] = argv;

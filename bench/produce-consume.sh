@@ -22,7 +22,7 @@ BENCH_DIR="${BENCH_DIR:-$PWD/.tmp/bench}"          # data of every tool; one fil
 IPERF_SECONDS="${IPERF_SECONDS:-3}"
 FIO_SIZE="${FIO_SIZE:-2G}"
 REDIS_CLIENTS="${REDIS_CLIENTS:-8}"
-REDIS_PIPELINE="${REDIS_PIPELINE:-16}"
+REDIS_PIPELINE="${REDIS_PIPELINE:-64}"
 BROKER_NODE_ARGS="${BROKER_NODE_ARGS:-}"
 # librdkafka settings for the producer (acks=1, no compression). batch.size and
 # message.max.bytes let one ProduceRequest carry ~1 MB; linger.ms=5 fills it; the
@@ -78,19 +78,21 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 
 record() { printf '%s %s\n' "$1" "$2" >>"$RAW"; }   # name value, one per run
 value() { awk -v k="$1" '$1 == k { print $2 }' "$RAW" | median; }
+runs() { awk -v k="$1" '$1 == k { printf "%s%s", sep, $2; sep = ", " }' "$RAW"; }
 
 bench_loopback() {
-  local port pid out
+  local port out
   port="$(free_port)"
   iperf3 -s -B 127.0.0.1 -p "$port" >/dev/null 2>&1 &
-  pid=$!
-  wait_port "$port" "$pid"
+  IPERF_PID=$!
+  wait_port "$port" "$IPERF_PID"
   for run in $(seq 1 "$RUNS"); do
     out="$(iperf3 -c 127.0.0.1 -p "$port" -t "$IPERF_SECONDS" -J)"
     record loopback_MBps "$(node -e "const j=JSON.parse(process.argv[1]);
       console.log((j.end.sum_received.bits_per_second/8e6).toFixed(0))" "$out")"
   done
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+  kill "$IPERF_PID"; wait "$IPERF_PID" 2>/dev/null || true
+  IPERF_PID=
 }
 
 bench_disk() {  # fio write bandwidth, page cache only and with an fsync at the end
@@ -102,20 +104,22 @@ bench_disk() {  # fio write bandwidth, page cache only and with an fsync at the 
         --direct=0 --end_fsync="$fsync" --ioengine=psync --output-format=json)"
       record "disk_fsync${fsync}_MBps" "$(node -e "const j=JSON.parse(process.argv[1]);
         console.log((j.jobs[0].write.bw_bytes/1e6).toFixed(0))" "$out")"
+      rm -rf "$dir"; sync  # no writeback of this run left to slow the next measurement
     done
   done
   rm -rf "$dir"
 }
 
 bench_redis() {
-  local port pid value start end
+  local port value start end
   port="$(free_port)"
   value="$(head -c "$MESSAGE_BYTES" /dev/zero | tr '\0' 'x')"
   for run in $(seq 1 "$RUNS"); do
+    sync
     redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
       --dir "$BENCH_DIR" --loglevel warning >/dev/null &
-    pid=$!
-    wait_port "$port" "$pid"
+    REDIS_PID=$!
+    wait_port "$port" "$REDIS_PID"
     start="$(now)"
     redis-benchmark -p "$port" -n "$MESSAGES" -c "$REDIS_CLIENTS" -P "$REDIS_PIPELINE" -q \
       XADD bench '*' v "$value" >/dev/null
@@ -126,7 +130,8 @@ bench_redis() {
     record redis_msgs "$(awk -v n="$MESSAGES" -v s="$(elapsed "$start" "$end")" \
       'BEGIN { printf "%.0f", n / s }')"
     redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
-    wait "$pid" 2>/dev/null || true
+    wait "$REDIS_PID" 2>/dev/null || true
+    REDIS_PID=
   done
 }
 
@@ -139,35 +144,67 @@ start_broker() {  # dir, port; sets BROKER_PID
 }
 
 stop_broker() {
+  [ -n "${BROKER_PID:-}" ] || return 0
   kill -TERM "$BROKER_PID" 2>/dev/null || true
   wait "$BROKER_PID" 2>/dev/null || true
+  BROKER_PID=
+}
+
+broker_gone() {  # says how the broker ended, when it did
+  kill -0 "$BROKER_PID" 2>/dev/null && return 0
+  local status=0
+  wait "$BROKER_PID" || status=$?
+  log "the broker exited with status $status; its output:"; tail -20 "$BENCH_DIR/broker.log" >&2
+  BROKER_PID=
+}
+
+cleanup() {  # on any exit: stop what this script started
+  stop_broker
+  [ -n "${IPERF_PID:-}" ] && kill "$IPERF_PID" 2>/dev/null
+  [ -n "${REDIS_PID:-}" ] && kill "$REDIS_PID" 2>/dev/null
+  return 0
+}
+
+# Runs a client command timed by bash, recording wall seconds and the CPU use
+# (one core = 100%) of the client and of the broker. Usage: timed NAME CMD...
+timed() {
+  local name="$1" tfile="$BENCH_DIR/time.txt" cpu0 cpu1 wall client
+  shift
+  cpu0="$(cpu_seconds "$BROKER_PID")"
+  { TIMEFORMAT='%R %U %S'; time "$@" 2>>"$BENCH_DIR/client.log"; } 2>"$tfile" || {
+    log "$name failed (see $BENCH_DIR/client.log)"; broker_gone; exit 1
+  }
+  cpu1="$(cpu_seconds "$BROKER_PID")"
+  read -r wall client <<<"$(awk '{ printf "%s %.2f", $1, $2 + $3 }' "$tfile")"
+  record "${name}_s" "$wall"
+  record "${name}_broker_cpu" "$(awk -v a="$cpu0" -v b="$cpu1" -v s="$wall" \
+    'BEGIN { printf "%.0f", 100 * (b - a) / s }')"
+  record "${name}_client_cpu" "$(awk -v c="$client" -v s="$wall" 'BEGIN { printf "%.0f", 100 * c / s }')"
+}
+
+produce_all() {  # port topic
+  kcat -b "127.0.0.1:$1" -P -t "$2" -p 0 "${PRODUCER_PROPS[@]}" -l "$MESSAGES_FILE"
+}
+
+consume_all() {  # port topic
+  # One byte of output per message ('\n'), counted by wc: ~1 MB through a pipe
+  # next to ~1 GB of payload, so kcat's output is not what limits it.
+  kcat -b "127.0.0.1:$1" -C -t "$2" -p 0 -o beginning -e -c "$MESSAGES" \
+    "${CONSUMER_PROPS[@]}" -q -f '\n' | wc -l >"$BENCH_DIR/consumed.txt"
 }
 
 bench_gregor() {
-  local port dir start end cpu0 cpu1 count topic
+  local port dir topic count
   for run in $(seq 1 "$RUNS"); do
     port="$(free_port)"; dir="$BENCH_DIR/gregor"; topic="bench-$run"
-    rm -rf "$dir"; mkdir -p "$dir"
+    rm -rf "$dir"; mkdir -p "$dir"; sync
     start_broker "$dir" "$port"
     node --import tsx bench/create-topic.ts "127.0.0.1:$port" "$topic" 1
-
-    cpu0="$(cpu_seconds "$BROKER_PID")"; start="$(now)"
-    kcat -b "127.0.0.1:$port" -P -t "$topic" -p 0 "${PRODUCER_PROPS[@]}" -l "$MESSAGES_FILE"
-    end="$(now)"; cpu1="$(cpu_seconds "$BROKER_PID")"
-    record produce_s "$(elapsed "$start" "$end")"
-    record produce_broker_cpu "$(awk -v a="$cpu0" -v b="$cpu1" -v s="$(elapsed "$start" "$end")" \
-      'BEGIN { printf "%.0f", 100 * (b - a) / s }')"
-
-    # One byte of output per message ('\n'), counted by wc: ~1 MB through a pipe
-    # next to ~1 GB of payload, so kcat's output is not what limits it.
-    cpu0="$(cpu_seconds "$BROKER_PID")"; start="$(now)"
-    count="$(kcat -b "127.0.0.1:$port" -C -t "$topic" -p 0 -o beginning -e -c "$MESSAGES" \
-      "${CONSUMER_PROPS[@]}" -q -f '\n' | wc -l)"
-    end="$(now)"; cpu1="$(cpu_seconds "$BROKER_PID")"
+    timed produce produce_all "$port" "$topic"
+    sync  # the log's writeback done: the consume reads the page cache with the disk idle
+    timed consume consume_all "$port" "$topic"
+    count="$(cat "$BENCH_DIR/consumed.txt")"
     [ "$count" = "$MESSAGES" ] || { log "consumed $count of $MESSAGES"; exit 1; }
-    record consume_s "$(elapsed "$start" "$end")"
-    record consume_broker_cpu "$(awk -v a="$cpu0" -v b="$cpu1" -v s="$(elapsed "$start" "$end")" \
-      'BEGIN { printf "%.0f", 100 * (b - a) / s }')"
     stop_broker
     rm -rf "$dir"
   done
@@ -198,12 +235,15 @@ $MESSAGES messages of $MESSAGE_BYTES bytes, median of $RUNS runs, load average b
 | **Gregor produce** (kcat, acks=1) | **$p_mb** | **$p_msg** | |
 | **Gregor consume** (kcat, from page cache) | **$c_mb** | **$c_msg** | |
 
-Broker CPU (one core = 100%): produce $(value produce_broker_cpu)%, consume $(value consume_broker_cpu)%.
+CPU use (one core = 100%): broker produce $(value produce_broker_cpu)%, consume $(value consume_broker_cpu)%;
+kcat produce $(value produce_client_cpu)%, consume $(value consume_client_cpu)%.
+Per run (s): produce $(runs produce_s), consume $(runs consume_s).
 Targets: produce >= 220 MB/s, consume >= 650 MB/s.
 EOF
 }
 
 main() {
+  trap cleanup EXIT
   install_missing
   mkdir -p "$BENCH_DIR" bench/results
   LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -211,12 +251,7 @@ main() {
   RAW="bench/results/produce-consume-$stamp.raw"; : >"$RAW"
   MESSAGES_FILE="$BENCH_DIR/messages-$MESSAGES.txt"
   if [ ! -s "$MESSAGES_FILE" ]; then
-    # MESSAGES lines of MESSAGE_BYTES printable bytes; kcat -l sends each line as one message.
-    node -e "const fs=require('fs');const n=+process.argv[1],b=+process.argv[2];
-      const line=Buffer.alloc(b+1,'x');line[b]=10;const chunk=Buffer.concat(Array(1000).fill(line));
-      const fd=fs.openSync(process.argv[3],'w');for(let i=0;i<n;i+=1000)
-      fs.writeSync(fd,i+1000<=n?chunk:chunk.subarray(0,(n-i)*(b+1)));fs.closeSync(fd)" \
-      "$MESSAGES" "$MESSAGE_BYTES" "$MESSAGES_FILE"
+    node --import tsx bench/make-messages.ts "$MESSAGES" "$MESSAGE_BYTES" "$MESSAGES_FILE"
   fi
   if [ -z "${SKIP_BASELINES:-}" ]; then
     log "loopback (iperf3)"; bench_loopback
@@ -227,7 +262,7 @@ main() {
     record redis_msgs nan
   fi
   log "Gregor (kcat)"; bench_gregor
-  report | tee "bench/results/produce-consume-$stamp.md"
+  report | tee "bench/results/produce-consume-$stamp.txt"
 }
 
 main "$@"

@@ -18,8 +18,7 @@ PORT="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>
 
 mkdir -p "$OUT" "$BENCH_DIR"
 rm -rf "$DATA"; mkdir -p "$DATA"
-[ -s "$MESSAGES_FILE" ] || head -c "$((MESSAGES * 1025))" /dev/zero | tr '\0' 'x' |
-  fold -w 1024 >"$MESSAGES_FILE"
+[ -s "$MESSAGES_FILE" ] || node --import tsx bench/make-messages.ts "$MESSAGES" 1024 "$MESSAGES_FILE"
 
 run_broker() {  # phase name, then the client command
   local phase="$1"; shift

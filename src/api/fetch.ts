@@ -13,9 +13,8 @@
 // current leader epoch (FENCED/UNKNOWN_LEADER_EPOCH); v11 rack id; v12
 // flexible; v13 topic ids (UNKNOWN_TOPIC_ID); v15 replica state; v17 directory.
 
-import type { ReadResult as LogReadResult } from '../log/partition-log.ts';
 import { OffsetOutOfRangeError } from '../log/errors.ts';
-import { brokerBufferPool, releaseLease } from '../log/buffer-pool.ts';
+import type { ReadResult as LogReadResult } from '../log/partition-log.ts';
 import { Fetch } from '../protocol/apis/fetch.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { Partition } from '../replication/partition.ts';
@@ -25,6 +24,7 @@ import {
   type SessionPartition,
   sessionKey,
 } from '../replication/fetch-session-cache.ts';
+import { brokerBufferPool, releaseLease } from '../util/buffer-pool.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkBatch, readBatchHeader } from '../protocol/record-batch.ts';
+import { BufferPool, isLeased, releaseLease } from '../util/buffer-pool.ts';
 import { OffsetOutOfRangeError } from './errors.ts';
 import { nodeFileSystem } from './file-system.ts';
 import type { PartitionLog } from './partition-log.ts';
@@ -554,5 +555,76 @@ describe('PartitionLog lifetime', () => {
     assert.equal((setup.fs as MemoryFileSystem).exists(partitionDir(setup)), false);
     const fresh = await openTestLog(setup);
     assert.equal(fresh.logEndOffset, 0);
+  });
+});
+
+describe('PartitionLog buffer ownership', () => {
+  /** A batch of `count` records of `valueBytes` bytes each, values starting with `${prefix}${i}`. */
+  function bigBatch(prefix: string, count: number, valueBytes: number): Buffer {
+    const records = Array.from({ length: count }, (_, i) => ({
+      key: null,
+      value: Buffer.alloc(valueBytes, `${prefix}${i}-`),
+    }));
+    return buildTestBatch({ records });
+  }
+
+  it('keeps no reference to an appended buffer once the append settles', async () => {
+    const setup = memorySetup();
+    const log = await openTestLog(setup);
+    const first = bigBatch('a', 4, 1000);
+    const expected = Buffer.from(first);
+    await log.append(first, { leaderEpoch: 0 });
+    const assigned = Buffer.from(first); // as stored: offsets patched in place
+    first.fill(0x55); // the caller (a recycled Produce frame) reuses the buffer
+    await log.append(bigBatch('b', 2, 1000), { leaderEpoch: 0 });
+    const fromTail = await log.read(0, 1 << 20, everything);
+    assert.deepEqual(fromTail.records!.subarray(0, assigned.length), assigned);
+    assert.equal(decodeTestRecords(fromTail.records!).length, 6);
+    await log.close();
+    const reopened = await openTestLog(setup);
+    const fromDisk = await reopened.read(0, 1 << 20, everything);
+    assert.deepEqual(fromDisk.records!.subarray(0, assigned.length), assigned);
+    assert.deepEqual(
+      decodeTestRecords(fromDisk.records!)[3]!.value,
+      decodeTestRecords(expected)[3]!.value,
+    );
+  });
+
+  it('reads into leased buffers from a pool, which the reader hands back', async () => {
+    const setup = memorySetup();
+    const log = await openTestLog(setup);
+    for (let i = 0; i < 4; i++) await log.append(bigBatch(`p${i}`, 10, 4000), { leaderEpoch: 0 });
+    await log.close();
+    const reopened = await openTestLog(setup); // empty tail cache: reads go to the file
+    const pool = new BufferPool();
+    const options = { ...everything, pool };
+    const whole = await reopened.read(0, 1 << 20, options);
+    assert.ok(isLeased(whole.records!), 'read from disk into a leased buffer');
+    assert.equal(decodeTestRecords(whole.records!).length, 40);
+    const firstMemory = whole.records!.buffer;
+    releaseLease(whole.records!);
+    assert.ok(pool.pooledBytes > 0);
+    // The same size of read again, now cut short of the last batch by maxOffset.
+    const below = await reopened.read(0, 1 << 20, { ...options, maxOffset: 30 });
+    assert.ok(below.records!.buffer === firstMemory, 'the buffer was reused');
+    assert.ok(isLeased(below.records!), 'a shortened read still carries the lease');
+    assert.deepEqual(
+      decodeTestRecords(below.records!).map((r) => r.offset),
+      Array.from({ length: 30 }, (_, i) => i),
+    );
+    releaseLease(below.records!);
+    assert.equal(isLeased(below.records!), false);
+  });
+
+  it('copies tail-cache reads into the pool too, and leaves reads without a pool alone', async () => {
+    const log = await openTestLog(memorySetup());
+    await log.append(bigBatch('t', 20, 4000), { leaderEpoch: 0 });
+    const pool = new BufferPool();
+    const pooled = await log.read(0, 1 << 20, { ...everything, pool });
+    assert.ok(isLeased(pooled.records!));
+    assert.equal(decodeTestRecords(pooled.records!).length, 20);
+    const plain = await log.read(0, 1 << 20, everything);
+    assert.equal(isLeased(plain.records!), false);
+    assert.deepEqual(plain.records, pooled.records);
   });
 });

@@ -13,6 +13,7 @@ import {
   setLogAppendTime,
   setPartitionLeaderEpoch,
 } from '../protocol/record-batch.ts';
+import { type BufferPool, releaseLease, shareLease } from '../util/buffer-pool.ts';
 import {
   BATCH_MAGIC_V2,
   batchBaseOffset,
@@ -38,7 +39,6 @@ import {
 import { type LogFileSystem, nodeFileSystem } from './file-system.ts';
 import { type LogConfig, validateLogConfig } from './log-config.ts';
 import { type LoadContext, loadPartition, segmentOptionsFor } from './partition-log-loader.ts';
-import { type ReadBufferPool, releaseLease, shareLease } from './read-buffer-pool.ts';
 import { Segment } from './segment.ts';
 
 export interface PartitionLogLogger {
@@ -77,7 +77,7 @@ export interface ReadOptions {
    * Read from disk into a buffer leased from this pool; the caller ends the lease
    * (releaseLease(records)) once nothing uses the bytes, or lets it be collected.
    */
-  readonly pool?: ReadBufferPool;
+  readonly pool?: BufferPool;
 }
 
 export interface ReadResult {
@@ -267,7 +267,8 @@ export class PartitionLog {
    * Appends one or more complete, validated v2 batches from a producer, assigning
    * offsets by patching each batch's baseOffset and partitionLeaderEpoch in place
    * (and, for LogAppendTime topics, its timestamp and CRC). Appends are queued and
-   * applied in call order. The log takes ownership of `batches`.
+   * applied in call order. The log modifies `batches` until the returned promise
+   * settles and keeps no reference after it: the caller may then reuse the buffer.
    */
   append(batches: Buffer, options: { leaderEpoch: number }): Promise<AppendResult> {
     return this.enqueue(() => this.appendNow(batches, options.leaderEpoch));

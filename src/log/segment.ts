@@ -5,6 +5,7 @@
 // nothing of its neighbours: PartitionLog decides when to roll, recover or delete.
 
 import { posix } from 'node:path';
+import { type BufferPool, releaseLease, shareLease } from '../util/buffer-pool.ts';
 import { isCompressed, isLogAppendTime } from './batch-fields.ts';
 import {
   type BatchSummary,
@@ -23,7 +24,6 @@ import {
   writeIndexFile,
 } from './index-file.ts';
 import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex } from './offset-index.ts';
-import { type ReadBufferPool, releaseLease, shareLease } from './read-buffer-pool.ts';
 import { findRecordAtTimestamp, type RecordTimestamp } from './record-timestamps.ts';
 import { TailCache } from './tail-cache.ts';
 import { TIME_INDEX_ENTRY_BYTES, TimeIndex } from './time-index.ts';
@@ -400,7 +400,8 @@ export class Segment {
 
   /**
    * Writes offset-assigned batches at the end with one write, then indexes them.
-   * The caller must not modify `bytes` afterwards: the tail cache keeps it.
+   * Nothing keeps `bytes` once this returns (the tail cache copies), so the
+   * caller may reuse the buffer.
    */
   async append(bytes: Buffer, nowMs: number): Promise<void> {
     if (this.sealedValue || this.closed)
@@ -437,8 +438,8 @@ export class Segment {
    * Bytes at [position, position + length), from the tail cache when it has them;
    * else read into a buffer leased from `pool` when one is given.
    */
-  async readBytes(position: number, length: number, pool?: ReadBufferPool): Promise<Buffer> {
-    const cached = this.tail?.slice(position, length);
+  async readBytes(position: number, length: number, pool?: BufferPool): Promise<Buffer> {
+    const cached = this.tail?.slice(position, length, pool?.acquireView.bind(pool));
     if (cached) return cached;
     if (pool === undefined) return readFully(this.file, position, length);
     const target = pool.acquireView(length);

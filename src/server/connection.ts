@@ -8,6 +8,7 @@
 
 import type { Socket } from 'node:net';
 import type { HandlerRegistry, RequestContext } from '../api/handler.ts';
+import { Produce } from '../protocol/apis/produce.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import {
   API_VERSIONS_KEY,
@@ -16,9 +17,9 @@ import {
   responseHeaderIsFlexible,
   writeResponseHeader,
 } from '../protocol/headers.ts';
-import { isLeased, releaseLease } from '../log/read-buffer-pool.ts';
 import { DecodeError, Reader } from '../protocol/reader.ts';
 import { Writer } from '../protocol/writer.ts';
+import { type BufferPool, brokerBufferPool, isLeased, releaseLease } from '../util/buffer-pool.ts';
 import { LogRateLimiter } from '../util/log-rate-limiter.ts';
 import type { Logger } from '../util/logger.ts';
 import { FrameReader } from './frame-reader.ts';
@@ -38,11 +39,21 @@ export interface ConnectionOptions {
   readonly onClose: (id: number) => void;
   /** Counts of requests per API key, for metrics; optional. */
   readonly onRequest?: (apiKey: number) => void;
+  /** Where large request frames are leased from; the broker-wide pool by default. */
+  readonly bufferPool?: BufferPool;
 }
 
 type Outcome = Buffer[] | null;
 
 const CLOSE_GRACE_MS = 1000;
+
+/**
+ * Requests whose frame (leased from the pool when large) is reused once the
+ * handler has answered: Produce, whose records the log copies or writes before
+ * the append completes and keeps no view of. Other requests may keep views of
+ * their frame (group metadata, assignments), so theirs are left to the GC.
+ */
+const RECYCLED_FRAME_API_KEYS: ReadonlySet<number> = new Set([Produce.apiKey]);
 
 /** Ends the leases of chunks the socket has written (after an error they are just dropped). */
 function releaseAll(chunks: readonly Buffer[]): (err?: Error | null) => void {
@@ -69,7 +80,10 @@ export class Connection {
   private closeWhenDrained: string | null = null;
 
   constructor(private readonly o: ConnectionOptions) {
-    this.frames = new FrameReader(o.limits.requestSizeBytesMax);
+    const pool = o.bufferPool ?? brokerBufferPool;
+    this.frames = new FrameReader(o.limits.requestSizeBytesMax, (sizeBytes) =>
+      pool.acquireView(sizeBytes),
+    );
     this.remoteAddress = `${o.socket.remoteAddress ?? '?'}:${o.socket.remotePort ?? '?'}`;
     o.socket.setNoDelay(true);
     o.socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -174,18 +188,29 @@ export class Connection {
       .then(
         (response) => {
           this.inflight--;
+          if (RECYCLED_FRAME_API_KEYS.has(header.apiKey)) releaseLease(frame);
           if (response === null) {
             this.finish(seq, null);
             return;
           }
-          const responseCodec = handler.responseCodec.at(header.apiVersion);
-          const w = new Writer();
-          const setSize = w.reserveInt32();
-          const flexibleHeader = responseHeaderIsFlexible(header.apiKey, responseCodec.flexible);
-          writeResponseHeader(w, header.correlationId, flexibleHeader);
-          responseCodec.encode(w, response);
-          setSize(w.length - 4);
-          this.finish(seq, w.toChunks());
+          let chunks: Buffer[];
+          try {
+            const responseCodec = handler.responseCodec.at(header.apiVersion);
+            const w = new Writer();
+            const setSize = w.reserveInt32();
+            const flexibleHeader = responseHeaderIsFlexible(header.apiKey, responseCodec.flexible);
+            writeResponseHeader(w, header.correlationId, flexibleHeader);
+            responseCodec.encode(w, response);
+            setSize(w.length - 4);
+            chunks = w.toChunks();
+          } catch (err) {
+            // Our bug, not the client's: say so and close, rather than leave
+            // the client waiting for an answer that never comes.
+            this.o.logger.error({ err, apiKey: header.apiKey, apiVersion: header.apiVersion }, 'could not encode response');
+            this.close();
+            return;
+          }
+          this.finish(seq, chunks);
         },
         (err: unknown) => {
           this.inflight--;

@@ -1,15 +1,14 @@
 // Splits a TCP byte stream into Kafka request frames (int32 size + payload).
 // The claimed size is checked against the limit before any buffer of that
 // size exists; incoming chunks are kept as a list and concatenated once per
-// frame, so a frame arriving in many small pieces costs no quadratic copying.
+// frame (into a buffer from the caller's allocator, so big frames can come from
+// a pool), so a frame arriving in many small pieces costs no quadratic copying.
 
 export class FrameError extends Error {
   override readonly name = 'FrameError';
 }
 
 const SIZE_BYTES = 4;
-const EXP = Array.from({ length: 200 }, () => Buffer.allocUnsafeSlow(2 << 20));
-let expI = 0;
 
 export class FrameReader {
   private chunks: Buffer[] = [];
@@ -17,7 +16,11 @@ export class FrameReader {
   /** Size of the frame being collected, or -1 while the size is not yet known. */
   private frameSize = -1;
 
-  constructor(private readonly frameSizeBytesMax: number) {}
+  /** `allocate` supplies the buffer a frame spread over several chunks is copied into. */
+  constructor(
+    private readonly frameSizeBytesMax: number,
+    private readonly allocate: (sizeBytes: number) => Buffer = Buffer.allocUnsafe,
+  ) {}
 
   /** Set once a frame claims a size outside the limit; nothing is read after it. */
   error: FrameError | null = null;
@@ -59,11 +62,11 @@ export class FrameReader {
   }
 
   private consume(n: number): void {
-    this.take(n);
+    this.take(n, Buffer.allocUnsafe);
   }
 
   /** Removes and returns the next n buffered bytes; no copy when they lie in one chunk. */
-  private take(n: number): Buffer {
+  private take(n: number, allocate = this.allocate): Buffer {
     const first = this.chunks[0]!;
     let out: Buffer;
     if (first.length >= n) {
@@ -71,7 +74,7 @@ export class FrameReader {
       if (first.length === n) this.chunks.shift();
       else this.chunks[0] = first.subarray(n);
     } else {
-      out = n > 65536 ? EXP[(expI++) % 200]!.subarray(0, n) : Buffer.allocUnsafe(n);
+      out = allocate(n);
       let filled = 0;
       while (filled < n) {
         const c = this.chunks[0]!;

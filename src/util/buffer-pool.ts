@@ -1,15 +1,16 @@
-// Reusable buffers for reads that go straight to a socket (consumer fetches).
-// A fresh multi-megabyte Buffer per fetch makes V8 collect garbage for its
-// external memory every few dozen megabytes; leasing from this pool instead
-// keeps the consume path allocation-free. A lease is given back explicitly,
-// with releaseLease(view) once the socket has written the bytes; a lease never
-// given back is simply garbage collected, so an unknown holder is always safe.
+// Reusable large buffers for the bytes a broker moves in bulk: records read
+// for consumer fetches and Produce request frames. A fresh megabyte-sized
+// Buffer per request counts as V8 external memory and makes it run full
+// garbage collections every few dozen megabytes; leasing from this pool keeps
+// those paths allocation-free. A lease is ended explicitly (releaseLease) by the
+// one party that knows the bytes are no longer used; a lease never ended is
+// simply garbage collected, so an unknown holder of a view is always safe.
 
-/** Smallest pooled size; smaller reads are cheap to allocate. */
+/** Smallest pooled size; smaller buffers are cheap to allocate. */
 export const POOLED_BYTES_MIN = 64 * 1024;
-/** Larger reads are not pooled. */
+/** Larger buffers are not pooled. */
 export const POOLED_BYTES_MAX = 64 * 1024 * 1024;
-export const POOL_FREE_BYTES_MAX_DEFAULT = 128 * 1024 * 1024;
+export const POOL_FREE_BYTES_MAX_DEFAULT = 64 * 1024 * 1024;
 
 interface Lease {
   readonly buffer: Buffer;
@@ -17,10 +18,10 @@ interface Lease {
   active: boolean;
 }
 
-/** Views handed out (the leased buffer, and views made with shareLease) -> their lease. */
+/** Leased buffers, and views registered with shareLease, -> their lease. */
 const leases = new WeakMap<Uint8Array, Lease>();
 
-export class ReadBufferPool {
+export class BufferPool {
   /** Free buffers by size class (log2 of the size). */
   private readonly free = new Map<number, Buffer[]>();
   private freeBytes = 0;
@@ -42,16 +43,15 @@ export class ReadBufferPool {
   }
 
   /**
-   * A buffer of at least `minBytes` (its length may be larger: use a view). Pooled
-   * sizes are leased; others are plain allocations that releaseLease ignores.
+   * A buffer of at least `minBytes` (a power of two when pooled). Pooled sizes
+   * are leased; others are plain allocations that releaseLease ignores.
    */
   acquire(minBytes: number): Buffer {
     if (minBytes < POOLED_BYTES_MIN || minBytes > POOLED_BYTES_MAX) {
       return Buffer.allocUnsafe(minBytes);
     }
     const sizeClass = Math.ceil(Math.log2(minBytes));
-    const list = this.free.get(sizeClass);
-    let buffer = list?.pop();
+    let buffer = this.free.get(sizeClass)?.pop();
     if (buffer === undefined) {
       buffer = Buffer.allocUnsafeSlow(2 ** sizeClass);
     } else {
@@ -75,7 +75,7 @@ export class ReadBufferPool {
   };
 }
 
-/** Makes `view` (a view of a leased buffer) able to end that buffer's lease too. */
+/** Lets `view` (a view of a leased buffer) end that buffer's lease too. */
 export function shareLease(leased: Uint8Array, view: Uint8Array): void {
   const lease = leases.get(leased);
   if (lease !== undefined) leases.set(view, lease);
@@ -88,7 +88,7 @@ export function isLeased(view: Uint8Array): boolean {
 
 /**
  * Ends the lease `view` belongs to: its bytes may be overwritten by the next
- * read. Call only once nothing uses any view of it. Other buffers are ignored;
+ * acquire. Call only once nothing uses any view of it. Other buffers are ignored;
  * a lease ends once, so a second release (of any of its views) does nothing.
  */
 export function releaseLease(view: Uint8Array): void {
@@ -100,5 +100,5 @@ export function releaseLease(view: Uint8Array): void {
   lease.giveBack(lease.buffer);
 }
 
-/** The pool shared by a broker's consumer fetches. */
-export const fetchReadBufferPool = new ReadBufferPool();
+/** The pool a broker's consumer fetches and Produce frames lease from. */
+export const brokerBufferPool = new BufferPool();
