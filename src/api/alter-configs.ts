@@ -35,24 +35,47 @@ function unsupported(resourceType: number): Outcome | null {
   return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${resourceType}` };
 }
 
+interface Resource {
+  readonly resourceType: number;
+  readonly resourceName: string;
+}
+
+/**
+ * Answers each resource of an AlterConfigs-style request: refused types get
+ * their error, topics get `merge(resource)` validated and written.
+ */
+async function alterEach<R extends Resource>(
+  s: BrokerServices,
+  resources: readonly R[],
+  validateOnly: boolean,
+  merge: (r: R) => Merged,
+): Promise<Array<Outcome & Resource>> {
+  const responses: Array<Outcome & Resource> = [];
+  for (const r of resources) {
+    const refused = unsupported(r.resourceType);
+    let out: Outcome;
+    if (refused !== null) out = refused;
+    else {
+      const merged = merge(r);
+      out = merged.ok ? await applyTopic(s, r.resourceName, merged.configs, validateOnly) : merged.outcome;
+    }
+    responses.push({ ...out, resourceType: r.resourceType, resourceName: r.resourceName });
+  }
+  return responses;
+}
+
 export function alterConfigsHandler(s: BrokerServices): ApiHandler<typeof AlterConfigs> {
   return {
     api: AlterConfigs,
     minVersion: 0,
     maxVersion: 2,
     async handle(req: RequestOf<typeof AlterConfigs>): Promise<ResponseOf<typeof AlterConfigs>> {
-      const responses = [];
-      for (const r of req.resources) {
-        const refused = unsupported(r.resourceType);
-        let out: Outcome;
-        if (refused !== null) out = refused;
-        else {
-          const next: Record<string, string> = {};
-          for (const c of r.configs) if (c.value !== null) next[c.name] = c.value;
-          out = await applyTopic(s, r.resourceName, next, req.validateOnly);
-        }
-        responses.push({ ...out, resourceType: r.resourceType, resourceName: r.resourceName });
-      }
+      // AlterConfigs replaces the whole override set.
+      const responses = await alterEach(s, req.resources, req.validateOnly, (r) => {
+        const configs: Record<string, string> = {};
+        for (const c of r.configs) if (c.value !== null) configs[c.name] = c.value;
+        return { ok: true, configs };
+      });
       return { throttleTimeMs: 0, responses };
     },
   };
@@ -93,17 +116,9 @@ export function incrementalAlterConfigsHandler(s: BrokerServices): ApiHandler<ty
     minVersion: 0,
     maxVersion: 1,
     async handle(req: RequestOf<typeof IncrementalAlterConfigs>): Promise<ResponseOf<typeof IncrementalAlterConfigs>> {
-      const responses = [];
-      for (const r of req.resources) {
-        const refused = unsupported(r.resourceType);
-        let out: Outcome;
-        if (refused !== null) out = refused;
-        else {
-          const merged = incremental(s.image.topicConfig(r.resourceName), r.configs);
-          out = merged.ok ? await applyTopic(s, r.resourceName, merged.configs, req.validateOnly) : merged.outcome;
-        }
-        responses.push({ ...out, resourceType: r.resourceType, resourceName: r.resourceName });
-      }
+      const responses = await alterEach(s, req.resources, req.validateOnly, (r) =>
+        incremental(s.image.topicConfig(r.resourceName), r.configs),
+      );
       return { throttleTimeMs: 0, responses };
     },
   };

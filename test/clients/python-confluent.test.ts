@@ -54,6 +54,31 @@ describe('python3-confluent-kafka', () => {
   });
 });
 
+describe('python3-confluent-kafka admin configs', () => {
+  let b: TestBroker;
+  before(async () => {
+    b = await startTestBroker();
+  });
+  after(async () => {
+    await b.stop();
+  });
+
+  test('AlterConfigs sets a topic override that DescribeConfigs reports with its source; a bad name is INVALID_CONFIG', async () => {
+    const r = (await runPython(script('alter_describe_configs.py'), { BOOTSTRAP: b.bootstrap, TOPIC: uniqueTopic('cfg') })) as {
+      value: string;
+      source: number;
+      isDefault: boolean;
+      segmentBytes: string;
+      badError: string | null;
+    };
+    assert.equal(r.value, '123456');
+    assert.equal(r.source, 1, 'DYNAMIC_TOPIC_CONFIG');
+    assert.equal(r.isDefault, false);
+    assert.equal(r.segmentBytes, '1073741824');
+    assert.equal(r.badError, 'INVALID_CONFIG');
+  });
+});
+
 describe('python3-confluent-kafka with auto-create off', () => {
   let b: TestBroker;
   before(async () => {
