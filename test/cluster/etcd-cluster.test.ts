@@ -129,6 +129,19 @@ describe('a three-broker cluster on etcd', () => {
     assert.equal(partitions.size, 6, 'all six partitions (leaders on three brokers) were read');
   });
 
+  test('the gregor tools work against the cluster: topics --describe and cluster', async () => {
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'gregor');
+    const d = await run(bin, ['topics', '--describe', '--topic', 'spread', '--bootstrap-server', brokers[1]!.bootstrap]);
+    assert.equal(d.code, 0, d.stderr);
+    const lines = d.stdout.trim().split('\n');
+    assert.match(lines[0]!, /^Topic: spread\tTopicId: \S+\tPartitionCount: 6\tReplicationFactor: 1\tConfigs: /);
+    const leaders = new Set(lines.slice(1).map((l) => /\tLeader: (\d+)\t/.exec(l)?.[1]));
+    assert.deepEqual([...leaders].sort(), ['0', '1', '2']);
+    const c = await run(bin, ['cluster', '--bootstrap-server', brokers[2]!.bootstrap]);
+    assert.equal(c.code, 0, c.stderr);
+    for (const p of ports) assert.match(c.stdout, new RegExp(`127\\.0\\.0\\.1:${p}`));
+  });
+
   test('a second live broker with the same id refuses to start', async () => {
     const port = await freePort();
     await assert.rejects(
