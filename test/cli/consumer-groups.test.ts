@@ -274,15 +274,16 @@ describe('gregor consumer-groups', { concurrency: true }, () => {
         '--group',
         'viewers',
         '--from-beginning',
+        // Long enough to be seen by the describe loop below on a loaded machine.
         '--timeout-ms',
-        '4000',
+        '12000',
         '--bootstrap-server',
         broker.bootstrap,
       ],
-      { timeoutMs: 30_000 },
+      { timeoutMs: 60_000 },
     );
     let membersText: string | null = null;
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 25_000;
     while (Date.now() < deadline) {
       const r = await gregor(broker.bootstrap, [
         'consumer-groups',
