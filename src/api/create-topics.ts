@@ -11,6 +11,7 @@
 
 import { CreateTopics } from '../protocol/apis/create-topics.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
+import { ZERO_UUID } from '../protocol/schema.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
 
@@ -20,7 +21,7 @@ type TopicOut = Response['topics'][number];
 
 export function createTopicsHandler(s: BrokerServices, describeTopicConfigs: (topic: string, overrides: Record<string, string>) => TopicOut['configs']): ApiHandler<typeof CreateTopics> {
   async function createOne(t: Request['topics'][number], validateOnly: boolean, seen: Map<string, number>): Promise<TopicOut> {
-    const base = { name: t.name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', topicConfigErrorCode: ErrorCode.NONE, numPartitions: -1, replicationFactor: -1, configs: [] as TopicOut['configs'] };
+    const base = { name: t.name, topicId: ZERO_UUID, topicConfigErrorCode: ErrorCode.NONE, numPartitions: -1, replicationFactor: -1, configs: [] as TopicOut['configs'] };
     if ((seen.get(t.name) ?? 0) > 1) {
       return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Create topics request from client contains duplicate topic name '${t.name}'.` };
     }

@@ -15,11 +15,10 @@ type PartitionOut = Response['topics'][number]['partitions'][number];
 export function deleteRecordsHandler(s: BrokerServices): ApiHandler<typeof DeleteRecords> {
   async function one(topic: string, p: { partitionIndex: number; offset: number }): Promise<PartitionOut> {
     const fail = (errorCode: number): PartitionOut => ({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode });
-    const state = s.image.partition(topic, p.partitionIndex);
-    if (state === undefined) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    const partition = await s.replicas.acquire(topic, p.partitionIndex);
-    if (partition === undefined || state.leader !== s.nodeId) return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-    const log = partition.log;
+    // DeleteRecords names no leader epoch: -1 skips that check.
+    const led = await s.replicas.leaderPartition(topic, p.partitionIndex, -1);
+    if ('errorCode' in led) return fail(led.errorCode);
+    const log = led.partition.log;
     const target = p.offset === -1 ? log.highWatermark : p.offset;
     if (target < 0 || target > log.highWatermark) return fail(ErrorCode.OFFSET_OUT_OF_RANGE);
     if (target > log.logStartOffset) await log.deleteRecordsBefore(target);

@@ -6,6 +6,7 @@
 // Version notes: v1 throttle time; v4 flexible; v5 error messages; v6 topics
 // by name or id.
 
+import { ZERO_UUID } from '../protocol/schema.ts';
 import { DeleteTopics } from '../protocol/apis/delete-topics.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { BrokerServices } from './broker-services.ts';
@@ -13,7 +14,6 @@ import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handle
 
 type Response = ResponseOf<typeof DeleteTopics>;
 type Result = Response['responses'][number];
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 export function deleteTopicsHandler(s: BrokerServices): ApiHandler<typeof DeleteTopics> {
   async function deleteOne(name: string | null, topicId: string): Promise<Result> {

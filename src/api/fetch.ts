@@ -13,6 +13,7 @@
 // current leader epoch (FENCED/UNKNOWN_LEADER_EPOCH); v11 rack id; v12
 // flexible; v13 topic ids (UNKNOWN_TOPIC_ID); v15 replica state; v17 directory.
 
+import { ZERO_UUID } from '../protocol/schema.ts';
 import { OffsetOutOfRangeError } from '../log/errors.ts';
 import type { ReadResult as LogReadResult } from '../log/partition-log.ts';
 import { Fetch } from '../protocol/apis/fetch.ts';
@@ -33,7 +34,6 @@ type Response = ResponseOf<typeof Fetch>;
 type PartitionOut = Response['responses'][number]['partitions'][number];
 
 const EMPTY = Buffer.alloc(0);
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const TOPIC_IDS_FROM_VERSION = 13;
 const FETCH_SESSIONS_MAX = 1000;
 const FETCH_SESSION_IDLE_MS_MAX = 120_000;

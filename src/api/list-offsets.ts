@@ -27,16 +27,10 @@ function result(partitionIndex: number, errorCode: number, timestamp = -1, offse
 
 export function listOffsetsHandler(s: BrokerServices): ApiHandler<typeof ListOffsets> {
   async function one(topic: string, p: { partitionIndex: number; currentLeaderEpoch: number; timestamp: number }): Promise<PartitionOut> {
-    const state = s.image.partition(topic, p.partitionIndex);
-    if (state === undefined) return result(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    const partition = await s.replicas.acquire(topic, p.partitionIndex);
-    if (partition === undefined || state.leader !== s.nodeId) return result(p.partitionIndex, ErrorCode.NOT_LEADER_OR_FOLLOWER);
-    if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== state.leaderEpoch) {
-      const code = p.currentLeaderEpoch > state.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
-      return result(p.partitionIndex, code);
-    }
-    const log = partition.log;
-    const epoch = state.leaderEpoch;
+    const led = await s.replicas.leaderPartition(topic, p.partitionIndex, p.currentLeaderEpoch);
+    if ('errorCode' in led) return result(p.partitionIndex, led.errorCode);
+    const log = led.partition.log;
+    const epoch = led.leaderEpoch;
     switch (p.timestamp) {
       case LATEST_TIMESTAMP:
         return result(p.partitionIndex, ErrorCode.NONE, -1, log.highWatermark, epoch);

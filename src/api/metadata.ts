@@ -10,6 +10,7 @@
 // allow_auto_topic_creation; v7 leader epoch; v9 flexible; v10 topic ids;
 // v12 lookup by topic id.
 
+import { ZERO_UUID } from '../protocol/schema.ts';
 import type { TopicImage } from '../cluster/metadata-image.ts';
 import { topicNameProblem } from '../cluster/topic-admin.ts';
 import { Metadata } from '../protocol/apis/metadata.ts';
@@ -20,7 +21,6 @@ import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handle
 type Response = ResponseOf<typeof Metadata>;
 type TopicOut = Response['topics'][number];
 
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 
 function topicOut(t: TopicImage): TopicOut {

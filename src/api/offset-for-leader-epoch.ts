@@ -19,14 +19,9 @@ type PartitionOut = Response['topics'][number]['partitions'][number];
 export function offsetForLeaderEpochHandler(s: BrokerServices): ApiHandler<typeof OffsetForLeaderEpoch> {
   async function one(topic: string, p: { partition: number; currentLeaderEpoch: number; leaderEpoch: number }): Promise<PartitionOut> {
     const fail = (errorCode: number): PartitionOut => ({ errorCode, partition: p.partition, leaderEpoch: -1, endOffset: -1 });
-    const state = s.image.partition(topic, p.partition);
-    if (state === undefined) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    const partition = await s.replicas.acquire(topic, p.partition);
-    if (partition === undefined || state.leader !== s.nodeId) return fail(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-    if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== state.leaderEpoch) {
-      return fail(p.currentLeaderEpoch > state.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH);
-    }
-    const end = partition.endOffsetForEpoch(p.leaderEpoch);
+    const led = await s.replicas.leaderPartition(topic, p.partition, p.currentLeaderEpoch);
+    if ('errorCode' in led) return fail(led.errorCode);
+    const end = led.partition.endOffsetForEpoch(p.leaderEpoch);
     return { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch: end.leaderEpoch, endOffset: end.endOffset };
   }
 

@@ -5,7 +5,7 @@
 import type { MetadataResponse } from '../protocol/apis/metadata.ts';
 import type { MessageValue } from '../protocol/codec.ts';
 
-export const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+export { ZERO_UUID } from '../protocol/schema.ts';
 export const NO_LEADER = -1;
 
 export interface BrokerNode {

@@ -4,6 +4,7 @@
 // caller's answer waits until the change has come back through the metadata
 // watch, so a client that creates a topic can use it at once.
 
+import { ZERO_UUID } from '../protocol/schema.ts';
 import { randomBytes } from 'node:crypto';
 import { FIXED_LIMITS } from '../config/limits.ts';
 import type { KeyLayout } from '../metadata/key-layout.ts';
@@ -40,7 +41,6 @@ export interface CreateTopicResult extends AdminResult {
 
 export type ConfigValidator = (configs: Record<string, string>) => string | null;
 
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 function ok(): AdminResult {
   return { errorCode: ErrorCode.NONE, errorMessage: null };

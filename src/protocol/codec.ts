@@ -8,7 +8,7 @@
 
 import { Reader } from './reader.ts';
 import type { FieldDef, FieldType, MessageDef, PrimitiveType } from './schema.ts';
-import { inRange, parseVersions, type VersionRange, versionIn } from './schema.ts';
+import { inRange, parseVersions, type VersionRange, versionIn, ZERO_UUID } from './schema.ts';
 import { Writer } from './writer.ts';
 
 // ---------------------------------------------------------------------------
@@ -126,7 +126,7 @@ const PRIMITIVE_DEFAULTS: Record<PrimitiveType, string> = {
   string: "''",
   bytes: 'EMPTY',
   records: 'null',
-  uuid: "'AAAAAAAAAAAAAAAAAAAAAA'",
+  uuid: JSON.stringify(ZERO_UUID),
 };
 
 function isPrimitive(t: FieldType): t is PrimitiveType {

@@ -69,6 +69,9 @@ export interface VersionRange {
   readonly max: number;
 }
 
+/** The all-zero UUID as Kafka prints it (base64url): "no topic id". */
+export const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+
 const NONE: VersionRange = { min: 1, max: 0 };
 
 /** Parses "3+", "0-7", "5" or "none" into an inclusive range. */

@@ -8,6 +8,7 @@ import type { MetadataImage } from '../cluster/metadata-image.ts';
 import { Fetch } from '../protocol/apis/fetch.ts';
 import type { MessageValue } from '../protocol/codec.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
+import { ZERO_UUID } from '../protocol/schema.ts';
 import type { Logger } from '../util/logger.ts';
 import { BrokerLink } from './broker-link.ts';
 import type { Partition } from './partition.ts';
@@ -149,7 +150,7 @@ class LeaderFetchLoop {
       if (st === undefined || st.leader !== this.leaderId) continue;
       let t = byTopic.get(p.topic);
       if (t === undefined) {
-        t = { topic: p.topic, topicId: this.o.image.topic(p.topic)?.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [] };
+        t = { topic: p.topic, topicId: this.o.image.topic(p.topic)?.topicId ?? ZERO_UUID, partitions: [] };
         byTopic.set(p.topic, t);
       }
       t.partitions.push({
@@ -159,7 +160,7 @@ class LeaderFetchLoop {
         lastFetchedEpoch: p.epochs.latestEpoch(),
         logStartOffset: p.log.logStartOffset,
         partitionMaxBytes: PARTITION_FETCH_BYTES_MAX,
-        replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA',
+        replicaDirectoryId: ZERO_UUID,
       });
     }
     return {

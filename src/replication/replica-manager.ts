@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { MetadataImage } from '../cluster/metadata-image.ts';
 import type { LogConfig } from '../log/log-config.ts';
 import { PartitionLog } from '../log/partition-log.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
 import type { Logger } from '../util/logger.ts';
 import { Partition } from './partition.ts';
 
@@ -50,6 +51,27 @@ export class ReplicaManager {
     const state = this.o.image.partition(topic, index);
     if (state === undefined || !state.replicas.includes(this.o.nodeId) || this.closed) return undefined;
     return this.open(topic, index, state.leaderEpoch);
+  }
+
+  /**
+   * The partition if this broker leads it, else the error Kafka answers:
+   * UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, or for a request
+   * naming a leader epoch (>= 0) other than ours, UNKNOWN_LEADER_EPOCH when it
+   * is newer and FENCED_LEADER_EPOCH when it is older.
+   */
+  async leaderPartition(
+    topic: string,
+    index: number,
+    currentLeaderEpoch: number,
+  ): Promise<{ partition: Partition; leaderEpoch: number } | { errorCode: number }> {
+    const state = this.o.image.partition(topic, index);
+    if (state === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+    const partition = await this.acquire(topic, index);
+    if (partition === undefined || state.leader !== this.o.nodeId) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    if (currentLeaderEpoch >= 0 && currentLeaderEpoch !== state.leaderEpoch) {
+      return { errorCode: currentLeaderEpoch > state.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH };
+    }
+    return { partition, leaderEpoch: state.leaderEpoch };
   }
 
   all(): Partition[] {

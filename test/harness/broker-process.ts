@@ -2,22 +2,12 @@
 // (kill -9 mid-write, SIGTERM) and start it again on the same data dir.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'gregor');
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+/** A free loopback port (the CLI's helper, so tests and `dev cluster` pick ports alike). */
+export { freePort } from '../../src/cli/loopback-ports.ts';
 
 export interface BrokerProcess {
   readonly child: ChildProcess;
