@@ -26,6 +26,8 @@ if ! npm ls --depth=0 >/dev/null 2>&1; then
 fi
 
 npx tsc --noEmit
+# Spawned brokers run the bundle when it is fresh (bin/gregor checks); build it so they start fast.
+node scripts/build.mjs
 
 mapfile -t files < <(find src test -name '*.test.ts' | sort)
 GREGOR_LOG_LEVEL="${GREGOR_LOG_LEVEL:-warn}" exec node --import tsx --test --test-concurrency=2 \

@@ -23,7 +23,6 @@ import { resolveTopicConfig, type TopicConfig, validateTopicConfigs } from './co
 import type { LogConfig } from './log/log-config.ts';
 import { GroupCoordinator } from './group/group-coordinator.ts';
 import { EmbeddedMetaStore } from './metadata/embedded-store.ts';
-import { EtcdMetaStore } from './metadata/etcd-store.ts';
 import { KeyLayout } from './metadata/key-layout.ts';
 import type { Lease, MetaStore } from './metadata/meta-store.ts';
 import { IsrManager } from './replication/isr-manager.ts';
@@ -162,6 +161,8 @@ function logConfigOf(t: TopicConfig): LogConfig {
 async function openStore(config: BrokerConfig, logDir: string): Promise<MetaStore> {
   const loc = config.metadataStore;
   if (loc.kind === 'embedded') return EmbeddedMetaStore.open({ path: loc.path ?? join(logDir, METADATA_FILE) });
+  // etcd3 pulls in gRPC, a third of a second to load: only brokers that use etcd pay for it.
+  const { EtcdMetaStore } = await import('./metadata/etcd-store.ts');
   return EtcdMetaStore.connect({ endpoints: loc.endpoints.map((e) => `http://${e.host}:${e.port}`) });
 }
 

@@ -4,13 +4,23 @@
 // since a killed broker is how tests simulate losing a pod.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { LineSplitter } from './line-splitter.ts';
 
 /** The line a broker logs (as JSON, at info) once it accepts connections. */
 export const BROKER_READY_TEXT = 'Gregor broker started';
 
-export const GREGOR_BIN = join(import.meta.dirname, '..', '..', 'bin', 'gregor');
+/** bin/gregor, found upwards from this module: it runs from src/cli/ or, bundled, from dist/. */
+export const GREGOR_BIN = findBin(import.meta.dirname);
+
+function findBin(from: string): string {
+  for (let dir = from, i = 0; i < 4; i++, dir = dirname(dir)) {
+    const candidate = join(dir, 'bin', 'gregor');
+    if (existsSync(candidate)) return candidate;
+  }
+  return join(from, '..', '..', 'bin', 'gregor');
+}
 
 const LEVELS_HIDING_READY = new Set(['warn', 'error', 'fatal', 'silent']);
 

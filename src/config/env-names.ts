@@ -7,9 +7,10 @@ export const ENV_PREFIX = 'GREGOR_';
 
 /**
  * GREGOR_ variables that are not configuration keys. GREGOR_LOG_LEVEL sets the logger's level
- * (the logger is not a Kafka property).
+ * (the logger is not a Kafka property); GREGOR_FROM_SOURCE=1 makes bin/gregor run the
+ * TypeScript sources instead of the dist/ bundle.
  */
-export const ENV_ALLOW_LIST: readonly string[] = ['GREGOR_LOG_LEVEL'];
+export const ENV_ALLOW_LIST: readonly string[] = ['GREGOR_LOG_LEVEL', 'GREGOR_FROM_SOURCE'];
 
 /**
  * Kubernetes injects `<SERVICE>_SERVICE_HOST`, `<SERVICE>_PORT=tcp://...`,

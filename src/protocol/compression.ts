@@ -7,17 +7,23 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { compress as zstdCompress, decompress as zstdDecompress } from '@mongodb-js/zstd';
-import { compressFrame, compressFrameSync, decompressFrame, decompressFrameSync } from 'lz4-napi';
-import {
-  compress as snappyCompress,
-  compressSync as snappyCompressSync,
-  uncompress as snappyUncompress,
-  uncompressSync as snappyUncompressSync,
-} from 'snappy';
+import { createRequire } from 'node:module';
 import { DecodeError } from './reader.ts';
 import { CompressionType } from './record-batch.ts';
 import { isXerialSnappy, rawSnappyLength, splitXerialSnappy } from './xerial-snappy.ts';
+
+// The native codecs load on first use: together they cost tens of milliseconds of
+// start-up, and most brokers never see a compressed batch in their first second.
+const loadNative = createRequire(import.meta.url);
+type SnappyLib = typeof import('snappy');
+type Lz4Lib = typeof import('lz4-napi');
+type ZstdLib = typeof import('@mongodb-js/zstd');
+let snappyLib: SnappyLib | undefined;
+let lz4Lib: Lz4Lib | undefined;
+let zstdLib: ZstdLib | undefined;
+const snappy = (): SnappyLib => (snappyLib ??= loadNative('snappy') as SnappyLib);
+const lz4 = (): Lz4Lib => (lz4Lib ??= loadNative('lz4-napi') as Lz4Lib);
+const zstd = (): ZstdLib => (zstdLib ??= loadNative('@mongodb-js/zstd') as ZstdLib);
 
 export type CompressionProblem = 'too-large' | 'corrupt-compression' | 'unknown-compression';
 
@@ -58,12 +64,12 @@ export async function compress(type: CompressionType, data: Buffer): Promise<Buf
       return gzipAsync(data);
     case CompressionType.Snappy:
       // Raw snappy: librdkafka, kafkajs codecs and snappy-java's stream reader all accept it.
-      return snappyCompress(data);
+      return snappy().compress(data);
     case CompressionType.Lz4:
       // lz4_flex writes independent blocks and no checksums, the shape Kafka's Java client reads.
-      return compressFrame(data);
+      return lz4().compressFrame(data);
     case CompressionType.Zstd:
-      return zstdCompress(data);
+      return zstd().compress(data);
     default:
       throw new RangeError(`unknown compression type ${String(type)}`);
   }
@@ -82,9 +88,9 @@ export function compressSync(type: CompressionType, data: Buffer): Buffer {
     case CompressionType.Gzip:
       return zlib.gzipSync(data);
     case CompressionType.Snappy:
-      return snappyCompressSync(data);
+      return snappy().compressSync(data);
     case CompressionType.Lz4:
-      return compressFrameSync(data);
+      return lz4().compressFrameSync(data);
     default:
       throw new RangeError(`no synchronous codec for compression type ${String(type)}`);
   }
@@ -106,10 +112,10 @@ export async function decompress(
         return await decompressSnappy(data, maxBytes);
       case CompressionType.Lz4:
         checkLz4Size(data, maxBytes);
-        return limitOutput(await decompressFrame(data), maxBytes);
+        return limitOutput(await lz4().decompressFrame(data), maxBytes);
       case CompressionType.Zstd:
         checkZstdSize(data, maxBytes);
-        return limitOutput(await zstdDecompress(data), maxBytes);
+        return limitOutput(await zstd().decompress(data), maxBytes);
       default:
         throw new CompressionError(
           'unknown-compression',
@@ -139,7 +145,7 @@ export function decompressSync(
         return decompressSnappySync(data, maxBytes);
       case CompressionType.Lz4:
         checkLz4Size(data, maxBytes);
-        return limitOutput(decompressFrameSync(data), maxBytes);
+        return limitOutput(lz4().decompressFrameSync(data), maxBytes);
       default:
         throw new CompressionError(
           'unknown-compression',
@@ -209,14 +215,14 @@ function snappyBlocks(data: Buffer, maxBytes: number): { blocks: Buffer[]; sizeB
 
 async function decompressSnappy(data: Buffer, maxBytes: number): Promise<Buffer> {
   const { blocks, sizeBytes } = snappyBlocks(data, maxBytes);
-  const parts = await Promise.all(blocks.map((block) => snappyUncompress(block)));
+  const parts = await Promise.all(blocks.map((block) => snappy().uncompress(block)));
   return joinSnappyParts(parts, sizeBytes);
 }
 
 function decompressSnappySync(data: Buffer, maxBytes: number): Buffer {
   const { blocks, sizeBytes } = snappyBlocks(data, maxBytes);
   return joinSnappyParts(
-    blocks.map((block) => snappyUncompressSync(block)),
+    blocks.map((block) => snappy().uncompressSync(block)),
     sizeBytes,
   );
 }
