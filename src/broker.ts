@@ -11,11 +11,16 @@ import type { BrokerServices, HandlerSettings } from './api/broker-services.ts';
 import { registerGroupHandlers } from './api/group-handlers.ts';
 import { HandlerRegistry } from './api/handler.ts';
 import { registerHandlers } from './api/handlers.ts';
+import { alterPartitionReassignmentsHandler } from './api/alter-partition-reassignments.ts';
+import { listPartitionReassignmentsHandler } from './api/list-partition-reassignments.ts';
 import { BrokerSession } from './cluster/broker-session.ts';
+import { LeaderFence } from './cluster/leader-fence.ts';
 import { Controller } from './cluster/controller.ts';
 import { MetadataImage } from './cluster/metadata-image.ts';
 import { MetadataLoader } from './cluster/metadata-loader.ts';
+import { LeaderElections } from './cluster/preferred-leader-elections.ts';
 import { TopicAdmin } from './cluster/topic-admin.ts';
+import { ReassignmentAdmin } from './cluster/reassignment-admin.ts';
 import { type BrokerConfig, buildBrokerConfig } from './config/broker-config.ts';
 import { parseHttpListener } from './config/config-def.ts';
 import type { Listener } from './config/listeners.ts';
@@ -190,6 +195,9 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   const topicAdmin = new TopicAdmin(store, keys, image, (rev) => loader.waitForRevision(rev), validateConfigs);
   const now = () => Date.now();
   const topicConfigs = new TopicConfigCache(config, image);
+  // No appends as leader until this broker holds a session whose registration
+  // the image has seen; the leader fence decides once the session exists.
+  let fenced: () => boolean = () => true;
   const replicas = new ReplicaManager({
     nodeId,
     logDir,
@@ -197,6 +205,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     logConfigFor: (topic) => logConfigOf(topicConfigs.get(topic)),
     now,
     logger,
+    fenced: () => fenced(),
   });
   loader.onChanges(() => void replicas.sync());
   const settings: HandlerSettings = {
@@ -214,6 +223,14 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     clusterId,
     image,
     topicAdmin,
+    leaderElections: new LeaderElections({
+      store,
+      keys,
+      image,
+      waitForRevision: (rev) => loader.waitForRevision(rev),
+      now,
+      logger,
+    }),
     replicas,
     settings,
     producerIds: new ProducerIdAllocator(store, `${keys.root}producer_id_block`),
@@ -223,6 +240,17 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   };
   const registry = new HandlerRegistry();
   registerHandlers(registry, services);
+  const reassignments = new ReassignmentAdmin({
+    store,
+    keys,
+    image,
+    waitForRevision: (rev) => loader.waitForRevision(rev),
+    uncleanLeaderElection: config.uncleanLeaderElectionEnable,
+    logger,
+  });
+  registry
+    .add(alterPartitionReassignmentsHandler(reassignments))
+    .add(listPartitionReassignmentsHandler(reassignments));
   const groups = new GroupCoordinator(services, { subscribe: (l) => loader.onChanges(l) });
   registerGroupHandlers(registry, services, groups);
 
@@ -253,6 +281,15 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     sessionTimeoutMs: config.brokerSessionTimeoutMs,
     logger,
   });
+  const fence = new LeaderFence({
+    now: () => performance.now(),
+    stallMsMax: config.brokerSessionTimeoutMs / 2,
+    imageRevision: () => image.revision,
+    registeredRevision: () => session.registeredRevision,
+    catchUp: async () => loader.waitForRevision(await store.revision()),
+    logger,
+  });
+  fenced = () => fence.isFenced();
   let lease: Lease;
   try {
     lease = await session.start();
@@ -269,10 +306,16 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     nodeId,
     logger,
     leadership: { uncleanLeaderElection: config.uncleanLeaderElectionEnable },
+    leaderBalance: {
+      enabled: config.autoLeaderRebalanceEnable,
+      checkIntervalMs: config.leaderImbalanceCheckIntervalSeconds * 1000,
+      imbalancePerBrokerPercentage: config.leaderImbalancePerBrokerPercentage,
+    },
     waitForRevision: (rev) => loader.waitForRevision(rev),
   });
   loader.onChanges((changes) => controller.onChanges(changes));
   session.onRenewed((renewed) => controller.renew(renewed));
+  fence.start();
   await controller.start(lease);
   await loader.waitForRevision(await store.revision());
   metrics = new BrokerMetrics({
@@ -324,6 +367,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
         await controller.close();
         await controlledShutdown({ image, nodeId, session, logger, timeoutMs: CONTROLLED_SHUTDOWN_TIMEOUT_MS });
         isr.close();
+        fence.close();
         fetchers.close();
         await server.close();
         await http?.close();

@@ -3,6 +3,7 @@
 // never on how the parts were built.
 
 import type { MetadataImage } from '../cluster/metadata-image.ts';
+import type { LeaderElections } from '../cluster/preferred-leader-elections.ts';
 import type { TopicAdmin } from '../cluster/topic-admin.ts';
 import type { BrokerConfig } from '../config/broker-config.ts';
 import type { ReplicaManager } from '../replication/replica-manager.ts';
@@ -34,6 +35,8 @@ export interface BrokerServices {
   readonly clusterId: string;
   readonly image: MetadataImage;
   readonly topicAdmin: TopicAdmin;
+  /** Leader elections on request (ElectLeaders). */
+  readonly leaderElections: LeaderElections;
   readonly replicas: ReplicaManager;
   readonly settings: HandlerSettings;
   readonly producerIds: ProducerIdAllocator;

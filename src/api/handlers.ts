@@ -12,6 +12,7 @@ import { deleteTopicsHandler } from './delete-topics.ts';
 import { configEntriesOut, describeConfigsHandler } from './describe-configs.ts';
 import { describeClusterHandler } from './describe-cluster.ts';
 import { describeLogDirsHandler } from './describe-log-dirs.ts';
+import { electLeadersHandler } from './elect-leaders.ts';
 import { fetchHandler } from './fetch.ts';
 import type { HandlerRegistry } from './handler.ts';
 import { initProducerIdHandler } from './init-producer-id.ts';
@@ -45,5 +46,6 @@ export function registerHandlers(registry: HandlerRegistry, s: BrokerServices): 
     .add(incrementalAlterConfigsHandler(s))
     .add(describeClusterHandler(s))
     .add(describeLogDirsHandler(s))
+    .add(electLeadersHandler(s))
     .add(apiVersionsHandler(registry));
 }

@@ -4,10 +4,13 @@
 // assigned in place. acks=0 gets no response; acks=1 is answered after the
 // leader's append; acks=-1 once the high watermark passes the batch (every ISR
 // member has it), or NOT_ENOUGH_REPLICAS when the ISR is smaller than
-// min.insync.replicas, REQUEST_TIMED_OUT after the request's timeout. Idempotent producers are checked per partition: a retried batch is
-// acknowledged with its original offset and stored once, a sequence gap gets
-// OUT_OF_ORDER_SEQUENCE_NUMBER. Transactions are not implemented yet: a
-// request carrying a transactional id is refused with INVALID_TXN_STATE.
+// min.insync.replicas, REQUEST_TIMED_OUT after the request's timeout,
+// NOT_LEADER_OR_FOLLOWER if leadership moves while it waits (or this broker is
+// fenced before appending). Idempotent producers are checked per partition: a
+// retried batch is acknowledged with its original offset and stored once, a
+// sequence gap gets OUT_OF_ORDER_SEQUENCE_NUMBER. Transactions are not
+// implemented yet: a request carrying a transactional id is refused with
+// INVALID_TXN_STATE.
 // Version notes: v3 transactional id and record batch v2; v5 log start
 // offset; v7 zstd allowed; v8 record errors and error message; v9 flexible;
 // v10 current leader and node endpoints (KIP-951); v11 TRANSACTION_ABORTABLE.
@@ -65,8 +68,17 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
         // the high watermark has passed its last offset.
         const reached = await partition.waitForHighWatermark(r.lastOffset + 1, Math.max(timeoutMs, 1));
         if (!reached) {
-          const isrNow = s.image.partition(topic, index)?.isr.length ?? 0;
-          const code = isrNow < minInsync ? ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND : ErrorCode.REQUEST_TIMED_OUT;
+          const now = s.image.partition(topic, index);
+          const led = now !== undefined && now.leader === s.nodeId;
+          if (!led || now.leaderEpoch !== state.leaderEpoch) {
+            // Leadership moved while the batch waited: it may be truncated away.
+            const message = 'leadership changed before the batch was replicated';
+            return partitionError(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, message);
+          }
+          const code =
+            now.isr.length < minInsync
+              ? ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND
+              : ErrorCode.REQUEST_TIMED_OUT;
           return partitionError(index, code, 'not replicated to the ISR within the request timeout');
         }
       }

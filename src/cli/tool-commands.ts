@@ -8,6 +8,7 @@ import { addConfigsCommand } from './configs-command.ts';
 import { addConsoleConsumerCommand } from './console-consumer-command.ts';
 import { addConsoleProducerCommand } from './console-producer-command.ts';
 import { addConsumerGroupsCommand } from './consumer-groups-command.ts';
+import { addLeaderElectionCommand } from './leader-election-command.ts';
 import { addPerfCommand } from './perf-command.ts';
 import { addTopicsCommand } from './topics-command.ts';
 
@@ -20,6 +21,7 @@ export const TOOL_COMMANDS: readonly string[] = [
   'configs',
   'cluster',
   'perf',
+  'leader-election',
 ];
 
 export function addToolCommands(program: Command): void {
@@ -30,4 +32,5 @@ export function addToolCommands(program: Command): void {
   addConfigsCommand(program);
   addClusterCommand(program);
   addPerfCommand(program);
+  addLeaderElectionCommand(program);
 }

@@ -41,6 +41,7 @@ export class BrokerIdInUseError extends Error {
 
 export class BrokerSession {
   private leaseValue: Lease | null = null;
+  private registeredRevisionValue = Number.MAX_SAFE_INTEGER;
   private closed = false;
   private readonly listeners: Array<(lease: Lease) => void> = [];
 
@@ -48,6 +49,15 @@ export class BrokerSession {
 
   get lease(): Lease | null {
     return this.leaseValue;
+  }
+
+  /**
+   * Store revision of the latest registration (MAX_SAFE_INTEGER before the
+   * first). A metadata image at or past it has seen every leadership change
+   * made while an earlier session of this broker was gone.
+   */
+  get registeredRevision(): number {
+    return this.registeredRevisionValue;
   }
 
   /** Called with each new lease after a re-registration. */
@@ -92,6 +102,7 @@ export class BrokerSession {
       return null;
     }
     this.leaseValue = lease;
+    this.registeredRevisionValue = r.revision;
     void lease.lost.then((loss) => this.onLost(lease, loss.reason));
     return lease;
   }

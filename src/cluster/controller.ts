@@ -4,12 +4,22 @@
 // leadership in line with the live brokers (partition-leadership.ts), writing
 // each change with a compare-and-set on the partition key's revision and on
 // the controller epoch, so a deposed controller's writes fail (fencing).
+// It also completes partition reassignments whose new replicas are in sync.
+// With auto.leader.rebalance.enable it also runs the periodic preferred-leader
+// check (preferred-leader-balance.ts), fenced the same way.
 
 import type { KeyLayout } from '../metadata/key-layout.ts';
-import type { Lease, MetaStore, Op } from '../metadata/meta-store.ts';
+import type { Compare, Lease, MetaStore, Op } from '../metadata/meta-store.ts';
 import type { Logger } from '../util/logger.ts';
 import type { MetadataChange, MetadataImage } from './metadata-image.ts';
 import { decideLeadership, type LeadershipOptions } from './partition-leadership.ts';
+import { decideCompletions } from './reassignment.ts';
+import { writePartitionChange } from './reassignment-admin.ts';
+import {
+  balancePreferredLeaders,
+  type LeaderBalanceOptions,
+  unrefInterval,
+} from './preferred-leader-balance.ts';
 
 export interface ControllerOptions {
   readonly store: MetaStore;
@@ -19,6 +29,8 @@ export interface ControllerOptions {
   readonly logger: Logger;
   readonly leadership: LeadershipOptions;
   readonly waitForRevision: (revision: number) => Promise<void>;
+  /** auto.leader.rebalance.enable and its interval and threshold; absent: off. */
+  readonly leaderBalance?: LeaderBalanceOptions;
 }
 
 export class Controller {
@@ -27,6 +39,8 @@ export class Controller {
   private myEpoch: number | null = null;
   private work: Promise<void> = Promise.resolve();
   private closed = false;
+  private stopLeaderBalance: (() => void) | null = null;
+  private leaderBalanceQueued = false;
 
   constructor(private readonly o: ControllerOptions) {}
 
@@ -42,6 +56,7 @@ export class Controller {
   /** Starts campaigning under the broker's session lease. */
   start(lease: Lease): Promise<void> {
     this.lease = lease;
+    this.armLeaderBalance();
     return this.enqueue(() => this.campaign());
   }
 
@@ -121,10 +136,53 @@ export class Controller {
       }
     }
     if (lastRevision > 0) await this.o.waitForRevision(lastRevision);
+    await this.completeReassignments();
+  }
+
+  /** Finishes each reassignment whose new replicas have all joined the ISR (reassignment.ts). */
+  private async completeReassignments(): Promise<void> {
+    if (!this.isActive() || this.myEpoch === null) return;
+    const epoch = String(this.myEpoch);
+    const key = this.o.keys.controllerEpoch();
+    const fence: Compare[] = [{ key, target: 'value', operator: '=', value: epoch }];
+    for (const d of decideCompletions(this.o.image)) {
+      const r = await writePartitionChange(this.o.store, this.o.keys, d, d.change, fence);
+      if (r === null || !r.succeeded) continue;
+      const { leader, isr } = d.change.record;
+      this.o.logger.info(
+        { topic: d.topic, partition: d.partition, replicas: d.change.assignment, leader, isr },
+        'partition reassignment completed',
+      );
+      // The next completion may rewrite the same topic record: compare against this one.
+      await this.o.waitForRevision(r.revision);
+    }
+  }
+
+  /** The periodic preferred-leader check; each tick does work only while this broker is active. */
+  private armLeaderBalance(): void {
+    const b = this.o.leaderBalance;
+    if (b === undefined || !b.enabled || this.stopLeaderBalance !== null) return;
+    this.stopLeaderBalance = (b.every ?? unrefInterval)(b.checkIntervalMs, () => {
+      if (this.closed || this.leaderBalanceQueued || !this.isActive()) return;
+      this.leaderBalanceQueued = true;
+      void this.enqueue(() => this.balanceLeaders(b));
+    });
+  }
+
+  private async balanceLeaders(b: LeaderBalanceOptions): Promise<void> {
+    this.leaderBalanceQueued = false;
+    if (!this.isActive() || this.myEpoch === null) return;
+    const last = await balancePreferredLeaders({
+      ...this.o,
+      controllerEpoch: this.myEpoch,
+      imbalancePerBrokerPercentage: b.imbalancePerBrokerPercentage,
+    });
+    if (last > 0) await this.o.waitForRevision(last);
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    this.stopLeaderBalance?.();
     await this.work;
   }
 }

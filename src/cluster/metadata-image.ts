@@ -13,7 +13,15 @@ export interface BrokerEndpoint {
 
 export interface PartitionState {
   readonly partition: number;
+  /**
+   * The replicas that host the partition now: the topic record's assignment,
+   * or during a reassignment the target replicas followed by those being removed.
+   */
   readonly replicas: readonly number[];
+  /** Replicas a reassignment is adding (empty when none is in progress). */
+  readonly addingReplicas: readonly number[];
+  /** Replicas a reassignment is removing (empty when none is in progress). */
+  readonly removingReplicas: readonly number[];
   readonly leader: number;
   readonly leaderEpoch: number;
   readonly isr: readonly number[];
@@ -27,6 +35,11 @@ export interface TopicImage {
   readonly topicId: string;
   readonly internal: boolean;
   readonly partitions: ReadonlyMap<number, PartitionState>;
+  /**
+   * The topic record's replica assignment by partition: what a partition's
+   * replicas are whenever no reassignment is in progress.
+   */
+  readonly assignment: readonly (readonly number[])[];
 }
 
 /** Value stored at topics/<name>. */
@@ -37,12 +50,53 @@ export interface TopicRecord {
   readonly replicas: readonly (readonly number[])[];
 }
 
-/** Value stored at topics/<name>/partitions/<p>. */
+/**
+ * Value stored at topics/<name>/partitions/<p>. The three replica lists are
+ * present only while a reassignment is in progress (as in Kafka's KRaft
+ * PartitionRecord); absent, the replicas are the topic record's assignment.
+ */
 export interface PartitionRecord {
   readonly leader: number;
   readonly leaderEpoch: number;
   readonly isr: readonly number[];
   readonly partitionEpoch: number;
+  /** Target replicas, then the current ones being removed. */
+  readonly replicas?: readonly number[];
+  readonly addingReplicas?: readonly number[];
+  readonly removingReplicas?: readonly number[];
+}
+
+/** The leadership part of a partition record, as a writer changes it. */
+export interface LeadershipChange {
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly isr: readonly number[];
+}
+
+/**
+ * The next record of `p` with new leadership and the partition epoch bumped.
+ * An ongoing reassignment is carried along: every writer of a partition
+ * record that is not about reassignment builds it here, so none drops it.
+ */
+export function nextPartitionRecord(p: PartitionState, change: LeadershipChange): PartitionRecord {
+  const record: PartitionRecord = {
+    leader: change.leader,
+    leaderEpoch: change.leaderEpoch,
+    isr: [...change.isr],
+    partitionEpoch: p.partitionEpoch + 1,
+  };
+  if (!isReassigning(p)) return record;
+  return {
+    ...record,
+    replicas: [...p.replicas],
+    addingReplicas: [...p.addingReplicas],
+    removingReplicas: [...p.removingReplicas],
+  };
+}
+
+/** True while a reassignment adds or removes replicas of the partition. */
+export function isReassigning(p: PartitionState): boolean {
+  return p.addingReplicas.length > 0 || p.removingReplicas.length > 0;
 }
 
 export type MetadataChange =
@@ -64,10 +118,13 @@ interface MutableTopic {
   name: string;
   topicId: string;
   internal: boolean;
-  replicas: (readonly number[])[];
+  assignment: (readonly number[])[];
   partitions: Map<number, PartitionState>;
-  pendingStates: Map<number, { record: PartitionRecord; modRevision: number }>;
+  /** Every partition record as stored, to rebuild states when the assignment changes. */
+  records: Map<number, { record: PartitionRecord; modRevision: number }>;
 }
+
+const NONE: readonly number[] = Object.freeze([]);
 
 export class MetadataImage {
   private readonly brokersById = new Map<number, BrokerEndpoint>();
@@ -116,17 +173,17 @@ export class MetadataImage {
       name,
       topicId: record.topicId,
       internal: record.internal,
-      replicas: [],
+      assignment: [],
       partitions: new Map(),
-      pendingStates: new Map(),
+      records: new Map(),
     };
-    topic.replicas = [...record.replicas];
+    topic.assignment = [...record.replicas];
     this.topicsByName.set(name, topic);
     this.topicsById.set(topic.topicId, topic);
     // Partition states may have arrived before the topic record in the same
-    // revision; they wait in pendingStates until the assignment is known.
-    for (const [p, st] of topic.pendingStates) this.setPartition(topic, p, st.record, st.modRevision);
-    topic.pendingStates.clear();
+    // revision (they wait until the assignment is known), and a changed
+    // assignment changes the replicas of partitions not being reassigned.
+    for (const [p, st] of topic.records) this.setPartition(topic, p, st.record, st.modRevision);
   }
 
   private applyPartition(
@@ -139,12 +196,10 @@ export class MetadataImage {
     if (topic === undefined) return;
     if (record === null) {
       topic.partitions.delete(partition);
+      topic.records.delete(partition);
       return;
     }
-    if (topic.replicas[partition] === undefined) {
-      topic.pendingStates.set(partition, { record, modRevision });
-      return;
-    }
+    topic.records.set(partition, { record, modRevision });
     this.setPartition(topic, partition, record, modRevision);
   }
 
@@ -154,10 +209,13 @@ export class MetadataImage {
     record: PartitionRecord,
     modRevision: number,
   ): void {
-    const replicas = topic.replicas[partition] ?? [];
+    const replicas = record.replicas ?? topic.assignment[partition];
+    if (replicas === undefined) return;
     topic.partitions.set(partition, {
       partition,
       replicas,
+      addingReplicas: record.addingReplicas ?? NONE,
+      removingReplicas: record.removingReplicas ?? NONE,
       leader: record.leader,
       leaderEpoch: record.leaderEpoch,
       isr: record.isr,

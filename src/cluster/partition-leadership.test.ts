@@ -10,7 +10,9 @@ import { decideLeadership, decidePartition, NO_LEADER } from './partition-leader
 const clean = { uncleanLeaderElection: false };
 
 function state(over: Partial<PartitionState>): PartitionState {
-  return { partition: 0, replicas: [1, 2, 3], leader: 1, leaderEpoch: 4, isr: [1, 2, 3], partitionEpoch: 7, modRevision: 10, ...over };
+  const base = { partition: 0, replicas: [1, 2, 3], addingReplicas: [], removingReplicas: [] };
+  const leadership = { leader: 1, leaderEpoch: 4, isr: [1, 2, 3], partitionEpoch: 7 };
+  return { ...base, ...leadership, modRevision: 10, ...over };
 }
 
 test('a dead leader is replaced by the first live in-sync replica, with a new leader epoch', () => {

@@ -4,7 +4,12 @@
 // can get a leader again because a replica came back. Nothing here writes;
 // the controller turns the decisions into compare-and-set transactions.
 
-import type { MetadataImage, PartitionRecord, PartitionState } from './metadata-image.ts';
+import {
+  type MetadataImage,
+  nextPartitionRecord,
+  type PartitionRecord,
+  type PartitionState,
+} from './metadata-image.ts';
 
 export const NO_LEADER = -1;
 
@@ -49,12 +54,11 @@ export function decidePartition(
   const isrChanged = finalIsr.length !== p.isr.length || finalIsr.some((b, i) => p.isr[i] !== b);
   const leaderChanged = leader !== p.leader;
   if (!isrChanged && !leaderChanged) return null;
-  return {
+  return nextPartitionRecord(p, {
     leader,
     leaderEpoch: leaderChanged ? p.leaderEpoch + 1 : p.leaderEpoch,
     isr: finalIsr,
-    partitionEpoch: p.partitionEpoch + 1,
-  };
+  });
 }
 
 /** Every partition whose state must change for the current live brokers. */

@@ -243,7 +243,8 @@ export class TopicAdmin {
     if (count - current > PARTITIONS_CREATED_PER_REQUEST_MAX) {
       return fail(ErrorCode.INVALID_PARTITIONS, `Adding ${count - current} partitions exceeds the limit of ${PARTITIONS_CREATED_PER_REQUEST_MAX} per request.`);
     }
-    const rf = topic.partitions.get(0)?.replicas.length ?? 1;
+    // The settled assignment (not a partition's replicas mid-reassignment).
+    const rf = topic.assignment[0]?.length ?? 1;
     const brokerIds = this.image.brokers().map((b) => b.nodeId);
     let added: number[][];
     if (assignments !== null && assignments.length > 0) {
@@ -258,8 +259,8 @@ export class TopicAdmin {
       added = placeReplicas(rackAlternatedOrder(this.image.brokers()), count - current, rf, current);
     }
     if (validateOnly) return ok();
-    const replicas = [...topic.partitions.values()].sort((a, b) => a.partition - b.partition).map((p) => p.replicas);
-    const record: TopicRecord = { topicId: topic.topicId, internal: topic.internal, replicas: [...replicas, ...added] };
+    const replicas = [...topic.assignment, ...added];
+    const record: TopicRecord = { topicId: topic.topicId, internal: topic.internal, replicas };
     const ops: Op[] = [{ type: 'put', key: this.keys.topic(name), value: JSON.stringify(record) }];
     added.forEach((r, i) => {
       const state: PartitionRecord = { leader: r[0]!, leaderEpoch: 0, isr: r, partitionEpoch: 0 };

@@ -13,7 +13,7 @@ import {
   topicKeyForBrokerKey,
 } from './config-def.ts';
 import { describeValidator } from './config-value.ts';
-import { ENV_ALLOW_LIST, envNameForKey } from './env-names.ts';
+import { ENV_ALLOW_LIST, ENV_ALLOWED_MEANING, envNameForKey } from './env-names.ts';
 
 const GROUP_TITLES: Readonly<Record<BrokerKeyGroup, string>> = {
   cluster: 'Cluster, identity and metadata store',
@@ -59,7 +59,7 @@ not parse or is out of range (\`GREGOR_ERR_CONFIG_INVALID\`); see [errors.md](er
 sets \`log.dirs\`, \`${envNameForKey('advertised.listeners')}\` sets \`advertised.listeners\`.
 A \`GREGOR_\` variable that names no key stops the broker, except:
 
-${ENV_ALLOW_LIST.map((name) => `- \`${name}\`: the logger's level, not a broker key;`).join('\n')}
+${ENV_ALLOW_LIST.map((name) => `- \`${name}\`: ${ENV_ALLOWED_MEANING[name] ?? 'not a broker key'};`).join('\n')}
 - the variables Kubernetes creates for a Service whose name starts with \`gregor\`
   (\`GREGOR_SERVICE_HOST\`, \`GREGOR_SERVICE_PORT…\`, \`GREGOR_PORT=tcp://…\`,
   \`GREGOR_PORT_9092_TCP…\`, and the same after a longer service name).

@@ -12,6 +12,12 @@ export const ENV_PREFIX = 'GREGOR_';
  */
 export const ENV_ALLOW_LIST: readonly string[] = ['GREGOR_LOG_LEVEL', 'GREGOR_FROM_SOURCE'];
 
+/** What each allowed non-key variable does, for docs/configuration.md. */
+export const ENV_ALLOWED_MEANING: Readonly<Record<string, string>> = {
+  GREGOR_LOG_LEVEL: "the logger's level, not a broker key",
+  GREGOR_FROM_SOURCE: '`1` makes `bin/gregor` run the TypeScript sources instead of the `dist/` bundle',
+};
+
 /**
  * Kubernetes injects `<SERVICE>_SERVICE_HOST`, `<SERVICE>_PORT=tcp://...`,
  * `<SERVICE>_PORT_9092_TCP_ADDR` and the like for every Service with a cluster IP in the

@@ -142,6 +142,7 @@ export class PartitionLog {
   private sealedIndexesLoaded: Segment[] = [];
   private closed = false;
   private failure: Error | null = null;
+  private readonly logStartListeners = new Set<(logStartOffset: number) => void>();
 
   private constructor(options: PartitionLogOptions, dir: string, fs: LogFileSystem) {
     this.topic = options.topic;
@@ -190,6 +191,27 @@ export class PartitionLog {
 
   get logStartOffset(): number {
     return this.logStartOffsetValue;
+  }
+
+  /** The file layer this log uses, for files that live beside it (the leader-epoch checkpoint). */
+  get fileSystem(): LogFileSystem {
+    return this.fs;
+  }
+
+  /**
+   * Calls `listener` whenever DeleteRecords or retention moves the log start
+   * offset up, so state kept beside the log can drop what lies below it.
+   * Returns a function that unsubscribes.
+   */
+  onLogStartOffsetAdvance(listener: (logStartOffset: number) => void): () => void {
+    this.logStartListeners.add(listener);
+    return () => this.logStartListeners.delete(listener);
+  }
+
+  private advanceLogStartOffset(offset: number): void {
+    if (offset <= this.logStartOffsetValue) return;
+    this.logStartOffsetValue = offset;
+    for (const listener of this.logStartListeners) listener(offset);
   }
 
   get logEndOffset(): number {
@@ -526,7 +548,7 @@ export class PartitionLog {
         throw new OffsetOutOfRangeError(offset, this.logStartOffsetValue, this.highWatermarkValue);
       }
       if (offset <= this.logStartOffsetValue) return this.logStartOffsetValue;
-      this.logStartOffsetValue = offset;
+      this.advanceLogStartOffset(offset);
       await this.io(async () => {
         await this.deleteOldestSegments((s) => s.nextOffset <= offset, { includeActive: true });
         await this.writeCheckpoints();
@@ -589,7 +611,7 @@ export class PartitionLog {
       deleted += 1;
     }
     const first = this.segments[0]!;
-    this.logStartOffsetValue = Math.max(this.logStartOffsetValue, first.baseOffset);
+    this.advanceLogStartOffset(first.baseOffset);
     if (deleted > 0) {
       this.logger.info(
         {

@@ -4,7 +4,7 @@
 // compare-and-set on the partition key (its revision and so its leader
 // epoch), and acts on it only once it comes back through the metadata watch.
 
-import type { MetadataImage, PartitionRecord } from '../cluster/metadata-image.ts';
+import { type MetadataImage, nextPartitionRecord } from '../cluster/metadata-image.ts';
 import type { KeyLayout } from '../metadata/key-layout.ts';
 import type { MetaStore } from '../metadata/meta-store.ts';
 import type { Logger } from '../util/logger.ts';
@@ -83,7 +83,10 @@ export class IsrManager {
           live,
         });
         if (isr === null) continue;
-        const record: PartitionRecord = { leader: st.leader, leaderEpoch: st.leaderEpoch, isr, partitionEpoch: st.partitionEpoch + 1 };
+        // Replicas a reassignment adds are followers like any other: they join
+        // once caught up, which is what lets the controller complete it.
+        const { leader, leaderEpoch } = st;
+        const record = nextPartitionRecord(st, { leader, leaderEpoch, isr });
         const key = this.o.keys.partition(p.topic, p.index);
         const r = await this.o.store.txn(
           [{ key, target: 'modRevision', operator: '=', value: st.modRevision }],

@@ -8,15 +8,17 @@ import { type BatchHeader, forEachBatch, readBatchHeader } from '../protocol/rec
 
 const SCAN_CHUNK_BYTES = 1024 * 1024;
 
-/** Calls visit for each batch header with offsets in [fromOffset, logEndOffset). */
+/** Calls visit for each batch header with offsets in [fromOffset, toOffset), at most the log end. */
 export async function scanBatchHeaders(
   log: PartitionLog,
   fromOffset: number,
   visit: (h: BatchHeader) => void,
+  toOffset = log.logEndOffset,
 ): Promise<void> {
   let next = Math.max(fromOffset, log.logStartOffset);
-  while (next < log.logEndOffset) {
-    const r = await log.read(next, SCAN_CHUNK_BYTES, { maxOffset: log.logEndOffset, minOneBatch: true });
+  const end = Math.min(toOffset, log.logEndOffset);
+  while (next < end) {
+    const r = await log.read(next, SCAN_CHUNK_BYTES, { maxOffset: end, minOneBatch: true });
     if (r.records === null || r.records.length === 0) return;
     const records = r.records;
     let last = next;
@@ -27,6 +29,37 @@ export async function scanBatchHeaders(
     });
     if (last <= next) return;
     next = last;
+  }
+}
+
+/** The header of the batch holding `offset` (one batch read), or null past the log end. */
+async function batchHeaderAt(log: PartitionLog, offset: number): Promise<BatchHeader | null> {
+  const r = await log.read(offset, 1, { maxOffset: log.logEndOffset, minOneBatch: true });
+  return r.records === null || r.records.length === 0 ? null : readBatchHeader(r.records, 0);
+}
+
+/**
+ * Visits (leader epoch, base offset) of batches across the whole log, oldest
+ * first, enough to rebuild the leader-epoch history: every epoch is visited at
+ * its first batch. Epochs never decrease along a log, so a segment whose first
+ * and last batches carry the same epoch holds only that one and costs two
+ * one-batch reads; only segments where the epoch changes are scanned batch by
+ * batch. A log of many segments is thus rebuilt without reading all its bytes.
+ */
+export async function scanLeaderEpochs(
+  log: PartitionLog,
+  visit: (leaderEpoch: number, baseOffset: number) => void,
+): Promise<void> {
+  for (const s of log.describeSegments()) {
+    const from = Math.max(s.baseOffset, log.logStartOffset);
+    if (s.nextOffset <= from) continue;
+    const first = await batchHeaderAt(log, from);
+    const last = await batchHeaderAt(log, s.nextOffset - 1);
+    if (first === null || last === null) continue;
+    visit(first.partitionLeaderEpoch, first.baseOffset);
+    if (last.partitionLeaderEpoch === first.partitionLeaderEpoch) continue;
+    const visitBatch = (h: BatchHeader) => visit(h.partitionLeaderEpoch, h.baseOffset);
+    await scanBatchHeaders(log, from, visitBatch, s.nextOffset);
   }
 }
 

@@ -17,10 +17,10 @@ import {
   readBatchHeader,
 } from '../protocol/record-batch.ts';
 import { ProducerStateTable, type SequenceCheck } from '../txn/producer-state.ts';
-import { LeaderEpochHistory } from './leader-epoch-history.ts';
+import { LeaderEpochCache, type LeaderEpochCacheLogger } from './leader-epoch-cache.ts';
 import { scanBatchHeaders, tailScanStart } from './log-scan.ts';
 
-/** Segments scanned on open to rebuild producer state and leader epochs. */
+/** Segments scanned on open to rebuild producer state. */
 const PRODUCER_SCAN_SEGMENTS = 2;
 
 export interface AppendOutcome {
@@ -57,11 +57,22 @@ export interface FollowerState {
 export interface ReplicaView {
   readonly nodeId: number;
   state(): { leader: number; leaderEpoch: number; isr: readonly number[]; replicas: readonly number[] } | undefined;
+  /**
+   * True while this broker must not act as a leader whatever the image says:
+   * the process just woke from a stall long enough to have cost its session,
+   * or its image predates its latest registration (cluster/leader-fence.ts).
+   * Absent means never fenced.
+   */
+  fenced?(): boolean;
+}
+
+export interface PartitionLogger extends LeaderEpochCacheLogger {
+  error(fields: object, message: string): void;
 }
 
 export class Partition {
   readonly producers = new ProducerStateTable();
-  readonly epochs = new LeaderEpochHistory();
+  readonly epochs: LeaderEpochCache;
   readonly followers = new Map<number, FollowerState>();
   private readonly appendListeners = new Set<() => void>();
   private readonly hwWaiters: Array<{ offset: number; resolve: (reached: boolean) => void }> = [];
@@ -74,7 +85,16 @@ export class Partition {
     public leaderEpoch: number,
     private readonly view: ReplicaView,
     private readonly now: () => number,
-  ) {}
+    private readonly logger: PartitionLogger,
+  ) {
+    this.epochs = new LeaderEpochCache({ fs: log.fileSystem, dir: log.dir, logger });
+    log.onLogStartOffsetAdvance((logStartOffset) => {
+      // Retention or DeleteRecords: epochs wholly below the new start go. The
+      // write need not block the log; a lost one is redone when the log opens.
+      this.epochs.truncateFromStart(logStartOffset);
+      this.epochs.flush().catch((err: unknown) => this.logWriteFailure(err));
+    });
+  }
 
   isLeader(): boolean {
     return this.view.state()?.leader === this.view.nodeId;
@@ -83,14 +103,41 @@ export class Partition {
   /** A new leader epoch for this broker as leader: followers start with a grace period. */
   becomeLeader(leaderEpoch: number): void {
     this.leaderEpoch = leaderEpoch;
-    // The new epoch starts at our log end: a follower whose log goes past
-    // it in an older epoch has diverged and will be told to truncate.
-    this.epochs.observe(leaderEpoch, this.log.logEndOffset);
+    this.failHighWatermarkWaiters();
+    // The new epoch starts at our log end once earlier appends are done: a
+    // follower whose log goes past it in an older epoch has diverged and will
+    // be told to truncate. Appends in this epoch flush it again before writing.
+    const assigned = this.appendTail.then(async () => {
+      this.epochs.assign(leaderEpoch, this.log.logEndOffset);
+      await this.epochs.flush();
+    });
+    this.appendTail = assigned.catch((err: unknown) => this.logWriteFailure(err));
     const t = this.now();
     this.followers.clear();
     for (const r of this.view.state()?.replicas ?? []) {
       if (r !== this.view.nodeId) this.followers.set(r, { leo: -1, lastCaughtUpMs: t, lastFetchLeaderLeo: -1, lastFetchMs: t });
     }
+  }
+
+  /** A new leader epoch in which another broker leads: produces still waiting fail. */
+  becomeFollower(leaderEpoch: number): void {
+    this.leaderEpoch = leaderEpoch;
+    this.failHighWatermarkWaiters();
+    this.followers.clear();
+  }
+
+  /**
+   * Produces waiting for the high watermark were appended in an epoch that has
+   * ended: whatever becomes of their batches, this broker can no longer vouch
+   * for them (Kafka answers them NOT_LEADER_OR_FOLLOWER).
+   */
+  private failHighWatermarkWaiters(): void {
+    for (const w of this.hwWaiters.splice(0)) w.resolve(false);
+  }
+
+  private logWriteFailure(err: unknown): void {
+    const fields = { err, topic: this.topic, partition: this.index };
+    this.logger.error(fields, 'writing leader-epoch-checkpoint failed');
   }
 
   /** Leader: a follower fetched from `fetchOffset`; update its state and the high watermark. */
@@ -162,7 +209,7 @@ export class Partition {
       if (records.length > 0) {
         forEachBatch(records, (at) => {
           const h = readBatchHeader(records, at);
-          this.epochs.observe(h.partitionLeaderEpoch, h.baseOffset);
+          this.epochs.assign(h.partitionLeaderEpoch, h.baseOffset);
           if (h.producerId >= 0) {
             this.producers.record(
               { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta },
@@ -170,7 +217,14 @@ export class Partition {
             );
           }
         });
-        await this.log.appendReplicated(records);
+        try {
+          // A batch of a new epoch is in the checkpoint before it is in the log.
+          await this.epochs.flush();
+          await this.log.appendReplicated(records);
+        } catch (err) {
+          this.epochs.truncateFromEnd(this.log.logEndOffset);
+          throw err;
+        }
       }
       const hw = Math.min(leaderHighWatermark, this.log.logEndOffset);
       if (hw > this.log.highWatermark) this.log.setHighWatermark(hw);
@@ -184,7 +238,12 @@ export class Partition {
   truncateTo(offset: number): Promise<void> {
     const next = this.appendTail.then(async () => {
       if (offset < this.log.logEndOffset) await this.log.truncateTo(offset);
-      this.epochs.truncateFrom(offset);
+      // The log ends at a batch boundary at or below `offset`, and truncating
+      // below its first segment restarts it there: fit the epochs to both ends.
+      this.epochs.truncateFromEnd(this.log.logEndOffset);
+      this.epochs.truncateFromStart(this.log.logStartOffset);
+      this.producers.truncateFrom(this.log.logEndOffset);
+      await this.epochs.flush();
     });
     this.appendTail = next.catch(() => undefined);
     return next;
@@ -210,6 +269,8 @@ export class Partition {
 
   private async appendNow(records: Buffer, messageBytesMax: number): Promise<AppendOutcome> {
     const logStartOffset = this.log.logStartOffset;
+    const fencing = this.leadershipProblem();
+    if (fencing !== null) return failure(ErrorCode.NOT_LEADER_OR_FOLLOWER, fencing, logStartOffset);
     const scanned = this.scanBatches(records, messageBytesMax);
     if ('errorCode' in scanned) return failure(scanned.errorCode, scanned.errorMessage, logStartOffset);
     const { checks, ids } = scanned;
@@ -233,7 +294,8 @@ export class Partition {
       nextOffset += b.lastOffsetDelta + 1;
     }
     try {
-      this.epochs.observe(this.leaderEpoch, this.log.logEndOffset);
+      this.epochs.assign(this.leaderEpoch, this.log.logEndOffset);
+      await this.epochs.flush();
       const r = await this.log.append(records, { leaderEpoch: this.leaderEpoch });
       this.advanceHighWatermark();
       this.notifyAppend();
@@ -242,6 +304,25 @@ export class Partition {
       for (const s of saved.reverse()) this.producers.restore(s.id, s.entry);
       throw err;
     }
+  }
+
+  /**
+   * Why this broker may not append as leader right now, or null. Checked in
+   * the append queue, just before writing: the image must still name us
+   * leader in the epoch we stamp, and we must not be fenced. A broker paused
+   * past its session timeout answers a request it read before the pause with
+   * this, not with a write in an epoch that has already been superseded.
+   */
+  private leadershipProblem(): string | null {
+    const st = this.view.state();
+    if (st === undefined || st.leader !== this.view.nodeId) return 'this broker is not the leader';
+    if (st.leaderEpoch !== this.leaderEpoch) {
+      return `leader epoch ${this.leaderEpoch} is being replaced by ${st.leaderEpoch}`;
+    }
+    if (this.view.fenced?.() === true) {
+      return 'this broker stalled or re-registered; not leading until its metadata has caught up';
+    }
+    return null;
   }
 
   private scanBatches(
@@ -279,14 +360,23 @@ export class Partition {
   }
 
   /**
-   * Rebuilds producer state and the leader-epoch history from the batch
-   * headers of the last segments (after a restart). Producers silent for
-   * longer than that are forgotten, as Kafka forgets them after
-   * producer.id.expiration.ms; they restart at sequence 0 with a new epoch.
+   * After a restart: loads the leader-epoch history from its checkpoint (or
+   * rebuilds it from the whole log), and rebuilds producer state from the
+   * batch headers of the last segments. Producers silent for longer than that
+   * are forgotten, as Kafka forgets them after producer.id.expiration.ms; they
+   * restart at sequence 0 with a new epoch.
    */
   async loadState(): Promise<void> {
+    const source = await this.epochs.load(this.log);
+    // A new partition has no checkpoint yet; a log with data and none was
+    // written by a broker that kept epochs only in memory.
+    if (source === 'rebuilt-missing' && this.log.logEndOffset > this.log.logStartOffset) {
+      this.logger.warn(
+        { topic: this.topic, partition: this.index, source, epochs: this.epochs.entries().length },
+        'leader-epoch-checkpoint rebuilt from the log',
+      );
+    }
     await scanBatchHeaders(this.log, tailScanStart(this.log, PRODUCER_SCAN_SEGMENTS), (h) => {
-      this.epochs.observe(h.partitionLeaderEpoch, h.baseOffset);
       if (h.producerId < 0) return;
       const id = { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta };
       this.producers.record(id, h.baseOffset);

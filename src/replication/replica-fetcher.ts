@@ -11,6 +11,7 @@ import { ErrorCode } from '../protocol/error-codes.ts';
 import { ZERO_UUID } from '../protocol/schema.ts';
 import type { Logger } from '../util/logger.ts';
 import { BrokerLink } from './broker-link.ts';
+import { followerTruncationOffset } from './leader-epoch-history.ts';
 import type { Partition } from './partition.ts';
 import type { ReplicaManager } from './replica-manager.ts';
 
@@ -147,7 +148,7 @@ class LeaderFetchLoop {
     const byTopic = new Map<string, FetchRequest['topics'][number]>();
     for (const p of this.partitions) {
       const st = this.o.image.partition(p.topic, p.index);
-      if (st === undefined || st.leader !== this.leaderId) continue;
+      if (st === undefined || st.leader !== this.leaderId || !this.hosted(p)) continue;
       let t = byTopic.get(p.topic);
       if (t === undefined) {
         t = { topic: p.topic, topicId: this.o.image.topic(p.topic)?.topicId ?? ZERO_UUID, partitions: [] };
@@ -179,6 +180,11 @@ class LeaderFetchLoop {
     } as FetchRequest;
   }
 
+  /** False once the replica manager has let the partition go (deleted, or moved away). */
+  private hosted(p: Partition): boolean {
+    return this.o.replicas.partition(p.topic, p.index) === p;
+  }
+
   /** Applies a response; returns false when an error calls for a pause. */
   private async apply(response: FetchResponse): Promise<boolean> {
     if (response.errorCode !== ErrorCode.NONE) return false;
@@ -186,7 +192,7 @@ class LeaderFetchLoop {
     for (const t of response.responses) {
       for (const r of t.partitions) {
         const p = this.partitions.find((x) => x.topic === t.topic && x.index === r.partitionIndex);
-        if (p === undefined) continue;
+        if (p === undefined || !this.hosted(p)) continue;
         if (r.errorCode !== ErrorCode.NONE) {
           if (r.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE && p.log.logEndOffset > r.highWatermark) {
             // We are ahead of the leader: keep only what it has committed.
@@ -196,8 +202,14 @@ class LeaderFetchLoop {
           }
           continue;
         }
-        if (r.divergingEpoch !== null && r.divergingEpoch.epoch >= -1 && r.divergingEpoch.endOffset >= 0) {
-          const to = Math.min(r.divergingEpoch.endOffset, p.log.logEndOffset);
+        const diverging = r.divergingEpoch;
+        // (-1, -1) is the field's default: Kafka treats it as absent.
+        if (diverging !== null && (diverging.epoch !== -1 || diverging.endOffset !== -1)) {
+          const to = followerTruncationOffset(
+            { leaderEpoch: diverging.epoch, endOffset: diverging.endOffset },
+            (epoch) => p.epochs.endOffsetFor(epoch, p.log.logEndOffset),
+            { logEndOffset: p.log.logEndOffset, highWatermark: p.log.highWatermark },
+          );
           this.o.logger.info({ topic: t.topic, partition: r.partitionIndex, truncateTo: to }, 'follower log diverged from the leader; truncating');
           await p.truncateTo(to);
           continue;

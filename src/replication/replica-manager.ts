@@ -1,6 +1,8 @@
 // The partitions this broker hosts. It follows the metadata image: when a
 // partition assigned to this broker appears its log is opened (or created),
-// when its topic is deleted the log is closed and removed. Produce and fetch
+// when its topic is deleted or a reassignment moves it off this broker the
+// log is closed and removed. The replicas are the image's effective ones, so
+// a replica a reassignment adds starts following at once. Produce and fetch
 // handlers reach partitions through here; delayed fetches wait here for data.
 
 import { join } from 'node:path';
@@ -18,6 +20,8 @@ export interface ReplicaManagerOptions {
   readonly logConfigFor: (topic: string) => LogConfig;
   readonly now: () => number;
   readonly logger: Logger;
+  /** True while this broker must not append as a leader (see ReplicaView.fenced). */
+  readonly fenced?: () => boolean;
 }
 
 function key(topic: string, partition: number): string {
@@ -104,7 +108,9 @@ export class ReplicaManager {
       }
       await this.open(w.topic, w.index, w.leaderEpoch);
     }
-    for (const l of this.leadershipListeners) l();
+    // A partition this broker no longer hosts (its topic deleted, or a
+    // reassignment moved it away, Kafka's StopReplica with delete) stops
+    // being served and followed, and its directory goes.
     for (const [k, p] of this.partitions) {
       if (wanted.has(k)) continue;
       // Opened meanwhile through acquire() for a partition the image gained
@@ -115,13 +121,15 @@ export class ReplicaManager {
       await p.log.delete();
       this.o.logger.info({ topic: p.topic, partition: p.index }, 'deleted partition log');
     }
+    // After the deletions, so the fetchers drop the partitions deleted here.
+    for (const l of this.leadershipListeners) l();
   }
 
   /** A changed leader epoch: as the new leader, start tracking followers afresh. */
   private applyLeadership(p: Partition, leaderEpoch: number): void {
     if (leaderEpoch === p.leaderEpoch) return;
     if (p.isLeader()) p.becomeLeader(leaderEpoch);
-    else p.leaderEpoch = leaderEpoch;
+    else p.becomeFollower(leaderEpoch);
   }
 
   /** Called after each sync, when leaders and followers may have changed. */
@@ -143,8 +151,10 @@ export class ReplicaManager {
         config: this.o.logConfigFor(topic),
         now: this.o.now,
       });
-      const view = { nodeId: this.o.nodeId, state: () => this.o.image.partition(topic, index) };
-      const p = new Partition(topic, index, log, leaderEpoch, view, this.o.now);
+      const fenced = this.o.fenced ?? (() => false);
+      const state = () => this.o.image.partition(topic, index);
+      const view = { nodeId: this.o.nodeId, state, fenced };
+      const p = new Partition(topic, index, log, leaderEpoch, view, this.o.now, this.o.logger);
       await p.loadState();
       const st = view.state();
       // A single replica has committed everything in its log; a replicated

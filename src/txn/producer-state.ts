@@ -108,6 +108,18 @@ export class ProducerStateTable {
     if (entry.batches.length > CACHED_BATCHES_MAX) entry.batches.shift();
   }
 
+  /**
+   * The log was truncated to `offset`: batches from there on are gone, so a
+   * retry of one must be appended again, not answered with an offset that now
+   * holds another record. A producer keeps its epoch; with no batch left it
+   * may continue from any sequence.
+   */
+  truncateFrom(offset: number): void {
+    for (const entry of this.producers.values()) {
+      entry.batches = entry.batches.filter((b) => b.firstOffset < offset);
+    }
+  }
+
   /** A copy of the state, to restore if an append fails after `record`. */
   snapshot(producerId: number): ProducerEntry | undefined {
     const e = this.producers.get(producerId);

@@ -1,6 +1,7 @@
 // Every API definition Gregor has, for tools and tests that walk them all.
 
 import { AlterConfigs } from './alter-configs.ts';
+import { AlterPartitionReassignments } from './alter-partition-reassignments.ts';
 import { ApiVersions } from './api-versions.ts';
 import { CreatePartitions } from './create-partitions.ts';
 import { CreateTopics } from './create-topics.ts';
@@ -11,6 +12,7 @@ import { DescribeCluster } from './describe-cluster.ts';
 import { DescribeConfigs } from './describe-configs.ts';
 import { DescribeGroups } from './describe-groups.ts';
 import { DescribeLogDirs } from './describe-log-dirs.ts';
+import { ElectLeaders } from './elect-leaders.ts';
 import { Fetch } from './fetch.ts';
 import { FindCoordinator } from './find-coordinator.ts';
 import { Heartbeat } from './heartbeat.ts';
@@ -20,6 +22,7 @@ import { JoinGroup } from './join-group.ts';
 import { LeaveGroup } from './leave-group.ts';
 import { ListGroups } from './list-groups.ts';
 import { ListOffsets } from './list-offsets.ts';
+import { ListPartitionReassignments } from './list-partition-reassignments.ts';
 import { Metadata } from './metadata.ts';
 import { OffsetCommit } from './offset-commit.ts';
 import { OffsetDelete } from './offset-delete.ts';
@@ -33,6 +36,7 @@ import type { ApiDef } from '../schema.ts';
 
 export const ALL_APIS: readonly ApiDef[] = [
   AlterConfigs,
+  AlterPartitionReassignments,
   ApiVersions,
   CreatePartitions,
   CreateTopics,
@@ -43,6 +47,7 @@ export const ALL_APIS: readonly ApiDef[] = [
   DescribeConfigs,
   DescribeGroups,
   DescribeLogDirs,
+  ElectLeaders,
   Fetch,
   FindCoordinator,
   Heartbeat,
@@ -52,6 +57,7 @@ export const ALL_APIS: readonly ApiDef[] = [
   LeaveGroup,
   ListGroups,
   ListOffsets,
+  ListPartitionReassignments,
   Metadata,
   OffsetCommit,
   OffsetDelete,

@@ -1,0 +1,117 @@
+// A partition's guards against acting in an epoch that is over: a fenced or
+// superseded leader refuses appends, a produce waiting for replication fails
+// as soon as leadership moves, and truncation forgets the idempotent-producer
+// batches it removed so a retry is stored again.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { PartitionLog } from '../log/partition-log.ts';
+import { TestClock, testConfig } from '../log/testing/log-fixture.ts';
+import { MemoryFileSystem } from '../log/testing/memory-file-system.ts';
+import { buildTestBatch, buildValueBatch } from '../log/testing/test-batch.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import { Partition } from './partition.ts';
+
+const ME = 1;
+const MESSAGE_BYTES_MAX = 1024 * 1024;
+const silent = { warn() {}, error() {} };
+
+async function setup(state: {
+  leader: number;
+  leaderEpoch: number;
+  isr: number[];
+  replicas: number[];
+}) {
+  const clock = new TestClock();
+  const log = await PartitionLog.open({
+    dir: '/data',
+    topic: 'orders',
+    partition: 0,
+    config: testConfig(),
+    now: clock.now,
+    fs: new MemoryFileSystem(),
+  });
+  const env = { state, fenced: false };
+  const view = { nodeId: ME, state: () => env.state, fenced: () => env.fenced };
+  const p = new Partition('orders', 0, log, state.leaderEpoch, view, clock.now, silent);
+  await p.loadState();
+  if (p.isLeader()) p.becomeLeader(state.leaderEpoch);
+  return { p, env };
+}
+
+function idempotent(
+  baseSequence: number,
+  records: number,
+  baseOffset = 0,
+  partitionLeaderEpoch = -1,
+): Buffer {
+  const rs = Array.from({ length: records }, (_, i) => ({
+    key: null,
+    value: Buffer.from(`s${baseSequence + i}`),
+  }));
+  return buildTestBatch({
+    records: rs,
+    producerId: 7,
+    producerEpoch: 0,
+    baseSequence,
+    baseOffset,
+    partitionLeaderEpoch,
+  });
+}
+
+describe('a leader whose epoch is over', () => {
+  test('a fenced broker refuses appends with NOT_LEADER_OR_FOLLOWER and writes nothing', async () => {
+    const { p, env } = await setup({ leader: ME, leaderEpoch: 3, isr: [ME], replicas: [ME] });
+    env.fenced = true;
+    const r = await p.appendAsLeader(buildValueBatch('v', 2), MESSAGE_BYTES_MAX);
+    assert.equal(r.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    assert.equal(p.log.logEndOffset, 0);
+    env.fenced = false;
+    assert.equal((await p.appendAsLeader(buildValueBatch('v', 2), MESSAGE_BYTES_MAX)).errorCode, 0);
+    await p.log.close();
+  });
+
+  test('an image that moved on refuses appends stamped with the old epoch', async () => {
+    const { p, env } = await setup({ leader: ME, leaderEpoch: 3, isr: [ME], replicas: [ME] });
+    env.state = { ...env.state, leaderEpoch: 4 };
+    const r = await p.appendAsLeader(buildValueBatch('v', 2), MESSAGE_BYTES_MAX);
+    assert.equal(r.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    env.state = { ...env.state, leader: 2 };
+    assert.equal(
+      (await p.appendAsLeader(buildValueBatch('v', 2), MESSAGE_BYTES_MAX)).errorCode,
+      ErrorCode.NOT_LEADER_OR_FOLLOWER,
+    );
+    assert.equal(p.log.logEndOffset, 0);
+    await p.log.close();
+  });
+
+  test('a produce waiting for the high watermark fails at once when another broker leads', async () => {
+    const { p, env } = await setup({ leader: ME, leaderEpoch: 3, isr: [ME, 2], replicas: [ME, 2] });
+    const r = await p.appendAsLeader(buildValueBatch('v', 2), MESSAGE_BYTES_MAX);
+    assert.equal(r.errorCode, 0);
+    const started = Date.now();
+    const waiting = p.waitForHighWatermark(r.lastOffset + 1, 30_000);
+    env.state = { ...env.state, leader: 2, leaderEpoch: 4 };
+    p.becomeFollower(4);
+    assert.equal(await waiting, false);
+    assert.ok(Date.now() - started < 5000, 'not left to time out');
+    await p.log.close();
+  });
+});
+
+test('truncation forgets the producer batches it removed: a retry is stored again', async () => {
+  const { p, env } = await setup({ leader: 2, leaderEpoch: 1, isr: [ME, 2], replicas: [ME, 2] });
+  await p.appendAsFollower(Buffer.concat([idempotent(0, 5, 0, 1), idempotent(5, 5, 5, 1)]), 0);
+  assert.equal(p.log.logEndOffset, 10);
+  await p.truncateTo(5);
+  env.state = { ...env.state, leader: ME, leaderEpoch: 2 };
+  p.becomeLeader(2);
+  const retry = await p.appendAsLeader(idempotent(5, 5), MESSAGE_BYTES_MAX);
+  assert.equal(retry.errorCode, 0);
+  assert.equal(retry.baseOffset, 5);
+  assert.equal(p.log.logEndOffset, 10, 'stored, not answered as a duplicate of a removed batch');
+  const again = await p.appendAsLeader(idempotent(5, 5), MESSAGE_BYTES_MAX);
+  assert.equal(p.log.logEndOffset, 10, 'a second retry is a duplicate');
+  assert.equal(again.baseOffset, 5);
+  await p.log.close();
+});
