@@ -332,7 +332,20 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
       : await HttpEndpoint.listen({ ...httpAddress, registry: metrics.registry, isReady: () => session.lease?.isAlive() ?? false });
   await replicas.sync();
   groups.start();
-  const fetchers = new ReplicaFetchers({ nodeId, image, replicas, logger });
+  const fetchers = new ReplicaFetchers({
+    nodeId,
+    image,
+    replicas,
+    logger,
+    fetch: {
+      partitionMaxBytes: config.replicaFetchMaxBytes,
+      responseMaxBytes: config.replicaFetchResponseMaxBytes,
+      minBytes: config.replicaFetchMinBytes,
+      maxWaitMs: config.replicaFetchWaitMaxMs,
+      backoffMs: config.replicaFetchBackoffMs,
+      socketTimeoutMs: config.replicaSocketTimeoutMs,
+    },
+  });
   replicas.onLeadershipChange(() => fetchers.update());
   fetchers.update();
   const isr = new IsrManager({

@@ -16,17 +16,36 @@ import type { Partition } from './partition.ts';
 import type { ReplicaManager } from './replica-manager.ts';
 
 const FETCH_VERSION = 12;
-const FETCH_WAIT_MS = 500;
-const PARTITION_FETCH_BYTES_MAX = 1024 * 1024;
-const RESPONSE_BYTES_MAX = 10 * 1024 * 1024;
-const BACKOFF_MS = 300;
 const CONNECT_TIMEOUT_MS = 3000;
+
+/** Kafka's replica.fetch.* settings, as the follower uses them. */
+export interface ReplicaFetchSettings {
+  /** replica.fetch.max.bytes: per partition. */
+  readonly partitionMaxBytes: number;
+  /** replica.fetch.response.max.bytes. */
+  readonly responseMaxBytes: number;
+  readonly minBytes: number;
+  readonly maxWaitMs: number;
+  readonly backoffMs: number;
+  /** replica.socket.timeout.ms: added to maxWaitMs for a fetch's deadline. */
+  readonly socketTimeoutMs: number;
+}
+
+export const DEFAULT_REPLICA_FETCH_SETTINGS: ReplicaFetchSettings = {
+  partitionMaxBytes: 1024 * 1024,
+  responseMaxBytes: 10 * 1024 * 1024,
+  minBytes: 1,
+  maxWaitMs: 500,
+  backoffMs: 1000,
+  socketTimeoutMs: 30_000,
+};
 
 export interface ReplicaFetcherOptions {
   readonly nodeId: number;
   readonly image: MetadataImage;
   readonly replicas: ReplicaManager;
   readonly logger: Logger;
+  readonly fetch?: ReplicaFetchSettings;
 }
 
 type FetchRequest = MessageValue<typeof Fetch.request>;
@@ -90,6 +109,10 @@ class LeaderFetchLoop {
     private readonly o: ReplicaFetcherOptions,
   ) {}
 
+  private get settings(): ReplicaFetchSettings {
+    return this.o.fetch ?? DEFAULT_REPLICA_FETCH_SETTINGS;
+  }
+
   setPartitions(partitions: Partition[]): void {
     this.partitions = partitions;
   }
@@ -111,20 +134,20 @@ class LeaderFetchLoop {
         const link = await this.connect();
         const request = this.buildRequest();
         if (request.topics.length === 0) {
-          await sleep(BACKOFF_MS);
+          await sleep(this.settings.backoffMs);
           continue;
         }
         const response = await link.send(Fetch, FETCH_VERSION, request);
         // The fetch long-polls on the leader, so a quiet partition paces
         // itself; only errors back off.
         const healthy = await this.apply(response);
-        if (!healthy) await sleep(BACKOFF_MS);
+        if (!healthy) await sleep(this.settings.backoffMs);
       } catch (err) {
         if (!this.running) return;
         this.o.logger.debug({ err, leader: this.leaderId }, 'replica fetch failed; retrying');
         this.link?.close();
         this.link = null;
-        await sleep(BACKOFF_MS);
+        await sleep(this.settings.backoffMs);
       }
     }
   }
@@ -138,8 +161,8 @@ class LeaderFetchLoop {
       port: endpoint.port,
       clientId: `gregor-replica-${this.o.nodeId}`,
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
-      requestTimeoutMs: FETCH_WAIT_MS + 10_000,
-      responseSizeBytesMax: RESPONSE_BYTES_MAX * 2,
+      requestTimeoutMs: this.settings.maxWaitMs + this.settings.socketTimeoutMs,
+      responseSizeBytesMax: this.settings.responseMaxBytes * 2 + this.settings.partitionMaxBytes,
     });
     return this.link;
   }
@@ -160,7 +183,7 @@ class LeaderFetchLoop {
         fetchOffset: p.log.logEndOffset,
         lastFetchedEpoch: p.epochs.latestEpoch(),
         logStartOffset: p.log.logStartOffset,
-        partitionMaxBytes: PARTITION_FETCH_BYTES_MAX,
+        partitionMaxBytes: this.settings.partitionMaxBytes,
         replicaDirectoryId: ZERO_UUID,
       });
     }
@@ -168,9 +191,9 @@ class LeaderFetchLoop {
       clusterId: null,
       replicaId: this.o.nodeId,
       replicaState: null,
-      maxWaitMs: FETCH_WAIT_MS,
-      minBytes: 1,
-      maxBytes: RESPONSE_BYTES_MAX,
+      maxWaitMs: this.settings.maxWaitMs,
+      minBytes: this.settings.minBytes,
+      maxBytes: this.settings.responseMaxBytes,
       isolationLevel: 0,
       sessionId: 0,
       sessionEpoch: -1,
