@@ -29,6 +29,6 @@ npx tsc --noEmit
 # Spawned brokers run the bundle when it is fresh (bin/gregor checks); build it so they start fast.
 node scripts/build.mjs
 
-mapfile -t files < <(find src test -name '*.test.ts' | sort)
+mapfile -t files < <(find src test bench -name '*.test.ts' | sort)
 GREGOR_LOG_LEVEL="${GREGOR_LOG_LEVEL:-warn}" exec node --import tsx --test --test-concurrency=2 \
   --test-timeout=300000 "${files[@]}"
