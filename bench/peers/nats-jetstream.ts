@@ -24,14 +24,12 @@ import {
   freePort,
   LOOPBACK,
   NATS_COMMANDS,
-  numberFlag,
-  parseFlags,
-  runStandalone,
   type ServerProcess,
   startServer,
 } from '../lib/processes.ts';
 import type { LatencyResult, ThroughputResult } from '../lib/results.ts';
 import { statusOf, WireClient, type WireMessage } from './nats-wire.ts';
+import { measurePeerAll, type PeerAllOptions, type PeerResults, runPeerStandalone } from './peer-suite.ts';
 import { throughputResult, timed } from './throughput.ts';
 
 export const NATS_SYSTEM = 'nats-jetstream';
@@ -372,59 +370,19 @@ export function measureNatsLatency(opts: NatsLatencyOptions): Promise<LatencyRes
   );
 }
 
-export interface NatsAllOptions {
-  readonly sizes: readonly number[];
-  readonly messages: number;
-  readonly latencySeconds: number;
-  readonly warmupSeconds?: number;
-  /** The latency run's rate from the produce rate measured; half of it unless told. */
-  readonly latencyRate?: (produceMessagesPerSecond: number) => number;
-}
+export type NatsAllOptions = PeerAllOptions;
 
-/** For each size: produce, consume on one fresh server; latency on another at half the peak. */
-export async function measureNatsAll(
-  opts: NatsAllOptions,
-): Promise<{ throughput: ThroughputResult[]; latency: LatencyResult[] }> {
-  const throughput: ThroughputResult[] = [];
-  const latency: LatencyResult[] = [];
-  for (const messageBytes of opts.sizes) {
-    const server = await startNats();
-    let produced: ThroughputResult;
-    try {
-      produced = await measureNatsProduce({ messageBytes, messages: opts.messages, server });
-      throughput.push(produced);
-      throughput.push(await measureNatsConsume({ messageBytes, messages: opts.messages, server }));
-    } finally {
-      await server.stop();
-    }
-    const ratePerSecond = Math.round(
-      (opts.latencyRate ?? ((peak) => peak / 2))(produced.messagesPerSecond),
-    );
-    latency.push(
-      await measureNatsLatency({
-        messageBytes,
-        ratePerSecond,
-        seconds: opts.latencySeconds,
-        ...(opts.warmupSeconds === undefined ? {} : { warmupSeconds: opts.warmupSeconds }),
-      }),
-    );
-  }
-  return { throughput, latency };
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const flags = parseFlags(process.argv.slice(2));
-  const sizes = (flags.get('bytes') ?? '100,1024').split(',').map(Number);
-  const rate = flags.get('rate');
-  runStandalone(
-    () =>
-      measureNatsAll({
-        sizes,
-        messages: numberFlag(flags, 'messages', 200_000),
-        latencySeconds: numberFlag(flags, 'seconds', 10),
-        warmupSeconds: numberFlag(flags, 'warmup', 2),
-        ...(rate === undefined ? {} : { latencyRate: () => Number(rate) }),
-      }),
-    180_000,
+/** For each size: produce, consume on one fresh server; latency on another (peer-suite.ts). */
+export function measureNatsAll(opts: NatsAllOptions): Promise<PeerResults> {
+  return measurePeerAll(
+    {
+      start: startNats,
+      produce: measureNatsProduce,
+      consume: measureNatsConsume,
+      latency: measureNatsLatency,
+    },
+    opts,
   );
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) runPeerStandalone(measureNatsAll);

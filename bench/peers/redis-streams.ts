@@ -19,16 +19,14 @@ import {
   ensureCommands,
   freePort,
   LOOPBACK,
-  numberFlag,
-  parseFlags,
   REDIS_COMMANDS,
   runCommand,
-  runStandalone,
   type ServerProcess,
   startServer,
 } from '../lib/processes.ts';
 import type { LatencyResult, ThroughputResult } from '../lib/results.ts';
 import { RespClient, RespError, type RespValue } from './resp.ts';
+import { measurePeerAll, type PeerAllOptions, type PeerResults, runPeerStandalone } from './peer-suite.ts';
 import { throughputResult, timed } from './throughput.ts';
 
 export const REDIS_SYSTEM = 'redis-streams';
@@ -342,59 +340,19 @@ function readForever(
   };
 }
 
-export interface RedisAllOptions {
-  readonly sizes: readonly number[];
-  readonly messages: number;
-  readonly latencySeconds: number;
-  readonly warmupSeconds?: number;
-  /** The latency run's rate from the produce rate measured; half of it unless told. */
-  readonly latencyRate?: (produceMessagesPerSecond: number) => number;
-}
+export type RedisAllOptions = PeerAllOptions;
 
-/** For each size: produce, consume on one fresh server; latency on another at half the peak. */
-export async function measureRedisAll(
-  opts: RedisAllOptions,
-): Promise<{ throughput: ThroughputResult[]; latency: LatencyResult[] }> {
-  const throughput: ThroughputResult[] = [];
-  const latency: LatencyResult[] = [];
-  for (const messageBytes of opts.sizes) {
-    const server = await startRedis();
-    let produced: ThroughputResult;
-    try {
-      produced = await measureRedisProduce({ messageBytes, messages: opts.messages, server });
-      throughput.push(produced);
-      throughput.push(await measureRedisConsume({ messageBytes, messages: opts.messages, server }));
-    } finally {
-      await server.stop();
-    }
-    const ratePerSecond = Math.round(
-      (opts.latencyRate ?? ((peak) => peak / 2))(produced.messagesPerSecond),
-    );
-    latency.push(
-      await measureRedisLatency({
-        messageBytes,
-        ratePerSecond,
-        seconds: opts.latencySeconds,
-        ...(opts.warmupSeconds === undefined ? {} : { warmupSeconds: opts.warmupSeconds }),
-      }),
-    );
-  }
-  return { throughput, latency };
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const flags = parseFlags(process.argv.slice(2));
-  const sizes = (flags.get('bytes') ?? '100,1024').split(',').map(Number);
-  const rate = flags.get('rate');
-  runStandalone(
-    () =>
-      measureRedisAll({
-        sizes,
-        messages: numberFlag(flags, 'messages', 200_000),
-        latencySeconds: numberFlag(flags, 'seconds', 10),
-        warmupSeconds: numberFlag(flags, 'warmup', 2),
-        ...(rate === undefined ? {} : { latencyRate: () => Number(rate) }),
-      }),
-    180_000,
+/** For each size: produce, consume on one fresh server; latency on another (peer-suite.ts). */
+export function measureRedisAll(opts: RedisAllOptions): Promise<PeerResults> {
+  return measurePeerAll(
+    {
+      start: startRedis,
+      produce: measureRedisProduce,
+      consume: measureRedisConsume,
+      latency: measureRedisLatency,
+    },
+    opts,
   );
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) runPeerStandalone(measureRedisAll);

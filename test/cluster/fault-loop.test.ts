@@ -13,7 +13,8 @@ import { test } from 'node:test';
 import { SeededRandom } from '../../src/protocol/testing/sample-values.ts';
 import { type BrokerProcess, freePort, spawnBroker } from '../harness/broker-process.ts';
 import { startEtcd } from '../harness/etcd.ts';
-import { PYTHON, run, runPython } from '../harness/processes.ts';
+import { PYTHON, runPython } from '../harness/processes.ts';
+import { acknowledgedWrites, auditAcknowledged } from '../harness/acknowledged-writes.ts';
 
 const FAULTS = Number(process.env['GREGOR_FAULTS'] ?? 6);
 const SESSION_TIMEOUT_MS = 3000;
@@ -90,34 +91,9 @@ test(`no acknowledged write is lost across ${FAULTS} broker faults (seed ${SEED}
     producer.kill('SIGKILL');
     await sleep(500);
 
-    const acked = new Map<string, string>();
-    for (const line of out.split('\n')) {
-      const m = /^ACK (\d+) (\d+) (\d+)$/.exec(line);
-      if (m !== null) acked.set(`${m[1]}:${m[2]}`, m[3]!);
-    }
+    const acked = acknowledgedWrites(out);
     assert.ok(acked.size > 1000, `producer got ${acked.size} acknowledgements`);
-    const c = await run(
-      'kcat',
-      ['-b', bootstrap, '-C', '-t', 'faults', '-o', 'beginning', '-e', '-f', '%p:%o %s\n'],
-      { timeoutMs: 120_000 },
-    );
-    const read = new Map<string, string>();
-    const seenValues = new Map<string, number>();
-    for (const line of c.stdout.split('\n')) {
-      const sp = line.indexOf(' ');
-      if (sp < 0) continue;
-      const value = line.slice(sp + 1);
-      read.set(line.slice(0, sp), value);
-      seenValues.set(value, (seenValues.get(value) ?? 0) + 1);
-    }
-    let lost = 0;
-    let inconsistent = 0;
-    for (const [at, value] of acked) {
-      const got = read.get(at);
-      if (got === undefined) lost++;
-      else if (got !== value) inconsistent++;
-    }
-    const duplicates = [...seenValues.values()].filter((n) => n > 1).length;
+    const { lost, inconsistent, duplicates } = await auditAcknowledged(acked, bootstrap, 'faults');
     console.log(
       `acknowledged writes lost: ${lost} of ${acked.size} across ${faults.length} faults (${faults.join(', ')}); inconsistent offsets: ${inconsistent}; duplicated values: ${duplicates}`,
     );

@@ -14,49 +14,10 @@ import { after, before, describe, test } from 'node:test';
 import { gregor, ok } from '../cli/cli-harness.ts';
 import { type BrokerProcess, freePort, spawnBroker } from '../harness/broker-process.ts';
 import { type EtcdProcess, startEtcd } from '../harness/etcd.ts';
-import { run } from '../harness/processes.ts';
+import { describeTopic, type PartitionLine, until } from '../harness/topic-state.ts';
 
 const SESSION_TIMEOUT_MS = 3000;
 const TOPIC = 'elect';
-
-interface PartitionLine {
-  partition: number;
-  leader: number;
-  replicas: number[];
-  isr: number[];
-}
-
-async function describeTopic(bootstrap: string): Promise<PartitionLine[]> {
-  const r = await run('kcat', ['-b', bootstrap, '-L', '-t', TOPIC, '-m', '10']);
-  const rows = r.stdout.matchAll(
-    /partition (\d+), leader (-?\d+), replicas: ([\d,]*), isrs: ([\d,]*)/g,
-  );
-  const ids = (s: string) =>
-    s
-      .split(',')
-      .filter((x) => x !== '')
-      .map(Number);
-  return [...rows].map((m) => ({
-    partition: Number(m[1]),
-    leader: Number(m[2]),
-    replicas: ids(m[3]!),
-    isr: ids(m[4]!),
-  }));
-}
-
-async function until<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | null>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== null) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const allPreferred = (rows: PartitionLine[]) => rows.every((p) => p.leader === p.replicas[0]);
 
@@ -124,21 +85,21 @@ async function moveLeadershipAway(c: Cluster): Promise<number> {
     'topics --create',
   );
   const created = await until('the topic with full ISRs', 60_000, async () => {
-    const rows = await describeTopic(c.bootstrap());
+    const rows = await describeTopic(c.bootstrap(), TOPIC);
     return rows.length === 3 && rows.every((p) => p.isr.length === 3) ? rows : null;
   });
   assert.ok(allPreferred(created), 'a new topic starts with preferred leaders');
   const victim = created.find((p) => p.partition === 0)!.replicas[0]!;
   await c.stop(victim);
   await until('leadership to leave the stopped broker', 60_000, async () => {
-    const rows = await describeTopic(c.bootstrap());
+    const rows = await describeTopic(c.bootstrap(), TOPIC);
     return rows.length === 3 && rows.every((p) => p.leader >= 0 && p.leader !== victim)
       ? rows
       : null;
   });
   await c.restart(victim);
   await until('the restarted broker to rejoin every ISR', 60_000, async () => {
-    const rows = await describeTopic(c.bootstrap());
+    const rows = await describeTopic(c.bootstrap(), TOPIC);
     return rows.length === 3 && rows.every((p) => p.isr.includes(victim)) ? rows : null;
   });
   return victim;
@@ -177,7 +138,7 @@ describe('preferred leader election on three brokers', () => {
   test('gregor leader-election --election-type PREFERRED --all-topic-partitions restores preferred leaders', async () => {
     const c = await cluster('UHJlZmVycmVkTGVhZGVyQQ', { 'auto.leader.rebalance.enable': 'false' });
     const victim = await moveLeadershipAway(c);
-    const moved = await describeTopic(c.bootstrap());
+    const moved = await describeTopic(c.bootstrap(), TOPIC);
     const away = moved
       .filter((p) => p.replicas[0] === victim)
       .map((p) => `${TOPIC}-${p.partition}`);
@@ -201,7 +162,7 @@ describe('preferred leader election on three brokers', () => {
       `Successfully completed leader election (PREFERRED) for partitions ${away.join(', ')}\n`,
     );
     const after = await until('every partition led by its first replica', 60_000, async () => {
-      const rows = await describeTopic(c.bootstrap());
+      const rows = await describeTopic(c.bootstrap(), TOPIC);
       return rows.length === 3 && allPreferred(rows) ? rows : null;
     });
     for (const p of after) assert.equal(p.isr.length, 3, 'the ISR is unchanged');
@@ -229,7 +190,7 @@ describe('preferred leader election on three brokers', () => {
     });
     await moveLeadershipAway(c);
     await until('every partition led by its first replica again', 45_000, async () => {
-      const rows = await describeTopic(c.bootstrap());
+      const rows = await describeTopic(c.bootstrap(), TOPIC);
       return rows.length === 3 && allPreferred(rows) ? rows : null;
     });
     assert.match(c.output(), /preferred replica elected by the leader balance check/);

@@ -24,49 +24,11 @@ import { type BrokerProcess, freePort, spawnBroker } from '../harness/broker-pro
 import { type EtcdProcess, startEtcd } from '../harness/etcd.ts';
 import { run } from '../harness/processes.ts';
 import { RawClient } from '../harness/raw-client.ts';
+import { describeTopic, until } from '../harness/topic-state.ts';
 
 /** Long enough that a broker paused with SIGSTOP stays registered through the cancel test. */
 const SESSION_TIMEOUT_MS = 10_000;
 const MOVED_MESSAGES = 3000;
-
-interface PartitionLine {
-  partition: number;
-  leader: number;
-  replicas: number[];
-  isr: number[];
-}
-
-async function describeTopic(bootstrap: string, topic: string): Promise<PartitionLine[]> {
-  const r = await run('kcat', ['-b', bootstrap, '-L', '-t', topic]);
-  return [
-    ...r.stdout.matchAll(/partition (\d+), leader (-?\d+), replicas: ([\d,]*), isrs: ([\d,]*)/g),
-  ].map((m) => ({
-    partition: Number(m[1]),
-    leader: Number(m[2]),
-    replicas: m[3]!
-      .split(',')
-      .filter((x) => x !== '')
-      .map(Number),
-    isr: m[4]!
-      .split(',')
-      .filter((x) => x !== '')
-      .map(Number),
-  }));
-}
-
-async function until<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | null>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== null) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** The error types of a kafkajs call that must fail, per topic-partition. */
 async function kafkajsErrors(call: Promise<unknown>): Promise<string[]> {

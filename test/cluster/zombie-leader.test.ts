@@ -27,8 +27,10 @@ import { Produce } from '../../src/protocol/apis/produce.ts';
 import { forEachBatch, readBatchHeader } from '../../src/protocol/record-batch.ts';
 import { type BrokerProcess, freePort, spawnBroker } from '../harness/broker-process.ts';
 import { startEtcd } from '../harness/etcd.ts';
-import { PYTHON, run, runPython } from '../harness/processes.ts';
+import { PYTHON, runPython } from '../harness/processes.ts';
 import { RawClient } from '../harness/raw-client.ts';
+import { until } from '../harness/topic-state.ts';
+import { acknowledgedWrites, auditAcknowledged } from '../harness/acknowledged-writes.ts';
 
 const SESSION_TIMEOUT_MS = 3000;
 const TOPIC = 'zombie';
@@ -36,20 +38,6 @@ const CLUSTER_ID = 'Wm9tYmllTGVhZGVyVGVzdA';
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | null>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => null);
-    if (v !== null) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 /** SIGSTOP or SIGCONT, resolved once every thread of the process is in the state asked for. */
 async function signalAndWait(child: ChildProcess, signal: 'SIGSTOP' | 'SIGCONT'): Promise<void> {
@@ -203,39 +191,8 @@ function startProducer(bootstrap: string) {
 }
 
 /** Every acknowledged (partition:offset -> value) checked against a full read through kcat. */
-async function checkAcknowledged(producerOutput: string, bootstrap: string) {
-  const acked = new Map<string, string>();
-  for (const line of producerOutput.split('\n')) {
-    const m = /^ACK (\d+) (\d+) (\d+)$/.exec(line);
-    if (m !== null) acked.set(`${m[1]}:${m[2]}`, m[3]!);
-  }
-  const format = ['-f', '%p:%o %s\n'];
-  const c = await run(
-    'kcat',
-    ['-b', bootstrap, '-C', '-t', TOPIC, '-o', 'beginning', '-e', ...format],
-    {
-      timeoutMs: 120_000,
-    },
-  );
-  assert.equal(c.code, 0, c.stderr);
-  const read = new Map<string, string>();
-  const seen = new Map<string, number>();
-  for (const line of c.stdout.split('\n')) {
-    const sp = line.indexOf(' ');
-    if (sp < 0) continue;
-    const value = line.slice(sp + 1);
-    read.set(line.slice(0, sp), value);
-    seen.set(value, (seen.get(value) ?? 0) + 1);
-  }
-  let lost = 0;
-  let inconsistent = 0;
-  for (const [at, value] of acked) {
-    const got = read.get(at);
-    if (got === undefined) lost++;
-    else if (got !== value) inconsistent++;
-  }
-  const duplicates = [...seen.values()].filter((n) => n > 1).length;
-  return { acked: acked.size, lost, inconsistent, duplicates };
+function checkAcknowledged(producerOutput: string, bootstrap: string) {
+  return auditAcknowledged(acknowledgedWrites(producerOutput), bootstrap, TOPIC);
 }
 
 /** Where `epoch` ended on `bootstrap`'s log, by OffsetForLeaderEpoch. */
