@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { codecFor, type MessageValue } from '../codec.ts';
-import { Reader } from '../reader.ts';
 import type { ApiDef, FieldDef, MessageDef, PrimitiveType } from '../schema.ts';
 import { parseVersions, versionIn } from '../schema.ts';
 import { AlterConfigs, AlterConfigsRequest } from './alter-configs.ts';
@@ -53,6 +52,7 @@ import {
   SaslAuthenticateResponse,
 } from './sasl-authenticate.ts';
 import { SaslHandshake, SaslHandshakeRequest, SaslHandshakeResponse } from './sasl-handshake.ts';
+import { assertBytes, decodeAll, hex } from '../testing/wire-assertions.ts';
 
 // The ranges Gregor serves, and Kafka's flexible versions, stated independently
 // of the definitions so a typo in either place fails.
@@ -80,32 +80,8 @@ const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const TOPIC_ID_HEX = '00112233445566778899aabbccddeeff';
 const TOPIC_ID = Buffer.from(TOPIC_ID_HEX, 'hex').toString('base64url');
 
-/** Hex pieces (spaces allowed) to one Buffer. */
-function hex(...parts: string[]): Buffer {
-  return Buffer.from(parts.join('').replace(/\s+/g, ''), 'hex');
-}
-
 function encode<M extends MessageDef>(def: M, value: MessageValue<M>, version: number): Buffer {
   return codecFor(def).encode(value, version);
-}
-
-/** Decodes and insists every byte was consumed. */
-function decodeAll<M extends MessageDef>(def: M, buf: Buffer, version: number): MessageValue<M> {
-  const r = new Reader(buf);
-  const value = codecFor(def).at(version).decode(r);
-  assert.equal(r.remaining(), 0, `${def.name} v${version} left ${r.remaining()} bytes`);
-  return value;
-}
-
-function assertBytes<M extends MessageDef>(
-  def: M,
-  value: MessageValue<M>,
-  version: number,
-  expected: Buffer,
-): void {
-  const actual = encode(def, value, version);
-  assert.equal(actual.toString('hex'), expected.toString('hex'), `${def.name} v${version}`);
-  assert.deepEqual(decodeAll(def, actual, version), value);
 }
 
 // ---------------------------------------------------------------------------

@@ -6,9 +6,6 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { codecFor, type MessageValue } from '../codec.ts';
-import { Reader } from '../reader.ts';
-import type { MessageDef } from '../schema.ts';
 import {
   AlterPartitionReassignments,
   AlterPartitionReassignmentsRequest,
@@ -20,28 +17,7 @@ import {
   ListPartitionReassignmentsRequest,
   ListPartitionReassignmentsResponse,
 } from './list-partition-reassignments.ts';
-
-function hex(...parts: string[]): Buffer {
-  return Buffer.from(parts.join('').replace(/\s+/g, ''), 'hex');
-}
-
-function decodeAll<M extends MessageDef>(def: M, buf: Buffer, version: number): MessageValue<M> {
-  const r = new Reader(buf);
-  const value = codecFor(def).at(version).decode(r);
-  assert.equal(r.remaining(), 0, `${def.name} v${version} left ${r.remaining()} bytes`);
-  return value;
-}
-
-function assertBytes<M extends MessageDef>(
-  def: M,
-  value: MessageValue<M>,
-  version: number,
-  expected: Buffer,
-): void {
-  const actual = codecFor(def).encode(value, version);
-  assert.equal(actual.toString('hex'), expected.toString('hex'), `${def.name} v${version}`);
-  assert.deepEqual(decodeAll(def, actual, version), value);
-}
+import { assertBytes, decodeAll, hex } from '../testing/wire-assertions.ts';
 
 describe('AlterPartitionReassignments', () => {
   it('is key 45, versions 0-1, flexible from v0, and listed in ALL_APIS', () => {
