@@ -9,17 +9,17 @@
 // check (preferred-leader-balance.ts), fenced the same way.
 
 import type { KeyLayout } from '../metadata/key-layout.ts';
-import type { Compare, Lease, MetaStore, Op } from '../metadata/meta-store.ts';
+import type { Lease, MetaStore } from '../metadata/meta-store.ts';
 import type { Logger } from '../util/logger.ts';
 import type { MetadataChange, MetadataImage } from './metadata-image.ts';
 import { decideLeadership, type LeadershipOptions } from './partition-leadership.ts';
-import { decideCompletions } from './reassignment.ts';
-import { writePartitionChange } from './reassignment-admin.ts';
+import { controllerFence, writePartitionChange, writePartitionDecision } from './partition-write.ts';
 import {
   balancePreferredLeaders,
   type LeaderBalanceOptions,
   unrefInterval,
 } from './preferred-leader-balance.ts';
+import { decideCompletions } from './reassignment.ts';
 
 export interface ControllerOptions {
   readonly store: MetaStore;
@@ -117,17 +117,10 @@ export class Controller {
     if (!this.isActive() || this.myEpoch === null) return;
     const decisions = decideLeadership(this.o.image, this.o.leadership);
     let lastRevision = 0;
+    const target = { store: this.o.store, keys: this.o.keys, controllerEpoch: this.myEpoch };
     for (const d of decisions) {
-      const key = this.o.keys.partition(d.topic, d.partition);
-      const ops: Op[] = [{ type: 'put', key, value: JSON.stringify(d.record) }];
-      const r = await this.o.store.txn(
-        [
-          { key: this.o.keys.controllerEpoch(), target: 'value', operator: '=', value: String(this.myEpoch) },
-          { key, target: 'modRevision', operator: '=', value: d.expectedModRevision },
-        ],
-        ops,
-      );
-      if (r.succeeded) {
+      const r = await writePartitionDecision(target, d);
+      if (r.written) {
         lastRevision = r.revision;
         this.o.logger.info(
           { topic: d.topic, partition: d.partition, leader: d.record.leader, leaderEpoch: d.record.leaderEpoch, isr: d.record.isr },
@@ -142,9 +135,7 @@ export class Controller {
   /** Finishes each reassignment whose new replicas have all joined the ISR (reassignment.ts). */
   private async completeReassignments(): Promise<void> {
     if (!this.isActive() || this.myEpoch === null) return;
-    const epoch = String(this.myEpoch);
-    const key = this.o.keys.controllerEpoch();
-    const fence: Compare[] = [{ key, target: 'value', operator: '=', value: epoch }];
+    const fence = [controllerFence(this.o.keys, this.myEpoch)];
     for (const d of decideCompletions(this.o.image)) {
       const r = await writePartitionChange(this.o.store, this.o.keys, d, d.change, fence);
       if (r === null || !r.succeeded) continue;

@@ -9,8 +9,8 @@ import type { KeyLayout } from '../metadata/key-layout.ts';
 import type { MetaStore } from '../metadata/meta-store.ts';
 import type { Logger } from '../util/logger.ts';
 import type { MetadataImage } from './metadata-image.ts';
+import { writePartitionDecision } from './partition-write.ts';
 import { decideRebalance } from './preferred-leader.ts';
-import { writePartitionDecision } from './preferred-leader-write.ts';
 
 /** Arms a repeating timer and returns the function that cancels it. */
 export type RepeatingTimer = (intervalMs: number, tick: () => void) => () => void;

@@ -13,9 +13,9 @@ import { silentLogger } from '../util/logger.ts';
 import { Controller } from './controller.ts';
 import { MetadataImage } from './metadata-image.ts';
 import { MetadataLoader } from './metadata-loader.ts';
+import { writePartitionDecision } from './partition-write.ts';
 import { ElectionType } from './preferred-leader.ts';
 import { LeaderElections } from './preferred-leader-elections.ts';
-import { writePartitionDecision } from './preferred-leader-write.ts';
 
 const logger = silentLogger();
 

@@ -10,6 +10,7 @@ import { ErrorCode } from '../protocol/error-codes.ts';
 import type { Logger } from '../util/logger.ts';
 import type { MetadataImage } from './metadata-image.ts';
 import type { PartitionDecision } from './partition-leadership.ts';
+import { writePartitionDecision } from './partition-write.ts';
 import {
   decideElection,
   decideElections,
@@ -17,7 +18,6 @@ import {
   type ElectionTypeValue,
   type TopicPartitionRef,
 } from './preferred-leader.ts';
-import { writePartitionDecision } from './preferred-leader-write.ts';
 
 /** The longest an ElectLeaders request may wait for its elections to show. */
 export const ELECTION_TIMEOUT_MS_MAX = 300_000;

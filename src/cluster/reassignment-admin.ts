@@ -1,15 +1,13 @@
-// The writes of partition reassignment: AlterPartitionReassignments on the
-// broker that receives it, and the controller's completion of a finished
-// one. Each change is one compare-and-set transaction on the partition key's
-// revision; a change that settles the replicas also rewrites the topic
-// record's assignment, compared on the topic key's revision in the same
-// transaction. Decisions come from reassignment.ts.
+// The writes of partition reassignment on the broker that receives
+// AlterPartitionReassignments (the controller completes them): each change is
+// one compare-and-set (partition-write.ts). Decisions come from reassignment.ts.
 
 import type { KeyLayout } from '../metadata/key-layout.ts';
-import type { Compare, MetaStore, Op, TxnResult } from '../metadata/meta-store.ts';
+import type { MetaStore } from '../metadata/meta-store.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { Logger } from '../util/logger.ts';
-import type { MetadataImage, TopicRecord } from './metadata-image.ts';
+import type { MetadataImage } from './metadata-image.ts';
+import { writePartitionChange } from './partition-write.ts';
 import {
   type AlterOutcome,
   type OngoingTopic,
@@ -41,43 +39,6 @@ export interface ReassignmentAdminOptions {
   /** unclean.leader.election.enable */
   readonly uncleanLeaderElection: boolean;
   readonly logger: Logger;
-}
-
-/**
- * Writes one partition change; null when the topic is gone. `fence` adds
- * conditions (the controller's epoch). The topic record goes first in the
- * transaction so the image sees the new assignment with the partition state.
- */
-export async function writePartitionChange(
-  store: MetaStore,
-  keys: KeyLayout,
-  where: {
-    readonly topic: string;
-    readonly partition: number;
-    readonly expectedModRevision: number;
-  },
-  change: PartitionChange,
-  fence: readonly Compare[] = [],
-): Promise<TxnResult | null> {
-  const partitionKey = keys.partition(where.topic, where.partition);
-  const compares: Compare[] = [
-    ...fence,
-    { key: partitionKey, target: 'modRevision', operator: '=', value: where.expectedModRevision },
-  ];
-  const ops: Op[] = [];
-  if (change.assignment !== null) {
-    const topicKey = keys.topic(where.topic);
-    const kv = await store.get(topicKey);
-    if (kv === null) return null;
-    const topic = JSON.parse(kv.value) as TopicRecord;
-    if (where.partition >= topic.replicas.length) return null;
-    const assignment = change.assignment;
-    const replicas = topic.replicas.map((r, i) => (i === where.partition ? assignment : r));
-    ops.push({ type: 'put', key: topicKey, value: JSON.stringify({ ...topic, replicas }) });
-    compares.push({ key: topicKey, target: 'modRevision', operator: '=', value: kv.modRevision });
-  }
-  ops.push({ type: 'put', key: partitionKey, value: JSON.stringify(change.record) });
-  return store.txn(compares, ops);
 }
 
 export class ReassignmentAdmin {
