@@ -163,6 +163,11 @@ function logConfigOf(t: TopicConfig): LogConfig {
   };
 }
 
+function describeStore(config: BrokerConfig): string {
+  const loc = config.metadataStore;
+  return loc.kind === 'embedded' ? 'embedded' : loc.endpoints.map((e) => `etcd://${e.host}:${e.port}`).join(',');
+}
+
 async function openStore(config: BrokerConfig, logDir: string): Promise<MetaStore> {
   const loc = config.metadataStore;
   if (loc.kind === 'embedded') return EmbeddedMetaStore.open({ path: loc.path ?? join(logDir, METADATA_FILE) });
@@ -182,11 +187,13 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   await mkdir(logDir, { recursive: true });
   const nodeId = config.nodeId;
   const clusterId = await readOrCreateMetaProperties(logDir, nodeId, config.clusterId);
+  logger.info({ nodeId, clusterId, metadataStore: describeStore(config) }, 'opening the metadata store');
   const store = await openStore(config, logDir);
   const keys = new KeyLayout(clusterId, { rootPrefix: config.metadataStorePrefix });
   const image = new MetadataImage(clusterId);
   const loader = new MetadataLoader(store, keys, image, logger);
   await loader.start();
+  logger.info({ revision: image.revision }, 'metadata loaded');
 
   const validateConfigs = (c: Record<string, string>): string | null => {
     const r = validateTopicConfigs(c, config);
@@ -292,6 +299,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   fenced = () => fence.isFenced();
   let lease: Lease;
   try {
+    logger.info({ nodeId, sessionTimeoutMs: config.brokerSessionTimeoutMs }, 'registering with the cluster');
     lease = await session.start();
   } catch (err) {
     await server.close();

@@ -9,6 +9,8 @@ const BIN = join(import.meta.dirname, '..', '..', 'bin', 'gregor');
 /** A free loopback port (the CLI's helper, so tests and `dev cluster` pick ports alike). */
 export { freePort } from '../../src/cli/loopback-ports.ts';
 
+const START_TIMEOUT_MS = 60_000;
+
 export interface BrokerProcess {
   readonly child: ChildProcess;
   readonly bootstrap: string;
@@ -33,9 +35,14 @@ export async function spawnBroker(opts: { dataDir: string; port: number; overrid
     out += b.toString();
   });
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  const deadline = Date.now() + 20_000;
+  // Generous: on a loaded 2-core machine (two test files, each with brokers) start-up has taken 20 s.
+  const started = Date.now();
   while (!out.includes('Gregor broker started')) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`broker did not start:\n${out}`);
+    const ended = child.exitCode ?? child.signalCode;
+    if (Date.now() - started > START_TIMEOUT_MS || ended !== null) {
+      const how = ended === null ? `still running after ${Date.now() - started} ms` : `exited with ${ended}`;
+      throw new Error(`broker did not start (${how}):\n${out}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return { child, bootstrap: `127.0.0.1:${opts.port}`, output: () => out, exited };
