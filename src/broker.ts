@@ -4,29 +4,33 @@
 // module that names concrete backends. `startBroker` is also the library API
 // for running a real Kafka-protocol broker inside a Node process.
 
-import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { alterPartitionReassignmentsHandler } from './api/alter-partition-reassignments.ts';
 import type { BrokerServices, HandlerSettings } from './api/broker-services.ts';
 import { registerGroupHandlers } from './api/group-handlers.ts';
 import { HandlerRegistry } from './api/handler.ts';
 import { registerHandlers } from './api/handlers.ts';
-import { alterPartitionReassignmentsHandler } from './api/alter-partition-reassignments.ts';
 import { listPartitionReassignmentsHandler } from './api/list-partition-reassignments.ts';
 import { BrokerSession } from './cluster/broker-session.ts';
-import { LeaderFence } from './cluster/leader-fence.ts';
 import { Controller } from './cluster/controller.ts';
+import { LeaderFence } from './cluster/leader-fence.ts';
 import { MetadataImage } from './cluster/metadata-image.ts';
 import { MetadataLoader } from './cluster/metadata-loader.ts';
 import { LeaderElections } from './cluster/preferred-leader-elections.ts';
-import { TopicAdmin } from './cluster/topic-admin.ts';
 import { ReassignmentAdmin } from './cluster/reassignment-admin.ts';
+import { TopicAdmin } from './cluster/topic-admin.ts';
 import { type BrokerConfig, buildBrokerConfig } from './config/broker-config.ts';
 import { parseHttpListener } from './config/config-def.ts';
 import type { Listener } from './config/listeners.ts';
-import { resolveTopicConfig, type TopicConfig, validateTopicConfigs } from './config/topic-config.ts';
-import type { LogConfig } from './log/log-config.ts';
+import {
+  resolveTopicConfig,
+  type TopicConfig,
+  validateTopicConfigs,
+} from './config/topic-config.ts';
 import { GroupCoordinator } from './group/group-coordinator.ts';
+import type { LogConfig } from './log/log-config.ts';
 import { EmbeddedMetaStore } from './metadata/embedded-store.ts';
 import { KeyLayout } from './metadata/key-layout.ts';
 import type { Lease, MetaStore } from './metadata/meta-store.ts';
@@ -83,13 +87,18 @@ function overridesFrom(opts: StartBrokerOptions): Record<string, string> {
   if (opts.port !== undefined) {
     const host = opts.host ?? '127.0.0.1';
     o['listeners'] = `PLAINTEXT://${host}:${opts.port}`;
-    if (opts.config?.['advertised.listeners'] === undefined) o['advertised.listeners'] = `PLAINTEXT://${host}:${opts.port}`;
+    if (opts.config?.['advertised.listeners'] === undefined)
+      o['advertised.listeners'] = `PLAINTEXT://${host}:${opts.port}`;
   }
   return o;
 }
 
 /** meta.properties, as Kafka keeps it: cluster id and node id of this log dir. */
-async function readOrCreateMetaProperties(logDir: string, nodeId: number, configured: string | null): Promise<string> {
+async function readOrCreateMetaProperties(
+  logDir: string,
+  nodeId: number,
+  configured: string | null,
+): Promise<string> {
   const path = join(logDir, META_PROPERTIES);
   let text: string | null = null;
   try {
@@ -102,16 +111,22 @@ async function readOrCreateMetaProperties(logDir: string, nodeId: number, config
       text
         .split('\n')
         .filter((l) => l.includes('=') && !l.startsWith('#'))
-        .map((l) => [l.slice(0, l.indexOf('=')).trim(), l.slice(l.indexOf('=') + 1).trim()] as const),
+        .map(
+          (l) => [l.slice(0, l.indexOf('=')).trim(), l.slice(l.indexOf('=') + 1).trim()] as const,
+        ),
     );
     const clusterId = props.get('cluster.id');
     const storedNode = Number(props.get('node.id'));
     if (clusterId !== undefined && clusterId !== '') {
       if (configured !== null && configured !== clusterId) {
-        throw new Error(`GREGOR_ERR_CLUSTER_ID_MISMATCH: ${path} has cluster.id ${clusterId}, configured ${configured}`);
+        throw new Error(
+          `GREGOR_ERR_CLUSTER_ID_MISMATCH: ${path} has cluster.id ${clusterId}, configured ${configured}`,
+        );
       }
       if (Number.isInteger(storedNode) && storedNode !== nodeId) {
-        throw new Error(`GREGOR_ERR_NODE_ID_MISMATCH: ${path} has node.id ${storedNode}, configured ${nodeId}`);
+        throw new Error(
+          `GREGOR_ERR_NODE_ID_MISMATCH: ${path} has node.id ${storedNode}, configured ${nodeId}`,
+        );
       }
       return clusterId;
     }
@@ -129,7 +144,10 @@ async function readOrCreateMetaProperties(logDir: string, nodeId: number, config
  * identity tells whether the cached resolution is current.
  */
 class TopicConfigCache {
-  private readonly cache = new Map<string, { overrides: Record<string, string>; config: TopicConfig }>();
+  private readonly cache = new Map<
+    string,
+    { overrides: Record<string, string>; config: TopicConfig }
+  >();
 
   constructor(
     private readonly broker: BrokerConfig,
@@ -165,15 +183,20 @@ function logConfigOf(t: TopicConfig): LogConfig {
 
 function describeStore(config: BrokerConfig): string {
   const loc = config.metadataStore;
-  return loc.kind === 'embedded' ? 'embedded' : loc.endpoints.map((e) => `etcd://${e.host}:${e.port}`).join(',');
+  return loc.kind === 'embedded'
+    ? 'embedded'
+    : loc.endpoints.map((e) => `etcd://${e.host}:${e.port}`).join(',');
 }
 
 async function openStore(config: BrokerConfig, logDir: string): Promise<MetaStore> {
   const loc = config.metadataStore;
-  if (loc.kind === 'embedded') return EmbeddedMetaStore.open({ path: loc.path ?? join(logDir, METADATA_FILE) });
+  if (loc.kind === 'embedded')
+    return EmbeddedMetaStore.open({ path: loc.path ?? join(logDir, METADATA_FILE) });
   // etcd3 pulls in gRPC, a third of a second to load: only brokers that use etcd pay for it.
   const { EtcdMetaStore } = await import('./metadata/etcd-store.ts');
-  return EtcdMetaStore.connect({ endpoints: loc.endpoints.map((e) => `http://${e.host}:${e.port}`) });
+  return EtcdMetaStore.connect({
+    endpoints: loc.endpoints.map((e) => `http://${e.host}:${e.port}`),
+  });
 }
 
 export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker> {
@@ -181,13 +204,18 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   const config = buildBrokerConfig({
     env: opts.env ?? {},
     overrides: overridesFrom(opts),
-    ...(opts.configFile !== undefined ? { file: { name: opts.configFile, text: await readFile(opts.configFile, 'utf8') } } : {}),
+    ...(opts.configFile !== undefined
+      ? { file: { name: opts.configFile, text: await readFile(opts.configFile, 'utf8') } }
+      : {}),
   });
   const logDir = config.logDirs[0]!;
   await mkdir(logDir, { recursive: true });
   const nodeId = config.nodeId;
   const clusterId = await readOrCreateMetaProperties(logDir, nodeId, config.clusterId);
-  logger.info({ nodeId, clusterId, metadataStore: describeStore(config) }, 'opening the metadata store');
+  logger.info(
+    { nodeId, clusterId, metadataStore: describeStore(config) },
+    'opening the metadata store',
+  );
   const store = await openStore(config, logDir);
   const keys = new KeyLayout(clusterId, { rootPrefix: config.metadataStorePrefix });
   const image = new MetadataImage(clusterId);
@@ -199,7 +227,13 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     const r = validateTopicConfigs(c, config);
     return r.ok ? null : r.message;
   };
-  const topicAdmin = new TopicAdmin(store, keys, image, (rev) => loader.waitForRevision(rev), validateConfigs);
+  const topicAdmin = new TopicAdmin(
+    store,
+    keys,
+    image,
+    (rev) => loader.waitForRevision(rev),
+    validateConfigs,
+  );
   const now = () => Date.now();
   const topicConfigs = new TopicConfigCache(config, image);
   // No appends as leader until this broker holds a session whose registration
@@ -270,7 +304,10 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     listenerName: listener.name,
     registry,
     logger,
-    limits: { requestSizeBytesMax: config.socketRequestMaxBytes, inflightRequestsMax: config.queuedMaxRequests },
+    limits: {
+      requestSizeBytesMax: config.socketRequestMaxBytes,
+      inflightRequestsMax: config.queuedMaxRequests,
+    },
     connectionsMax: config.maxConnections,
     onRequest: (apiKey) => {
       requestCounts.set(apiKey, (requestCounts.get(apiKey) ?? 0) + 1);
@@ -299,7 +336,10 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   fenced = () => fence.isFenced();
   let lease: Lease;
   try {
-    logger.info({ nodeId, sessionTimeoutMs: config.brokerSessionTimeoutMs }, 'registering with the cluster');
+    logger.info(
+      { nodeId, sessionTimeoutMs: config.brokerSessionTimeoutMs },
+      'registering with the cluster',
+    );
     lease = await session.start();
   } catch (err) {
     await server.close();
@@ -337,7 +377,13 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   const http =
     httpAddress === null
       ? null
-      : await HttpEndpoint.listen({ ...httpAddress, registry: metrics.registry, isReady: () => session.lease?.isAlive() ?? false });
+      : await HttpEndpoint.listen({
+          ...httpAddress,
+          registry: metrics.registry,
+          isReady: () => session.lease?.isAlive() ?? false,
+        });
+  // The image is current: directories it gives this broker no partition for are leftovers.
+  await replicas.deleteStrayLogs().catch(() => undefined);
   await replicas.sync();
   groups.start();
   const fetchers = new ReplicaFetchers({
@@ -368,9 +414,15 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   });
   isr.start();
 
-  const retentionTimer = setInterval(() => void replicas.applyRetention(Date.now()), config.logRetentionCheckIntervalMs);
+  const retentionTimer = setInterval(
+    () => void replicas.applyRetention(Date.now()),
+    config.logRetentionCheckIntervalMs,
+  );
   retentionTimer.unref();
-  logger.info({ nodeId, clusterId, host: advertised.host, port: server.port, logDir }, 'Gregor broker started');
+  logger.info(
+    { nodeId, clusterId, host: advertised.host, port: server.port, logDir },
+    'Gregor broker started',
+  );
 
   let closing: Promise<void> | null = null;
   return {
@@ -386,7 +438,13 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
       closing ??= (async () => {
         clearInterval(retentionTimer);
         await controller.close();
-        await controlledShutdown({ image, nodeId, session, logger, timeoutMs: CONTROLLED_SHUTDOWN_TIMEOUT_MS });
+        await controlledShutdown({
+          image,
+          nodeId,
+          session,
+          logger,
+          timeoutMs: CONTROLLED_SHUTDOWN_TIMEOUT_MS,
+        });
         isr.close();
         fence.close();
         fetchers.close();
@@ -425,15 +483,26 @@ async function controlledShutdown(o: {
   }
   await o.session.close();
   const movable = () =>
-    o.image.topics().some((t) =>
-      [...t.partitions.values()].some((p) => p.leader === o.nodeId && p.isr.some((r) => r !== o.nodeId)),
-    );
+    o.image
+      .topics()
+      .some((t) =>
+        [...t.partitions.values()].some(
+          (p) => p.leader === o.nodeId && p.isr.some((r) => r !== o.nodeId),
+        ),
+      );
   const deadline = Date.now() + o.timeoutMs;
   while (movable() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  o.logger.info({ nodeId: o.nodeId, movedAll: !movable() }, 'controlled shutdown: leaderships handed over');
+  o.logger.info(
+    { nodeId: o.nodeId, movedAll: !movable() },
+    'controlled shutdown: leaderships handed over',
+  );
 }
 
-function advertisedEndpoint(advertised: readonly Listener[], bound: Listener, boundPort: number): { host: string; port: number } {
+function advertisedEndpoint(
+  advertised: readonly Listener[],
+  bound: Listener,
+  boundPort: number,
+): { host: string; port: number } {
   const match = advertised.find((l) => l.name === bound.name) ?? bound;
   const host = match.host === '' ? '127.0.0.1' : match.host;
   const port = match.port === 0 ? boundPort : match.port;

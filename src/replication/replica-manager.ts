@@ -4,11 +4,21 @@
 // log is closed and removed. The replicas are the image's effective ones, so
 // a replica a reassignment adds starts following at once. Produce and fetch
 // handlers reach partitions through here; delayed fetches wait here for data.
+// Directories the image does not account for are removed: at start-up those of
+// partitions moved away or topics deleted while the broker was down (Kafka's
+// stray logs), and on open one whose partition.metadata names another topic id
+// (the topic was deleted and created again under the same name).
 
 import { join } from 'node:path';
 import type { MetadataImage } from '../cluster/metadata-image.ts';
+import { type LogFileSystem, nodeFileSystem } from '../log/file-system.ts';
 import type { LogConfig } from '../log/log-config.ts';
 import { PartitionLog } from '../log/partition-log.ts';
+import {
+  PARTITION_METADATA_FILE,
+  readPartitionMetadata,
+  writePartitionMetadata,
+} from '../log/partition-metadata-file.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { Logger } from '../util/logger.ts';
 import { Partition } from './partition.ts';
@@ -22,7 +32,18 @@ export interface ReplicaManagerOptions {
   readonly logger: Logger;
   /** True while this broker must not append as a leader (see ReplicaView.fenced). */
   readonly fenced?: () => boolean;
+  /** The file layer; the real disk by default. */
+  readonly fs?: LogFileSystem;
 }
+
+/** `<topic>-<partition>`: Kafka's partition directory name (topic names have no '/'). */
+const PARTITION_DIR = /^(.+)-(0|[1-9][0-9]*)$/;
+/** A directory holding one of these is a partition's, not something else under log.dirs. */
+const PARTITION_FILES = [
+  PARTITION_METADATA_FILE,
+  'leader-epoch-checkpoint',
+  'replication-offset-checkpoint',
+];
 
 function key(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
@@ -36,6 +57,10 @@ export class ReplicaManager {
   private readonly leadershipListeners: Array<() => void> = [];
 
   constructor(private readonly o: ReplicaManagerOptions) {}
+
+  private get fs(): LogFileSystem {
+    return this.o.fs ?? nodeFileSystem;
+  }
 
   get logDir(): string {
     return this.o.logDir;
@@ -53,7 +78,8 @@ export class ReplicaManager {
     const open = this.partitions.get(key(topic, index));
     if (open !== undefined) return open;
     const state = this.o.image.partition(topic, index);
-    if (state === undefined || !state.replicas.includes(this.o.nodeId) || this.closed) return undefined;
+    if (state === undefined || !state.replicas.includes(this.o.nodeId) || this.closed)
+      return undefined;
     return this.open(topic, index, state.leaderEpoch);
   }
 
@@ -71,9 +97,15 @@ export class ReplicaManager {
     const state = this.o.image.partition(topic, index);
     if (state === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
     const partition = await this.acquire(topic, index);
-    if (partition === undefined || state.leader !== this.o.nodeId) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    if (partition === undefined || state.leader !== this.o.nodeId)
+      return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
     if (currentLeaderEpoch >= 0 && currentLeaderEpoch !== state.leaderEpoch) {
-      return { errorCode: currentLeaderEpoch > state.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH };
+      return {
+        errorCode:
+          currentLeaderEpoch > state.leaderEpoch
+            ? ErrorCode.UNKNOWN_LEADER_EPOCH
+            : ErrorCode.FENCED_LEADER_EPOCH,
+      };
     }
     return { partition, leaderEpoch: state.leaderEpoch };
   }
@@ -84,9 +116,11 @@ export class ReplicaManager {
 
   /** Brings the hosted partitions in line with the image; runs one sync at a time. */
   sync(): Promise<void> {
-    this.syncing = this.syncing.then(() => this.syncNow()).catch((err: unknown) => {
-      this.o.logger.error({ err }, 'partition sync failed');
-    });
+    this.syncing = this.syncing
+      .then(() => this.syncNow())
+      .catch((err: unknown) => {
+        this.o.logger.error({ err }, 'partition sync failed');
+      });
     return this.syncing;
   }
 
@@ -96,7 +130,11 @@ export class ReplicaManager {
     for (const t of this.o.image.topics()) {
       for (const p of t.partitions.values()) {
         if (p.replicas.includes(this.o.nodeId)) {
-          wanted.set(key(t.name, p.partition), { topic: t.name, index: p.partition, leaderEpoch: p.leaderEpoch });
+          wanted.set(key(t.name, p.partition), {
+            topic: t.name,
+            index: p.partition,
+            leaderEpoch: p.leaderEpoch,
+          });
         }
       }
     }
@@ -144,13 +182,23 @@ export class ReplicaManager {
     const already = this.partitions.get(k);
     if (already !== undefined) return already;
     const task = (async () => {
+      const topicId = this.o.image.topic(topic)?.topicId;
+      const recordId = topicId !== undefined && (await this.checkTopicId(topic, index, topicId));
       const log = await PartitionLog.open({
         dir: this.o.logDir,
         topic,
         partition: index,
         config: this.o.logConfigFor(topic),
         now: this.o.now,
+        fs: this.fs,
       });
+      if (recordId && topicId !== undefined) {
+        await writePartitionMetadata(
+          this.fs,
+          ReplicaManager.partitionDir(this.o.logDir, topic, index),
+          topicId,
+        );
+      }
       const fenced = this.o.fenced ?? (() => false);
       const state = () => this.o.image.partition(topic, index);
       const view = { nodeId: this.o.nodeId, state, fenced };
@@ -170,6 +218,71 @@ export class ReplicaManager {
     } finally {
       this.opening.delete(k);
     }
+  }
+
+  /**
+   * A directory for this topic-partition whose partition.metadata names
+   * another topic id holds an earlier topic's records: it goes, and the log
+   * starts empty (then fetches from the leader). A directory without the file
+   * (new, or made before the file existed) or with an unreadable one is kept.
+   * Returns true when the file is to be written (missing, unreadable, or the
+   * directory went).
+   */
+  private async checkTopicId(topic: string, index: number, topicId: string): Promise<boolean> {
+    const dir = ReplicaManager.partitionDir(this.o.logDir, topic, index);
+    const recorded = await readPartitionMetadata(this.fs, dir).catch((err: unknown) => {
+      this.o.logger.warn(
+        { err, topic, partition: index },
+        'unreadable partition.metadata; keeping the log and writing it again',
+      );
+      return null;
+    });
+    if (recorded === topicId) return false;
+    if (recorded === null) return true;
+    this.o.logger.warn(
+      { topic, partition: index, recordedTopicId: recorded, topicId },
+      'partition log belongs to an earlier topic of the same name; deleting it',
+    );
+    await this.fs.removeDirectory(dir);
+    return true;
+  }
+
+  /**
+   * At start-up, once the image is current: deletes partition directories of
+   * partitions this broker does not host (their topic was deleted, or a
+   * reassignment moved them away, while it was down). Runs in turn with the
+   * syncs, so none opens a directory while it is being judged. Returns their names.
+   */
+  deleteStrayLogs(): Promise<string[]> {
+    const task = this.syncing.then(() => this.deleteStrayLogsNow());
+    this.syncing = task.then(
+      () => undefined,
+      (err: unknown) => this.o.logger.error({ err }, 'deleting stray partition logs failed'),
+    );
+    return task;
+  }
+
+  private async deleteStrayLogsNow(): Promise<string[]> {
+    const deleted: string[] = [];
+    for (const name of await this.fs.readdir(this.o.logDir)) {
+      const m = PARTITION_DIR.exec(name);
+      if (m === null) continue;
+      const topic = m[1]!;
+      const index = Number(m[2]);
+      const state = this.o.image.partition(topic, index);
+      if (state?.replicas.includes(this.o.nodeId)) continue;
+      if (this.partitions.has(key(topic, index)) || this.opening.has(key(topic, index))) continue;
+      const dir = join(this.o.logDir, name);
+      const files = await this.fs.readdir(dir).catch(() => [] as string[]);
+      if (!files.some((f) => PARTITION_FILES.includes(f) || f.endsWith('.log'))) continue;
+      await this.fs.removeDirectory(dir);
+      this.o.logger.info(
+        { topic, partition: index },
+        'deleted stray partition log (not hosted here per the cluster metadata)',
+      );
+      deleted.push(name);
+    }
+    return deleted;
   }
 
   /** Partition directory name, as Kafka names it. */
