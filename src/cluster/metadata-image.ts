@@ -94,6 +94,15 @@ export function nextPartitionRecord(p: PartitionState, change: LeadershipChange)
   };
 }
 
+/**
+ * Kafka's under-replicated test: fewer in-sync replicas than the replication
+ * factor, which during a reassignment does not count the replicas being added
+ * (they are still catching up by design).
+ */
+export function isUnderReplicated(p: PartitionState): boolean {
+  return p.isr.length < p.replicas.length - p.addingReplicas.length;
+}
+
 /** True while a reassignment adds or removes replicas of the partition. */
 export function isReassigning(p: PartitionState): boolean {
   return p.addingReplicas.length > 0 || p.removingReplicas.length > 0;

@@ -4,7 +4,7 @@
 // too, so the hot path touches one object.
 
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { MetadataImage } from '../cluster/metadata-image.ts';
+import { isUnderReplicated, type MetadataImage } from '../cluster/metadata-image.ts';
 import type { ReplicaManager } from '../replication/replica-manager.ts';
 
 export interface BrokerMetricsSources {
@@ -47,13 +47,13 @@ export class BrokerMetrics {
     });
     new Gauge({
       name: 'kafka_server_replicamanager_underreplicatedpartitions',
-      help: 'Partitions led here whose ISR is smaller than their replica set.',
+      help: 'Partitions led here with fewer in-sync replicas than their replication factor (replicas being added do not count).',
       registers,
       collect() {
         let n = 0;
         for (const p of s.replicas.all()) {
           const st = s.image.partition(p.topic, p.index);
-          if (st !== undefined && st.leader === s.nodeId && st.isr.length < st.replicas.length) n++;
+          if (st !== undefined && st.leader === s.nodeId && isUnderReplicated(st)) n++;
         }
         this.set(n);
       },
