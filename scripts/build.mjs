@@ -26,6 +26,10 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
+  // Less source for V8 to parse at start-up (about 20 ms of 240 here); identifiers
+  // keep their names so stack traces and CPU profiles stay readable.
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
   external: ['etcd3', 'snappy', 'lz4-napi', '@mongodb-js/zstd', '@node-rs/crc32'],
   // Bundled CommonJS packages (pino, commander, prom-client) call require().

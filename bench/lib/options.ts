@@ -111,7 +111,8 @@ export function parseOptions(
         repeats: 1,
         nodeRepeats: 1,
         latencySeconds: 5,
-        startRuns: 1,
+        // A single start is mostly the cold file cache of the first one; three take the median.
+        startRuns: 3,
         iperfSeconds: 2,
         fioSizeMegabytes: 512,
         deadlineMs: 8 * 60_000,
