@@ -33,7 +33,10 @@ class Cluster {
 
   async start(): Promise<void> {
     for (let id = 0; id < 3; id++) this.ports.push(await freePort());
-    await Promise.all([0, 1, 2].map((id) => this.restart(id)));
+    // allSettled: every broker that did start is recorded (and so killed after the tests).
+    const started = await Promise.allSettled([0, 1, 2].map((id) => this.restart(id)));
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
   }
 
   async restart(id: number): Promise<void> {

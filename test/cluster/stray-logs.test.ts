@@ -89,7 +89,10 @@ describe('stray and stale partition logs on a restarted broker', () => {
     etcd = await startEtcd();
     dir = await mkdtemp(join(tmpdir(), 'gregor-stray-'));
     for (let id = 0; id < 3; id++) ports.push(await freePort());
-    await Promise.all([0, 1, 2].map(start));
+    // allSettled: every broker that did start is recorded, so after() kills it.
+    const started = await Promise.allSettled([0, 1, 2].map(start));
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
   });
 
   after(async () => {

@@ -19,8 +19,18 @@ export interface BrokerProcess {
   readonly exited: Promise<number | string>;
 }
 
-export async function spawnBroker(opts: { dataDir: string; port: number; overrides?: Record<string, string> }): Promise<BrokerProcess> {
-  const args = ['server', '--override', `log.dirs=${opts.dataDir}`, '--override', `listeners=PLAINTEXT://127.0.0.1:${opts.port}`];
+export async function spawnBroker(opts: {
+  dataDir: string;
+  port: number;
+  overrides?: Record<string, string>;
+}): Promise<BrokerProcess> {
+  const args = [
+    'server',
+    '--override',
+    `log.dirs=${opts.dataDir}`,
+    '--override',
+    `listeners=PLAINTEXT://127.0.0.1:${opts.port}`,
+  ];
   for (const [k, v] of Object.entries(opts.overrides ?? {})) args.push('--override', `${k}=${v}`);
   // The broker refuses unknown GREGOR_* variables; tests' own knobs stay out.
   const env: NodeJS.ProcessEnv = {};
@@ -34,13 +44,18 @@ export async function spawnBroker(opts: { dataDir: string; port: number; overrid
   child.stderr?.on('data', (b: Buffer) => {
     out += b.toString();
   });
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   // Generous: on a loaded 2-core machine (two test files, each with brokers) start-up has taken 20 s.
   const started = Date.now();
   while (!out.includes('Gregor broker started')) {
     const ended = child.exitCode ?? child.signalCode;
     if (Date.now() - started > START_TIMEOUT_MS || ended !== null) {
-      const how = ended === null ? `still running after ${Date.now() - started} ms` : `exited with ${ended}`;
+      const how =
+        ended === null ? `still running after ${Date.now() - started} ms` : `exited with ${ended}`;
+      // A broker left running would keep the test file's process alive after its tests end.
+      child.kill('SIGKILL');
       throw new Error(`broker did not start (${how}):\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 50));
