@@ -3,8 +3,7 @@
 // replaced atomically: written to a `.tmp` file, fsynced, renamed, and the
 // directory fsynced, so a crash leaves either the old or the new value.
 
-import { posix } from 'node:path';
-import { isNotFoundError, type LogFileSystem, readFully } from './file-system.ts';
+import { type LogFileSystem, readSmallTextFile, replaceFileDurably } from './file-system.ts';
 
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const HIGH_WATERMARK_CHECKPOINT = 'replication-offset-checkpoint';
@@ -59,40 +58,20 @@ export async function readCheckpointFile(
   fs: LogFileSystem,
   path: string,
 ): Promise<CheckpointEntry[] | null> {
-  let file: Awaited<ReturnType<LogFileSystem['open']>>;
-  try {
-    file = await fs.open(path, { create: false });
-  } catch (err) {
-    if (isNotFoundError(err)) return null;
-    throw err;
-  }
-  try {
-    const { sizeBytes } = await file.stat();
-    if (sizeBytes > CHECKPOINT_SIZE_BYTES_MAX) {
-      throw new CheckpointFormatError(`${sizeBytes} bytes is too large`);
-    }
-    return decodeCheckpoint((await readFully(file, 0, sizeBytes)).toString('utf8'));
-  } finally {
-    await file.close();
-  }
+  const text = await readSmallTextFile(
+    fs,
+    path,
+    CHECKPOINT_SIZE_BYTES_MAX,
+    (size) => new CheckpointFormatError(`${size} bytes is too large`),
+  );
+  return text === null ? null : decodeCheckpoint(text);
 }
 
 /** Replaces a checkpoint file atomically and durably. */
-export async function writeCheckpointFile(
+export function writeCheckpointFile(
   fs: LogFileSystem,
   path: string,
   entries: readonly CheckpointEntry[],
 ): Promise<void> {
-  const tmpPath = path + CHECKPOINT_TMP_SUFFIX;
-  const bytes = Buffer.from(encodeCheckpoint(entries), 'utf8');
-  const file = await fs.open(tmpPath, { create: true });
-  try {
-    await file.truncate(0);
-    await file.write(bytes, 0);
-    await file.fsync();
-  } finally {
-    await file.close();
-  }
-  await fs.rename(tmpPath, path);
-  await fs.fsyncDirectory(posix.dirname(path));
+  return replaceFileDurably(fs, path, encodeCheckpoint(entries));
 }

@@ -5,6 +5,7 @@
 
 import { constants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
+import { posix } from 'node:path';
 
 export interface LogFileStat {
   readonly sizeBytes: number;
@@ -66,6 +67,56 @@ export async function readFully(
     done += n;
   }
   return done === length ? target : target.subarray(0, done);
+}
+
+/**
+ * A small file's text (a checkpoint, partition.metadata); null when it does not
+ * exist. A file over `sizeBytesMax` throws `tooLarge(size)` before it is read.
+ */
+export async function readSmallTextFile(
+  fs: LogFileSystem,
+  path: string,
+  sizeBytesMax: number,
+  tooLarge: (sizeBytes: number) => Error,
+): Promise<string | null> {
+  let file: LogFile;
+  try {
+    file = await fs.open(path, { create: false });
+  } catch (err) {
+    if (isNotFoundError(err)) return null;
+    throw err;
+  }
+  try {
+    const { sizeBytes } = await file.stat();
+    if (sizeBytes > sizeBytesMax) throw tooLarge(sizeBytes);
+    return (await readFully(file, 0, sizeBytes)).toString('utf8');
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Replaces `path` with `text` atomically and durably: `<path>.tmp` is written
+ * and fsynced, renamed over `path`, then the directory is fsynced, so a crash
+ * leaves the old or the new file, never a mix. (The partition loader deletes
+ * `.tmp` files a crash left behind.)
+ */
+export async function replaceFileDurably(
+  fs: LogFileSystem,
+  path: string,
+  text: string,
+): Promise<void> {
+  const tmpPath = `${path}.tmp`;
+  const file = await fs.open(tmpPath, { create: true });
+  try {
+    await file.truncate(0);
+    await file.write(Buffer.from(text, 'utf8'), 0);
+    await file.fsync();
+  } finally {
+    await file.close();
+  }
+  await fs.rename(tmpPath, path);
+  await fs.fsyncDirectory(posix.dirname(path));
 }
 
 class NodeLogFile implements LogFile {

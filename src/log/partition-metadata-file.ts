@@ -5,7 +5,7 @@
 // the id tells the two apart where the name cannot.
 
 import { posix } from 'node:path';
-import { isNotFoundError, type LogFileSystem, readFully } from './file-system.ts';
+import { type LogFileSystem, readSmallTextFile, replaceFileDurably } from './file-system.ts';
 
 export const PARTITION_METADATA_FILE = 'partition.metadata';
 
@@ -43,39 +43,24 @@ export async function readPartitionMetadata(
   fs: LogFileSystem,
   dir: string,
 ): Promise<string | null> {
-  let file: Awaited<ReturnType<LogFileSystem['open']>>;
-  try {
-    file = await fs.open(posix.join(dir, PARTITION_METADATA_FILE), { create: false });
-  } catch (err) {
-    if (isNotFoundError(err)) return null;
-    throw err;
-  }
-  try {
-    const { sizeBytes } = await file.stat();
-    if (sizeBytes > SIZE_BYTES_MAX)
-      throw new PartitionMetadataFormatError(`${sizeBytes} bytes is too large`);
-    return decodePartitionMetadata((await readFully(file, 0, sizeBytes)).toString('utf8'));
-  } finally {
-    await file.close();
-  }
+  const text = await readSmallTextFile(
+    fs,
+    posix.join(dir, PARTITION_METADATA_FILE),
+    SIZE_BYTES_MAX,
+    (size) => new PartitionMetadataFormatError(`${size} bytes is too large`),
+  );
+  return text === null ? null : decodePartitionMetadata(text);
 }
 
-/** Writes the file atomically (tmp, fsync, rename, directory fsync). */
-export async function writePartitionMetadata(
+/** Writes the file atomically and durably. */
+export function writePartitionMetadata(
   fs: LogFileSystem,
   dir: string,
   topicId: string,
 ): Promise<void> {
-  const path = posix.join(dir, PARTITION_METADATA_FILE);
-  const tmp = `${path}.tmp`;
-  const file = await fs.open(tmp, { create: true });
-  try {
-    await file.truncate(0);
-    await file.write(Buffer.from(encodePartitionMetadata(topicId), 'utf8'), 0);
-    await file.fsync();
-  } finally {
-    await file.close();
-  }
-  await fs.rename(tmp, path);
-  await fs.fsyncDirectory(dir);
+  return replaceFileDurably(
+    fs,
+    posix.join(dir, PARTITION_METADATA_FILE),
+    encodePartitionMetadata(topicId),
+  );
 }

@@ -6,16 +6,11 @@
 // a bad file means.
 
 import { join } from 'node:path';
-import {
-  isNotFoundError,
-  type LogFile,
-  type LogFileSystem,
-  readFully,
-} from '../log/file-system.ts';
+import { type LogFileSystem, readSmallTextFile, replaceFileDurably } from '../log/file-system.ts';
 import type { EpochEntry } from './leader-epoch-history.ts';
 
 export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
-/** The partition log's loader deletes stray `.tmp` files when it opens the directory. */
+/** Where replaceFileDurably writes first; the partition log's loader deletes it if a crash left it. */
 export const LEADER_EPOCH_CHECKPOINT_TMP = `${LEADER_EPOCH_CHECKPOINT}.tmp`;
 
 const CHECKPOINT_VERSION = 0;
@@ -70,41 +65,24 @@ export async function readLeaderEpochCheckpoint(
   fs: LogFileSystem,
   partitionDir: string,
 ): Promise<EpochEntry[] | null> {
-  let file: LogFile;
-  try {
-    file = await fs.open(join(partitionDir, LEADER_EPOCH_CHECKPOINT), { create: false });
-  } catch (err) {
-    if (isNotFoundError(err)) return null;
-    throw err;
-  }
-  try {
-    const { sizeBytes } = await file.stat();
-    if (sizeBytes > CHECKPOINT_SIZE_BYTES_MAX) {
-      throw new LeaderEpochCheckpointFormatError(`${sizeBytes} bytes is too large`);
-    }
-    const bytes = await readFully(file, 0, sizeBytes);
-    return decodeLeaderEpochCheckpoint(bytes.toString('utf8'));
-  } finally {
-    await file.close();
-  }
+  const text = await readSmallTextFile(
+    fs,
+    join(partitionDir, LEADER_EPOCH_CHECKPOINT),
+    CHECKPOINT_SIZE_BYTES_MAX,
+    (size) => new LeaderEpochCheckpointFormatError(`${size} bytes is too large`),
+  );
+  return text === null ? null : decodeLeaderEpochCheckpoint(text);
 }
 
 /** Replaces the checkpoint in `partitionDir` atomically and durably. */
-export async function writeLeaderEpochCheckpoint(
+export function writeLeaderEpochCheckpoint(
   fs: LogFileSystem,
   partitionDir: string,
   entries: readonly EpochEntry[],
 ): Promise<void> {
-  const tmpPath = join(partitionDir, LEADER_EPOCH_CHECKPOINT_TMP);
-  const bytes = Buffer.from(encodeLeaderEpochCheckpoint(entries), 'utf8');
-  const file = await fs.open(tmpPath, { create: true });
-  try {
-    await file.truncate(0);
-    await file.write(bytes, 0);
-    await file.fsync();
-  } finally {
-    await file.close();
-  }
-  await fs.rename(tmpPath, join(partitionDir, LEADER_EPOCH_CHECKPOINT));
-  await fs.fsyncDirectory(partitionDir);
+  return replaceFileDurably(
+    fs,
+    join(partitionDir, LEADER_EPOCH_CHECKPOINT),
+    encodeLeaderEpochCheckpoint(entries),
+  );
 }
