@@ -10,6 +10,7 @@ import { addConsoleProducerCommand } from './console-producer-command.ts';
 import { addConsumerGroupsCommand } from './consumer-groups-command.ts';
 import { addLeaderElectionCommand } from './leader-election-command.ts';
 import { addPerfCommand } from './perf-command.ts';
+import { addReassignPartitionsCommand } from './reassign-partitions-command.ts';
 import { addTopicsCommand } from './topics-command.ts';
 
 /** The first argument of each tool: bin/gregor starts these without loading the broker. */
@@ -22,6 +23,7 @@ export const TOOL_COMMANDS: readonly string[] = [
   'cluster',
   'perf',
   'leader-election',
+  'reassign-partitions',
 ];
 
 export function addToolCommands(program: Command): void {
@@ -33,4 +35,5 @@ export function addToolCommands(program: Command): void {
   addClusterCommand(program);
   addPerfCommand(program);
   addLeaderElectionCommand(program);
+  addReassignPartitionsCommand(program);
 }

@@ -8,7 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -20,6 +20,7 @@ import {
 import type { Admin } from 'kafkajs';
 import { AlterPartitionReassignments } from '../../src/protocol/apis/alter-partition-reassignments.ts';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
+import { gregor, ok } from '../cli/cli-harness.ts';
 import { type BrokerProcess, freePort, spawnBroker } from '../harness/broker-process.ts';
 import { type EtcdProcess, startEtcd } from '../harness/etcd.ts';
 import { run } from '../harness/processes.ts';
@@ -318,6 +319,117 @@ describe('partition reassignment on three brokers', () => {
     await until('the resumed broker to hold no copy of the partition', 30_000, async () =>
       existsSync(join(dir, `b${victim}`, 'undone-0')) ? null : true,
     );
+    await until('three live brokers again', 30_000, async () => {
+      const r = await run('kcat', ['-b', bootstrapOf([0, 1, 2]), '-L']);
+      return / 3 brokers:/.test(r.stdout) ? true : null;
+    });
+  });
+
+  test('gregor reassign-partitions: --execute, --verify, --list and --cancel with Kafka’s JSON and sentences', async () => {
+    const probe = await admin();
+    const controller = (await probe.describeCluster()).controller!;
+    const victim = [0, 1, 2].find((id) => id !== controller)!;
+    const live = [0, 1, 2].filter((id) => id !== victim);
+    await probe.createTopics({
+      topics: [
+        {
+          topic: 'tool',
+          replicaAssignment: [
+            { partition: 0, replicas: [0, 1] },
+            { partition: 1, replicas: [1, 2] },
+          ],
+        },
+        { topic: 'tool-stuck', replicaAssignment: [{ partition: 0, replicas: live }] },
+      ],
+      waitForLeaders: true,
+    });
+    const file = join(dir, 'tool.json');
+    const target =
+      '{"version":1,"partitions":[{"topic":"tool","partition":1,"replicas":[2,0],"log_dirs":["any","any"]},' +
+      '{"topic":"tool","partition":0,"replicas":[1,2]}]}';
+    await writeFile(file, target);
+    const reassign = (args: string[], ids: readonly number[] = [0, 1, 2]) =>
+      gregor(bootstrapOf(ids), ['reassign-partitions', ...args], { timeoutMs: 90_000 });
+
+    const executed = ok(
+      await reassign(['--reassignment-json-file', file, '--execute']),
+      '--execute',
+    );
+    assert.equal(
+      executed.stdout,
+      'Current partition replica assignment\n\n' +
+        '{"version":1,"partitions":[{"topic":"tool","partition":0,"replicas":[0,1],"log_dirs":["any","any"]},' +
+        '{"topic":"tool","partition":1,"replicas":[1,2],"log_dirs":["any","any"]}]}\n\n' +
+        'Save this to use as the --reassignment-json-file option during rollback\n' +
+        'Successfully started partition reassignments for tool-0,tool-1\n',
+    );
+    await until('--verify to report both done', 60_000, async () => {
+      const v = ok(await reassign(['--reassignment-json-file', file, '--verify']), '--verify');
+      return v.stdout ===
+        'Status of partition reassignment:\nReassignment of partition tool-0 is completed.\n' +
+          'Reassignment of partition tool-1 is completed.\n\n'
+        ? true
+        : null;
+    });
+    assert.deepEqual(
+      (await describeTopic(bootstrapOf([0, 1, 2]), 'tool')).map((p) => p.replicas),
+      [
+        [1, 2],
+        [2, 0],
+      ],
+    );
+    assert.equal(
+      ok(await reassign(['--list']), '--list').stdout,
+      'No partition reassignments found.\n',
+    );
+    assert.equal(
+      ok(await reassign(['--reassignment-json-file', file, '--cancel']), '--cancel').stdout,
+      'None of the specified partition reassignments are active.\nNone of the specified partition moves are active.\n',
+    );
+    await writeFile(
+      file,
+      '{"version":1,"partitions":[{"topic":"tool","partition":0,"replicas":[1,7]}]}',
+    );
+    const unknown = await reassign(['--reassignment-json-file', file, '--execute']);
+    assert.equal(unknown.code, 1);
+    assert.equal(unknown.stderr, 'Unknown broker id 7\n');
+
+    // A reassignment that cannot finish (its new replica is paused) is listed and cancelled.
+    const stuck = join(dir, 'stuck.json');
+    await writeFile(
+      stuck,
+      `{"version":1,"partitions":[{"topic":"tool-stuck","partition":0,"replicas":[${live[1]},${victim}]}]}`,
+    );
+    const paused = brokers[victim]!;
+    paused.child.kill('SIGSTOP');
+    try {
+      ok(
+        await reassign(['--reassignment-json-file', stuck, '--execute'], live),
+        '--execute (stuck)',
+      );
+      assert.equal(
+        ok(await reassign(['--list'], live), '--list (stuck)').stdout,
+        'Current partition reassignments:\n' +
+          `tool-stuck-0: replicas: ${live[1]},${victim},${live[0]}. adding: ${victim}. removing: ${live[0]}.\n`,
+      );
+      assert.equal(
+        ok(
+          await reassign(['--reassignment-json-file', stuck, '--verify'], live),
+          '--verify (stuck)',
+        ).stdout,
+        'Status of partition reassignment:\nReassignment of partition tool-stuck-0 is still in progress.\n\n',
+      );
+      assert.equal(
+        ok(
+          await reassign(['--reassignment-json-file', stuck, '--cancel'], live),
+          '--cancel (stuck)',
+        ).stdout,
+        'Successfully cancelled partition reassignment for: tool-stuck-0\nNone of the specified partition moves are active.\n',
+      );
+      assert.deepEqual((await describeTopic(bootstrapOf(live), 'tool-stuck'))[0]?.replicas, live);
+    } finally {
+      paused.child.kill('SIGCONT');
+    }
     await until('three live brokers again', 30_000, async () => {
       const r = await run('kcat', ['-b', bootstrapOf([0, 1, 2]), '-L']);
       return / 3 brokers:/.test(r.stdout) ? true : null;
