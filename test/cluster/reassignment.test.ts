@@ -80,6 +80,14 @@ describe('partition reassignment on three brokers', () => {
     return a;
   }
 
+  /** After a SIGCONT: until the metadata lists all three brokers again. */
+  async function threeLiveBrokers(): Promise<void> {
+    await until('three live brokers again', 30_000, async () => {
+      const r = await run('kcat', ['-b', bootstrapOf([0, 1, 2]), '-L']);
+      return / 3 brokers:/.test(r.stdout) ? true : null;
+    });
+  }
+
   async function platformatic<T>(id: number, use: (c: Connection) => Promise<T>): Promise<T> {
     const c = new Connection('reassign-pf');
     const [host, port] = brokers[id]!.bootstrap.split(':');
@@ -319,10 +327,7 @@ describe('partition reassignment on three brokers', () => {
     await until('the resumed broker to hold no copy of the partition', 30_000, async () =>
       existsSync(join(dir, `b${victim}`, 'undone-0')) ? null : true,
     );
-    await until('three live brokers again', 30_000, async () => {
-      const r = await run('kcat', ['-b', bootstrapOf([0, 1, 2]), '-L']);
-      return / 3 brokers:/.test(r.stdout) ? true : null;
-    });
+    await threeLiveBrokers();
   });
 
   test('gregor reassign-partitions: --execute, --verify, --list and --cancel with Kafka’s JSON and sentences', async () => {
@@ -430,10 +435,7 @@ describe('partition reassignment on three brokers', () => {
     } finally {
       paused.child.kill('SIGCONT');
     }
-    await until('three live brokers again', 30_000, async () => {
-      const r = await run('kcat', ['-b', bootstrapOf([0, 1, 2]), '-L']);
-      return / 3 brokers:/.test(r.stdout) ? true : null;
-    });
+    await threeLiveBrokers();
   });
 
   test('moving two partitions off broker 0: new replicas catch up, the old copy is deleted, and the data survives without brokers 0 and 1', async () => {
