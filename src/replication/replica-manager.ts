@@ -52,6 +52,8 @@ function key(topic: string, partition: number): string {
 export class ReplicaManager {
   private readonly partitions = new Map<string, Partition>();
   private readonly opening = new Map<string, Promise<Partition>>();
+  /** The topic id each open partition's log was opened for. */
+  private readonly openedTopicIds = new Map<string, string>();
   private syncing: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly leadershipListeners: Array<() => void> = [];
@@ -76,7 +78,14 @@ export class ReplicaManager {
    */
   async acquire(topic: string, index: number): Promise<Partition | undefined> {
     const open = this.partitions.get(key(topic, index));
-    if (open !== undefined) return open;
+    if (open !== undefined) {
+      // The log of an earlier topic of the same name, until the next sync replaces it.
+      const openedFor = this.openedTopicIds.get(key(topic, index));
+      const topicId = this.o.image.topic(topic)?.topicId;
+      return openedFor !== undefined && topicId !== undefined && openedFor !== topicId
+        ? undefined
+        : open;
+    }
     const state = this.o.image.partition(topic, index);
     if (state === undefined || !state.replicas.includes(this.o.nodeId) || this.closed)
       return undefined;
@@ -126,12 +135,16 @@ export class ReplicaManager {
 
   private async syncNow(): Promise<void> {
     if (this.closed) return;
-    const wanted = new Map<string, { topic: string; index: number; leaderEpoch: number }>();
+    const wanted = new Map<
+      string,
+      { topic: string; topicId: string; index: number; leaderEpoch: number }
+    >();
     for (const t of this.o.image.topics()) {
       for (const p of t.partitions.values()) {
         if (p.replicas.includes(this.o.nodeId)) {
           wanted.set(key(t.name, p.partition), {
             topic: t.name,
+            topicId: t.topicId,
             index: p.partition,
             leaderEpoch: p.leaderEpoch,
           });
@@ -140,7 +153,18 @@ export class ReplicaManager {
     }
     for (const [k, w] of wanted) {
       const existing = this.partitions.get(k);
-      if (existing !== undefined) {
+      const openedFor = this.openedTopicIds.get(k);
+      if (existing !== undefined && openedFor !== undefined && openedFor !== w.topicId) {
+        // Deleted and created again between two syncs: the open log is the
+        // old topic's. It goes, and the new topic's starts empty.
+        this.partitions.delete(k);
+        this.openedTopicIds.delete(k);
+        await existing.log.delete();
+        this.o.logger.info(
+          { topic: w.topic, partition: w.index, topicId: w.topicId },
+          'deleted the partition log of an earlier topic of the same name',
+        );
+      } else if (existing !== undefined) {
         this.applyLeadership(existing, w.leaderEpoch);
         continue;
       }
@@ -156,6 +180,7 @@ export class ReplicaManager {
       const current = this.o.image.partition(p.topic, p.index);
       if (current !== undefined && current.replicas.includes(this.o.nodeId)) continue;
       this.partitions.delete(k);
+      this.openedTopicIds.delete(k);
       await p.log.delete();
       this.o.logger.info({ topic: p.topic, partition: p.index }, 'deleted partition log');
     }
@@ -192,6 +217,7 @@ export class ReplicaManager {
         now: this.o.now,
         fs: this.fs,
       });
+      if (topicId !== undefined) this.openedTopicIds.set(k, topicId);
       if (recordId && topicId !== undefined) {
         await writePartitionMetadata(
           this.fs,
