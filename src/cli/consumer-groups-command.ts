@@ -14,6 +14,7 @@ import {
 } from '../client/admin.ts';
 import { ErrorCode, errorName, kafkaError } from '../client/errors.ts';
 import {
+  byTopicPartition,
   LATEST_TIMESTAMP,
   listOffsets,
   type TopicPartition,
@@ -22,7 +23,6 @@ import {
 } from '../client/fetcher.ts';
 import type { KafkaClient } from '../client/kafka-client.ts';
 import {
-  byTopicPartition,
   groupListTable,
   lagOf,
   membersTable,

@@ -154,9 +154,3 @@ export function groupListTable(groups: readonly { groupId: string; state: string
   const line = (a: string, b: string): string => `${a.padEnd(width)} ${b.padEnd(20)}\n`;
   return line('GROUP', 'STATE') + groups.map((g) => line(g.groupId, g.state)).join('');
 }
-
-/** Kafka's order for describe rows: by topic, then partition. */
-export function byTopicPartition(a: TopicPartition, b: TopicPartition): number {
-  if (a.topic !== b.topic) return a.topic < b.topic ? -1 : 1;
-  return a.partition - b.partition;
-}

@@ -14,7 +14,7 @@ import {
   electLeaders,
 } from '../client/elect-leaders.ts';
 import { ErrorCode, errorName } from '../client/errors.ts';
-import type { TopicPartition } from '../client/fetcher.ts';
+import { byTopicPartition, type TopicPartition, topicPartitionName } from '../client/fetcher.ts';
 import {
   addBootstrapOption,
   type CommonToolOptions,
@@ -139,7 +139,7 @@ export function parseElectionJson(text: string): TopicPartition[] {
       );
     }
     const tp = { topic: e.topic, partition: e.partition as number };
-    const name = `${tp.topic}-${tp.partition}`;
+    const name = topicPartitionName(tp);
     if (seen.has(name)) duplicates.push(name);
     seen.add(name);
     out.push(tp);
@@ -157,10 +157,8 @@ export function electionReport(
   typeName: string,
   results: readonly ElectionResult[],
 ): { lines: string[]; failed: number } {
-  const sorted = [...results].sort((a, b) =>
-    a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1,
-  );
-  const name = (r: ElectionResult) => `${r.topic}-${r.partition}`;
+  const sorted = [...results].sort(byTopicPartition);
+  const name = topicPartitionName;
   const succeeded = sorted.filter((r) => r.errorCode === ErrorCode.NONE).map(name);
   const noop = sorted.filter((r) => r.errorCode === ErrorCode.ELECTION_NOT_NEEDED).map(name);
   const failed = sorted.filter(

@@ -8,7 +8,11 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ErrorCode, errorName } from '../client/errors.ts';
-import type { TopicPartition } from '../client/fetcher.ts';
+import {
+  byTopicPartition,
+  type TopicPartition,
+  topicPartitionName as tpName,
+} from '../client/fetcher.ts';
 import type { KafkaClient } from '../client/kafka-client.ts';
 import {
   alterPartitionReassignments,
@@ -114,10 +118,6 @@ export function chooseAction(opts: ReassignOptions): ReassignAction {
   return action;
 }
 
-const tpName = (tp: TopicPartition) => `${tp.topic}-${tp.partition}`;
-const byTopicPartition = (a: TopicPartition, b: TopicPartition) =>
-  a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1;
-
 /** Kafka's reassignment JSON; every problem is a UsageError naming it. */
 export function parseReassignmentJson(text: string): PartitionTarget[] {
   let doc: unknown;
@@ -211,11 +211,9 @@ async function run(
         'Cannot execute because there is an existing partition assignment. Use --additional to override this and create a new partition assignment in addition to the existing one.',
       );
     }
-    const md = await client.metadata(null);
-    const known = new Set(md.brokers.map((b) => b.nodeId));
-    const unknown = targets.flatMap((t) => t.replicas).find((r) => !known.has(r));
+    const { brokerIds, current } = await clusterView(client, targets);
+    const unknown = targets.flatMap((t) => t.replicas).find((r) => !brokerIds.has(r));
     if (unknown !== undefined) throw new UsageError(`Unknown broker id ${unknown}`);
-    const current = await currentReplicas(client, targets);
     const lines = [
       'Current partition replica assignment',
       '',
@@ -239,7 +237,7 @@ async function run(
     return lines;
   }
   if (action === 'verify')
-    return verifyLines(targets, ongoing, await currentReplicas(client, targets));
+    return verifyLines(targets, ongoing, (await clusterView(client, targets)).current);
   const active = new Set(ongoing.map(tpName));
   const cancelling = targets.filter((t) => active.has(tpName(t))).sort(byTopicPartition);
   const lines: string[] = [];
@@ -272,18 +270,19 @@ function failures(outcomes: readonly ReassignmentOutcome[]): string[] {
     .map((o) => `${tpName(o)}: ${o.errorMessage ?? errorName(o.errorCode)}`);
 }
 
-/** Replicas per partition from Metadata; a partition the cluster lacks is absent. */
-async function currentReplicas(
+/** One Metadata request: the registered brokers, and replicas per partition (a partition the cluster lacks is absent). */
+async function clusterView(
   client: KafkaClient,
   targets: readonly TopicPartition[],
-): Promise<Map<string, readonly number[]>> {
+): Promise<{ brokerIds: Set<number>; current: Map<string, readonly number[]> }> {
   const md = await client.metadata([...new Set(targets.map((t) => t.topic))]);
-  const out = new Map<string, readonly number[]>();
+  const current = new Map<string, readonly number[]>();
   for (const t of md.topics) {
     if (t.errorCode !== ErrorCode.NONE) continue;
-    for (const p of t.partitions) out.set(`${t.name}-${p.partition}`, p.replicas);
+    for (const p of t.partitions)
+      current.set(tpName({ topic: t.name, partition: p.partition }), p.replicas);
   }
-  return out;
+  return { brokerIds: new Set(md.brokers.map((b) => b.nodeId)), current };
 }
 
 export function listLines(ongoing: readonly OngoingReassignment[]): string[] {

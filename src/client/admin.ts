@@ -18,7 +18,7 @@ import { OffsetFetch } from '../protocol/apis/offset-fetch.ts';
 import { type BrokerNode, ZERO_UUID } from './cluster-metadata.ts';
 import { decodeAssignment } from './consumer-protocol.ts';
 import { ErrorCode, kafkaError, throwIfError } from './errors.ts';
-import type { TopicPartition } from './fetcher.ts';
+import { groupByTopic, type TopicPartition } from './fetcher.ts';
 import type { KafkaClient } from './kafka-client.ts';
 import { retrying } from './retry.ts';
 
@@ -362,9 +362,10 @@ export async function fetchCommittedOffsets(
 }
 
 function groupTopics(tps: readonly TopicPartition[]): { name: string; partitions: number[] }[] {
-  const m = new Map<string, number[]>();
-  for (const tp of tps) m.set(tp.topic, [...(m.get(tp.topic) ?? []), tp.partition]);
-  return [...m].map(([name, partitions]) => ({ name, partitions }));
+  return [...groupByTopic(tps, (tp) => tp.partition)].map(([name, partitions]) => ({
+    name,
+    partitions,
+  }));
 }
 
 export interface CommitOptions {

@@ -5,7 +5,7 @@
 
 import { ElectLeaders } from '../protocol/apis/elect-leaders.ts';
 import { throwIfError } from './errors.ts';
-import type { TopicPartition } from './fetcher.ts';
+import { groupByTopic, type TopicPartition } from './fetcher.ts';
 import type { KafkaClient } from './kafka-client.ts';
 
 /** Kafka's ElectionType. */
@@ -29,7 +29,13 @@ export async function electLeaders(
 ): Promise<ElectionResult[]> {
   const response = await client.sendToController(ElectLeaders, {
     electionType,
-    topicPartitions: partitions === null ? null : byTopic(partitions),
+    topicPartitions:
+      partitions === null
+        ? null
+        : [...groupByTopic(partitions, (tp) => tp.partition)].map(([topic, list]) => ({
+            topic,
+            partitions: list,
+          })),
     timeoutMs,
   });
   throwIfError(response.errorCode);
@@ -41,10 +47,4 @@ export async function electLeaders(
       errorMessage: p.errorMessage,
     })),
   );
-}
-
-function byTopic(partitions: readonly TopicPartition[]): { topic: string; partitions: number[] }[] {
-  const m = new Map<string, number[]>();
-  for (const tp of partitions) m.set(tp.topic, [...(m.get(tp.topic) ?? []), tp.partition]);
-  return [...m].map(([topic, list]) => ({ topic, partitions: list }));
 }

@@ -21,6 +21,34 @@ export interface TopicPartition {
   readonly partition: number;
 }
 
+/** `<topic>-<partition>`, as Kafka prints a TopicPartition. */
+export function topicPartitionName(tp: TopicPartition): string {
+  return `${tp.topic}-${tp.partition}`;
+}
+
+/** Kafka's tools' order: by topic, then partition. */
+export function byTopicPartition(a: TopicPartition, b: TopicPartition): number {
+  if (a.topic !== b.topic) return a.topic < b.topic ? -1 : 1;
+  return a.partition - b.partition;
+}
+
+/**
+ * Items grouped by topic, in first-seen order, each mapped by `value`: the
+ * topic-then-partitions shape Kafka's requests use.
+ */
+export function groupByTopic<T extends TopicPartition, V>(
+  items: readonly T[],
+  value: (item: T) => V,
+): Map<string, V[]> {
+  const out = new Map<string, V[]>();
+  for (const item of items) {
+    const list = out.get(item.topic);
+    if (list === undefined) out.set(item.topic, [value(item)]);
+    else list.push(value(item));
+  }
+  return out;
+}
+
 export interface ConsumedRecord {
   readonly topic: string;
   readonly partition: number;

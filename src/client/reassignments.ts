@@ -6,7 +6,7 @@
 import { AlterPartitionReassignments } from '../protocol/apis/alter-partition-reassignments.ts';
 import { ListPartitionReassignments } from '../protocol/apis/list-partition-reassignments.ts';
 import { throwIfError } from './errors.ts';
-import type { TopicPartition } from './fetcher.ts';
+import { groupByTopic, type TopicPartition } from './fetcher.ts';
 import type { KafkaClient } from './kafka-client.ts';
 
 export interface ReassignmentTarget extends TopicPartition {
@@ -32,15 +32,10 @@ export async function alterPartitionReassignments(
   client: KafkaClient,
   targets: readonly ReassignmentTarget[],
 ): Promise<ReassignmentOutcome[]> {
-  const byTopic = new Map<string, { partitionIndex: number; replicas: number[] | null }[]>();
-  for (const t of targets) {
-    const list = byTopic.get(t.topic) ?? [];
-    list.push({
-      partitionIndex: t.partition,
-      replicas: t.replicas === null ? null : [...t.replicas],
-    });
-    byTopic.set(t.topic, list);
-  }
+  const byTopic = groupByTopic(targets, (t) => ({
+    partitionIndex: t.partition,
+    replicas: t.replicas === null ? null : [...t.replicas],
+  }));
   const response = await client.sendToController(AlterPartitionReassignments, {
     timeoutMs: TIMEOUT_MS,
     allowReplicationFactorChange: true,
