@@ -37,7 +37,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function metadataFrom(port: number): Promise<ClusterMetadata | null> {
   let conn: BrokerConnection | null = null;
   try {
-    conn = await BrokerConnection.open({ host: '127.0.0.1', port, clientId: 'election-bench', connectTimeoutMs: 1000, requestTimeoutMs: 2000 });
+    conn = await BrokerConnection.open({
+      host: '127.0.0.1',
+      port,
+      clientId: 'election-bench',
+      connectTimeoutMs: 1000,
+      requestTimeoutMs: 2000,
+    });
     const r = await conn.send(Metadata, {
       topics: [{ topicId: ZERO_UUID, name: TOPIC }],
       allowAutoTopicCreation: false,
@@ -57,7 +63,9 @@ function partitionsOf(md: ClusterMetadata | null) {
 }
 
 function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+  return (
+    sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN
+  );
 }
 
 async function main(): Promise<void> {
@@ -74,7 +82,11 @@ async function main(): Promise<void> {
     'auto.leader.rebalance.enable': 'false',
   });
   const start = async (id: number) => {
-    brokers[id] = await spawnBroker({ dataDir: join(dir, `b${id}`), port: ports[id]!, overrides: overrides(id) });
+    brokers[id] = await spawnBroker({
+      dataDir: join(dir, `b${id}`),
+      port: ports[id]!,
+      overrides: overrides(id),
+    });
   };
   const samples: number[] = [];
   try {
@@ -87,12 +99,18 @@ async function main(): Promise<void> {
     for (let round = 0; round < KILLS; round++) {
       // Every replica back in every ISR, so each round starts from the same state.
       let before = partitionsOf(await metadataFrom(ports[0]!));
-      for (let i = 0; i < 600 && !(before.length === 3 && before.every((p) => p.isr.length === 3 && p.leaderId >= 0)); i++) {
+      for (
+        let i = 0;
+        i < 600 &&
+        !(before.length === 3 && before.every((p) => p.isr.length === 3 && p.leaderId >= 0));
+        i++
+      ) {
         await sleep(100);
         before = partitionsOf(await metadataFrom(ports[round % 3]!));
       }
       const p0 = before.find((p) => p.partition === 0);
-      if (p0 === undefined || p0.isr.length !== 3) throw new Error(`round ${round}: ISR not full: ${JSON.stringify(before)}`);
+      if (p0 === undefined || p0.isr.length !== 3)
+        throw new Error(`round ${round}: ISR not full: ${JSON.stringify(before)}`);
       const victim = p0.leaderId;
       const survivor = [0, 1, 2].find((b) => b !== victim)!;
       const killedAt = performance.now();
@@ -100,8 +118,15 @@ async function main(): Promise<void> {
       await brokers[victim]!.exited;
       let electedMs: number | null = null;
       while (performance.now() - killedAt < SESSION_TIMEOUT_MS * 4 + 10_000) {
-        const now = partitionsOf(await metadataFrom(ports[survivor]!)).find((p) => p.partition === 0);
-        if (now !== undefined && now.leaderId >= 0 && now.leaderId !== victim && now.leaderEpoch > p0.leaderEpoch) {
+        const now = partitionsOf(await metadataFrom(ports[survivor]!)).find(
+          (p) => p.partition === 0,
+        );
+        if (
+          now !== undefined &&
+          now.leaderId >= 0 &&
+          now.leaderId !== victim &&
+          now.leaderEpoch > p0.leaderEpoch
+        ) {
           electedMs = performance.now() - killedAt;
           break;
         }
@@ -109,7 +134,9 @@ async function main(): Promise<void> {
       }
       if (electedMs === null) throw new Error(`round ${round}: no new leader for partition 0`);
       samples.push(electedMs);
-      process.stderr.write(`round ${round + 1}/${KILLS}: killed broker ${victim}, new leader after ${electedMs.toFixed(0)} ms\n`);
+      process.stderr.write(
+        `round ${round + 1}/${KILLS}: killed broker ${victim}, new leader after ${electedMs.toFixed(0)} ms\n`,
+      );
       brokers[victim] = null;
       await start(victim);
     }
@@ -131,7 +158,11 @@ async function main(): Promise<void> {
     samplesMs: samples.map((s) => Math.round(s)),
   };
   mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-  const file = join(import.meta.dirname, 'results', `election-time-${result.startedAt.replace(/[:.]/g, '-')}.json`);
+  const file = join(
+    import.meta.dirname,
+    'results',
+    `election-time-${result.startedAt.replace(/[:.]/g, '-')}.json`,
+  );
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   console.log(
     `leader election after kill -9 (broker.session.timeout.ms=${SESSION_TIMEOUT_MS}, ${result.kills} kills): ` +

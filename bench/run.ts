@@ -87,7 +87,11 @@ async function gregorSection(options: BenchOptions, out: Collected): Promise<voi
   // The common rate first (the targets compare it with the peers at the same rate); then
   // the half-peak definitions, which outrun the measuring client (see README).
   const points = [
-    { messageBytes: 1024, ratePerSecond: options.latencyRate, why: 'the common rate of every system' },
+    {
+      messageBytes: 1024,
+      ratePerSecond: options.latencyRate,
+      why: 'the common rate of every system',
+    },
   ];
   if (kcatPeak !== null) {
     points.push({

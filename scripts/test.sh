@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# `npm test`: installs what the tests need, type-checks, then runs every test
+# `npm test`: installs what the tests need, type-checks, lints, then runs every test
 # (unit tests beside the code in src/, cross-part and real-client tests in test/).
+# `--unit` runs only the tests under src/, `--integration` only those under test/ and bench/;
+# any other arguments are test files to run instead of all of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,9 +28,15 @@ if ! npm ls --depth=0 >/dev/null 2>&1; then
 fi
 
 npx tsc --noEmit
+npx biome check src test bench
 # Spawned brokers run the bundle when it is fresh (bin/gregor checks); build it so they start fast.
 node scripts/build.mjs
 
-mapfile -t files < <(find src test bench -name '*.test.ts' | sort)
+case "${1:-}" in
+  --unit) mapfile -t files < <(find src -name '*.test.ts' | sort) ;;
+  --integration) mapfile -t files < <(find test bench -name '*.test.ts' | sort) ;;
+  '') mapfile -t files < <(find src test bench -name '*.test.ts' | sort) ;;
+  *) files=("$@") ;;
+esac
 GREGOR_LOG_LEVEL="${GREGOR_LOG_LEVEL:-warn}" exec node --import tsx --test --test-concurrency=2 \
   --test-timeout=300000 "${files[@]}"

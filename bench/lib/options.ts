@@ -72,7 +72,8 @@ function parseSections(value: string | undefined): Set<Section> {
 
 function positiveRate(value: string | undefined): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--latency-rate needs a positive integer`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new UsageError(`--latency-rate needs a positive integer`);
   return n;
 }
 

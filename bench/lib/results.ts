@@ -58,7 +58,12 @@ export interface ProcessResult {
 
 export interface BenchRun {
   readonly startedAt: string;
-  readonly machine: { readonly cpus: number; readonly memoryGigabytes: number; readonly loadAverage: readonly number[]; readonly node: string };
+  readonly machine: {
+    readonly cpus: number;
+    readonly memoryGigabytes: number;
+    readonly loadAverage: readonly number[];
+    readonly node: string;
+  };
   readonly limits: readonly MachineResult[];
   readonly throughput: readonly ThroughputResult[];
   readonly latency: readonly LatencyResult[];

@@ -29,7 +29,12 @@ import {
 } from '../lib/processes.ts';
 import type { LatencyResult, ThroughputResult } from '../lib/results.ts';
 import { statusOf, WireClient, type WireMessage } from './nats-wire.ts';
-import { measurePeerAll, type PeerAllOptions, type PeerResults, runPeerStandalone } from './peer-suite.ts';
+import {
+  measurePeerAll,
+  type PeerAllOptions,
+  type PeerResults,
+  runPeerStandalone,
+} from './peer-suite.ts';
 import { throughputResult, timed } from './throughput.ts';
 
 export const NATS_SYSTEM = 'nats-jetstream';

@@ -25,8 +25,13 @@ import {
   startServer,
 } from '../lib/processes.ts';
 import type { LatencyResult, ThroughputResult } from '../lib/results.ts';
+import {
+  measurePeerAll,
+  type PeerAllOptions,
+  type PeerResults,
+  runPeerStandalone,
+} from './peer-suite.ts';
 import { RespClient, RespError, type RespValue } from './resp.ts';
-import { measurePeerAll, type PeerAllOptions, type PeerResults, runPeerStandalone } from './peer-suite.ts';
 import { throughputResult, timed } from './throughput.ts';
 
 export const REDIS_SYSTEM = 'redis-streams';

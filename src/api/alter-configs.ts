@@ -24,15 +24,32 @@ const OP_DELETE = 1;
 const OP_APPEND = 2;
 const OP_SUBTRACT = 3;
 
-async function applyTopic(s: BrokerServices, topic: string, next: Record<string, string>, validateOnly: boolean): Promise<Outcome> {
-  if (s.image.topic(topic) === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${topic}' does not exist.` };
+async function applyTopic(
+  s: BrokerServices,
+  topic: string,
+  next: Record<string, string>,
+  validateOnly: boolean,
+): Promise<Outcome> {
+  if (s.image.topic(topic) === undefined)
+    return {
+      errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      errorMessage: `Topic '${topic}' does not exist.`,
+    };
   return s.topicAdmin.setTopicConfigs(topic, next, { validateOnly });
 }
 
 function unsupported(resourceType: number): Outcome | null {
   if (resourceType === RESOURCE_TOPIC) return null;
-  if (resourceType === RESOURCE_BROKER) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Broker configs are static in Gregor; change them in the properties file and restart.' };
-  return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${resourceType}` };
+  if (resourceType === RESOURCE_BROKER)
+    return {
+      errorCode: ErrorCode.INVALID_REQUEST,
+      errorMessage:
+        'Broker configs are static in Gregor; change them in the properties file and restart.',
+    };
+  return {
+    errorCode: ErrorCode.INVALID_REQUEST,
+    errorMessage: `Unsupported resource type ${resourceType}`,
+  };
 }
 
 interface Resource {
@@ -57,7 +74,9 @@ async function alterEach<R extends Resource>(
     if (refused !== null) out = refused;
     else {
       const merged = merge(r);
-      out = merged.ok ? await applyTopic(s, r.resourceName, merged.configs, validateOnly) : merged.outcome;
+      out = merged.ok
+        ? await applyTopic(s, r.resourceName, merged.configs, validateOnly)
+        : merged.outcome;
     }
     responses.push({ ...out, resourceType: r.resourceType, resourceName: r.resourceName });
   }
@@ -83,20 +102,33 @@ export function alterConfigsHandler(s: BrokerServices): ApiHandler<typeof AlterC
 
 type Merged = { ok: true; configs: Record<string, string> } | { ok: false; outcome: Outcome };
 
-function incremental(current: Record<string, string>, configs: RequestOf<typeof IncrementalAlterConfigs>['resources'][number]['configs']): Merged {
+function incremental(
+  current: Record<string, string>,
+  configs: RequestOf<typeof IncrementalAlterConfigs>['resources'][number]['configs'],
+): Merged {
   const next = { ...current };
   for (const c of configs) {
     const list = (next[c.name] ?? '').split(',').filter((x) => x !== '');
     switch (c.configOperation) {
       case OP_SET:
-        if (c.value === null) return { ok: false, outcome: { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Null value for ${c.name}` } };
+        if (c.value === null)
+          return {
+            ok: false,
+            outcome: {
+              errorCode: ErrorCode.INVALID_CONFIG,
+              errorMessage: `Null value for ${c.name}`,
+            },
+          };
         next[c.name] = c.value;
         break;
       case OP_DELETE:
         delete next[c.name];
         break;
       case OP_APPEND:
-        next[c.name] = [...list, ...(c.value ?? '').split(',').filter((x) => x !== '' && !list.includes(x))].join(',');
+        next[c.name] = [
+          ...list,
+          ...(c.value ?? '').split(',').filter((x) => x !== '' && !list.includes(x)),
+        ].join(',');
         break;
       case OP_SUBTRACT: {
         const drop = new Set((c.value ?? '').split(','));
@@ -104,18 +136,28 @@ function incremental(current: Record<string, string>, configs: RequestOf<typeof 
         break;
       }
       default:
-        return { ok: false, outcome: { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown config operation ${c.configOperation}` } };
+        return {
+          ok: false,
+          outcome: {
+            errorCode: ErrorCode.INVALID_REQUEST,
+            errorMessage: `Unknown config operation ${c.configOperation}`,
+          },
+        };
     }
   }
   return { ok: true, configs: next };
 }
 
-export function incrementalAlterConfigsHandler(s: BrokerServices): ApiHandler<typeof IncrementalAlterConfigs> {
+export function incrementalAlterConfigsHandler(
+  s: BrokerServices,
+): ApiHandler<typeof IncrementalAlterConfigs> {
   return {
     api: IncrementalAlterConfigs,
     minVersion: 0,
     maxVersion: 1,
-    async handle(req: RequestOf<typeof IncrementalAlterConfigs>): Promise<ResponseOf<typeof IncrementalAlterConfigs>> {
+    async handle(
+      req: RequestOf<typeof IncrementalAlterConfigs>,
+    ): Promise<ResponseOf<typeof IncrementalAlterConfigs>> {
       const responses = await alterEach(s, req.resources, req.validateOnly, (r) =>
         incremental(s.image.topicConfig(r.resourceName), r.configs),
       );

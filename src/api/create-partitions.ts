@@ -22,11 +22,20 @@ export function createPartitionsHandler(s: BrokerServices): ApiHandler<typeof Cr
       for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
       for (const t of req.topics) {
         if ((counts.get(t.name) ?? 0) > 1) {
-          results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic in request.' });
+          results.push({
+            name: t.name,
+            errorCode: ErrorCode.INVALID_REQUEST,
+            errorMessage: 'Duplicate topic in request.',
+          });
           continue;
         }
         const assignments = t.assignments === null ? null : t.assignments.map((a) => a.brokerIds);
-        const r = await s.topicAdmin.createPartitions(t.name, t.count, assignments, req.validateOnly);
+        const r = await s.topicAdmin.createPartitions(
+          t.name,
+          t.count,
+          assignments,
+          req.validateOnly,
+        );
         results.push({ name: t.name, errorCode: r.errorCode, errorMessage: r.errorMessage });
       }
       return { throttleTimeMs: 0, results };

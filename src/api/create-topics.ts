@@ -19,27 +19,56 @@ type Request = RequestOf<typeof CreateTopics>;
 type Response = ResponseOf<typeof CreateTopics>;
 type TopicOut = Response['topics'][number];
 
-export function createTopicsHandler(s: BrokerServices, describeTopicConfigs: (topic: string, overrides: Record<string, string>) => TopicOut['configs']): ApiHandler<typeof CreateTopics> {
-  async function createOne(t: Request['topics'][number], validateOnly: boolean, seen: Map<string, number>): Promise<TopicOut> {
-    const base = { name: t.name, topicId: ZERO_UUID, topicConfigErrorCode: ErrorCode.NONE, numPartitions: -1, replicationFactor: -1, configs: [] as TopicOut['configs'] };
+export function createTopicsHandler(
+  s: BrokerServices,
+  describeTopicConfigs: (topic: string, overrides: Record<string, string>) => TopicOut['configs'],
+): ApiHandler<typeof CreateTopics> {
+  async function createOne(
+    t: Request['topics'][number],
+    validateOnly: boolean,
+    seen: Map<string, number>,
+  ): Promise<TopicOut> {
+    const base = {
+      name: t.name,
+      topicId: ZERO_UUID,
+      topicConfigErrorCode: ErrorCode.NONE,
+      numPartitions: -1,
+      replicationFactor: -1,
+      configs: [] as TopicOut['configs'],
+    };
     if ((seen.get(t.name) ?? 0) > 1) {
-      return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Create topics request from client contains duplicate topic name '${t.name}'.` };
+      return {
+        ...base,
+        errorCode: ErrorCode.INVALID_REQUEST,
+        errorMessage: `Create topics request from client contains duplicate topic name '${t.name}'.`,
+      };
     }
     const configs: Record<string, string> = {};
     for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
-    const assignments = t.assignments.length > 0 ? [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => a.brokerIds) : undefined;
+    const assignments =
+      t.assignments.length > 0
+        ? [...t.assignments]
+            .sort((a, b) => a.partitionIndex - b.partitionIndex)
+            .map((a) => a.brokerIds)
+        : undefined;
     if (assignments !== undefined && (t.numPartitions !== -1 || t.replicationFactor !== -1)) {
-      return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Both numPartitions or replicationFactor and replicasAssignments were set.' };
+      return {
+        ...base,
+        errorCode: ErrorCode.INVALID_REQUEST,
+        errorMessage: 'Both numPartitions or replicationFactor and replicasAssignments were set.',
+      };
     }
     const r = await s.topicAdmin.createTopic({
       name: t.name,
       numPartitions: t.numPartitions === -1 ? s.settings.numPartitions : t.numPartitions,
-      replicationFactor: t.replicationFactor === -1 ? s.settings.defaultReplicationFactor : t.replicationFactor,
+      replicationFactor:
+        t.replicationFactor === -1 ? s.settings.defaultReplicationFactor : t.replicationFactor,
       ...(assignments !== undefined ? { assignments } : {}),
       configs,
       validateOnly,
     });
-    if (r.errorCode !== ErrorCode.NONE) return { ...base, errorCode: r.errorCode, errorMessage: r.errorMessage };
+    if (r.errorCode !== ErrorCode.NONE)
+      return { ...base, errorCode: r.errorCode, errorMessage: r.errorMessage };
     return {
       ...base,
       topicId: r.topicId,

@@ -13,8 +13,15 @@ type Response = ResponseOf<typeof DeleteRecords>;
 type PartitionOut = Response['topics'][number]['partitions'][number];
 
 export function deleteRecordsHandler(s: BrokerServices): ApiHandler<typeof DeleteRecords> {
-  async function one(topic: string, p: { partitionIndex: number; offset: number }): Promise<PartitionOut> {
-    const fail = (errorCode: number): PartitionOut => ({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode });
+  async function one(
+    topic: string,
+    p: { partitionIndex: number; offset: number },
+  ): Promise<PartitionOut> {
+    const fail = (errorCode: number): PartitionOut => ({
+      partitionIndex: p.partitionIndex,
+      lowWatermark: -1,
+      errorCode,
+    });
     // DeleteRecords names no leader epoch: -1 skips that check.
     const led = await s.replicas.leaderPartition(topic, p.partitionIndex, -1);
     if ('errorCode' in led) return fail(led.errorCode);
@@ -22,7 +29,11 @@ export function deleteRecordsHandler(s: BrokerServices): ApiHandler<typeof Delet
     const target = p.offset === -1 ? log.highWatermark : p.offset;
     if (target < 0 || target > log.highWatermark) return fail(ErrorCode.OFFSET_OUT_OF_RANGE);
     if (target > log.logStartOffset) await log.deleteRecordsBefore(target);
-    return { partitionIndex: p.partitionIndex, lowWatermark: log.logStartOffset, errorCode: ErrorCode.NONE };
+    return {
+      partitionIndex: p.partitionIndex,
+      lowWatermark: log.logStartOffset,
+      errorCode: ErrorCode.NONE,
+    };
   }
 
   return {
@@ -31,7 +42,10 @@ export function deleteRecordsHandler(s: BrokerServices): ApiHandler<typeof Delet
     maxVersion: 2,
     async handle(req: RequestOf<typeof DeleteRecords>): Promise<Response> {
       const topics = await Promise.all(
-        req.topics.map(async (t) => ({ name: t.name, partitions: await Promise.all(t.partitions.map((p) => one(t.name, p))) })),
+        req.topics.map(async (t) => ({
+          name: t.name,
+          partitions: await Promise.all(t.partitions.map((p) => one(t.name, p))),
+        })),
       );
       return { throttleTimeMs: 0, topics };
     },

@@ -6,9 +6,9 @@
 // Version notes: v1 throttle time; v4 flexible; v5 error messages; v6 topics
 // by name or id.
 
-import { ZERO_UUID } from '../protocol/schema.ts';
 import { DeleteTopics } from '../protocol/apis/delete-topics.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
+import { ZERO_UUID } from '../protocol/schema.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
@@ -18,12 +18,23 @@ type Result = Response['responses'][number];
 export function deleteTopicsHandler(s: BrokerServices): ApiHandler<typeof DeleteTopics> {
   async function deleteOne(name: string | null, topicId: string): Promise<Result> {
     const resolved = name ?? s.image.topicById(topicId)?.name ?? null;
-    if (resolved === null) return { name, topicId, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, errorMessage: null };
+    if (resolved === null)
+      return { name, topicId, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, errorMessage: null };
     if (!s.settings.deleteTopicEnable) {
-      return { name: resolved, topicId, errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: 'Topic deletion is disabled.' };
+      return {
+        name: resolved,
+        topicId,
+        errorCode: ErrorCode.TOPIC_DELETION_DISABLED,
+        errorMessage: 'Topic deletion is disabled.',
+      };
     }
     const r = await s.topicAdmin.deleteTopic(resolved);
-    return { name: resolved, topicId: r.topicId, errorCode: r.errorCode, errorMessage: r.errorMessage };
+    return {
+      name: resolved,
+      topicId: r.topicId,
+      errorCode: r.errorCode,
+      errorMessage: r.errorMessage,
+    };
   }
 
   return {

@@ -19,11 +19,24 @@ export function describeClusterHandler(s: BrokerServices): ApiHandler<typeof Des
     minVersion: 0,
     maxVersion: 1,
     handle(req: RequestOf<typeof DescribeCluster>): Response {
-      const base = { throttleTimeMs: 0, endpointType: BROKER_ENDPOINTS, clusterId: s.clusterId, controllerId: s.image.controllerId(), clusterAuthorizedOperations: -2147483648 };
+      const base = {
+        throttleTimeMs: 0,
+        endpointType: BROKER_ENDPOINTS,
+        clusterId: s.clusterId,
+        controllerId: s.image.controllerId(),
+        clusterAuthorizedOperations: -2147483648,
+      };
       if (req.endpointType !== BROKER_ENDPOINTS) {
-        return { ...base, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: 'Only broker endpoints are served.', brokers: [] };
+        return {
+          ...base,
+          errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
+          errorMessage: 'Only broker endpoints are served.',
+          brokers: [],
+        };
       }
-      const brokers = s.image.brokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack }));
+      const brokers = s.image
+        .brokers()
+        .map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack }));
       return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, brokers };
     },
   };

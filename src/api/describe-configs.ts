@@ -24,7 +24,11 @@ type ConfigOut = ResultOut['configs'][number];
 export const RESOURCE_TOPIC = 2;
 export const RESOURCE_BROKER = 4;
 
-export function configEntriesOut(entries: readonly ConfigEntry[], includeSynonyms: boolean, includeDocumentation: boolean): ConfigOut[] {
+export function configEntriesOut(
+  entries: readonly ConfigEntry[],
+  includeSynonyms: boolean,
+  includeDocumentation: boolean,
+): ConfigOut[] {
   return entries.map((e) => ({
     name: e.name,
     value: e.isSensitive ? null : e.value,
@@ -33,7 +37,11 @@ export function configEntriesOut(entries: readonly ConfigEntry[], includeSynonym
     configSource: CONFIG_SOURCE_IDS[e.source],
     isSensitive: e.isSensitive,
     synonyms: includeSynonyms
-      ? e.synonyms.map((s) => ({ name: s.name, value: s.value, source: CONFIG_SOURCE_IDS[s.source] }))
+      ? e.synonyms.map((s) => ({
+          name: s.name,
+          value: s.value,
+          source: CONFIG_SOURCE_IDS[s.source],
+        }))
       : [],
     configType: CONFIG_TYPE_IDS[e.type],
     documentation: includeDocumentation ? e.documentation : null,
@@ -41,24 +49,53 @@ export function configEntriesOut(entries: readonly ConfigEntry[], includeSynonym
 }
 
 export function describeConfigsHandler(s: BrokerServices): ApiHandler<typeof DescribeConfigs> {
-  function one(r: RequestOf<typeof DescribeConfigs>['resources'][number], synonyms: boolean, docs: boolean): ResultOut {
+  function one(
+    r: RequestOf<typeof DescribeConfigs>['resources'][number],
+    synonyms: boolean,
+    docs: boolean,
+  ): ResultOut {
     const base = { resourceType: r.resourceType, resourceName: r.resourceName };
     const names = r.configurationKeys;
     if (r.resourceType === RESOURCE_TOPIC) {
       if (s.image.topic(r.resourceName) === undefined) {
-        return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic '${r.resourceName}' does not exist.`, configs: [] };
+        return {
+          ...base,
+          errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          errorMessage: `Topic '${r.resourceName}' does not exist.`,
+          configs: [],
+        };
       }
       const entries = describeTopicConfig(s.config, s.image.topicConfig(r.resourceName), { names });
-      return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: configEntriesOut(entries, synonyms, docs) };
+      return {
+        ...base,
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        configs: configEntriesOut(entries, synonyms, docs),
+      };
     }
     if (r.resourceType === RESOURCE_BROKER) {
       if (r.resourceName !== '' && r.resourceName !== String(s.nodeId)) {
-        return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${s.nodeId} but received ${r.resourceName}`, configs: [] };
+        return {
+          ...base,
+          errorCode: ErrorCode.INVALID_REQUEST,
+          errorMessage: `Unexpected broker id, expected ${s.nodeId} but received ${r.resourceName}`,
+          configs: [],
+        };
       }
       const entries = s.config.entries({ names });
-      return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: configEntriesOut(entries, synonyms, docs) };
+      return {
+        ...base,
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        configs: configEntriesOut(entries, synonyms, docs),
+      };
     }
-    return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}`, configs: [] };
+    return {
+      ...base,
+      errorCode: ErrorCode.INVALID_REQUEST,
+      errorMessage: `Unsupported resource type ${r.resourceType}`,
+      configs: [],
+    };
   }
 
   return {

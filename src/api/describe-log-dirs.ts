@@ -21,7 +21,10 @@ export function describeLogDirsHandler(s: BrokerServices): ApiHandler<typeof Des
     minVersion: 0,
     maxVersion: 4,
     async handle(req: RequestOf<typeof DescribeLogDirs>): Promise<Response> {
-      const wanted = req.topics === null ? null : new Map(req.topics.map((t) => [t.topic, new Set(t.partitions)]));
+      const wanted =
+        req.topics === null
+          ? null
+          : new Map(req.topics.map((t) => [t.topic, new Set(t.partitions)]));
       const byTopic = new Map<string, TopicOut>();
       for (const p of s.replicas.all()) {
         const filter = wanted?.get(p.topic);
@@ -32,7 +35,12 @@ export function describeLogDirsHandler(s: BrokerServices): ApiHandler<typeof Des
           byTopic.set(p.topic, t);
         }
         const lag = p.isLeader() ? 0 : Math.max(0, p.log.highWatermark - p.log.logEndOffset);
-        t.partitions.push({ partitionIndex: p.index, partitionSize: p.log.sizeBytes, offsetLag: lag, isFutureKey: false });
+        t.partitions.push({
+          partitionIndex: p.index,
+          partitionSize: p.log.sizeBytes,
+          offsetLag: lag,
+          isFutureKey: false,
+        });
       }
       let totalBytes = -1;
       let usableBytes = -1;
@@ -47,7 +55,9 @@ export function describeLogDirsHandler(s: BrokerServices): ApiHandler<typeof Des
       return {
         throttleTimeMs: 0,
         errorCode: ErrorCode.NONE,
-        results: [{ errorCode: ErrorCode.NONE, logDir: s.replicas.logDir, topics, totalBytes, usableBytes }],
+        results: [
+          { errorCode: ErrorCode.NONE, logDir: s.replicas.logDir, topics, totalBytes, usableBytes },
+        ],
       };
     },
   };

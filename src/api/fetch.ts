@@ -13,18 +13,18 @@
 // current leader epoch (FENCED/UNKNOWN_LEADER_EPOCH); v11 rack id; v12
 // flexible; v13 topic ids (UNKNOWN_TOPIC_ID); v15 replica state; v17 directory.
 
-import { ZERO_UUID } from '../protocol/schema.ts';
 import { OffsetOutOfRangeError } from '../log/errors.ts';
 import type { ReadResult as LogReadResult } from '../log/partition-log.ts';
 import { Fetch } from '../protocol/apis/fetch.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
-import type { Partition } from '../replication/partition.ts';
+import { ZERO_UUID } from '../protocol/schema.ts';
 import {
   type FetchSession,
   FetchSessionCache,
   type SessionPartition,
   sessionKey,
 } from '../replication/fetch-session-cache.ts';
+import type { Partition } from '../replication/partition.ts';
 import { brokerBufferPool, releaseLease } from '../util/buffer-pool.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
@@ -58,7 +58,13 @@ interface Gathered {
   readonly anyError: boolean;
 }
 
-function emptyPartition(index: number, errorCode: number, hw = -1, lso = -1, start = -1): PartitionOut {
+function emptyPartition(
+  index: number,
+  errorCode: number,
+  hw = -1,
+  lso = -1,
+  start = -1,
+): PartitionOut {
   return {
     partitionIndex: index,
     errorCode,
@@ -85,7 +91,7 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
       const name = image?.name ?? t.topic;
       const unknown = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
       for (const p of t.partitions) {
-        const known = image !== undefined && image.partitions.has(p.partition);
+        const known = image?.partitions.has(p.partition);
         wanted.push({
           topic: name,
           topicId: image?.topicId ?? t.topicId,
@@ -94,7 +100,11 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
           partitionMaxBytes: p.partitionMaxBytes,
           currentLeaderEpoch: p.currentLeaderEpoch,
           lastFetchedEpoch: p.lastFetchedEpoch,
-          errorCode: known ? ErrorCode.NONE : image === undefined ? unknown : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          errorCode: known
+            ? ErrorCode.NONE
+            : image === undefined
+              ? unknown
+              : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
         });
       }
     }
@@ -107,14 +117,21 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
     minOneBatch: boolean,
     replicaId: number,
   ): Promise<{ result: PartitionOut; partition: Partition | null }> {
-    if (w.errorCode !== ErrorCode.NONE) return { result: emptyPartition(w.partition, w.errorCode), partition: null };
+    if (w.errorCode !== ErrorCode.NONE)
+      return { result: emptyPartition(w.partition, w.errorCode), partition: null };
     const state = s.image.partition(w.topic, w.partition);
     const partition = await s.replicas.acquire(w.topic, w.partition);
     if (state === undefined || partition === undefined || state.leader !== s.nodeId) {
-      return { result: emptyPartition(w.partition, ErrorCode.NOT_LEADER_OR_FOLLOWER), partition: null };
+      return {
+        result: emptyPartition(w.partition, ErrorCode.NOT_LEADER_OR_FOLLOWER),
+        partition: null,
+      };
     }
     if (w.currentLeaderEpoch >= 0 && w.currentLeaderEpoch !== state.leaderEpoch) {
-      const code = w.currentLeaderEpoch > state.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
+      const code =
+        w.currentLeaderEpoch > state.leaderEpoch
+          ? ErrorCode.UNKNOWN_LEADER_EPOCH
+          : ErrorCode.FENCED_LEADER_EPOCH;
       return { result: emptyPartition(w.partition, code), partition: null };
     }
     const log = partition.log;
@@ -142,7 +159,16 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
     } catch (err) {
       if (err instanceof OffsetOutOfRangeError) {
         const hw = log.highWatermark;
-        return { result: emptyPartition(w.partition, ErrorCode.OFFSET_OUT_OF_RANGE, hw, hw, log.logStartOffset), partition: null };
+        return {
+          result: emptyPartition(
+            w.partition,
+            ErrorCode.OFFSET_OUT_OF_RANGE,
+            hw,
+            hw,
+            log.logStartOffset,
+          ),
+          partition: null,
+        };
       }
       throw err;
     }
@@ -153,7 +179,11 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
     return { result, partition };
   }
 
-  async function gather(wanted: readonly Wanted[], maxBytes: number, replicaId: number): Promise<Gathered> {
+  async function gather(
+    wanted: readonly Wanted[],
+    maxBytes: number,
+    replicaId: number,
+  ): Promise<Gathered> {
     const out: Gathered['out'] = [];
     const waitable: Partition[] = [];
     let bytes = 0;
@@ -170,8 +200,15 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
     return { out, bytes, waitable, anyError };
   }
 
-  async function fetchWithWait(req: Request, wanted: readonly Wanted[], replicaId: number): Promise<Gathered> {
-    const maxBytes = Math.min(req.maxBytes > 0 ? req.maxBytes : s.settings.fetchMaxBytes, s.settings.fetchMaxBytes);
+  async function fetchWithWait(
+    req: Request,
+    wanted: readonly Wanted[],
+    replicaId: number,
+  ): Promise<Gathered> {
+    const maxBytes = Math.min(
+      req.maxBytes > 0 ? req.maxBytes : s.settings.fetchMaxBytes,
+      s.settings.fetchMaxBytes,
+    );
     const deadline = s.now() + Math.min(Math.max(req.maxWaitMs, 0), s.settings.fetchWaitMsMax);
     let g = await gather(wanted, maxBytes, replicaId);
     while (g.bytes < req.minBytes && !g.anyError && g.waitable.length > 0) {
@@ -185,7 +222,12 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
     return g;
   }
 
-  function toResponse(g: Gathered, version: number, sessionId: number, errorCode: number): Response {
+  function toResponse(
+    g: Gathered,
+    version: number,
+    sessionId: number,
+    errorCode: number,
+  ): Response {
     const byTopic = new Map<string, Response['responses'][number]>();
     const responses: Response['responses'] = [];
     for (const { wanted, result } of g.out) {
@@ -229,14 +271,19 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
       partitionMaxBytes: p.partitionMaxBytes,
       currentLeaderEpoch: p.currentLeaderEpoch,
       lastFetchedEpoch: -1,
-      errorCode: s.image.partition(p.topic, p.partition) === undefined ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.NONE,
+      errorCode:
+        s.image.partition(p.topic, p.partition) === undefined
+          ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+          : ErrorCode.NONE,
     }));
   }
 
   /** Keeps only partitions with news, and remembers what was sent. */
   function filterIncremental(session: FetchSession, g: Gathered): Gathered {
     const out = g.out.filter(({ wanted, result }) => {
-      const p = session.partitions.get(sessionKey(wanted.topic, wanted.partition)) as SessionPartition | undefined;
+      const p = session.partitions.get(sessionKey(wanted.topic, wanted.partition)) as
+        | SessionPartition
+        | undefined;
       if (p === undefined) return true;
       const news =
         (result.records?.length ?? 0) > 0 ||
@@ -258,19 +305,31 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
     async handle(req: Request, ctx: RequestContext): Promise<Response> {
       const version = ctx.apiVersion;
       const wanted = resolveWanted(req, version);
-      const lookup = version >= 7 ? sessions.lookup(req.sessionId, req.sessionEpoch, s.now()) : ({ kind: 'sessionless' } as const);
+      const lookup =
+        version >= 7
+          ? sessions.lookup(req.sessionId, req.sessionEpoch, s.now())
+          : ({ kind: 'sessionless' } as const);
       if (lookup.kind === 'error') {
-        return { throttleTimeMs: 0, errorCode: lookup.errorCode, sessionId: req.sessionId, responses: [], nodeEndpoints: [] };
+        return {
+          throttleTimeMs: 0,
+          errorCode: lookup.errorCode,
+          sessionId: req.sessionId,
+          responses: [],
+          nodeEndpoints: [],
+        };
       }
       // A broker's follower fetch names itself: replica_id before v15, replica_state after.
       const replicaId = version >= 15 ? (req.replicaState?.replicaId ?? -1) : req.replicaId;
-      if (lookup.kind === 'sessionless') return toResponse(await fetchWithWait(req, wanted, replicaId), version, 0, ErrorCode.NONE);
+      if (lookup.kind === 'sessionless')
+        return toResponse(await fetchWithWait(req, wanted, replicaId), version, 0, ErrorCode.NONE);
       const session = lookup.session;
-      if (session === null) return toResponse(await fetchWithWait(req, wanted, replicaId), version, 0, ErrorCode.NONE);
+      if (session === null)
+        return toResponse(await fetchWithWait(req, wanted, replicaId), version, 0, ErrorCode.NONE);
       const all = updateSession(session, req, wanted);
       const g = await fetchWithWait(req, all, replicaId);
       const filtered = filterIncremental(session, g);
-      if (lookup.kind === 'incremental') session.epoch = session.epoch === 0x7fffffff ? 1 : session.epoch + 1;
+      if (lookup.kind === 'incremental')
+        session.epoch = session.epoch === 0x7fffffff ? 1 : session.epoch + 1;
       return toResponse(lookup.kind === 'new' ? g : filtered, version, session.id, ErrorCode.NONE);
     },
   };

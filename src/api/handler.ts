@@ -24,7 +24,10 @@ export interface ApiHandler<A extends ApiDef> {
   readonly minVersion: number;
   readonly maxVersion: number;
   /** Returns the response, or null when none is sent (Produce with acks=0). */
-  handle(request: RequestOf<A>, ctx: RequestContext): Promise<ResponseOf<A> | null> | ResponseOf<A> | null;
+  handle(
+    request: RequestOf<A>,
+    ctx: RequestContext,
+  ): Promise<ResponseOf<A> | null> | ResponseOf<A> | null;
 }
 
 /** A handler with its types erased, as the router holds it. */
@@ -42,7 +45,9 @@ export function registered<A extends ApiDef>(h: ApiHandler<A>): RegisteredHandle
   const requestCodec = codecFor(h.api.request) as Codec<unknown>;
   const responseCodec = codecFor(h.api.response) as Codec<unknown>;
   if (h.minVersion < requestCodec.min || h.maxVersion > requestCodec.max) {
-    throw new Error(`${h.api.name}: handler versions ${h.minVersion}-${h.maxVersion} outside definition`);
+    throw new Error(
+      `${h.api.name}: handler versions ${h.minVersion}-${h.maxVersion} outside definition`,
+    );
   }
   return {
     apiKey: h.api.apiKey,

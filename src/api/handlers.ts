@@ -9,8 +9,8 @@ import { createPartitionsHandler } from './create-partitions.ts';
 import { createTopicsHandler } from './create-topics.ts';
 import { deleteRecordsHandler } from './delete-records.ts';
 import { deleteTopicsHandler } from './delete-topics.ts';
-import { configEntriesOut, describeConfigsHandler } from './describe-configs.ts';
 import { describeClusterHandler } from './describe-cluster.ts';
+import { configEntriesOut, describeConfigsHandler } from './describe-configs.ts';
 import { describeLogDirsHandler } from './describe-log-dirs.ts';
 import { electLeadersHandler } from './elect-leaders.ts';
 import { fetchHandler } from './fetch.ts';
@@ -22,7 +22,7 @@ import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.ts';
 import { produceHandler } from './produce.ts';
 
 export function registerHandlers(registry: HandlerRegistry, s: BrokerServices): void {
-  const createdTopicConfigs = (topic: string, overrides: Record<string, string>) =>
+  const createdTopicConfigs = (_topic: string, overrides: Record<string, string>) =>
     configEntriesOut(describeTopicConfig(s.config, overrides), false, false).map((c) => ({
       name: c.name,
       value: c.value,

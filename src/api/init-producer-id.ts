@@ -23,10 +23,20 @@ export function initProducerIdHandler(s: BrokerServices): ApiHandler<typeof Init
     maxVersion: 5,
     async handle(req: RequestOf<typeof InitProducerId>): Promise<Response> {
       if (req.transactionalId !== null) {
-        return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1, producerEpoch: -1 };
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+          producerId: -1,
+          producerEpoch: -1,
+        };
       }
       if (req.producerId >= 0 && req.producerEpoch >= 0 && req.producerEpoch < EPOCH_MAX - 1) {
-        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: req.producerId, producerEpoch: req.producerEpoch + 1 };
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.NONE,
+          producerId: req.producerId,
+          producerEpoch: req.producerEpoch + 1,
+        };
       }
       const producerId = await s.producerIds.allocate();
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };

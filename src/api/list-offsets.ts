@@ -21,12 +21,21 @@ export const LATEST_TIMESTAMP = -1;
 export const EARLIEST_TIMESTAMP = -2;
 export const MAX_TIMESTAMP = -3;
 
-function result(partitionIndex: number, errorCode: number, timestamp = -1, offset = -1, leaderEpoch = -1): PartitionOut {
+function result(
+  partitionIndex: number,
+  errorCode: number,
+  timestamp = -1,
+  offset = -1,
+  leaderEpoch = -1,
+): PartitionOut {
   return { partitionIndex, errorCode, timestamp, offset, leaderEpoch };
 }
 
 export function listOffsetsHandler(s: BrokerServices): ApiHandler<typeof ListOffsets> {
-  async function one(topic: string, p: { partitionIndex: number; currentLeaderEpoch: number; timestamp: number }): Promise<PartitionOut> {
+  async function one(
+    topic: string,
+    p: { partitionIndex: number; currentLeaderEpoch: number; timestamp: number },
+  ): Promise<PartitionOut> {
     const led = await s.replicas.leaderPartition(topic, p.partitionIndex, p.currentLeaderEpoch);
     if ('errorCode' in led) return result(p.partitionIndex, led.errorCode);
     const log = led.partition.log;
@@ -40,12 +49,15 @@ export function listOffsetsHandler(s: BrokerServices): ApiHandler<typeof ListOff
         return result(p.partitionIndex, ErrorCode.NONE, -1, log.logStartOffset, epoch);
       case MAX_TIMESTAMP: {
         const m = await maxTimestampOffset(log);
-        return m === null ? result(p.partitionIndex, ErrorCode.NONE, -1, -1, epoch) : result(p.partitionIndex, ErrorCode.NONE, m.timestamp, m.offset, epoch);
+        return m === null
+          ? result(p.partitionIndex, ErrorCode.NONE, -1, -1, epoch)
+          : result(p.partitionIndex, ErrorCode.NONE, m.timestamp, m.offset, epoch);
       }
       default: {
         if (p.timestamp < 0) return result(p.partitionIndex, ErrorCode.INVALID_REQUEST);
         const found = await log.offsetForTimestamp(p.timestamp);
-        if (found === null || found.offset >= log.highWatermark) return result(p.partitionIndex, ErrorCode.NONE, -1, -1, epoch);
+        if (found === null || found.offset >= log.highWatermark)
+          return result(p.partitionIndex, ErrorCode.NONE, -1, -1, epoch);
         return result(p.partitionIndex, ErrorCode.NONE, found.timestamp, found.offset, epoch);
       }
     }
@@ -57,7 +69,10 @@ export function listOffsetsHandler(s: BrokerServices): ApiHandler<typeof ListOff
     maxVersion: 9,
     async handle(req: RequestOf<typeof ListOffsets>): Promise<Response> {
       const topics = await Promise.all(
-        req.topics.map(async (t) => ({ name: t.name, partitions: await Promise.all(t.partitions.map((p) => one(t.name, p))) })),
+        req.topics.map(async (t) => ({
+          name: t.name,
+          partitions: await Promise.all(t.partitions.map((p) => one(t.name, p))),
+        })),
       );
       return { throttleTimeMs: 0, topics };
     },

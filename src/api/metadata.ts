@@ -10,11 +10,11 @@
 // allow_auto_topic_creation; v7 leader epoch; v9 flexible; v10 topic ids;
 // v12 lookup by topic id.
 
-import { ZERO_UUID } from '../protocol/schema.ts';
 import type { TopicImage } from '../cluster/metadata-image.ts';
 import { topicNameProblem } from '../cluster/topic-admin.ts';
 import { Metadata } from '../protocol/apis/metadata.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
+import { ZERO_UUID } from '../protocol/schema.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
@@ -60,7 +60,8 @@ export function metadataHandler(s: BrokerServices): ApiHandler<typeof Metadata> 
   async function resolveByName(name: string, autoCreate: boolean): Promise<TopicOut> {
     const existing = s.image.topic(name);
     if (existing !== undefined) return topicOut(existing);
-    if (topicNameProblem(name) !== null) return topicError(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION);
+    if (topicNameProblem(name) !== null)
+      return topicError(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION);
     if (!autoCreate) return topicError(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     const created = await s.topicAdmin.createTopic({
       name,
@@ -73,7 +74,8 @@ export function metadataHandler(s: BrokerServices): ApiHandler<typeof Metadata> 
     if (now !== undefined) return topicOut(now);
     // Created here or concurrently by another request, but not in our image
     // yet: Kafka answers LEADER_NOT_AVAILABLE, which clients retry.
-    const pending = created.errorCode === ErrorCode.NONE || created.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS;
+    const pending =
+      created.errorCode === ErrorCode.NONE || created.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS;
     const code = pending ? ErrorCode.LEADER_NOT_AVAILABLE : created.errorCode;
     return topicError(name, ZERO_UUID, code);
   }
@@ -84,7 +86,8 @@ export function metadataHandler(s: BrokerServices): ApiHandler<typeof Metadata> 
     maxVersion: 12,
     async handle(req: RequestOf<typeof Metadata>, ctx: RequestContext): Promise<Response> {
       const allTopics = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
-      const autoCreate = s.settings.autoCreateTopics && (ctx.apiVersion < 4 || req.allowAutoTopicCreation);
+      const autoCreate =
+        s.settings.autoCreateTopics && (ctx.apiVersion < 4 || req.allowAutoTopicCreation);
       let topics: TopicOut[];
       if (allTopics) {
         topics = s.image.topics().map(topicOut);
@@ -93,7 +96,11 @@ export function metadataHandler(s: BrokerServices): ApiHandler<typeof Metadata> 
           (req.topics ?? []).map((t) => {
             if (t.name === null || t.name === '') {
               const byId = s.image.topicById(t.topicId);
-              return Promise.resolve(byId !== undefined ? topicOut(byId) : topicError(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
+              return Promise.resolve(
+                byId !== undefined
+                  ? topicOut(byId)
+                  : topicError(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID),
+              );
             }
             return resolveByName(t.name, autoCreate);
           }),
@@ -101,7 +108,9 @@ export function metadataHandler(s: BrokerServices): ApiHandler<typeof Metadata> 
       }
       return {
         throttleTimeMs: 0,
-        brokers: s.image.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+        brokers: s.image
+          .brokers()
+          .map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
         clusterId: s.clusterId,
         controllerId: s.image.controllerId(),
         topics,

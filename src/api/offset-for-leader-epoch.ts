@@ -16,13 +16,28 @@ import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
 type Response = ResponseOf<typeof OffsetForLeaderEpoch>;
 type PartitionOut = Response['topics'][number]['partitions'][number];
 
-export function offsetForLeaderEpochHandler(s: BrokerServices): ApiHandler<typeof OffsetForLeaderEpoch> {
-  async function one(topic: string, p: { partition: number; currentLeaderEpoch: number; leaderEpoch: number }): Promise<PartitionOut> {
-    const fail = (errorCode: number): PartitionOut => ({ errorCode, partition: p.partition, leaderEpoch: -1, endOffset: -1 });
+export function offsetForLeaderEpochHandler(
+  s: BrokerServices,
+): ApiHandler<typeof OffsetForLeaderEpoch> {
+  async function one(
+    topic: string,
+    p: { partition: number; currentLeaderEpoch: number; leaderEpoch: number },
+  ): Promise<PartitionOut> {
+    const fail = (errorCode: number): PartitionOut => ({
+      errorCode,
+      partition: p.partition,
+      leaderEpoch: -1,
+      endOffset: -1,
+    });
     const led = await s.replicas.leaderPartition(topic, p.partition, p.currentLeaderEpoch);
     if ('errorCode' in led) return fail(led.errorCode);
     const end = led.partition.endOffsetForEpoch(p.leaderEpoch);
-    return { errorCode: ErrorCode.NONE, partition: p.partition, leaderEpoch: end.leaderEpoch, endOffset: end.endOffset };
+    return {
+      errorCode: ErrorCode.NONE,
+      partition: p.partition,
+      leaderEpoch: end.leaderEpoch,
+      endOffset: end.endOffset,
+    };
   }
 
   return {
@@ -31,7 +46,10 @@ export function offsetForLeaderEpochHandler(s: BrokerServices): ApiHandler<typeo
     maxVersion: 4,
     async handle(req: RequestOf<typeof OffsetForLeaderEpoch>): Promise<Response> {
       const topics = await Promise.all(
-        req.topics.map(async (t) => ({ topic: t.topic, partitions: await Promise.all(t.partitions.map((p) => one(t.topic, p))) })),
+        req.topics.map(async (t) => ({
+          topic: t.topic,
+          partitions: await Promise.all(t.partitions.map((p) => one(t.topic, p))),
+        })),
       );
       return { throttleTimeMs: 0, topics };
     },

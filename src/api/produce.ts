@@ -25,7 +25,11 @@ type PartitionOut = Response['responses'][number]['partitionResponses'][number];
 
 const VALID_ACKS = new Set([-1, 0, 1]);
 
-function partitionError(index: number, errorCode: number, errorMessage: string | null): PartitionOut {
+function partitionError(
+  index: number,
+  errorCode: number,
+  errorMessage: string | null,
+): PartitionOut {
   return {
     index,
     errorCode,
@@ -59,14 +63,21 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
     }
     const minInsync = s.settings.minInsyncReplicas(topic);
     if (acks === -1 && state.isr.length < minInsync) {
-      return partitionError(index, ErrorCode.NOT_ENOUGH_REPLICAS, `ISR ${state.isr.length} < min.insync.replicas ${minInsync}`);
+      return partitionError(
+        index,
+        ErrorCode.NOT_ENOUGH_REPLICAS,
+        `ISR ${state.isr.length} < min.insync.replicas ${minInsync}`,
+      );
     }
     try {
       const r = await partition.appendAsLeader(records, s.settings.messageMaxBytes(topic));
       if (acks === -1 && r.errorCode === ErrorCode.NONE) {
         // acks=all: answered once every ISR member has the batch, i.e. once
         // the high watermark has passed its last offset.
-        const reached = await partition.waitForHighWatermark(r.lastOffset + 1, Math.max(timeoutMs, 1));
+        const reached = await partition.waitForHighWatermark(
+          r.lastOffset + 1,
+          Math.max(timeoutMs, 1),
+        );
         if (!reached) {
           const now = s.image.partition(topic, index);
           const led = now !== undefined && now.leader === s.nodeId;
@@ -79,7 +90,11 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
             now.isr.length < minInsync
               ? ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND
               : ErrorCode.REQUEST_TIMED_OUT;
-          return partitionError(index, code, 'not replicated to the ISR within the request timeout');
+          return partitionError(
+            index,
+            code,
+            'not replicated to the ISR within the request timeout',
+          );
         }
       }
       return {

@@ -13,17 +13,27 @@ const base = { bootstrapServer: 'x:9092' };
 describe('gregor reassign-partitions', () => {
   it('takes exactly one action, and the JSON file where the action needs one', () => {
     assert.equal(chooseAction({ ...base, list: true }), 'list');
-    assert.equal(chooseAction({ ...base, execute: true, reassignmentJsonFile: 'f', additional: true }), 'execute');
+    assert.equal(
+      chooseAction({ ...base, execute: true, reassignmentJsonFile: 'f', additional: true }),
+      'execute',
+    );
     assert.throws(() => chooseAction({ ...base }), /exactly one action/);
     assert.throws(() => chooseAction({ ...base, list: true, verify: true }), /exactly one action/);
     assert.throws(() => chooseAction({ ...base, verify: true }), /reassignment-json-file/);
     assert.throws(() => chooseAction({ ...base, generate: true }), /--generate is not available/);
-    assert.throws(() => chooseAction({ ...base, execute: true, reassignmentJsonFile: 'f', throttle: '1000' }), /no replication throttles/);
-    assert.throws(() => chooseAction({ ...base, cancel: true, reassignmentJsonFile: 'f', additional: true }), /additional/);
+    assert.throws(
+      () => chooseAction({ ...base, execute: true, reassignmentJsonFile: 'f', throttle: '1000' }),
+      /no replication throttles/,
+    );
+    assert.throws(
+      () => chooseAction({ ...base, cancel: true, reassignmentJsonFile: 'f', additional: true }),
+      /additional/,
+    );
   });
 
   it('reads Kafka’s reassignment JSON and refuses what Kafka’s tool refuses', () => {
-    const text = '{"version":1,"partitions":[{"topic":"b","partition":0,"replicas":[2,1],"log_dirs":["any","any"]},{"topic":"a","partition":3,"replicas":[0]}]}';
+    const text =
+      '{"version":1,"partitions":[{"topic":"b","partition":0,"replicas":[2,1],"log_dirs":["any","any"]},{"topic":"a","partition":3,"replicas":[0]}]}';
     assert.deepEqual(parseReassignmentJson(text), [
       { topic: 'b', partition: 0, replicas: [2, 1] },
       { topic: 'a', partition: 3, replicas: [0] },
@@ -31,13 +41,28 @@ describe('gregor reassign-partitions', () => {
     assert.throws(() => parseReassignmentJson('{'), /not valid JSON/);
     assert.throws(() => parseReassignmentJson('{"version":2,"partitions":[]}'), /version/);
     assert.throws(() => parseReassignmentJson('{"version":1,"partitions":[]}'), /cannot be empty/);
-    assert.throws(() => parseReassignmentJson('{"partitions":[{"topic":"a","partition":0,"replicas":[1,1]}]}'), /duplicate entries: a-0/);
     assert.throws(
-      () => parseReassignmentJson('{"partitions":[{"topic":"a","partition":0,"replicas":[1]},{"topic":"a","partition":0,"replicas":[2]}]}'),
+      () => parseReassignmentJson('{"partitions":[{"topic":"a","partition":0,"replicas":[1,1]}]}'),
+      /duplicate entries: a-0/,
+    );
+    assert.throws(
+      () =>
+        parseReassignmentJson(
+          '{"partitions":[{"topic":"a","partition":0,"replicas":[1]},{"topic":"a","partition":0,"replicas":[2]}]}',
+        ),
       /duplicate partitions: a-0/,
     );
-    assert.throws(() => parseReassignmentJson('{"partitions":[{"topic":"a","partition":0,"replicas":[1],"log_dirs":["/data"]}]}'), /"any"/);
-    assert.throws(() => parseReassignmentJson('{"partitions":[{"topic":"a","partition":"0","replicas":[1]}]}'), /Invalid partition entry/);
+    assert.throws(
+      () =>
+        parseReassignmentJson(
+          '{"partitions":[{"topic":"a","partition":0,"replicas":[1],"log_dirs":["/data"]}]}',
+        ),
+      /"any"/,
+    );
+    assert.throws(
+      () => parseReassignmentJson('{"partitions":[{"topic":"a","partition":"0","replicas":[1]}]}'),
+      /Invalid partition entry/,
+    );
   });
 
   it('prints the rollback JSON sorted, with log_dirs "any", in a form it reads back', () => {

@@ -78,7 +78,10 @@ export class BrokerSession {
             `(its session outlived broker.session.timeout.ms=${this.o.sessionTimeoutMs}); give each broker its own node.id`,
         );
       }
-      this.o.logger.info({ nodeId: this.o.nodeId }, 'broker id still registered; waiting for the previous session to expire');
+      this.o.logger.info(
+        { nodeId: this.o.nodeId },
+        'broker id still registered; waiting for the previous session to expire',
+      );
       await new Promise((r) => setTimeout(r, RETRY_MS));
     }
   }
@@ -117,7 +120,10 @@ export class BrokerSession {
       try {
         const renewed = await this.tryRegister();
         if (renewed !== null) {
-          this.o.logger.info({ nodeId: this.o.nodeId }, 'broker registered again with a new session');
+          this.o.logger.info(
+            { nodeId: this.o.nodeId },
+            'broker registered again with a new session',
+          );
           for (const l of this.listeners) l(renewed);
           return;
         }

@@ -6,8 +6,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KeyLayout } from '../metadata/key-layout.ts';
 import { EmbeddedMetaStore } from '../metadata/embedded-store.ts';
+import { KeyLayout } from '../metadata/key-layout.ts';
 import { silentLogger } from '../util/logger.ts';
 import { Controller } from './controller.ts';
 import { MetadataImage } from './metadata-image.ts';

@@ -13,7 +13,11 @@ import type { Lease, MetaStore } from '../metadata/meta-store.ts';
 import type { Logger } from '../util/logger.ts';
 import type { MetadataChange, MetadataImage } from './metadata-image.ts';
 import { decideLeadership, type LeadershipOptions } from './partition-leadership.ts';
-import { controllerFence, writePartitionChange, writePartitionDecision } from './partition-write.ts';
+import {
+  controllerFence,
+  writePartitionChange,
+  writePartitionDecision,
+} from './partition-write.ts';
 import {
   balancePreferredLeaders,
   type LeaderBalanceOptions,
@@ -46,7 +50,11 @@ export class Controller {
 
   /** True while this broker holds the controller key at its epoch. */
   isActive(): boolean {
-    return this.myEpoch !== null && this.o.image.controllerId() === this.o.nodeId && this.o.image.controllerEpoch() === this.myEpoch;
+    return (
+      this.myEpoch !== null &&
+      this.o.image.controllerId() === this.o.nodeId &&
+      this.o.image.controllerEpoch() === this.myEpoch
+    );
   }
 
   get epoch(): number | null {
@@ -71,7 +79,9 @@ export class Controller {
   onChanges(changes: readonly MetadataChange[]): void {
     if (this.closed) return;
     const controllerGone = changes.some((c) => c.kind === 'controller' && c.nodeId === null);
-    const brokersChanged = changes.some((c) => c.kind === 'broker' || c.kind === 'topic' || c.kind === 'partition');
+    const brokersChanged = changes.some(
+      (c) => c.kind === 'broker' || c.kind === 'topic' || c.kind === 'partition',
+    );
     if (controllerGone) void this.enqueue(() => this.campaign());
     else if (brokersChanged && this.isActive()) void this.enqueue(() => this.reconcile());
   }
@@ -93,7 +103,12 @@ export class Controller {
     const r = await store.txn(
       [
         { key: keys.controller(), target: 'version', operator: '=', value: 0 },
-        { key: keys.controllerEpoch(), target: 'version', operator: '=', value: epochKv?.version ?? 0 },
+        {
+          key: keys.controllerEpoch(),
+          target: 'version',
+          operator: '=',
+          value: epochKv?.version ?? 0,
+        },
       ],
       [
         { type: 'put', key: keys.controllerEpoch(), value: String(epoch) },
@@ -108,7 +123,10 @@ export class Controller {
     if (!r.succeeded) return;
     this.myEpoch = epoch;
     await this.o.waitForRevision(r.revision);
-    this.o.logger.info({ nodeId: this.o.nodeId, controllerEpoch: epoch }, 'became the active controller');
+    this.o.logger.info(
+      { nodeId: this.o.nodeId, controllerEpoch: epoch },
+      'became the active controller',
+    );
     await this.reconcile();
   }
 
@@ -123,7 +141,13 @@ export class Controller {
       if (r.written) {
         lastRevision = r.revision;
         this.o.logger.info(
-          { topic: d.topic, partition: d.partition, leader: d.record.leader, leaderEpoch: d.record.leaderEpoch, isr: d.record.isr },
+          {
+            topic: d.topic,
+            partition: d.partition,
+            leader: d.record.leader,
+            leaderEpoch: d.record.leaderEpoch,
+            isr: d.record.isr,
+          },
           'partition leadership changed',
         );
       }

@@ -118,8 +118,16 @@ export type MetadataChange =
       readonly record: PartitionRecord | null;
       readonly modRevision: number;
     }
-  | { readonly kind: 'topic-config'; readonly name: string; readonly configs: Record<string, string> | null }
-  | { readonly kind: 'controller'; readonly nodeId: number | null; readonly controllerEpoch: number };
+  | {
+      readonly kind: 'topic-config';
+      readonly name: string;
+      readonly configs: Record<string, string> | null;
+    }
+  | {
+      readonly kind: 'controller';
+      readonly nodeId: number | null;
+      readonly controllerEpoch: number;
+    };
 
 const NO_OVERRIDES: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
@@ -259,7 +267,9 @@ export class MetadataImage {
   }
 
   topics(): TopicImage[] {
-    return [...this.topicsByName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return [...this.topicsByName.values()].sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
   }
 
   partition(topic: string, partition: number): PartitionState | undefined {

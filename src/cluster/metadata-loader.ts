@@ -76,7 +76,10 @@ export class MetadataLoader {
         this.logger.info({ revision: this.image.revision }, 'metadata watch re-established');
         return;
       } catch (err) {
-        this.logger.warn({ err }, 'metadata store unreachable; metadata changes wait until it returns');
+        this.logger.warn(
+          { err },
+          'metadata store unreachable; metadata changes wait until it returns',
+        );
         await new Promise((r) => setTimeout(r, WATCH_RETRY_MS));
       }
     }
@@ -133,7 +136,11 @@ export class MetadataLoader {
     const value = kv === null ? null : parseJson(kv.value, key, this.logger);
     switch (parsed.type) {
       case 'broker':
-        return { kind: 'broker', nodeId: parsed.brokerId, endpoint: value as BrokerEndpoint | null };
+        return {
+          kind: 'broker',
+          nodeId: parsed.brokerId,
+          endpoint: value as BrokerEndpoint | null,
+        };
       case 'topic':
         return { kind: 'topic', name: parsed.topic, record: value as TopicRecord | null };
       case 'partition':
@@ -146,10 +153,18 @@ export class MetadataLoader {
         };
       case 'config':
         if (parsed.resourceType !== 'topic') return null;
-        return { kind: 'topic-config', name: parsed.name, configs: value as Record<string, string> | null };
+        return {
+          kind: 'topic-config',
+          name: parsed.name,
+          configs: value as Record<string, string> | null,
+        };
       case 'controller': {
         const c = value as { brokerId: number; controllerEpoch: number } | null;
-        return { kind: 'controller', nodeId: c === null ? null : c.brokerId, controllerEpoch: c?.controllerEpoch ?? 0 };
+        return {
+          kind: 'controller',
+          nodeId: c === null ? null : c.brokerId,
+          controllerEpoch: c?.controllerEpoch ?? 0,
+        };
       }
       default:
         return null;

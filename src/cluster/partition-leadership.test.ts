@@ -39,15 +39,55 @@ test('an out-of-sync replica is not elected without unclean election', () => {
 
 test('an offline partition gets its last in-sync replica back as leader when it returns', () => {
   const offline = state({ replicas: [1], isr: [1], leader: NO_LEADER, leaderEpoch: 5 });
-  assert.deepEqual(decidePartition(offline, new Set([1]), clean), { leader: 1, leaderEpoch: 6, isr: [1], partitionEpoch: 8 });
+  assert.deepEqual(decidePartition(offline, new Set([1]), clean), {
+    leader: 1,
+    leaderEpoch: 6,
+    isr: [1],
+    partitionEpoch: 8,
+  });
 });
 
 test('decideLeadership covers every partition of every topic and carries the revision to compare', () => {
   const image = new MetadataImage('c');
-  for (const id of [1, 2]) image.apply({ kind: 'broker', nodeId: id, endpoint: { nodeId: id, host: 'h', port: id, rack: null } });
-  image.apply({ kind: 'topic', name: 't', record: { topicId: 'AAAAAAAAAAAAAAAAAAAAAQ', internal: false, replicas: [[3, 1], [1, 2]] } });
-  image.apply({ kind: 'partition', topic: 't', partition: 0, record: { leader: 3, leaderEpoch: 0, isr: [3, 1], partitionEpoch: 0 }, modRevision: 21 });
-  image.apply({ kind: 'partition', topic: 't', partition: 1, record: { leader: 1, leaderEpoch: 0, isr: [1, 2], partitionEpoch: 0 }, modRevision: 22 });
+  for (const id of [1, 2])
+    image.apply({
+      kind: 'broker',
+      nodeId: id,
+      endpoint: { nodeId: id, host: 'h', port: id, rack: null },
+    });
+  image.apply({
+    kind: 'topic',
+    name: 't',
+    record: {
+      topicId: 'AAAAAAAAAAAAAAAAAAAAAQ',
+      internal: false,
+      replicas: [
+        [3, 1],
+        [1, 2],
+      ],
+    },
+  });
+  image.apply({
+    kind: 'partition',
+    topic: 't',
+    partition: 0,
+    record: { leader: 3, leaderEpoch: 0, isr: [3, 1], partitionEpoch: 0 },
+    modRevision: 21,
+  });
+  image.apply({
+    kind: 'partition',
+    topic: 't',
+    partition: 1,
+    record: { leader: 1, leaderEpoch: 0, isr: [1, 2], partitionEpoch: 0 },
+    modRevision: 22,
+  });
   const decisions = decideLeadership(image, clean);
-  assert.deepEqual(decisions, [{ topic: 't', partition: 0, expectedModRevision: 21, record: { leader: 1, leaderEpoch: 1, isr: [1], partitionEpoch: 1 } }]);
+  assert.deepEqual(decisions, [
+    {
+      topic: 't',
+      partition: 0,
+      expectedModRevision: 21,
+      record: { leader: 1, leaderEpoch: 1, isr: [1], partitionEpoch: 1 },
+    },
+  ]);
 });

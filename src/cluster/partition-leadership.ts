@@ -62,14 +62,22 @@ export function decidePartition(
 }
 
 /** Every partition whose state must change for the current live brokers. */
-export function decideLeadership(image: MetadataImage, opts: LeadershipOptions): PartitionDecision[] {
+export function decideLeadership(
+  image: MetadataImage,
+  opts: LeadershipOptions,
+): PartitionDecision[] {
   const live = new Set(image.brokers().map((b) => b.nodeId));
   const out: PartitionDecision[] = [];
   for (const t of image.topics()) {
     for (const p of t.partitions.values()) {
       const record = decidePartition(p, live, opts);
       if (record !== null) {
-        out.push({ topic: t.name, partition: p.partition, expectedModRevision: p.modRevision, record });
+        out.push({
+          topic: t.name,
+          partition: p.partition,
+          expectedModRevision: p.modRevision,
+          record,
+        });
       }
     }
   }

@@ -6,7 +6,14 @@ import { placeReplicas, rackAlternatedOrder, topicNameProblem } from './topic-ad
 
 test('leaders of consecutive partitions land on every broker in turn', () => {
   const a = placeReplicas([0, 1, 2], 6, 2, 1);
-  assert.deepEqual(a, [[1, 2], [2, 0], [0, 1], [1, 2], [2, 0], [0, 1]]);
+  assert.deepEqual(a, [
+    [1, 2],
+    [2, 0],
+    [0, 1],
+    [1, 2],
+    [2, 0],
+    [0, 1],
+  ]);
   assert.deepEqual(new Set(a.map((r) => r[0])), new Set([0, 1, 2]));
 });
 
@@ -24,7 +31,11 @@ test('with racks, the replicas of a partition sit in different racks', () => {
   assert.deepEqual(order, [0, 2, 4, 1, 3, 5]);
   for (let start = 0; start < 6; start++) {
     for (const replicas of placeReplicas(order, 12, 3, start)) {
-      assert.equal(new Set(replicas.map((r) => rackOf.get(r))).size, 3, `replicas ${replicas} in three racks`);
+      assert.equal(
+        new Set(replicas.map((r) => rackOf.get(r))).size,
+        3,
+        `replicas ${replicas} in three racks`,
+      );
     }
   }
 });

@@ -4,12 +4,12 @@
 // caller's answer waits until the change has come back through the metadata
 // watch, so a client that creates a topic can use it at once.
 
-import { ZERO_UUID } from '../protocol/schema.ts';
 import { randomBytes } from 'node:crypto';
 import { FIXED_LIMITS } from '../config/limits.ts';
 import type { KeyLayout } from '../metadata/key-layout.ts';
 import type { MetaStore, Op } from '../metadata/meta-store.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
+import { ZERO_UUID } from '../protocol/schema.ts';
 import type { MetadataImage, PartitionRecord, TopicRecord } from './metadata-image.ts';
 
 export const TOPIC_NAME_LENGTH_MAX = FIXED_LIMITS.topicNameLengthMax;
@@ -41,7 +41,6 @@ export interface CreateTopicResult extends AdminResult {
 
 export type ConfigValidator = (configs: Record<string, string>) => string | null;
 
-
 function ok(): AdminResult {
   return { errorCode: ErrorCode.NONE, errorMessage: null };
 }
@@ -61,8 +60,10 @@ export function newTopicId(): string {
 export function topicNameProblem(name: string): string | null {
   if (name.length === 0) return 'Topic name is empty';
   if (name === '.' || name === '..') return `Topic name cannot be "${name}"`;
-  if (name.length > TOPIC_NAME_LENGTH_MAX) return `Topic name is longer than ${TOPIC_NAME_LENGTH_MAX}`;
-  if (!LEGAL_TOPIC_NAME.test(name)) return `Topic name "${name}" contains characters other than [a-zA-Z0-9._-]`;
+  if (name.length > TOPIC_NAME_LENGTH_MAX)
+    return `Topic name is longer than ${TOPIC_NAME_LENGTH_MAX}`;
+  if (!LEGAL_TOPIC_NAME.test(name))
+    return `Topic name "${name}" contains characters other than [a-zA-Z0-9._-]`;
   return null;
 }
 
@@ -72,7 +73,9 @@ export function topicNameProblem(name: string): string | null {
  * partition's replicas spread over as many racks as there are. Without racks
  * it is the brokers in id order.
  */
-export function rackAlternatedOrder(brokers: ReadonlyArray<{ nodeId: number; rack: string | null }>): number[] {
+export function rackAlternatedOrder(
+  brokers: ReadonlyArray<{ nodeId: number; rack: string | null }>,
+): number[] {
   const byRack = new Map<string, number[]>();
   for (const b of [...brokers].sort((x, y) => x.nodeId - y.nodeId)) {
     const rack = b.rack ?? '';
@@ -105,7 +108,8 @@ export function placeReplicas(
   const out: number[][] = [];
   for (let p = 0; p < numPartitions; p++) {
     const replicas: number[] = [];
-    for (let r = 0; r < replicationFactor; r++) replicas.push(sorted[(startIndex + p + r) % sorted.length]!);
+    for (let r = 0; r < replicationFactor; r++)
+      replicas.push(sorted[(startIndex + p + r) % sorted.length]!);
     out.push(replicas);
   }
   return out;
@@ -135,20 +139,40 @@ export class TopicAdmin {
     };
     if (req.validateOnly) return result;
     const record: TopicRecord = { topicId, internal: req.internal ?? false, replicas: assignments };
-    const ops: Op[] = [{ type: 'put', key: this.keys.topic(req.name), value: JSON.stringify(record) }];
+    const ops: Op[] = [
+      { type: 'put', key: this.keys.topic(req.name), value: JSON.stringify(record) },
+    ];
     assignments.forEach((replicas, p) => {
-      const state: PartitionRecord = { leader: replicas[0]!, leaderEpoch: 0, isr: replicas, partitionEpoch: 0 };
-      ops.push({ type: 'put', key: this.keys.partition(req.name, p), value: JSON.stringify(state) });
+      const state: PartitionRecord = {
+        leader: replicas[0]!,
+        leaderEpoch: 0,
+        isr: replicas,
+        partitionEpoch: 0,
+      };
+      ops.push({
+        type: 'put',
+        key: this.keys.partition(req.name, p),
+        value: JSON.stringify(state),
+      });
     });
     if (Object.keys(req.configs).length > 0) {
-      ops.push({ type: 'put', key: this.keys.config('topic', req.name), value: JSON.stringify(req.configs) });
+      ops.push({
+        type: 'put',
+        key: this.keys.config('topic', req.name),
+        value: JSON.stringify(req.configs),
+      });
     }
     const txn = await this.store.txn(
       [{ key: this.keys.topic(req.name), target: 'version', operator: '=', value: 0 }],
       ops,
     );
     if (!txn.succeeded) {
-      return { ...fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${req.name}' already exists.`), topicId: ZERO_UUID, numPartitions: -1, replicationFactor: -1 };
+      return {
+        ...fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${req.name}' already exists.`),
+        topicId: ZERO_UUID,
+        numPartitions: -1,
+        replicationFactor: -1,
+      };
     }
     await this.waitForRevision(txn.revision);
     return result;
@@ -170,10 +194,16 @@ export class TopicAdmin {
       return fail(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
     }
     if (req.numPartitions > PARTITIONS_CREATED_PER_REQUEST_MAX) {
-      return fail(ErrorCode.INVALID_PARTITIONS, `Number of partitions ${req.numPartitions} exceeds the limit of ${PARTITIONS_CREATED_PER_REQUEST_MAX} per request.`);
+      return fail(
+        ErrorCode.INVALID_PARTITIONS,
+        `Number of partitions ${req.numPartitions} exceeds the limit of ${PARTITIONS_CREATED_PER_REQUEST_MAX} per request.`,
+      );
     }
     if (req.replicationFactor <= 0) {
-      return fail(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
+      return fail(
+        ErrorCode.INVALID_REPLICATION_FACTOR,
+        'Replication factor must be larger than 0.',
+      );
     }
     if (req.replicationFactor > brokerIds.length) {
       return fail(
@@ -192,14 +222,21 @@ export class TopicAdmin {
   ): AdminResult | { assignments: number[][] } {
     const live = new Set(brokerIds);
     if (assignments.length > PARTITIONS_CREATED_PER_REQUEST_MAX) {
-      return fail(ErrorCode.INVALID_PARTITIONS, `${assignments.length} partitions exceed the limit of ${PARTITIONS_CREATED_PER_REQUEST_MAX} per request.`);
+      return fail(
+        ErrorCode.INVALID_PARTITIONS,
+        `${assignments.length} partitions exceed the limit of ${PARTITIONS_CREATED_PER_REQUEST_MAX} per request.`,
+      );
     }
     for (const replicas of assignments) {
       if (replicas.length === 0 || new Set(replicas).size !== replicas.length) {
-        return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Each partition needs distinct replicas.');
+        return fail(
+          ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+          'Each partition needs distinct replicas.',
+        );
       }
       for (const r of replicas) {
-        if (!live.has(r)) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker ${r} in assignment.`);
+        if (!live.has(r))
+          return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker ${r} in assignment.`);
       }
     }
     return { assignments: assignments.map((r) => [...r]) };
@@ -208,10 +245,19 @@ export class TopicAdmin {
   async deleteTopic(name: string): Promise<AdminResult & { topicId: string }> {
     const topic = this.image.topic(name);
     if (topic === undefined) {
-      return { ...fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.'), topicId: ZERO_UUID };
+      return {
+        ...fail(
+          ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          'This server does not host this topic-partition.',
+        ),
+        topicId: ZERO_UUID,
+      };
     }
     if (topic.internal) {
-      return { ...fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot delete internal topic ${name}`), topicId: topic.topicId };
+      return {
+        ...fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot delete internal topic ${name}`),
+        topicId: topic.topicId,
+      };
     }
     const txn = await this.store.txn(
       [{ key: this.keys.topic(name), target: 'version', operator: '>', value: 0 }],
@@ -222,7 +268,13 @@ export class TopicAdmin {
       ],
     );
     if (!txn.succeeded) {
-      return { ...fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.'), topicId: ZERO_UUID };
+      return {
+        ...fail(
+          ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          'This server does not host this topic-partition.',
+        ),
+        topicId: ZERO_UUID,
+      };
     }
     await this.waitForRevision(txn.revision);
     return { ...ok(), topicId: topic.topicId };
@@ -235,13 +287,20 @@ export class TopicAdmin {
     validateOnly: boolean,
   ): Promise<AdminResult> {
     const topic = this.image.topic(name);
-    if (topic === undefined) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    if (topic === undefined)
+      return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
     const current = topic.partitions.size;
     if (count <= current) {
-      return fail(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${current} partitions, ${count} would not be an increase.`);
+      return fail(
+        ErrorCode.INVALID_PARTITIONS,
+        `Topic currently has ${current} partitions, ${count} would not be an increase.`,
+      );
     }
     if (count - current > PARTITIONS_CREATED_PER_REQUEST_MAX) {
-      return fail(ErrorCode.INVALID_PARTITIONS, `Adding ${count - current} partitions exceeds the limit of ${PARTITIONS_CREATED_PER_REQUEST_MAX} per request.`);
+      return fail(
+        ErrorCode.INVALID_PARTITIONS,
+        `Adding ${count - current} partitions exceeds the limit of ${PARTITIONS_CREATED_PER_REQUEST_MAX} per request.`,
+      );
     }
     // The settled assignment (not a partition's replicas mid-reassignment).
     const rf = topic.assignment[0]?.length ?? 1;
@@ -249,14 +308,23 @@ export class TopicAdmin {
     let added: number[][];
     if (assignments !== null && assignments.length > 0) {
       if (assignments.length !== count - current) {
-        return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Increasing the number of partitions by ${count - current} but ${assignments.length} assignments provided.`);
+        return fail(
+          ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+          `Increasing the number of partitions by ${count - current} but ${assignments.length} assignments provided.`,
+        );
       }
       const checked = this.checkAssignments(assignments, brokerIds);
       if ('errorCode' in checked) return checked;
       added = checked.assignments;
     } else {
-      if (rf > brokerIds.length) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, 'Not enough live brokers.');
-      added = placeReplicas(rackAlternatedOrder(this.image.brokers()), count - current, rf, current);
+      if (rf > brokerIds.length)
+        return fail(ErrorCode.INVALID_REPLICATION_FACTOR, 'Not enough live brokers.');
+      added = placeReplicas(
+        rackAlternatedOrder(this.image.brokers()),
+        count - current,
+        rf,
+        current,
+      );
     }
     if (validateOnly) return ok();
     const replicas = [...topic.assignment, ...added];
@@ -264,15 +332,28 @@ export class TopicAdmin {
     const ops: Op[] = [{ type: 'put', key: this.keys.topic(name), value: JSON.stringify(record) }];
     added.forEach((r, i) => {
       const state: PartitionRecord = { leader: r[0]!, leaderEpoch: 0, isr: r, partitionEpoch: 0 };
-      ops.push({ type: 'put', key: this.keys.partition(name, current + i), value: JSON.stringify(state) });
+      ops.push({
+        type: 'put',
+        key: this.keys.partition(name, current + i),
+        value: JSON.stringify(state),
+      });
     });
     const existing = await this.store.get(this.keys.topic(name));
-    if (existing === null) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    if (existing === null)
+      return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
     const txn = await this.store.txn(
-      [{ key: this.keys.topic(name), target: 'modRevision', operator: '=', value: existing.modRevision }],
+      [
+        {
+          key: this.keys.topic(name),
+          target: 'modRevision',
+          operator: '=',
+          value: existing.modRevision,
+        },
+      ],
       ops,
     );
-    if (!txn.succeeded) return fail(ErrorCode.REASSIGNMENT_IN_PROGRESS, 'Topic changed concurrently; retry.');
+    if (!txn.succeeded)
+      return fail(ErrorCode.REASSIGNMENT_IN_PROGRESS, 'Topic changed concurrently; retry.');
     await this.waitForRevision(txn.revision);
     return ok();
   }
@@ -291,7 +372,9 @@ export class TopicAdmin {
     if (opts.validateOnly) return ok();
     const key = this.keys.config('topic', name);
     const r =
-      Object.keys(configs).length === 0 ? await this.store.delete(key) : await this.store.put(key, JSON.stringify(configs));
+      Object.keys(configs).length === 0
+        ? await this.store.delete(key)
+        : await this.store.put(key, JSON.stringify(configs));
     await this.waitForRevision(r.revision);
     return ok();
   }

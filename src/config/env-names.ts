@@ -15,7 +15,8 @@ export const ENV_ALLOW_LIST: readonly string[] = ['GREGOR_LOG_LEVEL', 'GREGOR_FR
 /** What each allowed non-key variable does, for docs/configuration.md. */
 export const ENV_ALLOWED_MEANING: Readonly<Record<string, string>> = {
   GREGOR_LOG_LEVEL: "the logger's level, not a broker key",
-  GREGOR_FROM_SOURCE: '`1` makes `bin/gregor` run the TypeScript sources instead of the `dist/` bundle',
+  GREGOR_FROM_SOURCE:
+    '`1` makes `bin/gregor` run the TypeScript sources instead of the `dist/` bundle',
 };
 
 /**

@@ -31,7 +31,10 @@ interface PrimitiveValues {
 
 type Nullable<F> = F extends { readonly nullableVersions: string } ? null : never;
 
-type BaseValue<F> = F extends { readonly type: '[]'; readonly fields: infer S extends readonly FieldDef[] }
+type BaseValue<F> = F extends {
+  readonly type: '[]';
+  readonly fields: infer S extends readonly FieldDef[];
+}
   ? StructValue<S>[]
   : F extends { readonly type: '{}'; readonly fields: infer S extends readonly FieldDef[] }
     ? // A struct absent from a version, or a tagged struct not sent, decodes as null.
@@ -48,7 +51,9 @@ export type StructValue<S extends readonly FieldDef[]> = {
   -readonly [F in S[number] as F['name']]: FieldValue<F>;
 };
 
-export type MessageValue<M extends { readonly fields: readonly FieldDef[] }> = StructValue<M['fields']>;
+export type MessageValue<M extends { readonly fields: readonly FieldDef[] }> = StructValue<
+  M['fields']
+>;
 
 // ---------------------------------------------------------------------------
 // Compiled codecs.
@@ -188,7 +193,8 @@ function primitiveRead(t: PrimitiveType, isNullable: boolean, g: Gen): string {
       return isNullable ? 'r.nullableString()' : 'r.string()';
     case 'bytes':
     case 'records':
-      if (compact) return isNullable || t === 'records' ? 'r.compactNullableBytes()' : 'r.compactBytes()';
+      if (compact)
+        return isNullable || t === 'records' ? 'r.compactNullableBytes()' : 'r.compactBytes()';
       return isNullable || t === 'records' ? 'r.nullableBytes()' : 'r.bytes()';
   }
 }
@@ -207,7 +213,8 @@ function primitiveWrite(t: PrimitiveType, isNullable: boolean, g: Gen, v: string
     case 'uuid':
       return `w.${t}(${v});`;
     case 'string':
-      if (compact) return isNullable ? `w.compactNullableString(${v});` : `w.compactString(${v} ?? '');`;
+      if (compact)
+        return isNullable ? `w.compactNullableString(${v});` : `w.compactString(${v} ?? '');`;
       return isNullable ? `w.nullableString(${v});` : `w.string(${v} ?? '');`;
     case 'bytes':
     case 'records':
@@ -228,7 +235,9 @@ function readExpr(f: FieldDef, g: Gen): string {
   }
   const elem = f.type.slice(2);
   const elemRead =
-    elem === '' ? `${structDecoder(f.fields ?? [], g)}(r)` : primitiveRead(elem as PrimitiveType, false, g);
+    elem === ''
+      ? `${structDecoder(f.fields ?? [], g)}(r)`
+      : primitiveRead(elem as PrimitiveType, false, g);
   const name = `readArray${g.counter++}`;
   const onNull = isNullable ? 'null' : '[]';
   g.helpers.push(
@@ -254,7 +263,9 @@ function writeStmt(f: FieldDef, g: Gen, v: string): string {
       ? `${structEncoder(f.fields ?? [], g)}(w, a[i]);`
       : primitiveWrite(elem as PrimitiveType, false, g, 'a[i]');
   const name = `writeArray${g.counter++}`;
-  const nullCase = isNullable ? `${lenNull}; return;` : `${lenWrite.replace('a.length', '0')}; return;`;
+  const nullCase = isNullable
+    ? `${lenNull}; return;`
+    : `${lenWrite.replace('a.length', '0')}; return;`;
   g.helpers.push(
     `function ${name}(w, a) { if (a === null || a === undefined) { ${nullCase} } ${lenWrite}; ` +
       `for (let i = 0; i < a.length; i++) { ${elemWrite} } }`,

@@ -5,9 +5,9 @@
 // make the broker allocate more than `maxBytes` (zstd: ZSTD_BOUND_FACTOR times).
 
 import { constants as bufferConstants } from 'node:buffer';
+import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { createRequire } from 'node:module';
 import { DecodeError } from './reader.ts';
 import { CompressionType } from './record-batch.ts';
 import { isXerialSnappy, rawSnappyLength, splitXerialSnappy } from './xerial-snappy.ts';

@@ -78,7 +78,8 @@ export class Reader {
     const lo = this.buffer.readUInt32BE(this.offset + 4);
     this.offset += 8;
     const v = hi * 0x1_0000_0000 + lo;
-    if (!Number.isSafeInteger(v)) throw new DecodeError(`int64 out of safe range at ${this.offset - 8}`);
+    if (!Number.isSafeInteger(v))
+      throw new DecodeError(`int64 out of safe range at ${this.offset - 8}`);
     return v;
   }
 

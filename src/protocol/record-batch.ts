@@ -99,7 +99,12 @@ export function setPartitionLeaderEpoch(buf: Buffer, at: number, leaderEpoch: nu
 }
 
 /** Sets maxTimestamp and the LogAppendTime flag; the CRC must be recomputed afterwards. */
-export function setLogAppendTime(buf: Buffer, at: number, sizeBytes: number, timestampMs: number): void {
+export function setLogAppendTime(
+  buf: Buffer,
+  at: number,
+  sizeBytes: number,
+  timestampMs: number,
+): void {
   const attrs = buf.readInt16BE(at + OFFSET_ATTRIBUTES) | TIMESTAMP_TYPE_LOG_APPEND;
   buf.writeInt16BE(attrs, at + OFFSET_ATTRIBUTES);
   writeInt64(buf, at + OFFSET_MAX_TIMESTAMP, timestampMs);

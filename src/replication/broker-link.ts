@@ -6,7 +6,11 @@
 
 import { connect, type Socket } from 'node:net';
 import { codecFor, type MessageValue } from '../protocol/codec.ts';
-import { readResponseHeader, responseHeaderIsFlexible, writeRequestHeader } from '../protocol/headers.ts';
+import {
+  readResponseHeader,
+  responseHeaderIsFlexible,
+  writeRequestHeader,
+} from '../protocol/headers.ts';
 import { Reader } from '../protocol/reader.ts';
 import type { ApiDef } from '../protocol/schema.ts';
 import { Writer } from '../protocol/writer.ts';
@@ -50,7 +54,9 @@ export class BrokerLink {
       const socket = connect({ host: o.host, port: o.port, noDelay: true });
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new Error(`connect to ${o.host}:${o.port} timed out after ${o.connectTimeoutMs} ms`));
+        reject(
+          new Error(`connect to ${o.host}:${o.port} timed out after ${o.connectTimeoutMs} ms`),
+        );
       }, o.connectTimeoutMs);
       socket.once('connect', () => {
         clearTimeout(timer);
@@ -68,20 +74,32 @@ export class BrokerLink {
     return this.closedError === null;
   }
 
-  async send<A extends ApiDef>(api: A, version: number, request: MessageValue<A['request']>): Promise<MessageValue<A['response']>> {
+  async send<A extends ApiDef>(
+    api: A,
+    version: number,
+    request: MessageValue<A['request']>,
+  ): Promise<MessageValue<A['response']>> {
     if (this.closedError !== null) throw this.closedError;
     const requestCodec = codecFor(api.request).at(version);
     const responseCodec = codecFor(api.response).at(version);
     const correlationId = this.nextCorrelationId++;
     const w = new Writer();
     const setSize = w.reserveInt32();
-    writeRequestHeader(w, { apiKey: api.apiKey, apiVersion: version, correlationId, clientId: this.o.clientId }, requestCodec.flexible);
+    writeRequestHeader(
+      w,
+      { apiKey: api.apiKey, apiVersion: version, correlationId, clientId: this.o.clientId },
+      requestCodec.flexible,
+    );
     requestCodec.encode(w, request);
     setSize(w.length - 4);
     const frame = await new Promise<Buffer>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(correlationId);
-        reject(new Error(`request to ${this.o.host}:${this.o.port} timed out after ${this.o.requestTimeoutMs} ms`));
+        reject(
+          new Error(
+            `request to ${this.o.host}:${this.o.port} timed out after ${this.o.requestTimeoutMs} ms`,
+          ),
+        );
         this.close();
       }, this.o.requestTimeoutMs);
       this.pending.set(correlationId, { resolve, reject, timer });
@@ -95,10 +113,16 @@ export class BrokerLink {
   }
 
   private onFrame(frame: Buffer): void {
-    if (frame.length < 4) return this.fail(new Error('short response frame'));
+    if (frame.length < 4) {
+      this.fail(new Error('short response frame'));
+      return;
+    }
     const correlationId = frame.readInt32BE(0);
     const p = this.pending.get(correlationId);
-    if (p === undefined) return this.fail(new Error(`unexpected correlation id ${correlationId}`));
+    if (p === undefined) {
+      this.fail(new Error(`unexpected correlation id ${correlationId}`));
+      return;
+    }
     this.pending.delete(correlationId);
     clearTimeout(p.timer);
     p.resolve(frame);

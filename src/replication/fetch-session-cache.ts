@@ -61,8 +61,10 @@ export class FetchSessionCache {
       return { kind: 'new', session: this.create(nowMs) };
     }
     const session = this.sessions.get(sessionId);
-    if (session === undefined) return { kind: 'error', errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND };
-    if (session.epoch !== sessionEpoch) return { kind: 'error', errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH };
+    if (session === undefined)
+      return { kind: 'error', errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND };
+    if (session.epoch !== sessionEpoch)
+      return { kind: 'error', errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH };
     session.lastUsedMs = nowMs;
     return { kind: 'incremental', session };
   }

@@ -33,7 +33,9 @@ export function decideIsr(i: IsrInputs): number[] | null {
   const join = i.replicas.filter((r) => {
     if (r === i.nodeId || keep.includes(r) || !i.live.has(r)) return false;
     const f = i.followers.get(r);
-    return f !== undefined && f.leo >= i.highWatermark && i.nowMs - f.lastCaughtUpMs <= i.lagTimeMaxMs;
+    return (
+      f !== undefined && f.leo >= i.highWatermark && i.nowMs - f.lastCaughtUpMs <= i.lagTimeMaxMs
+    );
   });
   const next = [...keep, ...join];
   const same = next.length === i.isr.length && next.every((r) => i.isr.includes(r));
@@ -93,7 +95,10 @@ export class IsrManager {
           [{ type: 'put', key, value: JSON.stringify(record) }],
         );
         if (r.succeeded) {
-          this.o.logger.info({ topic: p.topic, partition: p.index, from: st.isr, to: isr }, 'ISR changed');
+          this.o.logger.info(
+            { topic: p.topic, partition: p.index, from: st.isr, to: isr },
+            'ISR changed',
+          );
         }
       }
     } catch (err) {

@@ -75,16 +75,24 @@ export function tailScanStart(log: PartitionLog, segmentsBack: number): number {
  * -3, KIP-734), at batch granularity: the batch's last offset stands for its
  * newest record.
  */
-export async function maxTimestampOffset(log: PartitionLog): Promise<{ offset: number; timestamp: number } | null> {
+export async function maxTimestampOffset(
+  log: PartitionLog,
+): Promise<{ offset: number; timestamp: number } | null> {
   const segments = log.describeSegments();
   let best: (typeof segments)[number] | undefined;
-  for (const s of segments) if (s.nextOffset > s.baseOffset && (best === undefined || s.maxTimestampMs > best.maxTimestampMs)) best = s;
+  for (const s of segments)
+    if (
+      s.nextOffset > s.baseOffset &&
+      (best === undefined || s.maxTimestampMs > best.maxTimestampMs)
+    )
+      best = s;
   if (best === undefined) return null;
   let found: { offset: number; timestamp: number } | null = null;
   const end = best.nextOffset;
   await scanBatchHeaders(log, best.baseOffset, (h) => {
     if (h.baseOffset >= end) return;
-    if (found === null || h.maxTimestamp > found.timestamp) found = { offset: h.baseOffset + h.lastOffsetDelta, timestamp: h.maxTimestamp };
+    if (found === null || h.maxTimestamp > found.timestamp)
+      found = { offset: h.baseOffset + h.lastOffsetDelta, timestamp: h.maxTimestamp };
   });
   return found;
 }

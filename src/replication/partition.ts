@@ -35,11 +35,23 @@ export interface AppendOutcome {
 
 export interface BatchIdentities {
   readonly checks: SequenceCheck[];
-  readonly ids: Array<{ producerId: number; producerEpoch: number; baseSequence: number; lastOffsetDelta: number }>;
+  readonly ids: Array<{
+    producerId: number;
+    producerEpoch: number;
+    baseSequence: number;
+    lastOffsetDelta: number;
+  }>;
 }
 
 function failure(errorCode: number, errorMessage: string, logStartOffset: number): AppendOutcome {
-  return { errorCode, errorMessage, baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, logStartOffset };
+  return {
+    errorCode,
+    errorMessage,
+    baseOffset: -1,
+    lastOffset: -1,
+    logAppendTimeMs: -1,
+    logStartOffset,
+  };
 }
 
 /** What the leader knows of one follower. */
@@ -56,7 +68,9 @@ export interface FollowerState {
 /** The partition's replica set and ISR as the metadata image has them. */
 export interface ReplicaView {
   readonly nodeId: number;
-  state(): { leader: number; leaderEpoch: number; isr: readonly number[]; replicas: readonly number[] } | undefined;
+  state():
+    | { leader: number; leaderEpoch: number; isr: readonly number[]; replicas: readonly number[] }
+    | undefined;
   /**
    * True while this broker must not act as a leader whatever the image says:
    * the process just woke from a stall long enough to have cost its session,
@@ -115,7 +129,13 @@ export class Partition {
     const t = this.now();
     this.followers.clear();
     for (const r of this.view.state()?.replicas ?? []) {
-      if (r !== this.view.nodeId) this.followers.set(r, { leo: -1, lastCaughtUpMs: t, lastFetchLeaderLeo: -1, lastFetchMs: t });
+      if (r !== this.view.nodeId)
+        this.followers.set(r, {
+          leo: -1,
+          lastCaughtUpMs: t,
+          lastFetchLeaderLeo: -1,
+          lastFetchMs: t,
+        });
     }
   }
 
@@ -147,8 +167,14 @@ export class Partition {
     const prev = this.followers.get(replicaId);
     let lastCaughtUpMs = prev?.lastCaughtUpMs ?? t;
     if (fetchOffset >= leaderLeo) lastCaughtUpMs = t;
-    else if (prev !== undefined && fetchOffset >= prev.lastFetchLeaderLeo) lastCaughtUpMs = Math.max(lastCaughtUpMs, prev.lastFetchMs);
-    this.followers.set(replicaId, { leo: fetchOffset, lastCaughtUpMs, lastFetchLeaderLeo: leaderLeo, lastFetchMs: t });
+    else if (prev !== undefined && fetchOffset >= prev.lastFetchLeaderLeo)
+      lastCaughtUpMs = Math.max(lastCaughtUpMs, prev.lastFetchMs);
+    this.followers.set(replicaId, {
+      leo: fetchOffset,
+      lastCaughtUpMs,
+      lastFetchLeaderLeo: leaderLeo,
+      lastFetchMs: t,
+    });
     this.advanceHighWatermark();
   }
 
@@ -212,7 +238,12 @@ export class Partition {
           this.epochs.assign(h.partitionLeaderEpoch, h.baseOffset);
           if (h.producerId >= 0) {
             this.producers.record(
-              { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta },
+              {
+                producerId: h.producerId,
+                producerEpoch: h.producerEpoch,
+                baseSequence: h.baseSequence,
+                lastOffsetDelta: h.lastOffsetDelta,
+              },
               h.baseOffset,
             );
           }
@@ -272,7 +303,8 @@ export class Partition {
     const fencing = this.leadershipProblem();
     if (fencing !== null) return failure(ErrorCode.NOT_LEADER_OR_FOLLOWER, fencing, logStartOffset);
     const scanned = this.scanBatches(records, messageBytesMax);
-    if ('errorCode' in scanned) return failure(scanned.errorCode, scanned.errorMessage, logStartOffset);
+    if ('errorCode' in scanned)
+      return failure(scanned.errorCode, scanned.errorMessage, logStartOffset);
     const { checks, ids } = scanned;
     for (const c of checks) {
       if (c.kind === 'error') return failure(c.errorCode, c.message, logStartOffset);
@@ -281,13 +313,27 @@ export class Partition {
     if (duplicates.length > 0) {
       const first = duplicates[0];
       if (duplicates.length === checks.length && first?.kind === 'duplicate') {
-        return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: first.firstOffset, lastOffset: first.firstOffset, logAppendTimeMs: -1, logStartOffset };
+        return {
+          errorCode: ErrorCode.NONE,
+          errorMessage: null,
+          baseOffset: first.firstOffset,
+          lastOffset: first.firstOffset,
+          logAppendTimeMs: -1,
+          logStartOffset,
+        };
       }
-      return failure(ErrorCode.DUPLICATE_SEQUENCE_NUMBER, 'request mixes new and retried batches', logStartOffset);
+      return failure(
+        ErrorCode.DUPLICATE_SEQUENCE_NUMBER,
+        'request mixes new and retried batches',
+        logStartOffset,
+      );
     }
     // Undo the recorded sequences if the append fails, so a retry is not
     // mistaken for a duplicate of a batch that was never written.
-    const saved = ids.map((b) => ({ id: b.producerId, entry: this.producers.snapshot(b.producerId) }));
+    const saved = ids.map((b) => ({
+      id: b.producerId,
+      entry: this.producers.snapshot(b.producerId),
+    }));
     let nextOffset = this.log.logEndOffset;
     for (const b of ids) {
       this.producers.record(b, nextOffset);
@@ -299,7 +345,14 @@ export class Partition {
       const r = await this.log.append(records, { leaderEpoch: this.leaderEpoch });
       this.advanceHighWatermark();
       this.notifyAppend();
-      return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: r.baseOffset, lastOffset: r.lastOffset, logAppendTimeMs: r.logAppendTimeMs, logStartOffset: r.logStartOffset };
+      return {
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        baseOffset: r.baseOffset,
+        lastOffset: r.lastOffset,
+        logAppendTimeMs: r.logAppendTimeMs,
+        logStartOffset: r.logStartOffset,
+      };
     } catch (err) {
       for (const s of saved.reverse()) this.producers.restore(s.id, s.entry);
       throw err;
@@ -332,22 +385,34 @@ export class Partition {
     const checks: SequenceCheck[] = [];
     const ids: BatchIdentities['ids'] = [];
     let at = 0;
-    if (records.length === 0) return { errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: 'empty record set' };
+    if (records.length === 0)
+      return { errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: 'empty record set' };
     while (at < records.length) {
       if (records.length - at < BATCH_HEADER_BYTES) {
         return { errorCode: ErrorCode.CORRUPT_MESSAGE, errorMessage: 'truncated record batch' };
       }
       const sizeBytes = records.readInt32BE(at + OFFSET_LENGTH) + BATCH_LOG_OVERHEAD_BYTES;
       if (sizeBytes > messageBytesMax) {
-        return { errorCode: ErrorCode.MESSAGE_TOO_LARGE, errorMessage: `batch of ${sizeBytes} bytes exceeds max.message.bytes ${messageBytesMax}` };
+        return {
+          errorCode: ErrorCode.MESSAGE_TOO_LARGE,
+          errorMessage: `batch of ${sizeBytes} bytes exceeds max.message.bytes ${messageBytesMax}`,
+        };
       }
       const problem = checkBatch(records, at, records.length);
       if (problem !== null) {
-        const code = problem === 'bad-magic' ? ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT : ErrorCode.CORRUPT_MESSAGE;
+        const code =
+          problem === 'bad-magic'
+            ? ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT
+            : ErrorCode.CORRUPT_MESSAGE;
         return { errorCode: code, errorMessage: `invalid record batch: ${problem}` };
       }
       const h = readBatchHeader(records, at);
-      const id = { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta };
+      const id = {
+        producerId: h.producerId,
+        producerEpoch: h.producerEpoch,
+        baseSequence: h.baseSequence,
+        lastOffsetDelta: h.lastOffsetDelta,
+      };
       ids.push(id);
       checks.push(this.producers.check(id));
       at += h.sizeBytes;
@@ -378,7 +443,12 @@ export class Partition {
     }
     await scanBatchHeaders(this.log, tailScanStart(this.log, PRODUCER_SCAN_SEGMENTS), (h) => {
       if (h.producerId < 0) return;
-      const id = { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta };
+      const id = {
+        producerId: h.producerId,
+        producerEpoch: h.producerEpoch,
+        baseSequence: h.baseSequence,
+        lastOffsetDelta: h.lastOffsetDelta,
+      };
       this.producers.record(id, h.baseOffset);
     });
   }

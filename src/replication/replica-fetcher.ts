@@ -153,7 +153,7 @@ class LeaderFetchLoop {
   }
 
   private async connect(): Promise<BrokerLink> {
-    if (this.link !== null && this.link.isOpen) return this.link;
+    if (this.link?.isOpen) return this.link;
     const endpoint = this.o.image.broker(this.leaderId);
     if (endpoint === undefined) throw new Error(`leader ${this.leaderId} is not registered`);
     this.link = await BrokerLink.open({
@@ -174,7 +174,11 @@ class LeaderFetchLoop {
       if (st === undefined || st.leader !== this.leaderId || !this.hosted(p)) continue;
       let t = byTopic.get(p.topic);
       if (t === undefined) {
-        t = { topic: p.topic, topicId: this.o.image.topic(p.topic)?.topicId ?? ZERO_UUID, partitions: [] };
+        t = {
+          topic: p.topic,
+          topicId: this.o.image.topic(p.topic)?.topicId ?? ZERO_UUID,
+          partitions: [],
+        };
         byTopic.set(p.topic, t);
       }
       t.partitions.push({
@@ -217,7 +221,10 @@ class LeaderFetchLoop {
         const p = this.partitions.find((x) => x.topic === t.topic && x.index === r.partitionIndex);
         if (p === undefined || !this.hosted(p)) continue;
         if (r.errorCode !== ErrorCode.NONE) {
-          if (r.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE && p.log.logEndOffset > r.highWatermark) {
+          if (
+            r.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE &&
+            p.log.logEndOffset > r.highWatermark
+          ) {
             // We are ahead of the leader: keep only what it has committed.
             await p.truncateTo(Math.max(r.highWatermark, p.log.logStartOffset));
           } else {
@@ -233,7 +240,10 @@ class LeaderFetchLoop {
             (epoch) => p.epochs.endOffsetFor(epoch, p.log.logEndOffset),
             { logEndOffset: p.log.logEndOffset, highWatermark: p.log.highWatermark },
           );
-          this.o.logger.info({ topic: t.topic, partition: r.partitionIndex, truncateTo: to }, 'follower log diverged from the leader; truncating');
+          this.o.logger.info(
+            { topic: t.topic, partition: r.partitionIndex, truncateTo: to },
+            'follower log diverged from the leader; truncating',
+          );
           await p.truncateTo(to);
           continue;
         }

@@ -178,7 +178,7 @@ export class ReplicaManager {
       // Opened meanwhile through acquire() for a partition the image gained
       // after `wanted` was computed: keep it.
       const current = this.o.image.partition(p.topic, p.index);
-      if (current !== undefined && current.replicas.includes(this.o.nodeId)) continue;
+      if (current?.replicas.includes(this.o.nodeId)) continue;
       this.partitions.delete(k);
       this.openedTopicIds.delete(k);
       await p.log.delete();

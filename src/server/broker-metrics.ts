@@ -42,7 +42,10 @@ export class BrokerMetrics {
       help: 'Partitions this broker leads.',
       registers,
       collect() {
-        this.set(s.replicas.all().filter((p) => s.image.partition(p.topic, p.index)?.leader === s.nodeId).length);
+        this.set(
+          s.replicas.all().filter((p) => s.image.partition(p.topic, p.index)?.leader === s.nodeId)
+            .length,
+        );
       },
     });
     new Gauge({
@@ -65,7 +68,8 @@ export class BrokerMetrics {
       registers,
       collect() {
         this.reset();
-        for (const p of s.replicas.all()) this.set({ topic: p.topic, partition: String(p.index) }, p.log.sizeBytes);
+        for (const p of s.replicas.all())
+          this.set({ topic: p.topic, partition: String(p.index) }, p.log.sizeBytes);
       },
     });
     this.requests = new Counter({

@@ -131,7 +131,11 @@ export class Connection {
 
   private reject(reason: string, extra: Record<string, unknown> = {}): void {
     const log = this.o.logger;
-    if (rejectLogLimiter.allow((count) => log.warn({ count }, 'suppressed connection-closing log lines'))) {
+    if (
+      rejectLogLimiter.allow((count) =>
+        log.warn({ count }, 'suppressed connection-closing log lines'),
+      )
+    ) {
       log.warn({ remote: this.remoteAddress, ...extra }, `closing connection: ${reason}`);
     }
     this.close();
@@ -152,13 +156,17 @@ export class Connection {
       this.reject('unknown api key', { apiKey: header.apiKey });
       return;
     }
-    const versionOk = header.apiVersion >= handler.minVersion && header.apiVersion <= handler.maxVersion;
+    const versionOk =
+      header.apiVersion >= handler.minVersion && header.apiVersion <= handler.maxVersion;
     if (!versionOk) {
       if (header.apiKey === API_VERSIONS_KEY) {
         this.finish(seq, this.unsupportedApiVersions(header.correlationId));
         return;
       }
-      this.reject('unsupported api version', { apiKey: header.apiKey, apiVersion: header.apiVersion });
+      this.reject('unsupported api version', {
+        apiKey: header.apiKey,
+        apiVersion: header.apiVersion,
+      });
       return;
     }
     const requestCodec = handler.requestCodec.at(header.apiVersion);
@@ -206,7 +214,10 @@ export class Connection {
           } catch (err) {
             // Our bug, not the client's: say so and close, rather than leave
             // the client waiting for an answer that never comes.
-            this.o.logger.error({ err, apiKey: header.apiKey, apiVersion: header.apiVersion }, 'could not encode response');
+            this.o.logger.error(
+              { err, apiKey: header.apiKey, apiVersion: header.apiVersion },
+              'could not encode response',
+            );
             this.close();
             return;
           }
@@ -215,7 +226,12 @@ export class Connection {
         (err: unknown) => {
           this.inflight--;
           this.o.logger.error(
-            { err, apiKey: header.apiKey, apiVersion: header.apiVersion, correlationId: header.correlationId },
+            {
+              err,
+              apiKey: header.apiKey,
+              apiVersion: header.apiVersion,
+              correlationId: header.correlationId,
+            },
             'request failed',
           );
           this.close();

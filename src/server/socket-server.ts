@@ -33,10 +33,13 @@ export class SocketServer {
     const s = new SocketServer(o);
     await new Promise<void>((resolve, reject) => {
       s.server.once('error', reject);
-      s.server.listen({ host: o.host === '' ? undefined : o.host, port: o.port, backlog: 1024 }, () => {
-        s.server.off('error', reject);
-        resolve();
-      });
+      s.server.listen(
+        { host: o.host === '' ? undefined : o.host, port: o.port, backlog: 1024 },
+        () => {
+          s.server.off('error', reject);
+          resolve();
+        },
+      );
     });
     const addr = s.server.address();
     s.boundPort = typeof addr === 'object' && addr !== null ? addr.port : o.port;
@@ -53,7 +56,10 @@ export class SocketServer {
 
   private accept(socket: Socket): void {
     if (this.connections.size >= this.o.connectionsMax) {
-      this.o.logger.warn({ max: this.o.connectionsMax }, 'refusing connection: max.connections reached');
+      this.o.logger.warn(
+        { max: this.o.connectionsMax },
+        'refusing connection: max.connections reached',
+      );
       socket.destroy();
       return;
     }

@@ -32,7 +32,14 @@ export class ProducerIdAllocator {
       const start = kv === null ? 0 : Number(kv.value);
       const end = start + PRODUCER_ID_BLOCK_SIZE;
       const txn = await this.store.txn(
-        [{ key: this.counterKey, target: 'version', operator: '=', value: kv === null ? 0 : kv.version }],
+        [
+          {
+            key: this.counterKey,
+            target: 'version',
+            operator: '=',
+            value: kv === null ? 0 : kv.version,
+          },
+        ],
         [{ type: 'put', key: this.counterKey, value: String(end) }],
       );
       if (txn.succeeded) {

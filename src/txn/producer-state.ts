@@ -104,7 +104,11 @@ export class ProducerStateTable {
       entry = { epoch: b.producerEpoch, batches: [] };
       this.producers.set(b.producerId, entry);
     }
-    entry.batches.push({ firstSequence: b.baseSequence, lastSequence: lastSequenceOf(b), firstOffset });
+    entry.batches.push({
+      firstSequence: b.baseSequence,
+      lastSequence: lastSequenceOf(b),
+      firstOffset,
+    });
     if (entry.batches.length > CACHED_BATCHES_MAX) entry.batches.shift();
   }
 

@@ -10,6 +10,9 @@ test('allows linesMax lines per window and reports the suppressed count when the
   assert.deepEqual(allowed, [true, true, true, false, false, false, false, false, false, false]);
   assert.equal(reports.length, 0);
   now += 1000;
-  assert.equal(limiter.allow((n) => reports.push(n)), true);
+  assert.equal(
+    limiter.allow((n) => reports.push(n)),
+    true,
+  );
   assert.deepEqual(reports, [7]);
 });

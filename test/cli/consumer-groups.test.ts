@@ -293,7 +293,9 @@ describe('gregor consumer-groups', { concurrency: true }, () => {
         '--members',
       ]);
       // While the group rebalances the member is listed with no partitions yet.
-      const assigned = r.code === 0 && tableRows(r.stdout).some((row) => row[3] === 'console-consumer' && row[4] !== '0');
+      const assigned =
+        r.code === 0 &&
+        tableRows(r.stdout).some((row) => row[3] === 'console-consumer' && row[4] !== '0');
       if (assigned) {
         membersText = r.stdout;
         break;

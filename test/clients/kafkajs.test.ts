@@ -16,7 +16,12 @@ const CODECS = [
 ] as const;
 
 function client(bootstrap: string): Kafka {
-  return new Kafka({ clientId: 'gregor-kafkajs-test', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+  return new Kafka({
+    clientId: 'gregor-kafkajs-test',
+    brokers: [bootstrap],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 3 },
+  });
 }
 
 describe('kafkajs', () => {
@@ -33,7 +38,10 @@ describe('kafkajs', () => {
     const topic = uniqueTopic('kjs');
     const admin = kafka.admin();
     await admin.connect();
-    assert.equal(await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true }), true);
+    assert.equal(
+      await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true }),
+      true,
+    );
     const meta = await admin.fetchTopicMetadata({ topics: [topic] });
     assert.equal(meta.topics[0]?.partitions.length, 4);
 
@@ -53,16 +61,32 @@ describe('kafkajs', () => {
     }
     await producer.disconnect();
 
-    const consumer = kafka.consumer({ groupId: uniqueTopic('kjs-group'), sessionTimeout: 10_000, heartbeatInterval: 500 });
+    const consumer = kafka.consumer({
+      groupId: uniqueTopic('kjs-group'),
+      sessionTimeout: 10_000,
+      heartbeatInterval: 500,
+    });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    const got: Array<{ partition: number; offset: number; key: string; value: string; headers: Record<string, string> }> = [];
+    const got: Array<{
+      partition: number;
+      offset: number;
+      key: string;
+      value: string;
+      headers: Record<string, string>;
+    }> = [];
     const done = new Promise<void>((resolve) => {
       void consumer.run({
         eachMessage: async ({ partition, message }) => {
           const headers: Record<string, string> = {};
           for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
-          got.push({ partition, offset: Number(message.offset), key: String(message.key), value: String(message.value), headers });
+          got.push({
+            partition,
+            offset: Number(message.offset),
+            key: String(message.key),
+            value: String(message.value),
+            headers,
+          });
           if (got.length === CODECS.length * PER_CODEC) resolve();
         },
       });
@@ -82,13 +106,21 @@ describe('kafkajs', () => {
     }
     for (let p = 0; p < 4; p++) {
       const offsets = got.filter((m) => m.partition === p).map((m) => m.offset);
-      assert.deepEqual(offsets, offsets.map((_, idx) => idx), `partition ${p} in order, no gaps`);
+      assert.deepEqual(
+        offsets,
+        offsets.map((_, idx) => idx),
+        `partition ${p} in order, no gaps`,
+      );
     }
 
     const byTime = await admin.fetchTopicOffsetsByTimestamp(topic, sentAt['gzip']);
     for (const { partition, offset } of byTime) {
       const firstGzip = got.find((m) => m.partition === partition && m.value.startsWith('gzip-'));
-      assert.equal(Number(offset), firstGzip?.offset ?? got.filter((m) => m.partition === partition).length, `partition ${partition}`);
+      assert.equal(
+        Number(offset),
+        firstGzip?.offset ?? got.filter((m) => m.partition === partition).length,
+        `partition ${partition}`,
+      );
     }
     await admin.disconnect();
   });
@@ -104,13 +136,24 @@ describe('kafkajs with auto-create off', () => {
   });
 
   test('producing to a missing topic fails with UNKNOWN_TOPIC_OR_PARTITION', async () => {
-    const kafka = new Kafka({ clientId: 't', brokers: [b.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 1, initialRetryTime: 50 } });
+    const kafka = new Kafka({
+      clientId: 't',
+      brokers: [b.bootstrap],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 1, initialRetryTime: 50 },
+    });
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
-    await assert.rejects(producer.send({ topic: 'no-such-topic', messages: [{ value: 'x' }] }), (err: Error) => {
-      assert.match(`${err.message} ${String((err as { type?: string }).type)}`, /UNKNOWN_TOPIC_OR_PARTITION|does not host this topic-partition/);
-      return true;
-    });
+    await assert.rejects(
+      producer.send({ topic: 'no-such-topic', messages: [{ value: 'x' }] }),
+      (err: Error) => {
+        assert.match(
+          `${err.message} ${String((err as { type?: string }).type)}`,
+          /UNKNOWN_TOPIC_OR_PARTITION|does not host this topic-partition/,
+        );
+        return true;
+      },
+    );
     await producer.disconnect();
   });
 });

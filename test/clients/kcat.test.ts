@@ -27,7 +27,14 @@ function parseConsumed(stdout: string): Consumed[] {
     .filter((l) => l.length > 0)
     .map((l) => {
       const [p, o, k, v, h, ts] = l.split('|');
-      return { partition: Number(p), offset: Number(o), key: k!, value: v!, headers: h!, timestampMs: Number(ts) };
+      return {
+        partition: Number(p),
+        offset: Number(o),
+        key: k!,
+        value: v!,
+        headers: h!,
+        timestampMs: Number(ts),
+      };
     });
 }
 
@@ -45,12 +52,41 @@ describe('kcat (librdkafka)', () => {
     for (const codec of CODECS) {
       const lines: string[] = [];
       for (let i = 0; i < PER_CODEC; i++) lines.push(`${KEYS[i % KEYS.length]}:${codec}-${i}`);
-      const r = await run('kcat', ['-b', b.bootstrap, '-P', '-t', topic, '-K', ':', '-z', codec, '-H', `codec=${codec}`, '-H', 'app=gregor-test'], {
-        input: `${lines.join('\n')}\n`,
-      });
+      const r = await run(
+        'kcat',
+        [
+          '-b',
+          b.bootstrap,
+          '-P',
+          '-t',
+          topic,
+          '-K',
+          ':',
+          '-z',
+          codec,
+          '-H',
+          `codec=${codec}`,
+          '-H',
+          'app=gregor-test',
+        ],
+        {
+          input: `${lines.join('\n')}\n`,
+        },
+      );
       assert.equal(r.code, 0, `kcat -P -z ${codec} failed: ${r.stderr}`);
     }
-    const c = await run('kcat', ['-b', b.bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-f', '%p|%o|%k|%s|%h|%T\n']);
+    const c = await run('kcat', [
+      '-b',
+      b.bootstrap,
+      '-C',
+      '-t',
+      topic,
+      '-o',
+      'beginning',
+      '-e',
+      '-f',
+      '%p|%o|%k|%s|%h|%T\n',
+    ]);
     assert.equal(c.code, 0, c.stderr);
     const got = parseConsumed(c.stdout);
     assert.equal(got.length, CODECS.length * PER_CODEC);
@@ -75,25 +111,44 @@ describe('kcat (librdkafka)', () => {
     }
     for (const p of partitions) {
       const inP = got.filter((m) => m.partition === p);
-      inP.forEach((m, idx) => assert.equal(m.offset, idx, `partition ${p} offsets dense`));
-      const order = inP.map((m) => CODECS.indexOf(m.value.split('-')[0] as (typeof CODECS)[number]) * 1000 + Number(m.value.split('-')[1]));
-      assert.deepEqual(order, [...order].sort((x, y) => x - y), `partition ${p} in produce order`);
+      for (const [idx, m] of inP.entries())
+        assert.equal(m.offset, idx, `partition ${p} offsets dense`);
+      const order = inP.map(
+        (m) =>
+          CODECS.indexOf(m.value.split('-')[0] as (typeof CODECS)[number]) * 1000 +
+          Number(m.value.split('-')[1]),
+      );
+      assert.deepEqual(
+        order,
+        [...order].sort((x, y) => x - y),
+        `partition ${p} in produce order`,
+      );
     }
   });
 
   test('looks up offsets by timestamp', async () => {
     const topic = uniqueTopic('kcat-ts');
-    const first = await run('kcat', ['-b', b.bootstrap, '-P', '-t', topic, '-p', '0'], { input: 'a\nb\nc\n' });
+    const first = await run('kcat', ['-b', b.bootstrap, '-P', '-t', topic, '-p', '0'], {
+      input: 'a\nb\nc\n',
+    });
     assert.equal(first.code, 0, first.stderr);
     await new Promise((r) => setTimeout(r, 30));
     const middle = Date.now();
     await new Promise((r) => setTimeout(r, 30));
-    const second = await run('kcat', ['-b', b.bootstrap, '-P', '-t', topic, '-p', '0'], { input: 'd\ne\n' });
+    const second = await run('kcat', ['-b', b.bootstrap, '-P', '-t', topic, '-p', '0'], {
+      input: 'd\ne\n',
+    });
     assert.equal(second.code, 0, second.stderr);
     const q = await run('kcat', ['-b', b.bootstrap, '-Q', '-t', `${topic}:0:${middle}`]);
     assert.equal(q.code, 0, q.stderr);
     assert.match(q.stdout, /offset 3\b/);
-    const future = await run('kcat', ['-b', b.bootstrap, '-Q', '-t', `${topic}:0:${Date.now() + 3_600_000}`]);
+    const future = await run('kcat', [
+      '-b',
+      b.bootstrap,
+      '-Q',
+      '-t',
+      `${topic}:0:${Date.now() + 3_600_000}`,
+    ]);
     assert.match(future.stdout, /offset -1\b/);
   });
 });
@@ -108,7 +163,11 @@ describe('kcat with auto.create.topics.enable=false', () => {
   });
 
   test('a missing topic is a clear Unknown topic error', async () => {
-    const r = await run('kcat', ['-b', b.bootstrap, '-C', '-t', 'does-not-exist', '-o', 'beginning', '-e'], { timeoutMs: 20_000 });
+    const r = await run(
+      'kcat',
+      ['-b', b.bootstrap, '-C', '-t', 'does-not-exist', '-o', 'beginning', '-e'],
+      { timeoutMs: 20_000 },
+    );
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /Unknown topic or partition/i);
     const list = await run('kcat', ['-b', b.bootstrap, '-L', '-t', 'does-not-exist']);

@@ -7,7 +7,13 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
+import {
+  Admin,
+  Consumer,
+  Producer,
+  stringDeserializers,
+  stringSerializers,
+} from '@platformatic/kafka';
 import { startTestBroker, type TestBroker, uniqueTopic } from '../harness/broker.ts';
 
 const CODECS = ['none', 'gzip', 'snappy', 'lz4'] as const;
@@ -40,15 +46,30 @@ describe('@platformatic/kafka', () => {
     const topic = uniqueTopic('pf');
     const admin = new Admin({ clientId: 'pf-admin', bootstrapBrokers: [b.bootstrap] });
     const producers: Producer<string, string, string, string>[] = [];
-    const consumer = new Consumer({ clientId: 'pf-c', groupId: 'pf-unused', bootstrapBrokers: [b.bootstrap], deserializers: stringDeserializers });
+    const consumer = new Consumer({
+      clientId: 'pf-c',
+      groupId: 'pf-unused',
+      bootstrapBrokers: [b.bootstrap],
+      deserializers: stringDeserializers,
+    });
     try {
       await admin.createTopics({ topics: [topic], partitions: 3, replicas: 1 });
       const sentAt: Record<string, bigint> = {};
       for (const codec of CODECS) {
-        const producer = new Producer({ clientId: `pf-${codec}`, bootstrapBrokers: [b.bootstrap], serializers: stringSerializers, compression: codec });
+        const producer = new Producer({
+          clientId: `pf-${codec}`,
+          bootstrapBrokers: [b.bootstrap],
+          serializers: stringSerializers,
+          compression: codec,
+        });
         producers.push(producer);
         sentAt[codec] = BigInt(Date.now());
-        const messages = Array.from({ length: PER_CODEC }, (_, i) => ({ topic, key: `key-${i % 4}`, value: `${codec}-${i}`, headers: { codec, seq: String(i) } }));
+        const messages = Array.from({ length: PER_CODEC }, (_, i) => ({
+          topic,
+          key: `key-${i % 4}`,
+          value: `${codec}-${i}`,
+          headers: { codec, seq: String(i) },
+        }));
         await producer.send({ messages });
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -56,13 +77,32 @@ describe('@platformatic/kafka', () => {
       const info = md.topics.get(topic);
       assert.ok(info !== undefined);
       assert.equal(info.partitionsCount, 3);
-      const got: Array<{ partition: number; offset: number; key: string; value: string; headers: Record<string, string> }> = [];
+      const got: Array<{
+        partition: number;
+        offset: number;
+        key: string;
+        value: string;
+        headers: Record<string, string>;
+      }> = [];
       for (let partition = 0; partition < 3; partition++) {
         let fetchOffset = 0n;
         for (let round = 0; round < 20; round++) {
           const res: FetchResult = await consumer.fetch({
             node: 0,
-            topics: [{ topicId: info.id, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, partitionMaxBytes: 4096 }] }],
+            topics: [
+              {
+                topicId: info.id,
+                partitions: [
+                  {
+                    partition,
+                    currentLeaderEpoch: -1,
+                    fetchOffset,
+                    lastFetchedEpoch: -1,
+                    partitionMaxBytes: 4096,
+                  },
+                ],
+              },
+            ],
           });
           const p = res.responses[0]?.partitions[0];
           assert.equal(p?.errorCode, 0);
@@ -72,7 +112,13 @@ describe('@platformatic/kafka', () => {
             for (const r of batch.records) {
               const headers: Record<string, string> = {};
               for (const [k, v] of r.headers) headers[k.toString()] = v.toString();
-              got.push({ partition, offset: Number(batch.firstOffset) + r.offsetDelta, key: r.key.toString(), value: r.value.toString(), headers });
+              got.push({
+                partition,
+                offset: Number(batch.firstOffset) + r.offsetDelta,
+                key: r.key.toString(),
+                value: r.value.toString(),
+                headers,
+              });
             }
             fetchOffset = batch.firstOffset + BigInt(batch.records.length);
           }
@@ -86,14 +132,21 @@ describe('@platformatic/kafka', () => {
       }
       for (let partition = 0; partition < 3; partition++) {
         const inP = got.filter((m) => m.partition === partition);
-        inP.forEach((m, idx) => assert.equal(m.offset, idx));
+        for (const [idx, m] of inP.entries()) assert.equal(m.offset, idx);
       }
       // DescribeLogDirs (v4 through this client): every partition with its size on disk.
-      const dirs = await admin.describeLogDirs({ topics: [{ name: topic, partitions: [0, 1, 2] }] });
-      const dirText = JSON.stringify(dirs, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v));
+      const dirs = await admin.describeLogDirs({
+        topics: [{ name: topic, partitions: [0, 1, 2] }],
+      });
+      const dirText = JSON.stringify(dirs, (_k, v: unknown) =>
+        typeof v === 'bigint' ? Number(v) : v,
+      );
       assert.match(dirText, new RegExp(topic), dirText);
       assert.match(dirText, /"partitionSize":[1-9]/, dirText);
-      const offsets = await consumer.listOffsetsWithTimestamps({ topics: [topic], timestamp: sentAt['lz4']! });
+      const offsets = await consumer.listOffsetsWithTimestamps({
+        topics: [topic],
+        timestamp: sentAt['lz4']!,
+      });
       for (const [partition, { offset }] of offsets.get(topic)!) {
         const firstLz4 = got.find((m) => m.partition === partition && m.value.startsWith('lz4-'));
         assert.equal(Number(offset), firstLz4?.offset ?? -1, `partition ${partition}`);
@@ -116,14 +169,25 @@ describe('@platformatic/kafka with auto-create off', () => {
   });
 
   test('producing to a missing topic fails with the unknown-topic error', async () => {
-    const producer = new Producer({ clientId: 'pf-missing', bootstrapBrokers: [b.bootstrap], serializers: stringSerializers, retries: 1, retryDelay: 50 });
+    const producer = new Producer({
+      clientId: 'pf-missing',
+      bootstrapBrokers: [b.bootstrap],
+      serializers: stringSerializers,
+      retries: 1,
+      retryDelay: 50,
+    });
     try {
-      await assert.rejects(producer.send({ messages: [{ topic: 'no-such-topic', value: 'x' }] }), (err: unknown) => {
-        const text = JSON.stringify(err, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) + String(err);
-        // The client turns the metadata answer UNKNOWN_TOPIC_OR_PARTITION into this message.
-        assert.match(text, /Unknown topic no-such-topic/);
-        return true;
-      });
+      await assert.rejects(
+        producer.send({ messages: [{ topic: 'no-such-topic', value: 'x' }] }),
+        (err: unknown) => {
+          const text =
+            JSON.stringify(err, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) +
+            String(err);
+          // The client turns the metadata answer UNKNOWN_TOPIC_OR_PARTITION into this message.
+          assert.match(text, /Unknown topic no-such-topic/);
+          return true;
+        },
+      );
     } finally {
       await producer.close();
     }

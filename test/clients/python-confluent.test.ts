@@ -4,9 +4,9 @@
 // the error for a missing topic when auto-create is off.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { readFileSync } from 'node:fs';
 import { startTestBroker, type TestBroker, uniqueTopic } from '../harness/broker.ts';
 import { runPython } from '../harness/processes.ts';
 
@@ -31,7 +31,10 @@ describe('python3-confluent-kafka', () => {
 
   test('creates a topic, produces in every codec and consumes everything back in order', async () => {
     const topic = uniqueTopic('py');
-    const r = (await runPython(script('produce_consume.py'), { BOOTSTRAP: b.bootstrap, TOPIC: topic })) as ProduceConsumeResult;
+    const r = (await runPython(script('produce_consume.py'), {
+      BOOTSTRAP: b.bootstrap,
+      TOPIC: topic,
+    })) as ProduceConsumeResult;
     assert.deepEqual(r.errors, []);
     assert.equal(r.delivered, 150);
     assert.deepEqual(r.partitions, [0, 1, 2]);
@@ -44,11 +47,13 @@ describe('python3-confluent-kafka', () => {
     }
     for (const p of r.partitions) {
       const inP = r.got.filter((m) => m.p === p);
-      inP.forEach((m, idx) => assert.equal(m.o, idx));
+      for (const [idx, m] of inP.entries()) assert.equal(m.o, idx);
     }
     // Offsets by timestamp: the first message of the 4th codec in each partition.
     for (const p of r.partitions) {
-      const firstLate = r.got.find((m) => m.p === p && (m.v.startsWith('lz4-') || m.v.startsWith('zstd-')));
+      const firstLate = r.got.find(
+        (m) => m.p === p && (m.v.startsWith('lz4-') || m.v.startsWith('zstd-')),
+      );
       assert.equal(r.firstAfter[String(p)], firstLate?.o ?? -1, `partition ${p}`);
     }
   });
@@ -64,7 +69,10 @@ describe('python3-confluent-kafka admin configs', () => {
   });
 
   test('AlterConfigs sets a topic override that DescribeConfigs reports with its source; a bad name is INVALID_CONFIG', async () => {
-    const r = (await runPython(script('alter_describe_configs.py'), { BOOTSTRAP: b.bootstrap, TOPIC: uniqueTopic('cfg') })) as {
+    const r = (await runPython(script('alter_describe_configs.py'), {
+      BOOTSTRAP: b.bootstrap,
+      TOPIC: uniqueTopic('cfg'),
+    })) as {
       value: string;
       source: number;
       isDefault: boolean;
@@ -89,7 +97,10 @@ describe('python3-confluent-kafka with auto-create off', () => {
   });
 
   test('a missing topic fails with UNKNOWN_TOPIC_OR_PART', async () => {
-    const r = (await runPython(script('unknown_topic.py'), { BOOTSTRAP: b.bootstrap })) as { delivery: string[]; metadataError: string | null };
+    const r = (await runPython(script('unknown_topic.py'), { BOOTSTRAP: b.bootstrap })) as {
+      delivery: string[];
+      metadataError: string | null;
+    };
     assert.equal(r.metadataError, 'UNKNOWN_TOPIC_OR_PART');
     assert.equal(r.delivery.length, 1);
     assert.match(r.delivery[0]!, /UNKNOWN_TOPIC_OR_PART|_MSG_TIMED_OUT/);

@@ -89,24 +89,48 @@ describe('a three-broker cluster on etcd', () => {
     assert.equal(await activeControllerCount([0, 1, 2]), 1, 'ActiveControllerCount sums to 1');
 
     const lines = Array.from({ length: 300 }, (_, i) => `key-${i}:value-${i}`).join('\n');
-    const p = await run('kcat', ['-b', brokers[2]!.bootstrap, '-P', '-t', 'spread', '-K', ':'], { input: `${lines}\n` });
+    const p = await run('kcat', ['-b', brokers[2]!.bootstrap, '-P', '-t', 'spread', '-K', ':'], {
+      input: `${lines}\n`,
+    });
     assert.equal(p.code, 0, p.stderr);
     const meta = await run('kcat', ['-b', brokers[0]!.bootstrap, '-L', '-t', 'spread']);
     const leaders = new Set([...meta.stdout.matchAll(/leader (\d+)/g)].map((m) => m[1]));
     assert.deepEqual([...leaders].sort(), ['0', '1', '2'], meta.stdout);
     for (const b of brokers) {
-      const c = await run('kcat', ['-b', b.bootstrap, '-C', '-t', 'spread', '-o', 'beginning', '-e', '-f', '%s\n']);
+      const c = await run('kcat', [
+        '-b',
+        b.bootstrap,
+        '-C',
+        '-t',
+        'spread',
+        '-o',
+        'beginning',
+        '-e',
+        '-f',
+        '%s\n',
+      ]);
       assert.equal(c.code, 0, c.stderr);
-      assert.equal(c.stdout.trim().split('\n').length, 300, `all messages through broker ${b.bootstrap}`);
+      assert.equal(
+        c.stdout.trim().split('\n').length,
+        300,
+        `all messages through broker ${b.bootstrap}`,
+      );
     }
   });
 
   test('kafkajs produces to and consumes from every partition through any bootstrap broker', async () => {
     const { Kafka, logLevel } = await import('kafkajs');
-    const kafka = new Kafka({ clientId: 'cluster-kjs', brokers: [brokers[0]!.bootstrap], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: 'cluster-kjs',
+      brokers: [brokers[0]!.bootstrap],
+      logLevel: logLevel.NOTHING,
+    });
     const producer = kafka.producer();
     await producer.connect();
-    await producer.send({ topic: 'kjs-spread', messages: Array.from({ length: 120 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) });
+    await producer.send({
+      topic: 'kjs-spread',
+      messages: Array.from({ length: 120 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+    });
     await producer.disconnect();
     const consumer = kafka.consumer({ groupId: 'cluster-kjs-group', sessionTimeout: 10_000 });
     await consumer.connect();
@@ -131,10 +155,20 @@ describe('a three-broker cluster on etcd', () => {
 
   test('the gregor tools work against the cluster: topics --describe and cluster', async () => {
     const bin = join(import.meta.dirname, '..', '..', 'bin', 'gregor');
-    const d = await run(bin, ['topics', '--describe', '--topic', 'spread', '--bootstrap-server', brokers[1]!.bootstrap]);
+    const d = await run(bin, [
+      'topics',
+      '--describe',
+      '--topic',
+      'spread',
+      '--bootstrap-server',
+      brokers[1]!.bootstrap,
+    ]);
     assert.equal(d.code, 0, d.stderr);
     const lines = d.stdout.trim().split('\n');
-    assert.match(lines[0]!, /^Topic: spread\tTopicId: \S+\tPartitionCount: 6\tReplicationFactor: 1\tConfigs: /);
+    assert.match(
+      lines[0]!,
+      /^Topic: spread\tTopicId: \S+\tPartitionCount: 6\tReplicationFactor: 1\tConfigs: /,
+    );
     const leaders = new Set(lines.slice(1).map((l) => /\tLeader: (\d+)\t/.exec(l)?.[1]));
     assert.deepEqual([...leaders].sort(), ['0', '1', '2']);
     const c = await run(bin, ['cluster', '--bootstrap-server', brokers[2]!.bootstrap]);
@@ -174,15 +208,25 @@ describe('a three-broker cluster on etcd', () => {
     }
     const tookMs = Date.now() - killedAt;
     assert.ok(after !== null && after.brokerId !== before.brokerId, 'a new controller was elected');
-    assert.ok(after.controllerEpoch > before.controllerEpoch, `epoch ${after.controllerEpoch} > ${before.controllerEpoch}`);
-    assert.ok(tookMs <= SESSION_TIMEOUT_MS + 1000 + 1000, `new controller after ${tomsText(tookMs)}`);
+    assert.ok(
+      after.controllerEpoch > before.controllerEpoch,
+      `epoch ${after.controllerEpoch} > ${before.controllerEpoch}`,
+    );
+    assert.ok(
+      tookMs <= SESSION_TIMEOUT_MS + 1000 + 1000,
+      `new controller after ${tomsText(tookMs)}`,
+    );
 
     // The dead broker's partitions go offline (replication factor 1), the others still serve.
     const survivor = brokers.find((_, id) => id !== before.brokerId)!;
     const list = await run('kcat', ['-b', survivor.bootstrap, '-L']);
     assert.match(list.stdout, / 2 brokers:/);
     const alive = [0, 1, 2].filter((id) => id !== before.brokerId);
-    assert.equal(await activeControllerCount(alive), 1, 'ActiveControllerCount sums to 1 after failover');
+    assert.equal(
+      await activeControllerCount(alive),
+      1,
+      'ActiveControllerCount sums to 1 after failover',
+    );
   });
 });
 

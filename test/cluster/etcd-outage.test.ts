@@ -29,10 +29,14 @@ test('production continues while etcd is stopped for 30 s, and topic creation wo
       'broker.session.timeout.ms': '3000',
     },
   });
-  const producer = spawn(PYTHON, [join(import.meta.dirname, '..', 'durability', 'acked_producer.py')], {
-    env: { ...process.env, BOOTSTRAP: broker.bootstrap, TOPIC: 'through-outage' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const producer = spawn(
+    PYTHON,
+    [join(import.meta.dirname, '..', 'durability', 'acked_producer.py')],
+    {
+      env: { ...process.env, BOOTSTRAP: broker.bootstrap, TOPIC: 'through-outage' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let acks = 0;
   producer.stdout.on('data', (b: Buffer) => {
     acks += b.toString().split('ACK ').length - 1;
@@ -48,20 +52,33 @@ test('production continues while etcd is stopped for 30 s, and topic creation wo
     const middle = acks;
     await new Promise((r) => setTimeout(r, OUTAGE_MS / 2));
     const during = acks - before;
-    assert.ok(middle > before && acks > middle, `acks kept coming during the outage: ${before} -> ${middle} -> ${acks}`);
+    assert.ok(
+      middle > before && acks > middle,
+      `acks kept coming during the outage: ${before} -> ${middle} -> ${acks}`,
+    );
     await etcd.resume();
 
     // A metadata change needs etcd: creating a topic works again, without a restart.
     let created = false;
     const t1 = Date.now();
     while (!created && Date.now() - t1 < 30_000) {
-      const p = await run('kcat', ['-b', broker.bootstrap, '-P', '-t', 'after-outage', '-X', 'message.timeout.ms=3000'], { input: 'x\n', timeoutMs: 10_000 });
-      const c = await run('kcat', ['-b', broker.bootstrap, '-C', '-t', 'after-outage', '-o', 'beginning', '-e', '-f', '%s\n'], { timeoutMs: 10_000 });
+      const p = await run(
+        'kcat',
+        ['-b', broker.bootstrap, '-P', '-t', 'after-outage', '-X', 'message.timeout.ms=3000'],
+        { input: 'x\n', timeoutMs: 10_000 },
+      );
+      const c = await run(
+        'kcat',
+        ['-b', broker.bootstrap, '-C', '-t', 'after-outage', '-o', 'beginning', '-e', '-f', '%s\n'],
+        { timeoutMs: 10_000 },
+      );
       created = p.code === 0 && c.stdout.includes('x');
       if (!created) await new Promise((r) => setTimeout(r, 500));
     }
     assert.ok(created, 'a new topic could be created and used after etcd returned');
-    console.log(`etcd outage: ${during} messages acknowledged while etcd was stopped for ${OUTAGE_MS} ms`);
+    console.log(
+      `etcd outage: ${during} messages acknowledged while etcd was stopped for ${OUTAGE_MS} ms`,
+    );
   } finally {
     producer.kill('SIGKILL');
     broker.child.kill('SIGKILL');

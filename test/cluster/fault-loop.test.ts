@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { SeededRandom } from '../../src/protocol/testing/sample-values.ts';
+import { acknowledgedWrites, auditAcknowledged } from '../harness/acknowledged-writes.ts';
 import { type BrokerProcess, freePort, spawnBroker } from '../harness/broker-process.ts';
 import { startEtcd } from '../harness/etcd.ts';
 import { PYTHON, runPython } from '../harness/processes.ts';
-import { acknowledgedWrites, auditAcknowledged } from '../harness/acknowledged-writes.ts';
 
 const FAULTS = Number(process.env['GREGOR_FAULTS'] ?? 6);
 const SESSION_TIMEOUT_MS = 3000;

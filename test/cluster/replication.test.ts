@@ -37,7 +37,14 @@ describe('replication on three brokers', () => {
       'broker.session.timeout.ms': String(SESSION_TIMEOUT_MS),
       'replica.lag.time.max.ms': '5000',
     });
-    for (let id = 0; id < 3; id++) brokers.push(await spawnBroker({ dataDir: join(dir, `b${id}`), port: ports[id]!, overrides: overrides(id) }));
+    for (let id = 0; id < 3; id++)
+      brokers.push(
+        await spawnBroker({
+          dataDir: join(dir, `b${id}`),
+          port: ports[id]!,
+          overrides: overrides(id),
+        }),
+      );
   });
 
   after(async () => {
@@ -53,7 +60,11 @@ describe('replication on three brokers', () => {
       { BOOTSTRAP: bootstrap },
     );
     assert.equal(create, 'ok');
-    const produced = (await runPython(readFileSync(join(import.meta.dirname, 'python', 'produce_keyed.py'), 'utf8'), { BOOTSTRAP: bootstrap, TOPIC: 'demo', COUNT: String(COUNT) }, 180_000)) as {
+    const produced = (await runPython(
+      readFileSync(join(import.meta.dirname, 'python', 'produce_keyed.py'), 'utf8'),
+      { BOOTSTRAP: bootstrap, TOPIC: 'demo', COUNT: String(COUNT) },
+      180_000,
+    )) as {
       acked: number;
       errors: string[];
     };
@@ -65,19 +76,36 @@ describe('replication on three brokers', () => {
     brokers[victim]!.child.kill('SIGKILL');
     await brokers[victim]!.exited;
     brokers[victim] = null;
-    const liveBootstrap = brokers.filter((b) => b !== null).map((b) => b!.bootstrap).join(',');
+    const liveBootstrap = brokers
+      .filter((b) => b !== null)
+      .map((b) => b!.bootstrap)
+      .join(',');
     const shrunk = await until('the ISR to shrink to the live brokers', 30_000, async () => {
       const d = await describeTopic(liveBootstrap, 'demo');
-      return d.length === 3 && d.every((p) => p.leader !== victim && p.leader >= 0 && !p.isr.includes(victim)) ? d : null;
+      return d.length === 3 &&
+        d.every((p) => p.leader !== victim && p.leader >= 0 && !p.isr.includes(victim))
+        ? d
+        : null;
     });
-    for (const p of shrunk) assert.deepEqual([...p.isr].sort(), [0, 1, 2].filter((b) => b !== victim));
+    for (const p of shrunk)
+      assert.deepEqual(
+        [...p.isr].sort(),
+        [0, 1, 2].filter((b) => b !== victim),
+      );
 
     // A new leader's high watermark catches up once the remaining follower
     // fetches from it; until then a read to the end may stop short.
     const rows = await until('every acknowledged message to be readable', 30_000, async () => {
-      const c = await run('kcat', ['-b', liveBootstrap, '-C', '-t', 'demo', '-o', 'beginning', '-e', '-f', '%p|%o|%k|%s\n'], { timeoutMs: 120_000 });
+      const c = await run(
+        'kcat',
+        ['-b', liveBootstrap, '-C', '-t', 'demo', '-o', 'beginning', '-e', '-f', '%p|%o|%k|%s\n'],
+        { timeoutMs: 120_000 },
+      );
       assert.equal(c.code, 0, c.stderr);
-      const got = c.stdout.split('\n').filter((l) => l !== '').map((l) => l.split('|'));
+      const got = c.stdout
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => l.split('|'));
       return got.length >= COUNT ? got : null;
     });
     assert.equal(rows.length, COUNT, 'every acknowledged message is read back, none twice');
@@ -85,7 +113,8 @@ describe('replication on three brokers', () => {
     assert.equal(values.size, COUNT, 'each exactly once');
     for (const part of [0, 1, 2]) {
       const inP = rows.filter((r) => Number(r[0]) === part);
-      inP.forEach((r, i) => assert.equal(Number(r[1]), i, `partition ${part} offsets dense and in order`));
+      for (const [i, r] of inP.entries())
+        assert.equal(Number(r[1]), i, `partition ${part} offsets dense and in order`);
       const lastByKey = new Map<string, number>();
       for (const r of inP) {
         const v = Number(r[3]);
@@ -95,7 +124,11 @@ describe('replication on three brokers', () => {
       }
     }
 
-    brokers[victim] = await spawnBroker({ dataDir: join(dir, `b${victim}`), port: ports[victim]!, overrides: overrides(victim) });
+    brokers[victim] = await spawnBroker({
+      dataDir: join(dir, `b${victim}`),
+      port: ports[victim]!,
+      overrides: overrides(victim),
+    });
     await until('the restarted broker to rejoin every ISR', 60_000, async () => {
       const d = await describeTopic(bootstrap, 'demo');
       return d.length === 3 && d.every((p) => p.isr.length === 3) ? d : null;
@@ -103,7 +136,11 @@ describe('replication on three brokers', () => {
   });
 
   test('scale-down: stopping broker 2 (SIGTERM, controlled shutdown) leaves every partition led with ISR {0,1}; acks=all with min.insync.replicas=2 keeps working', async () => {
-    const live = () => brokers.filter((b) => b !== null).map((b) => b!.bootstrap).join(',');
+    const live = () =>
+      brokers
+        .filter((b) => b !== null)
+        .map((b) => b!.bootstrap)
+        .join(',');
     const create = await runPython(
       `from confluent_kafka.admin import AdminClient, NewTopic\nimport json,os\na=AdminClient({"bootstrap.servers": os.environ["BOOTSTRAP"]})\n[f.result(15) for f in a.create_topics([NewTopic("scaled", num_partitions=3, replication_factor=3, config={"min.insync.replicas": "2"})]).values()]\nprint(json.dumps("ok"))`,
       { BOOTSTRAP: live() },
@@ -119,10 +156,19 @@ describe('replication on three brokers', () => {
     brokers[2] = null;
     const d = await until('leaders and ISR {0,1}', 30_000, async () => {
       const rows = await describeTopic(live(), 'scaled');
-      return rows.length === 3 && rows.every((p) => p.leader >= 0 && p.leader !== 2 && p.isr.length === 2 && !p.isr.includes(2)) ? rows : null;
+      return rows.length === 3 &&
+        rows.every(
+          (p) => p.leader >= 0 && p.leader !== 2 && p.isr.length === 2 && !p.isr.includes(2),
+        )
+        ? rows
+        : null;
     });
     for (const p of d) assert.deepEqual([...p.isr].sort(), [0, 1]);
-    const produced = (await runPython(readFileSync(join(import.meta.dirname, 'python', 'produce_keyed.py'), 'utf8'), { BOOTSTRAP: live(), TOPIC: 'scaled', COUNT: '5000' }, 120_000)) as {
+    const produced = (await runPython(
+      readFileSync(join(import.meta.dirname, 'python', 'produce_keyed.py'), 'utf8'),
+      { BOOTSTRAP: live(), TOPIC: 'scaled', COUNT: '5000' },
+      120_000,
+    )) as {
       acked: number;
       errors: string[];
     };

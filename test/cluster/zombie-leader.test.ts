@@ -25,12 +25,12 @@ import { Metadata } from '../../src/protocol/apis/metadata.ts';
 import { OffsetForLeaderEpoch } from '../../src/protocol/apis/offset-for-leader-epoch.ts';
 import { Produce } from '../../src/protocol/apis/produce.ts';
 import { forEachBatch, readBatchHeader } from '../../src/protocol/record-batch.ts';
+import { acknowledgedWrites, auditAcknowledged } from '../harness/acknowledged-writes.ts';
 import { type BrokerProcess, freePort, spawnBroker } from '../harness/broker-process.ts';
 import { startEtcd } from '../harness/etcd.ts';
 import { PYTHON, runPython } from '../harness/processes.ts';
 import { RawClient } from '../harness/raw-client.ts';
 import { until } from '../harness/topic-state.ts';
-import { acknowledgedWrites, auditAcknowledged } from '../harness/acknowledged-writes.ts';
 
 const SESSION_TIMEOUT_MS = 3000;
 const TOPIC = 'zombie';

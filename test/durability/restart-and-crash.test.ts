@@ -13,8 +13,15 @@ import { test } from 'node:test';
 import { freePort, spawnBroker } from '../harness/broker-process.ts';
 import { PYTHON, run } from '../harness/processes.ts';
 
-async function consumeAll(bootstrap: string, topic: string): Promise<Array<{ p: number; o: number; v: string }>> {
-  const r = await run('kcat', ['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-f', '%p|%o|%s\n'], { timeoutMs: 60_000 });
+async function consumeAll(
+  bootstrap: string,
+  topic: string,
+): Promise<Array<{ p: number; o: number; v: string }>> {
+  const r = await run(
+    'kcat',
+    ['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-f', '%p|%o|%s\n'],
+    { timeoutMs: 60_000 },
+  );
   assert.equal(r.code, 0, r.stderr);
   return r.stdout
     .split('\n')
@@ -31,7 +38,11 @@ test('a clean stop and start keeps every topic and message', async () => {
   try {
     let broker = await spawnBroker({ dataDir: dir, port, overrides: { 'num.partitions': '3' } });
     const lines = Array.from({ length: 500 }, (_, i) => `k${i % 9}:v${i}`).join('\n');
-    const p = await run('kcat', ['-b', broker.bootstrap, '-P', '-t', 'kept', '-K', ':', '-z', 'lz4'], { input: `${lines}\n` });
+    const p = await run(
+      'kcat',
+      ['-b', broker.bootstrap, '-P', '-t', 'kept', '-K', ':', '-z', 'lz4'],
+      { input: `${lines}\n` },
+    );
     assert.equal(p.code, 0, p.stderr);
     const before = await consumeAll(broker.bootstrap, 'kept');
     broker.child.kill('SIGTERM');
@@ -63,12 +74,18 @@ test('kill -9 during an acks=all stream loses no acknowledged message', async ()
       out += b.toString();
     });
     const started = Date.now();
-    while ((out.match(/ACK/g)?.length ?? 0) < 2000 && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 50));
+    while ((out.match(/ACK/g)?.length ?? 0) < 2000 && Date.now() - started < 20_000)
+      await new Promise((r) => setTimeout(r, 50));
     broker.child.kill('SIGKILL');
     await broker.exited;
     await new Promise((r) => setTimeout(r, 200));
     producer.kill('SIGKILL');
-    const acked = new Set(out.split('\n').filter((l) => l.startsWith('ACK ')).map((l) => l.slice(4)));
+    const acked = new Set(
+      out
+        .split('\n')
+        .filter((l) => l.startsWith('ACK '))
+        .map((l) => l.slice(4)),
+    );
     assert.ok(acked.size >= 2000, `producer got ${acked.size} acks before the crash`);
 
     broker = await spawnBroker({ dataDir: dir, port });
@@ -78,10 +95,16 @@ test('kill -9 during an acks=all stream loses no acknowledged message', async ()
     assert.deepEqual(lost.slice(0, 10), [], `${lost.length} acknowledged messages lost`);
     for (const p of [0, 1]) {
       const offsets = read.filter((m) => m.p === p).map((m) => m.o);
-      assert.deepEqual(offsets, offsets.map((_, i) => i), `partition ${p}: dense offsets from 0 after recovery`);
+      assert.deepEqual(
+        offsets,
+        offsets.map((_, i) => i),
+        `partition ${p}: dense offsets from 0 after recovery`,
+      );
     }
     // The recovered log accepts new writes after its recovered end.
-    const more = await run('kcat', ['-b', broker.bootstrap, '-P', '-t', 'crash', '-p', '0'], { input: 'after-crash\n' });
+    const more = await run('kcat', ['-b', broker.bootstrap, '-P', '-t', 'crash', '-p', '0'], {
+      input: 'after-crash\n',
+    });
     assert.equal(more.code, 0, more.stderr);
     const again = await consumeAll(broker.bootstrap, 'crash');
     assert.equal(again.filter((m) => m.v === 'after-crash').length, 1);

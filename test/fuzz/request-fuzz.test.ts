@@ -9,8 +9,8 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
-import { codecFor } from '../../src/protocol/codec.ts';
 import { ALL_APIS } from '../../src/protocol/apis/index.ts';
+import { codecFor } from '../../src/protocol/codec.ts';
 import { writeRequestHeader } from '../../src/protocol/headers.ts';
 import { parseVersions } from '../../src/protocol/schema.ts';
 import { SeededRandom, sampleMessage } from '../../src/protocol/testing/sample-values.ts';
@@ -32,7 +32,11 @@ function validRequests(rnd: SeededRandom): Buffer[] {
     for (let v = range.min; v <= range.max; v++) {
       for (let copy = 0; copy < 8; copy++) {
         const w = new Writer();
-        writeRequestHeader(w, { apiKey: api.apiKey, apiVersion: v, correlationId: rnd.int(1 << 30), clientId: 'fuzz' }, codec.isFlexible(v));
+        writeRequestHeader(
+          w,
+          { apiKey: api.apiKey, apiVersion: v, correlationId: rnd.int(1 << 30), clientId: 'fuzz' },
+          codec.isFlexible(v),
+        );
         codec.at(v).encode(w, sampleMessage(api.request, v, rnd) as never);
         out.push(w.toBuffer());
       }
@@ -129,7 +133,10 @@ async function drive(port: number, take: () => Buffer | null): Promise<number> {
     });
     socket.write(next);
     sent++;
-    const timedOut = await Promise.race([answered.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), RESPONSE_WAIT_MS))]);
+    const timedOut = await Promise.race([
+      answered.then(() => false),
+      new Promise<boolean>((r) => setTimeout(() => r(true), RESPONSE_WAIT_MS)),
+    ]);
     wake = null;
     if (timedOut) alive = false;
   }
@@ -156,25 +163,47 @@ test(`survives ${FRAMES_MIN} random and mutated request frames (seed ${SEED})`, 
     made++;
     return makeFrame(corpus, rnd);
   };
-  const counts = await Promise.all(Array.from({ length: CONNECTIONS }, () => drive(b.broker.port, take)));
+  const counts = await Promise.all(
+    Array.from({ length: CONNECTIONS }, () => drive(b.broker.port, take)),
+  );
   const sent = counts.reduce((a, c) => a + c, 0);
   assert.ok(sent >= FRAMES_MIN, `sent ${sent} frames`);
   const handled = [...b.broker.requestCounts().values()].reduce((a, c) => a + c, 0);
-  console.log(`fuzz: ${sent} frames sent, ${handled} decoded and handled, ${b.broker.requestCounts().size} APIs reached`);
+  console.log(
+    `fuzz: ${sent} frames sent, ${handled} decoded and handled, ${b.broker.requestCounts().size} APIs reached`,
+  );
   assert.ok(handled >= sent / 5, `only ${handled} of ${sent} frames reached a handler`);
   const rssGrowthBytes = process.memoryUsage().rss - rssBefore;
   assert.ok(rssGrowthBytes < 512 * 1024 * 1024, `memory grew by ${rssGrowthBytes} bytes`);
 
   // A real client still works. The broker may still be finishing work the
   // fuzz left (topics with many partitions being opened), so allow it time.
-  const p = await run('kcat', ['-b', b.bootstrap, '-P', '-t', 'after-fuzz', '-K', ':'], { input: 'a:1\nb:2\nc:3\n', timeoutMs: 60_000 });
+  const p = await run('kcat', ['-b', b.bootstrap, '-P', '-t', 'after-fuzz', '-K', ':'], {
+    input: 'a:1\nb:2\nc:3\n',
+    timeoutMs: 60_000,
+  });
   assert.equal(p.code, 0, p.stderr);
   let seen: string[] = [];
   const deadline = Date.now() + 30_000;
   while (seen.length < 3 && Date.now() < deadline) {
-    const c = await run('kcat', ['-b', b.bootstrap, '-C', '-t', 'after-fuzz', '-o', 'beginning', '-e', '-f', '%k=%s\n']);
+    const c = await run('kcat', [
+      '-b',
+      b.bootstrap,
+      '-C',
+      '-t',
+      'after-fuzz',
+      '-o',
+      'beginning',
+      '-e',
+      '-f',
+      '%k=%s\n',
+    ]);
     assert.equal(c.code, 0, c.stderr);
-    seen = c.stdout.trim().split('\n').filter((l) => l !== '').sort();
+    seen = c.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l !== '')
+      .sort();
     if (seen.length < 3) await new Promise((r) => setTimeout(r, 500));
   }
   assert.deepEqual(seen, ['a=1', 'b=2', 'c=3'], `kcat -P said: ${p.stderr}`);

@@ -27,9 +27,13 @@ export async function auditAcknowledged(
   bootstrap: string,
   topic: string,
 ): Promise<AcknowledgedAudit> {
-  const c = await run('kcat', ['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-f', '%p:%o %s\n'], {
-    timeoutMs: 120_000,
-  });
+  const c = await run(
+    'kcat',
+    ['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-e', '-f', '%p:%o %s\n'],
+    {
+      timeoutMs: 120_000,
+    },
+  );
   if (c.code !== 0) throw new Error(`kcat read failed: ${c.stderr}`);
   const read = new Map<string, string>();
   const seen = new Map<string, number>();

@@ -16,7 +16,11 @@ export interface TestBroker {
   restart(): Promise<TestBroker>;
 }
 
-export async function startTestBroker(config: Record<string, string> = {}, dataDir?: string, port = 0): Promise<TestBroker> {
+export async function startTestBroker(
+  config: Record<string, string> = {},
+  dataDir?: string,
+  port = 0,
+): Promise<TestBroker> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'gregor-test-')));
   const broker = await startBroker({ dataDir: dir, port, host: '127.0.0.1', config });
   const bootstrap = `127.0.0.1:${broker.port}`;

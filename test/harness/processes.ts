@@ -9,9 +9,16 @@ export interface RunResult {
   readonly stderr: string;
 }
 
-export function run(cmd: string, args: string[], opts: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      env: opts.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -23,7 +30,11 @@ export function run(cmd: string, args: string[], opts: { input?: string | Buffer
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      resolve({
+        code,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
     });
     if (opts.input !== undefined) child.stdin.end(opts.input);
     else child.stdin.end();
@@ -33,7 +44,11 @@ export function run(cmd: string, args: string[], opts: { input?: string | Buffer
 export const PYTHON = '/usr/bin/python3';
 
 /** Runs a Python script (text) with the broker address in BOOTSTRAP; returns parsed JSON stdout. */
-export async function runPython(script: string, env: Record<string, string>, timeoutMs = 60_000): Promise<unknown> {
+export async function runPython(
+  script: string,
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<unknown> {
   const r = await run(PYTHON, ['-c', script], { env: { ...process.env, ...env }, timeoutMs });
   if (r.code !== 0) throw new Error(`python exited ${r.code}: ${r.stderr}\n${r.stdout}`);
   const lastLine = r.stdout.trim().split('\n').pop() ?? '';

@@ -20,7 +20,9 @@ const ids = (s: string): number[] =>
 /** The partitions of `topic` from `kcat -L` against `bootstrap`. */
 export async function describeTopic(bootstrap: string, topic: string): Promise<PartitionLine[]> {
   const r = await run('kcat', ['-b', bootstrap, '-L', '-t', topic, '-m', '10']);
-  const rows = r.stdout.matchAll(/partition (\d+), leader (-?\d+), replicas: ([\d,]*), isrs: ([\d,]*)/g);
+  const rows = r.stdout.matchAll(
+    /partition (\d+), leader (-?\d+), replicas: ([\d,]*), isrs: ([\d,]*)/g,
+  );
   return [...rows].map((m) => ({
     partition: Number(m[1]),
     leader: Number(m[2]),
@@ -33,7 +35,11 @@ export async function describeTopic(bootstrap: string, topic: string): Promise<P
  * Calls `probe` every 200 ms until it returns something other than null (a
  * probe that throws counts as null) and returns that; throws after timeoutMs.
  */
-export async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | null>): Promise<T> {
+export async function until<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | null>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown = null;
   for (;;) {

@@ -18,7 +18,13 @@ after(async () => {
   await b.stop();
 });
 
-function request(apiKey: number, apiVersion: number, correlationId: number, flexible: boolean, body: Buffer): Buffer {
+function request(
+  apiKey: number,
+  apiVersion: number,
+  correlationId: number,
+  flexible: boolean,
+  body: Buffer,
+): Buffer {
   const clientId = Buffer.from('pin');
   const header = Buffer.alloc(10);
   header.writeInt16BE(apiKey, 0);
@@ -56,9 +62,17 @@ test('an unsupported ApiVersions version is answered at v0 with UNSUPPORTED_VERS
   assert.equal(r.readInt16BE(4), 35, 'UNSUPPORTED_VERSION');
   const count = r.readInt32BE(6);
   const keys = Array.from({ length: count }, (_, i) => r.readInt16BE(10 + i * 6));
-  assert.equal(r.length, 10 + count * 6, 'v0 body: error code, array of (key, min, max), nothing else');
+  assert.equal(
+    r.length,
+    10 + count * 6,
+    'v0 body: error code, array of (key, min, max), nothing else',
+  );
   assert.ok(keys.includes(18) && keys.includes(0) && keys.includes(1) && keys.includes(3));
-  for (const k of keys) assert.ok(ALL_APIS.some((a) => a.apiKey === k), `advertised key ${k} has a definition`);
+  for (const k of keys)
+    assert.ok(
+      ALL_APIS.some((a) => a.apiKey === k),
+      `advertised key ${k} has a definition`,
+    );
 });
 
 test('the ApiVersions v3 response header has no tagged fields', async () => {

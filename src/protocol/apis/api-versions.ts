@@ -12,8 +12,18 @@ export const ApiVersionsRequest = {
   validVersions: '0-4',
   flexibleVersions: '3+',
   fields: [
-    { name: 'clientSoftwareName', type: 'string', versions: '3+', about: 'The name of the client.' },
-    { name: 'clientSoftwareVersion', type: 'string', versions: '3+', about: 'The version of the client.' },
+    {
+      name: 'clientSoftwareName',
+      type: 'string',
+      versions: '3+',
+      about: 'The name of the client.',
+    },
+    {
+      name: 'clientSoftwareVersion',
+      type: 'string',
+      versions: '3+',
+      about: 'The version of the client.',
+    },
   ],
 } as const satisfies MessageDef;
 
@@ -69,7 +79,14 @@ export const ApiVersionsResponse = {
         { name: 'minVersionLevel', type: 'int16', versions: '3+' },
       ],
     },
-    { name: 'zkMigrationReady', type: 'bool', versions: '3+', taggedVersions: '3+', tag: 3, default: false },
+    {
+      name: 'zkMigrationReady',
+      type: 'bool',
+      versions: '3+',
+      taggedVersions: '3+',
+      tag: 3,
+      default: false,
+    },
   ],
 } as const satisfies MessageDef;
 

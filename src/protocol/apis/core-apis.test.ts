@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { codecFor, type MessageValue } from '../codec.ts';
 import type { ApiDef, FieldDef, MessageDef, PrimitiveType } from '../schema.ts';
 import { parseVersions, versionIn } from '../schema.ts';
+import { assertBytes, decodeAll, hex } from '../testing/wire-assertions.ts';
 import { AlterConfigs, AlterConfigsRequest } from './alter-configs.ts';
 import { CreatePartitions, CreatePartitionsRequest } from './create-partitions.ts';
 import { CreateTopics, CreateTopicsRequest, CreateTopicsResponse } from './create-topics.ts';
@@ -52,7 +53,6 @@ import {
   SaslAuthenticateResponse,
 } from './sasl-authenticate.ts';
 import { SaslHandshake, SaslHandshakeRequest, SaslHandshakeResponse } from './sasl-handshake.ts';
-import { assertBytes, decodeAll, hex } from '../testing/wire-assertions.ts';
 
 // The ranges Gregor serves, and Kafka's flexible versions, stated independently
 // of the definitions so a typo in either place fails.

@@ -8,8 +8,8 @@ import { describe, it } from 'node:test';
 import { codecFor, type MessageValue } from '../codec.ts';
 import type { MessageDef } from '../schema.ts';
 import { SeededRandom, sampleMessage } from '../testing/sample-values.ts';
-import { ElectLeaders, ElectLeadersRequest, ElectLeadersResponse } from './elect-leaders.ts';
 import { assertBytes, decodeAll, hex } from '../testing/wire-assertions.ts';
+import { ElectLeaders, ElectLeadersRequest, ElectLeadersResponse } from './elect-leaders.ts';
 
 describe('ElectLeaders definition', () => {
   it('is key 43, versions 0-2, flexible from 2', () => {

@@ -1,5 +1,6 @@
 // Every API definition Gregor has, for tools and tests that walk them all.
 
+import type { ApiDef } from '../schema.ts';
 import { AlterConfigs } from './alter-configs.ts';
 import { AlterPartitionReassignments } from './alter-partition-reassignments.ts';
 import { ApiVersions } from './api-versions.ts';
@@ -32,7 +33,6 @@ import { Produce } from './produce.ts';
 import { SaslAuthenticate } from './sasl-authenticate.ts';
 import { SaslHandshake } from './sasl-handshake.ts';
 import { SyncGroup } from './sync-group.ts';
-import type { ApiDef } from '../schema.ts';
 
 export const ALL_APIS: readonly ApiDef[] = [
   AlterConfigs,

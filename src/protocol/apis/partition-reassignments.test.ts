@@ -6,6 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { assertBytes, decodeAll, hex } from '../testing/wire-assertions.ts';
 import {
   AlterPartitionReassignments,
   AlterPartitionReassignmentsRequest,
@@ -17,7 +18,6 @@ import {
   ListPartitionReassignmentsRequest,
   ListPartitionReassignmentsResponse,
 } from './list-partition-reassignments.ts';
-import { assertBytes, decodeAll, hex } from '../testing/wire-assertions.ts';
 
 describe('AlterPartitionReassignments', () => {
   it('is key 45, versions 0-1, flexible from v0, and listed in ALL_APIS', () => {

@@ -54,7 +54,15 @@ function primitive(t: PrimitiveType, rnd: SeededRandom): unknown {
     case 'uint32':
       return rnd.int(0x1_0000_0000);
     case 'int64':
-      return rnd.pick([0, -1, -2, 1, 1_700_000_000_000, Number.MAX_SAFE_INTEGER, rnd.int(1_000_000)]);
+      return rnd.pick([
+        0,
+        -1,
+        -2,
+        1,
+        1_700_000_000_000,
+        Number.MAX_SAFE_INTEGER,
+        rnd.int(1_000_000),
+      ]);
     case 'float64':
       return rnd.next() * 1000;
     case 'string':
@@ -74,13 +82,20 @@ function fieldValue(f: FieldDef, version: number, rnd: SeededRandom, depth: numb
     const n = depth > 3 ? 0 : rnd.int(3);
     const elem = f.type.slice(2);
     return Array.from({ length: n }, () =>
-      elem === '' ? struct(f.fields ?? [], version, rnd, depth + 1) : primitive(elem as PrimitiveType, rnd),
+      elem === ''
+        ? struct(f.fields ?? [], version, rnd, depth + 1)
+        : primitive(elem as PrimitiveType, rnd),
     );
   }
   return primitive(f.type as PrimitiveType, rnd);
 }
 
-function struct(fields: readonly FieldDef[], version: number, rnd: SeededRandom, depth: number): Record<string, unknown> {
+function struct(
+  fields: readonly FieldDef[],
+  version: number,
+  rnd: SeededRandom,
+  depth: number,
+): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   for (const f of fields) {
     if (versionIn(f.versions, version)) o[f.name] = fieldValue(f, version, rnd, depth);
@@ -89,6 +104,10 @@ function struct(fields: readonly FieldDef[], version: number, rnd: SeededRandom,
 }
 
 /** A random value with the fields `def` has at `version` (others left to their defaults). */
-export function sampleMessage(def: MessageDef, version: number, rnd: SeededRandom): Record<string, unknown> {
+export function sampleMessage(
+  def: MessageDef,
+  version: number,
+  rnd: SeededRandom,
+): Record<string, unknown> {
   return struct(def.fields, version, rnd, 0);
 }

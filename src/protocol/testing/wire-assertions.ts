@@ -13,7 +13,11 @@ export function hex(...parts: string[]): Buffer {
 }
 
 /** Decodes and insists every byte was consumed. */
-export function decodeAll<M extends MessageDef>(def: M, buf: Buffer, version: number): MessageValue<M> {
+export function decodeAll<M extends MessageDef>(
+  def: M,
+  buf: Buffer,
+  version: number,
+): MessageValue<M> {
   const r = new Reader(buf);
   const value = codecFor(def).at(version).decode(r);
   assert.equal(r.remaining(), 0, `${def.name} v${version} left ${r.remaining()} bytes`);
