@@ -708,7 +708,7 @@ const LOG_KEYS: readonly UngroupedKeyDef[] = [
     type: 'boolean',
     default: 'true',
     importance: 'low',
-    doc: 'Default message.downconversion.enable (removed in Kafka 4; accepted, no effect).',
+    doc: 'Default message.downconversion.enable (a no-op in Kafka 4, which has no Fetch v0-3).',
   },
   {
     name: 'log.message.format.version',
@@ -1176,7 +1176,7 @@ export const TOPIC_CONFIG_DEFS: readonly TopicKeyDef[] = [
     default: 'true',
     importance: 'low',
     synonyms: logPrefixed('message.downconversion.enable'),
-    doc: 'Accepted for compatibility; Gregor never down-converts batches.',
+    doc: 'Convert batches for Fetch v0-3 (message format v0/v1); false: UNSUPPORTED_VERSION.',
   },
   {
     name: 'message.format.version',

@@ -58,7 +58,7 @@ import { SaslHandshake, SaslHandshakeRequest, SaslHandshakeResponse } from './sa
 // of the definitions so a typo in either place fails.
 const EXPECTED: readonly [ApiDef, number, string, string][] = [
   [Produce, 0, '0-11', '9+'],
-  [Fetch, 1, '4-17', '12+'],
+  [Fetch, 1, '0-17', '12+'],
   [ListOffsets, 2, '0-9', '6+'],
   [Metadata, 3, '0-12', '9+'],
   [SaslHandshake, 17, '0-1', 'none'],
@@ -247,7 +247,7 @@ describe('core API definitions: every version round-trips', () => {
 
   it('rejects versions outside the served range', () => {
     assert.throws(() => codecFor(ProduceRequest).at(12), RangeError);
-    assert.throws(() => codecFor(FetchRequest).at(3), RangeError);
+    assert.throws(() => codecFor(FetchRequest).at(18), RangeError);
     assert.throws(() => codecFor(ListOffsetsRequest).at(10), RangeError);
     assert.throws(() => codecFor(MetadataRequest).at(13), RangeError);
   });
