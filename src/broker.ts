@@ -258,6 +258,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     fetchWaitMsMax: FETCH_WAIT_MS_MAX,
     messageMaxBytes: (topic) => topicConfigs.get(topic).maxMessageBytes,
     minInsyncReplicas: (topic) => topicConfigs.get(topic).minInsyncReplicas,
+    messageDownconversionEnable: (topic) => topicConfigs.get(topic).messageDownconversionEnable,
   };
   const services: BrokerServices = {
     nodeId,

@@ -105,7 +105,14 @@ export async function endOffset(bootstrap: string, topic: string): Promise<numbe
       topics: [
         {
           name: topic,
-          partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: LATEST_TIMESTAMP }],
+          partitions: [
+            {
+              partitionIndex: 0,
+              currentLeaderEpoch: -1,
+              timestamp: LATEST_TIMESTAMP,
+              maxNumOffsets: 1,
+            },
+          ],
         },
       ],
     }),

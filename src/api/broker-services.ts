@@ -28,6 +28,8 @@ export interface HandlerSettings {
   messageMaxBytes(topic: string): number;
   /** min.insync.replicas of a topic. */
   minInsyncReplicas(topic: string): number;
+  /** message.downconversion.enable of a topic: may Fetch v0-3 get its batches converted. */
+  messageDownconversionEnable(topic: string): boolean;
 }
 
 export interface BrokerServices {

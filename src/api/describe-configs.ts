@@ -5,7 +5,8 @@
 // asked (v1+) and documentation when asked (v3+). As in Kafka, a broker
 // resource is answered only by that broker (or for the empty name, the
 // cluster default); broker loggers (type 8) are not supported yet and get
-// INVALID_REQUEST.
+// INVALID_REQUEST. A null or empty list of names asks for every key (Kafka's
+// ConfigHelper, all versions); unknown names are left out.
 // Version notes: v1 synonyms and config source; v3 type and documentation;
 // v4 flexible.
 
@@ -55,7 +56,9 @@ export function describeConfigsHandler(s: BrokerServices): ApiHandler<typeof Des
     docs: boolean,
   ): ResultOut {
     const base = { resourceType: r.resourceType, resourceName: r.resourceName };
-    const names = r.configurationKeys;
+    // As Kafka's ConfigHelper, at every version: an empty list of names means all, like null.
+    const keys = r.configurationKeys;
+    const names = keys === null || keys.length === 0 ? null : keys;
     if (r.resourceType === RESOURCE_TOPIC) {
       if (s.image.topic(r.resourceName) === undefined) {
         return {

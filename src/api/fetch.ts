@@ -1,4 +1,4 @@
-// Fetch handler (key 1), versions 4-17, for consumers.
+// Fetch handler (key 1), versions 0-17, for consumers.
 // Behaviour: returns stored batch bytes from each partition's fetch offset up
 // to the high watermark, within partition_max_bytes and the response's
 // max_bytes (capped by fetch.max.bytes); the first batch is returned whole
@@ -9,7 +9,12 @@
 // there are no aborted transactions. Follower fetches (replica id >= 0) read
 // up to the log end, move the follower's state and the high watermark, and
 // get a diverging epoch when their last fetched epoch ended earlier here.
-// Version notes: v4 isolation level; v5 log start offset; v7 sessions; v9
+// Versions 0-3 predate record batches: their batches are down-converted to
+// message sets v0 (Fetch v0-1) or v1 (v2-3), uncompressed, within the size of
+// what was read (at least the first batch's records), as Kafka 3.x does for
+// older Sarama, Burrow 1.x and the like; a topic with
+// message.downconversion.enable=false answers them UNSUPPORTED_VERSION instead.
+// Version notes: v3 response max bytes; v4 isolation level; v5 log start offset; v7 sessions; v9
 // current leader epoch (FENCED/UNKNOWN_LEADER_EPOCH); v11 rack id; v12
 // flexible; v13 topic ids (UNKNOWN_TOPIC_ID); v15 replica state; v17 directory.
 
@@ -17,6 +22,8 @@ import { OffsetOutOfRangeError } from '../log/errors.ts';
 import type { ReadResult as LogReadResult } from '../log/partition-log.ts';
 import { Fetch } from '../protocol/apis/fetch.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
+import { downConvert, type LegacyMagic } from '../protocol/legacy-message-set.ts';
+import { CorruptRecordError } from '../protocol/records.ts';
 import { ZERO_UUID } from '../protocol/schema.ts';
 import {
   type FetchSession,
@@ -37,6 +44,10 @@ const EMPTY = Buffer.alloc(0);
 const TOPIC_IDS_FROM_VERSION = 13;
 const FETCH_SESSIONS_MAX = 1000;
 const FETCH_SESSION_IDLE_MS_MAX = 120_000;
+/** The first version whose records are record batches v2, sent as stored. */
+const RECORD_BATCH_FROM_VERSION = 4;
+/** Bound on one batch's decompressed records while down-converting (a stored batch passed validation). */
+const DOWN_CONVERT_DECOMPRESSED_BYTES_MAX = 64 * 1024 * 1024;
 
 interface Wanted {
   readonly topic: string;
@@ -52,7 +63,7 @@ interface Wanted {
 }
 
 interface Gathered {
-  readonly out: Array<{ wanted: Wanted; result: PartitionOut }>;
+  readonly out: Array<{ readonly wanted: Wanted; result: PartitionOut }>;
   readonly bytes: number;
   readonly waitable: Partition[];
   readonly anyError: boolean;
@@ -222,6 +233,38 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
     return g;
   }
 
+  /** Fetch v0-3: each partition's batches as a message set of the version's magic, in place. */
+  async function downConvertAll(g: Gathered, version: number): Promise<void> {
+    const magic: LegacyMagic = version <= 1 ? 0 : 1;
+    for (const entry of g.out) {
+      const { wanted, result } = entry;
+      if (result.errorCode !== ErrorCode.NONE) continue;
+      if (!s.settings.messageDownconversionEnable(wanted.topic)) {
+        if (result.records !== null) releaseLease(result.records);
+        entry.result = emptyPartition(wanted.partition, ErrorCode.UNSUPPORTED_VERSION);
+        continue;
+      }
+      const stored = result.records;
+      if (stored === null || stored.length === 0) continue;
+      try {
+        result.records = await downConvert(stored, magic, {
+          fromOffset: wanted.fetchOffset,
+          maxBytes: stored.length,
+          decompressedBytesMax: DOWN_CONVERT_DECOMPRESSED_BYTES_MAX,
+        });
+      } catch (err) {
+        if (!(err instanceof CorruptRecordError)) throw err;
+        s.logger.error(
+          { err, topic: wanted.topic, partition: wanted.partition },
+          'stored batch could not be down-converted',
+        );
+        entry.result = emptyPartition(wanted.partition, ErrorCode.CORRUPT_MESSAGE);
+      } finally {
+        releaseLease(stored);
+      }
+    }
+  }
+
   function toResponse(
     g: Gathered,
     version: number,
@@ -300,7 +343,7 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
 
   return {
     api: Fetch,
-    minVersion: 4,
+    minVersion: 0,
     maxVersion: 17,
     async handle(req: Request, ctx: RequestContext): Promise<Response> {
       const version = ctx.apiVersion;
@@ -320,8 +363,11 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
       }
       // A broker's follower fetch names itself: replica_id before v15, replica_state after.
       const replicaId = version >= 15 ? (req.replicaState?.replicaId ?? -1) : req.replicaId;
-      if (lookup.kind === 'sessionless')
-        return toResponse(await fetchWithWait(req, wanted, replicaId), version, 0, ErrorCode.NONE);
+      if (lookup.kind === 'sessionless') {
+        const g = await fetchWithWait(req, wanted, replicaId);
+        if (version < RECORD_BATCH_FROM_VERSION) await downConvertAll(g, version);
+        return toResponse(g, version, 0, ErrorCode.NONE);
+      }
       const session = lookup.session;
       if (session === null)
         return toResponse(await fetchWithWait(req, wanted, replicaId), version, 0, ErrorCode.NONE);

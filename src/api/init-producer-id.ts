@@ -1,9 +1,11 @@
 // InitProducerId handler (key 22), versions 0-5.
-// Behaviour: gives an idempotent producer a fresh producer id at epoch 0
-// (ids are reserved from the metadata store in blocks). A producer that
-// presents its current id and epoch (v3+, KIP-360) gets the same id with the
-// epoch bumped, so it can reset its sequence numbers. There is no
-// transaction coordinator yet, so a transactional id is refused with
+// Behaviour: gives an idempotent producer (no transactional id) a fresh
+// producer id at epoch 0 every time, as Kafka's TransactionCoordinator does:
+// the id and epoch a v3+ request presents (KIP-360) only matter for a
+// transactional id, so producers that send 0/0 (@platformatic/kafka) never share
+// an id. Ids are reserved from the metadata store in blocks. As in Kafka's
+// KafkaApis, an id without an epoch (or the reverse) is INVALID_REQUEST. There
+// is no transaction coordinator yet, so a transactional id is refused with
 // TRANSACTIONAL_ID_AUTHORIZATION_FAILED rather than half-served.
 // Version notes: v2 flexible; v3 producer id/epoch in the request; v4
 // PRODUCER_FENCED; v5 (KIP-890) unchanged for idempotent producers.
@@ -14,7 +16,8 @@ import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
 
 type Response = ResponseOf<typeof InitProducerId>;
-const EPOCH_MAX = 32767;
+const NO_PRODUCER_ID = -1;
+const NO_PRODUCER_EPOCH = -1;
 
 export function initProducerIdHandler(s: BrokerServices): ApiHandler<typeof InitProducerId> {
   return {
@@ -30,12 +33,12 @@ export function initProducerIdHandler(s: BrokerServices): ApiHandler<typeof Init
           producerEpoch: -1,
         };
       }
-      if (req.producerId >= 0 && req.producerEpoch >= 0 && req.producerEpoch < EPOCH_MAX - 1) {
+      if ((req.producerId === NO_PRODUCER_ID) !== (req.producerEpoch === NO_PRODUCER_EPOCH)) {
         return {
           throttleTimeMs: 0,
-          errorCode: ErrorCode.NONE,
-          producerId: req.producerId,
-          producerEpoch: req.producerEpoch + 1,
+          errorCode: ErrorCode.INVALID_REQUEST,
+          producerId: -1,
+          producerEpoch: -1,
         };
       }
       const producerId = await s.producerIds.allocate();

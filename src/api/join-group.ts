@@ -7,7 +7,8 @@
 // match the group's, INVALID_SESSION_TIMEOUT outside
 // group.min/max.session.timeout.ms, GROUP_MAX_SIZE_REACHED, and (ours, not
 // Kafka's) INVALID_REQUEST for member metadata over 1 MiB.
-// Version notes: v1 rebalance timeout (v0 uses the session timeout); v2
+// Version notes: v1 rebalance timeout (v0 uses the session timeout, as does a
+// timeout of 0 or less, a client's "unset": see effectiveRebalanceTimeoutMs); v2
 // throttle time; v4 new dynamic members first get MEMBER_ID_REQUIRED (KIP-394);
 // v5 group.instance.id (static membership, KIP-345); v6 flexible; v7 protocol
 // type in the response and a nullable protocol name (KIP-559); v8 join reason

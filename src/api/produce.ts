@@ -1,4 +1,4 @@
-// Produce handler (key 0), versions 3-11.
+// Produce handler (key 0), versions 0-11 advertised, 3-11 served.
 // Behaviour: each partition's record set is validated batch by batch (magic 2,
 // CRC32C, max.message.bytes) and appended as the producer sent it, offsets
 // assigned in place. acks=0 gets no response; acks=1 is answered after the
@@ -11,6 +11,11 @@
 // sequence gap gets OUT_OF_ORDER_SEQUENCE_NUMBER. Transactions are not
 // implemented yet: a request carrying a transactional id is refused with
 // INVALID_TXN_STATE.
+// Versions 0-2 (message sets v0/v1) are advertised only because librdkafka
+// (before 2.10) compresses only when the broker lists Produce v0 (KAFKA-18659);
+// as in Kafka 4, such a request stores nothing: every partition gets
+// UNSUPPORTED_VERSION, and with acks=0, which has no response to carry it, the
+// connection is closed.
 // Version notes: v3 transactional id and record batch v2; v5 log start
 // offset; v7 zstd allowed; v8 record errors and error message; v9 flexible;
 // v10 current leader and node endpoints (KIP-951); v11 TRANSACTION_ABORTABLE.
@@ -18,12 +23,14 @@
 import { Produce } from '../protocol/apis/produce.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { BrokerServices } from './broker-services.ts';
-import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
+import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
 type Response = ResponseOf<typeof Produce>;
 type PartitionOut = Response['responses'][number]['partitionResponses'][number];
 
 const VALID_ACKS = new Set([-1, 0, 1]);
+/** The first version whose records are record batches v2, the only format stored. */
+const FIRST_SERVED_VERSION = 3;
 
 function partitionError(
   index: number,
@@ -115,9 +122,10 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
 
   return {
     api: Produce,
-    minVersion: 3,
+    minVersion: 0,
     maxVersion: 11,
-    async handle(req: RequestOf<typeof Produce>): Promise<Response | null> {
+    async handle(req: RequestOf<typeof Produce>, ctx: RequestContext): Promise<Response | null> {
+      if (ctx.apiVersion < FIRST_SERVED_VERSION) return refuseOldVersion(req, ctx.apiVersion);
       let topLevelError: number = ErrorCode.NONE;
       if (!VALID_ACKS.has(req.acks)) topLevelError = ErrorCode.INVALID_REQUIRED_ACKS;
       else if (req.transactionalId !== null) topLevelError = ErrorCode.INVALID_TXN_STATE;
@@ -137,4 +145,19 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
       return { responses, throttleTimeMs: 0, nodeEndpoints: [] } as Response;
     },
   };
+}
+
+/** Produce v0-2: nothing is stored; each partition is told UNSUPPORTED_VERSION. */
+function refuseOldVersion(req: RequestOf<typeof Produce>, version: number): Response {
+  if (req.acks === 0) {
+    // No response reaches an acks=0 producer: closing is the only way to tell it.
+    throw new Error(`Produce v${version} with acks=0: message format v0/v1 is not supported`);
+  }
+  const responses = req.topicData.map((t) => ({
+    name: t.name,
+    partitionResponses: t.partitionData.map((p) =>
+      partitionError(p.index, ErrorCode.UNSUPPORTED_VERSION, null),
+    ),
+  }));
+  return { responses, throttleTimeMs: 0, nodeEndpoints: [] } as Response;
 }

@@ -159,6 +159,7 @@ async function listOffsetsAt(
         partitionIndex: q.partition,
         currentLeaderEpoch: -1,
         timestamp: q.timestamp,
+        maxNumOffsets: 1,
       })),
     })),
   });

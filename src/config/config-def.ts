@@ -16,6 +16,7 @@ import {
 } from './config-value.ts';
 import { parseListenerList, parseSecurityProtocolMap, SECURITY_PROTOCOLS } from './listeners.ts';
 import { parseMetadataStore } from './metadata-store-location.ts';
+import { DEFAULT_MESSAGE_FORMAT_VERSION, isKafkaVersionString } from './metadata-version.ts';
 
 export type Importance = 'high' | 'medium' | 'low';
 
@@ -138,6 +139,10 @@ const throttledReplicas = custom("'*', or partition:broker pairs, comma-separate
   const bad = items.find((item) => !/^\d+:\d+$/.test(item));
   return bad === undefined ? null : `'${bad}' is not partition:broker`;
 });
+
+const kafkaVersion = custom('a Kafka version, e.g. 2.8, 3.0-IV1', (value) =>
+  isKafkaVersionString(String(value)) ? null : `Version ${String(value)} is not a valid version`,
+);
 
 const gzipLevel = custom('[1,...,9] or -1', (value) =>
   value === -1 || (typeof value === 'number' && value >= 1 && value <= 9)
@@ -703,7 +708,15 @@ const LOG_KEYS: readonly UngroupedKeyDef[] = [
     type: 'boolean',
     default: 'true',
     importance: 'low',
-    doc: 'Default message.downconversion.enable (removed in Kafka 4; accepted, no effect).',
+    doc: 'Default message.downconversion.enable (a no-op in Kafka 4, which has no Fetch v0-3).',
+  },
+  {
+    name: 'log.message.format.version',
+    type: 'string',
+    default: DEFAULT_MESSAGE_FORMAT_VERSION,
+    valid: kafkaVersion,
+    importance: 'medium',
+    doc: 'Default message.format.version (deprecated by Kafka 3.0; accepted, no effect).',
   },
 ];
 
@@ -1163,7 +1176,16 @@ export const TOPIC_CONFIG_DEFS: readonly TopicKeyDef[] = [
     default: 'true',
     importance: 'low',
     synonyms: logPrefixed('message.downconversion.enable'),
-    doc: 'Accepted for compatibility; Gregor never down-converts batches.',
+    doc: 'Convert batches for Fetch v0-3 (message format v0/v1); false: UNSUPPORTED_VERSION.',
+  },
+  {
+    name: 'message.format.version',
+    type: 'string',
+    default: DEFAULT_MESSAGE_FORMAT_VERSION,
+    valid: kafkaVersion,
+    importance: 'medium',
+    synonyms: logPrefixed('message.format.version'),
+    doc: 'Deprecated by Kafka 3.0 and ignored there as here: batches are always stored as v2.',
   },
   {
     name: 'message.timestamp.after.max.ms',

@@ -209,3 +209,74 @@ describe('describeTopicConfig', () => {
     assert.deepEqual(entry?.synonyms, []);
   });
 });
+
+describe('message.format.version (deprecated by Kafka 3.0, accepted and reported)', () => {
+  it("defaults to Kafka 3.x's 3.0-IV1, from log.message.format.version", () => {
+    const [entry] = describeTopicConfig(broker(), {}, { names: ['message.format.version'] });
+    assert.equal(entry?.value, '3.0-IV1');
+    assert.equal(entry?.source, 'DEFAULT_CONFIG');
+    assert.deepEqual(entry?.synonyms, [
+      { name: 'log.message.format.version', value: '3.0-IV1', source: 'DEFAULT_CONFIG' },
+    ]);
+    const fromBroker = describeTopicConfig(
+      broker('log.message.format.version=2.8'),
+      {},
+      {
+        names: ['message.format.version'],
+      },
+    );
+    assert.equal(fromBroker[0]?.value, '2.8');
+    assert.equal(fromBroker[0]?.source, 'STATIC_BROKER_CONFIG');
+  });
+
+  it('stores and reports an override as given', () => {
+    assert.deepEqual(validateTopicConfigs({ 'message.format.version': '0.10.2' }), { ok: true });
+    const [entry] = describeTopicConfig(
+      broker(),
+      { 'message.format.version': '0.10.2' },
+      {
+        names: ['message.format.version'],
+      },
+    );
+    assert.equal(entry?.value, '0.10.2');
+    assert.equal(entry?.source, 'DYNAMIC_TOPIC_CONFIG');
+  });
+
+  it("accepts the texts Kafka's MetadataVersion.fromVersionString accepts, and only those", () => {
+    const accepted = [
+      '0.8.0',
+      '0.9.0',
+      '0.10.0',
+      '0.10.0-IV1',
+      '0.10.0.1',
+      '0.11.0-IV2',
+      '1.0',
+      '1.0.1',
+      '2.1-IV2',
+      '2.8',
+      '3.0',
+      '3.0-IV1',
+      '3.9',
+      '4.0-IV0',
+    ];
+    for (const v of accepted) {
+      assert.deepEqual(validateTopicConfigs({ 'message.format.version': v }), { ok: true }, v);
+    }
+    const refused = ['', '0.7', '0.10', '0.10.3', '2.9', '3.0-IV2', '4.0', 'latest', '3'];
+    for (const v of refused) {
+      const result = validateTopicConfigs({ 'message.format.version': v });
+      assert.equal(result.ok, false, v);
+      if (!result.ok) assert.ok(result.message.includes('is not a valid version'), result.message);
+    }
+  });
+
+  it('refuses a bad broker log.message.format.version at start-up', () => {
+    assert.throws(() => broker('log.message.format.version=9.9'), ConfigError);
+    assert.equal(
+      broker('log.message.format.version=2.8-IV1').entries({
+        names: ['log.message.format.version'],
+      })[0]?.value,
+      '2.8-IV1',
+    );
+  });
+});

@@ -19,6 +19,7 @@ import {
   type ClassicGroup,
   computeSubscribedTopics,
   createGroup,
+  effectiveRebalanceTimeoutMs,
   emptyBytes,
   memberMetadataFor,
   type OffsetTable,
@@ -182,7 +183,8 @@ function groupFromLoaded(loaded: LoadedGroup, nowMs: number): ClassicGroup {
       groupInstanceId: m.groupInstanceId,
       clientId: m.clientId,
       clientHost: m.clientHost,
-      rebalanceTimeoutMs: m.rebalanceTimeout,
+      // A record written before unset timeouts were read as the session timeout.
+      rebalanceTimeoutMs: effectiveRebalanceTimeoutMs(m.rebalanceTimeout, m.sessionTimeout),
       sessionTimeoutMs: m.sessionTimeout,
       protocolType: value.protocolType,
       supportedProtocols: [{ name: protocol, metadata: m.subscription }],

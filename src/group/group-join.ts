@@ -18,6 +18,7 @@ import {
   addMember,
   type ClassicGroup,
   createGroup,
+  effectiveRebalanceTimeoutMs,
   emptyBytes,
   type GroupMember,
   generateMemberId,
@@ -45,7 +46,14 @@ import {
   setTimer,
 } from './group-step.ts';
 
-export function handleJoin(step: Step, input: JoinGroupInput): void {
+export function handleJoin(step: Step, request: JoinGroupInput): void {
+  const input: JoinGroupInput = {
+    ...request,
+    rebalanceTimeoutMs: effectiveRebalanceTimeoutMs(
+      request.rebalanceTimeoutMs,
+      request.sessionTimeoutMs,
+    ),
+  };
   const error = joinRequestError(step, input);
   if (error !== null) {
     respondJoin(step, input.requestId, joinErrorResponse(input.memberId, error));

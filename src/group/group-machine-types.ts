@@ -24,7 +24,10 @@ export interface JoinGroupInput {
   readonly groupInstanceId: string | null;
   readonly clientId: string;
   readonly clientHost: string;
-  /** JoinGroup v0 has none: pass the session timeout, as Kafka does. */
+  /**
+   * JoinGroup v0 has none: pass the session timeout, as Kafka does. Zero or less
+   * also means unset and becomes the session timeout (effectiveRebalanceTimeoutMs).
+   */
   readonly rebalanceTimeoutMs: number;
   readonly sessionTimeoutMs: number;
   readonly protocolType: string;

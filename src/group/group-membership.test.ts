@@ -374,6 +374,75 @@ describe('rebalances', () => {
   });
 });
 
+describe('a rebalance timeout of 0 (left unset by the client)', () => {
+  // Kafka reads a JoinGroup without a rebalance timeout (v0) as the session timeout.
+  // 0 or -1 from a v1+ client is the same "unset"; taken literally, the join phase
+  // would end at once and the SyncGroup deadline would pass before the member's
+  // SyncGroup could arrive.
+  for (const rebalanceTimeoutMs of [0, -1]) {
+    test(`a lone member joining with ${rebalanceTimeoutMs} keeps its membership through SyncGroup`, () => {
+      const d = new GroupDriver();
+      const a = joinNew(d, 'a', { rebalanceTimeoutMs, sessionTimeoutMs: 10_000 });
+      d.advance(3_000);
+      const joined = d.answerOf(a.joinId, 'join');
+      assert.equal(joined.errorCode, ErrorCode.NONE);
+      assert.equal(joined.generationId, 1);
+      // The SyncGroup arrives a moment later, after the runtime has ticked.
+      d.advance(5);
+      const s = sync(d, a.memberId, 1, [{ memberId: a.memberId, assignment: bytes('mine') }]);
+      assert.equal(d.answerOf(s, 'sync').errorCode, ErrorCode.NONE);
+      assert.equal(Buffer.from(d.answerOf(s, 'sync').assignment).toString(), 'mine');
+      assert.equal(groupState(d), 'Stable');
+      assert.equal(heartbeat(d, a.memberId, 1), ErrorCode.NONE);
+    });
+  }
+
+  test('its SyncGroup deadline is the session timeout: a member that never syncs goes then', () => {
+    const d = new GroupDriver();
+    const a = joinNew(d, 'a', { rebalanceTimeoutMs: 0, sessionTimeoutMs: 10_000 });
+    d.advance(3_000);
+    assert.equal(d.answerOf(a.joinId, 'join').generationId, 1);
+    d.advance(9_999);
+    assert.equal(d.state.groups.get(G)?.members.has(a.memberId), true);
+    d.advance(1);
+    assert.equal(d.state.groups.get(G)?.members.has(a.memberId), false);
+  });
+
+  test('the others get the session timeout to rejoin when a member joins a stable group', () => {
+    const d = new GroupDriver();
+    const timeouts = { rebalanceTimeoutMs: 0, sessionTimeoutMs: 10_000 };
+    const a = joinNew(d, 'a', timeouts);
+    d.advance(3_000);
+    sync(d, a.memberId, 1, [{ memberId: a.memberId, assignment: bytes('all') }]);
+    assert.equal(groupState(d), 'Stable');
+    const b = joinNew(d, 'b', timeouts);
+    assert.equal(groupState(d), 'PreparingRebalance');
+    d.advance(2_000);
+    assert.equal(heartbeat(d, a.memberId, 1), ErrorCode.REBALANCE_IN_PROGRESS);
+    const ra = d.request(joinInput(G, { memberId: a.memberId, ...timeouts }));
+    const answers = [ra.requestId, b.joinId].map((id) => d.answerOf(id, 'join'));
+    for (const answer of answers) {
+      assert.equal(answer.errorCode, ErrorCode.NONE);
+      assert.equal(answer.generationId, 2);
+    }
+    d.advance(5);
+    const sa = sync(d, a.memberId, 2, []);
+    const sb = sync(d, b.memberId, 2);
+    assert.equal(d.answerOf(sa, 'sync').errorCode, ErrorCode.NONE);
+    assert.equal(d.answerOf(sb, 'sync').errorCode, ErrorCode.NONE);
+    assert.equal(d.state.groups.get(G)?.members.size, 2);
+  });
+
+  test('a positive rebalance timeout is kept as given, even when shorter than the session', () => {
+    const d = new GroupDriver();
+    const a = joinNew(d, 'a', { rebalanceTimeoutMs: 1, sessionTimeoutMs: 10_000 });
+    d.advance(3_000);
+    assert.equal(d.answerOf(a.joinId, 'join').generationId, 1);
+    d.advance(1);
+    assert.equal(d.state.groups.get(G)?.members.has(a.memberId), false);
+  });
+});
+
 describe('static membership', () => {
   function staticJoin(
     d: GroupDriver,

@@ -311,6 +311,23 @@ export function hasAllMembersJoined(group: ClassicGroup): boolean {
   return numAwaitingJoin(group) === group.members.size && group.pendingMembers.size === 0;
 }
 
+/**
+ * The rebalance timeout a member is held to. Kafka uses the session timeout when a
+ * JoinGroup has none (v0, KAFKA-8653). A client on v1+ that leaves the field unset
+ * sends 0 (or the field's default, -1), which Kafka takes literally: the group's
+ * timeout becomes 0, the join phase ends at once for every member not yet back, and
+ * (Kafka 3.0+, KAFKA-12890) the member's own SyncGroup deadline passes before its
+ * JoinGroup answer reaches it, so it is removed and rejoins forever. We read "no
+ * positive rebalance timeout" as unset, Kafka's v0 rule, as kafkajs itself does for
+ * its request timeout (`rebalanceTimeout || sessionTimeout`).
+ */
+export function effectiveRebalanceTimeoutMs(
+  rebalanceTimeoutMs: number,
+  sessionTimeoutMs: number,
+): number {
+  return rebalanceTimeoutMs > 0 ? rebalanceTimeoutMs : sessionTimeoutMs;
+}
+
 /** The longest rebalance timeout of the members: how long a rebalance may take. */
 export function groupRebalanceTimeoutMs(group: ClassicGroup): number {
   let timeoutMs = 0;

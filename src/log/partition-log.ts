@@ -103,6 +103,8 @@ export interface SegmentInfo {
   readonly nextOffset: number;
   readonly sizeBytes: number;
   readonly maxTimestampMs: number;
+  /** When the segment was last appended to (the file's mtime when opened). */
+  readonly lastModifiedMs: number;
 }
 
 export const TAIL_CACHE_BYTES_DEFAULT = 512 * 1024;
@@ -247,6 +249,7 @@ export class PartitionLog {
       nextOffset: s.nextOffset,
       sizeBytes: s.sizeBytes,
       maxTimestampMs: s.maxTimestampMs,
+      lastModifiedMs: s.lastModifiedMs,
     }));
   }
 

@@ -57,9 +57,9 @@ import { SaslHandshake, SaslHandshakeRequest, SaslHandshakeResponse } from './sa
 // The ranges Gregor serves, and Kafka's flexible versions, stated independently
 // of the definitions so a typo in either place fails.
 const EXPECTED: readonly [ApiDef, number, string, string][] = [
-  [Produce, 0, '3-11', '9+'],
-  [Fetch, 1, '4-17', '12+'],
-  [ListOffsets, 2, '1-9', '6+'],
+  [Produce, 0, '0-11', '9+'],
+  [Fetch, 1, '0-17', '12+'],
+  [ListOffsets, 2, '0-9', '6+'],
   [Metadata, 3, '0-12', '9+'],
   [SaslHandshake, 17, '0-1', 'none'],
   [CreateTopics, 19, '0-7', '5+'],
@@ -246,9 +246,9 @@ describe('core API definitions: every version round-trips', () => {
   }
 
   it('rejects versions outside the served range', () => {
-    assert.throws(() => codecFor(ProduceRequest).at(2), RangeError);
-    assert.throws(() => codecFor(FetchRequest).at(3), RangeError);
-    assert.throws(() => codecFor(ListOffsetsRequest).at(0), RangeError);
+    assert.throws(() => codecFor(ProduceRequest).at(12), RangeError);
+    assert.throws(() => codecFor(FetchRequest).at(18), RangeError);
+    assert.throws(() => codecFor(ListOffsetsRequest).at(10), RangeError);
     assert.throws(() => codecFor(MetadataRequest).at(13), RangeError);
   });
 });
@@ -526,8 +526,42 @@ describe('ListOffsets golden facts', () => {
     replicaId: -1,
     isolationLevel: 1,
     topics: [
-      { name: 'a', partitions: [{ partitionIndex: 0, currentLeaderEpoch: 5, timestamp: -2 }] },
+      {
+        name: 'a',
+        partitions: [{ partitionIndex: 0, currentLeaderEpoch: 5, timestamp: -2, maxNumOffsets: 1 }],
+      },
     ],
+  });
+
+  it('v0 request: max number of offsets per partition', () => {
+    const value = request();
+    const bytes = hex('ffffffff 00000001 0001 61 00000001 00000000 fffffffffffffffe 00000001');
+    assert.equal(encode(ListOffsetsRequest, value, 0).toString('hex'), bytes.toString('hex'));
+  });
+
+  it('v0 response: an array of old-style offsets instead of timestamp and offset', () => {
+    const value: MessageValue<typeof ListOffsetsResponse> = {
+      throttleTimeMs: 0,
+      topics: [
+        {
+          name: 'a',
+          partitions: [
+            {
+              partitionIndex: 0,
+              errorCode: 0,
+              oldStyleOffsets: [42, 0],
+              timestamp: -1,
+              offset: -1,
+              leaderEpoch: -1,
+            },
+          ],
+        },
+      ],
+    };
+    const bytes = hex(
+      '00000001 0001 61 00000001 00000000 0000 00000002 000000000000002a 0000000000000000',
+    );
+    assertBytes(ListOffsetsResponse, value, 0, bytes);
   });
 
   it('v1 request: no isolation level, no leader epoch, no max offsets', () => {
@@ -552,7 +586,14 @@ describe('ListOffsets golden facts', () => {
         {
           name: 'a',
           partitions: [
-            { partitionIndex: 0, errorCode: 0, timestamp: -1, offset: 42, leaderEpoch: -1 },
+            {
+              partitionIndex: 0,
+              errorCode: 0,
+              oldStyleOffsets: [],
+              timestamp: -1,
+              offset: 42,
+              leaderEpoch: -1,
+            },
           ],
         },
       ],

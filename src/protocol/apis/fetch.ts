@@ -1,5 +1,6 @@
-// Fetch (key 1): consumers and follower replicas read record batches. We speak
-// v4+ (isolation level, magic-v2 batches); v7 adds incremental fetch sessions,
+// Fetch (key 1): consumers and follower replicas read record batches. v0-3
+// carry message sets v0 (v0-1) or v1 (v2-3), which the handler down-converts
+// to; v4 adds the isolation level (magic-v2 batches); v7 incremental fetch sessions,
 // v12 is the first flexible version, v13 names topics by id instead of name,
 // and v15 moves the replica id into the tagged replicaState (KIP-903).
 
@@ -9,7 +10,7 @@ export const FetchRequest = {
   apiKey: 1,
   name: 'FetchRequest',
   type: 'request',
-  validVersions: '4-17',
+  validVersions: '0-17',
   flexibleVersions: '12+',
   fields: [
     {
@@ -150,7 +151,7 @@ export const FetchResponse = {
   apiKey: 1,
   name: 'FetchResponse',
   type: 'response',
-  validVersions: '4-17',
+  validVersions: '0-17',
   flexibleVersions: '12+',
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: '1+', ignorable: true },

@@ -1,7 +1,8 @@
 // ListOffsets (key 2): finds the offset for a timestamp, or one of the special
 // timestamps (-1 latest, -2 earliest, -3 max timestamp, -4 local log start,
-// -5 last tiered). We speak v1+, where one offset is returned per partition;
-// the v0-only fields (maxNumOffsets, oldStyleOffsets) are therefore omitted.
+// -5 last tiered). v1+ return one offset per partition; v0 (older Sarama, so
+// lag monitors such as Burrow 1.x) asks for up to maxNumOffsets offsets and gets
+// a descending list of them (oldStyleOffsets).
 
 import type { ApiDef, MessageDef } from '../schema.ts';
 
@@ -9,7 +10,7 @@ export const ListOffsetsRequest = {
   apiKey: 2,
   name: 'ListOffsetsRequest',
   type: 'request',
-  validVersions: '1-9',
+  validVersions: '0-9',
   flexibleVersions: '6+',
   fields: [
     {
@@ -49,6 +50,13 @@ export const ListOffsetsRequest = {
               versions: '0+',
               about: 'The target timestamp in ms, or a negative special value.',
             },
+            {
+              name: 'maxNumOffsets',
+              type: 'int32',
+              versions: '0',
+              default: 1,
+              about: 'v0: the most offsets to return.',
+            },
           ],
         },
       ],
@@ -60,7 +68,7 @@ export const ListOffsetsResponse = {
   apiKey: 2,
   name: 'ListOffsetsResponse',
   type: 'response',
-  validVersions: '1-9',
+  validVersions: '0-9',
   flexibleVersions: '6+',
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: '2+', ignorable: true },
@@ -77,6 +85,13 @@ export const ListOffsetsResponse = {
           fields: [
             { name: 'partitionIndex', type: 'int32', versions: '0+' },
             { name: 'errorCode', type: 'int16', versions: '0+' },
+            {
+              name: 'oldStyleOffsets',
+              type: '[]int64',
+              versions: '0',
+              ignorable: true,
+              about: 'v0: segment start offsets at or before the timestamp, newest first.',
+            },
             {
               name: 'timestamp',
               type: 'int64',

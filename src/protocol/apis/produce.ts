@@ -1,6 +1,8 @@
 // Produce (key 0): a producer appends record batches to partition logs. We
-// speak v3+ only, the versions that carry magic-v2 batches and a
-// transactional id; v9 is the first flexible version, and v10 lets the
+// store v3+ only, the versions that carry magic-v2 batches and a
+// transactional id; v0-2 (message sets v0/v1) are defined so they can be
+// advertised and answered with UNSUPPORTED_VERSION, as Kafka 4 does
+// (KAFKA-18659). v9 is the first flexible version, and v10 lets the
 // response point clients at a new leader (KIP-951) through tagged fields.
 
 import type { ApiDef, MessageDef } from '../schema.ts';
@@ -9,7 +11,7 @@ export const ProduceRequest = {
   apiKey: 0,
   name: 'ProduceRequest',
   type: 'request',
-  validVersions: '3-11',
+  validVersions: '0-11',
   flexibleVersions: '9+',
   fields: [
     {
@@ -57,7 +59,7 @@ export const ProduceResponse = {
   apiKey: 0,
   name: 'ProduceResponse',
   type: 'response',
-  validVersions: '3-11',
+  validVersions: '0-11',
   flexibleVersions: '9+',
   fields: [
     {
