@@ -52,7 +52,7 @@ import { BrokerMetrics } from './server/broker-metrics.ts';
 import { HttpEndpoint } from './server/http-endpoint.ts';
 import { SocketServer } from './server/socket-server.ts';
 import { ProducerIdAllocator } from './txn/producer-id-allocator.ts';
-import { createLogger, type Logger } from './util/logger.ts';
+import { type Logger, libraryLogger } from './util/logger.ts';
 
 export interface StartBrokerOptions {
   /** Data directory (log.dirs); overrides the configuration. */
@@ -67,6 +67,10 @@ export interface StartBrokerOptions {
   readonly configFile?: string;
   /** Where GREGOR_* variables are read; none by default for library use. */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * A pino logger. Default: warnings and errors only, as JSON on stderr (readable
+   * lines when stderr is a terminal); GREGOR_LOG_LEVEL changes the level.
+   */
   readonly logger?: Logger;
 }
 
@@ -199,7 +203,7 @@ async function openClusterStore(
 }
 
 export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker> {
-  const logger = opts.logger ?? createLogger();
+  const logger = opts.logger ?? libraryLogger();
   const config = buildBrokerConfig({
     env: opts.env ?? {},
     overrides: overridesFrom(opts),
