@@ -30,7 +30,7 @@ fi
 npx tsc --noEmit
 npx biome check src test bench
 # Spawned brokers run the bundle when it is fresh (bin/gregor checks); build it so they start fast.
-node scripts/build.mjs
+node scripts/build.mjs --js-only
 
 case "${1:-}" in
   --unit) mapfile -t files < <(find src -name '*.test.ts' | sort) ;;

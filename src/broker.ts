@@ -4,8 +4,7 @@
 // module that names concrete backends. `startBroker` is also the library API
 // for running a real Kafka-protocol broker inside a Node process.
 
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { alterPartitionReassignmentsHandler } from './api/alter-partition-reassignments.ts';
 import type { BrokerServices, HandlerSettings } from './api/broker-services.ts';
@@ -14,6 +13,12 @@ import { HandlerRegistry } from './api/handler.ts';
 import { registerHandlers } from './api/handlers.ts';
 import { listPartitionReassignmentsHandler } from './api/list-partition-reassignments.ts';
 import { BrokerSession } from './cluster/broker-session.ts';
+import {
+  checkStoredClusterId,
+  claimClusterId,
+  type LogDirIdentity,
+  proposeClusterId,
+} from './cluster/cluster-id.ts';
 import { Controller } from './cluster/controller.ts';
 import { LeaderFence } from './cluster/leader-fence.ts';
 import { MetadataImage } from './cluster/metadata-image.ts';
@@ -30,7 +35,13 @@ import {
   validateTopicConfigs,
 } from './config/topic-config.ts';
 import { GroupCoordinator } from './group/group-coordinator.ts';
+import { nodeFileSystem } from './log/file-system.ts';
 import type { LogConfig } from './log/log-config.ts';
+import {
+  META_PROPERTIES_FILE,
+  readMetaProperties,
+  writeMetaProperties,
+} from './log/meta-properties.ts';
 import { EmbeddedMetaStore } from './metadata/embedded-store.ts';
 import { KeyLayout } from './metadata/key-layout.ts';
 import type { Lease, MetaStore } from './metadata/meta-store.ts';
@@ -41,7 +52,7 @@ import { BrokerMetrics } from './server/broker-metrics.ts';
 import { HttpEndpoint } from './server/http-endpoint.ts';
 import { SocketServer } from './server/socket-server.ts';
 import { ProducerIdAllocator } from './txn/producer-id-allocator.ts';
-import { createLogger, type Logger } from './util/logger.ts';
+import { type Logger, libraryLogger } from './util/logger.ts';
 
 export interface StartBrokerOptions {
   /** Data directory (log.dirs); overrides the configuration. */
@@ -56,6 +67,10 @@ export interface StartBrokerOptions {
   readonly configFile?: string;
   /** Where GREGOR_* variables are read; none by default for library use. */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * A pino logger. Default: warnings and errors only, as JSON on stderr (readable
+   * lines when stderr is a terminal); GREGOR_LOG_LEVEL changes the level.
+   */
   readonly logger?: Logger;
 }
 
@@ -76,7 +91,6 @@ export interface Broker {
   close(): Promise<void>;
 }
 
-const META_PROPERTIES = 'meta.properties';
 const METADATA_FILE = '__gregor_metadata.json';
 const FETCH_WAIT_MS_MAX = 30_000;
 const CONTROLLED_SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -91,51 +105,6 @@ function overridesFrom(opts: StartBrokerOptions): Record<string, string> {
       o['advertised.listeners'] = `PLAINTEXT://${host}:${opts.port}`;
   }
   return o;
-}
-
-/** meta.properties, as Kafka keeps it: cluster id and node id of this log dir. */
-async function readOrCreateMetaProperties(
-  logDir: string,
-  nodeId: number,
-  configured: string | null,
-): Promise<string> {
-  const path = join(logDir, META_PROPERTIES);
-  let text: string | null = null;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    text = null;
-  }
-  if (text !== null) {
-    const props = new Map(
-      text
-        .split('\n')
-        .filter((l) => l.includes('=') && !l.startsWith('#'))
-        .map(
-          (l) => [l.slice(0, l.indexOf('=')).trim(), l.slice(l.indexOf('=') + 1).trim()] as const,
-        ),
-    );
-    const clusterId = props.get('cluster.id');
-    const storedNode = Number(props.get('node.id'));
-    if (clusterId !== undefined && clusterId !== '') {
-      if (configured !== null && configured !== clusterId) {
-        throw new Error(
-          `GREGOR_ERR_CLUSTER_ID_MISMATCH: ${path} has cluster.id ${clusterId}, configured ${configured}`,
-        );
-      }
-      if (Number.isInteger(storedNode) && storedNode !== nodeId) {
-        throw new Error(
-          `GREGOR_ERR_NODE_ID_MISMATCH: ${path} has node.id ${storedNode}, configured ${nodeId}`,
-        );
-      }
-      return clusterId;
-    }
-  }
-  const clusterId = configured ?? randomBytes(16).toString('base64url');
-  const body = `#Written by Gregor\nversion=1\ncluster.id=${clusterId}\nnode.id=${nodeId}\n`;
-  await writeFile(`${path}.tmp`, body, { encoding: 'utf8', flag: 'w' });
-  await rename(`${path}.tmp`, path);
-  return clusterId;
 }
 
 /**
@@ -199,8 +168,42 @@ async function openStore(config: BrokerConfig, logDir: string): Promise<MetaStor
   });
 }
 
+/**
+ * Opens the metadata store and agrees on the cluster id with it: the store's id if it
+ * has one, else this broker's proposal (see cluster/cluster-id.ts). Refuses, before
+ * anything is registered, a log directory or a cluster.id of another cluster.
+ */
+async function openClusterStore(
+  config: BrokerConfig,
+  logDir: string,
+  logger: Logger,
+): Promise<{ store: MetaStore; clusterId: string }> {
+  const recorded = await readMetaProperties(nodeFileSystem, logDir);
+  const dir: LogDirIdentity | null =
+    recorded === null ? null : { path: join(logDir, META_PROPERTIES_FILE), ...recorded };
+  const configured = config.clusterId;
+  const proposal = proposeClusterId({ nodeId: config.nodeId, configured, logDir: dir });
+  const store = await openStore(config, logDir);
+  try {
+    const claim = await claimClusterId(store, config.metadataStorePrefix, proposal);
+    const clusterId = checkStoredClusterId({
+      stored: claim.clusterId,
+      configured,
+      logDir: dir,
+      storeName: `${describeStore(config)} at ${config.metadataStorePrefix}`,
+    });
+    if (claim.created) logger.info({ clusterId }, 'created the cluster id in the metadata store');
+    if (recorded === null)
+      await writeMetaProperties(nodeFileSystem, logDir, { clusterId, nodeId: config.nodeId });
+    return { store, clusterId };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
 export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker> {
-  const logger = opts.logger ?? createLogger();
+  const logger = opts.logger ?? libraryLogger();
   const config = buildBrokerConfig({
     env: opts.env ?? {},
     overrides: overridesFrom(opts),
@@ -211,12 +214,8 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   const logDir = config.logDirs[0]!;
   await mkdir(logDir, { recursive: true });
   const nodeId = config.nodeId;
-  const clusterId = await readOrCreateMetaProperties(logDir, nodeId, config.clusterId);
-  logger.info(
-    { nodeId, clusterId, metadataStore: describeStore(config) },
-    'opening the metadata store',
-  );
-  const store = await openStore(config, logDir);
+  logger.info({ nodeId, metadataStore: describeStore(config) }, 'opening the metadata store');
+  const { store, clusterId } = await openClusterStore(config, logDir, logger);
   const keys = new KeyLayout(clusterId, { rootPrefix: config.metadataStorePrefix });
   const image = new MetadataImage(clusterId);
   const loader = new MetadataLoader(store, keys, image, logger);

@@ -74,7 +74,11 @@ async function run(opts: DevClusterCommandOptions): Promise<void> {
     etcdMembers: wholeNumber('--etcd-members', opts.etcdMembers, 1),
     ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
     overrides: parseOverrideArgs(opts.override),
-    env: process.env,
+    // The brokers write to a pipe (ours); a person at our terminal still gets readable lines.
+    env:
+      process.stdout.isTTY && process.env['GREGOR_LOG_FORMAT'] === undefined
+        ? { ...process.env, GREGOR_LOG_FORMAT: 'pretty' }
+        : process.env,
     output: (line) => process.stdout.write(`${line}\n`),
     note,
   });

@@ -180,7 +180,7 @@ const CLUSTER_KEYS: readonly UngroupedKeyDef[] = [
     default: null,
     valid: clusterId,
     importance: 'medium',
-    doc: 'Expected cluster id. Unset: the first broker creates one in the metadata store.',
+    doc: 'Expected cluster id. Unset: the first broker creates one in the metadata store and the others adopt it. A broker whose cluster.id or log directory (meta.properties) names another cluster than the store refuses to start.',
   },
   {
     name: 'metadata.store',

@@ -41,6 +41,7 @@ describe('envNameForKey / keyForEnvName', () => {
 describe('isIgnoredEnvName', () => {
   it('ignores the allow-listed logger variable', () => {
     assert.equal(isIgnoredEnvName('GREGOR_LOG_LEVEL', 'debug'), true);
+    assert.equal(isIgnoredEnvName('GREGOR_LOG_FORMAT', 'pretty'), true);
   });
 
   it('ignores Kubernetes service-link variables of services named gregor...', () => {

@@ -7,14 +7,20 @@ export const ENV_PREFIX = 'GREGOR_';
 
 /**
  * GREGOR_ variables that are not configuration keys. GREGOR_LOG_LEVEL sets the logger's level
- * (the logger is not a Kafka property); GREGOR_FROM_SOURCE=1 makes bin/gregor run the
+ * and GREGOR_LOG_FORMAT its format (the logger is not a Kafka property); GREGOR_FROM_SOURCE=1 makes bin/gregor run the
  * TypeScript sources instead of the dist/ bundle.
  */
-export const ENV_ALLOW_LIST: readonly string[] = ['GREGOR_LOG_LEVEL', 'GREGOR_FROM_SOURCE'];
+export const ENV_ALLOW_LIST: readonly string[] = [
+  'GREGOR_LOG_LEVEL',
+  'GREGOR_LOG_FORMAT',
+  'GREGOR_FROM_SOURCE',
+];
 
 /** What each allowed non-key variable does, for docs/configuration.md. */
 export const ENV_ALLOWED_MEANING: Readonly<Record<string, string>> = {
   GREGOR_LOG_LEVEL: "the logger's level, not a broker key",
+  GREGOR_LOG_FORMAT:
+    '`json` (one JSON object a line, for log collectors) or `pretty` (readable lines); unset: `pretty` when the output is a terminal, else `json`',
   GREGOR_FROM_SOURCE:
     '`1` makes `bin/gregor` run the TypeScript sources instead of the `dist/` bundle',
 };

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KeyLayout, type ParsedKey } from './key-layout.ts';
+import { clusterIdKey, KeyLayout, type ParsedKey } from './key-layout.ts';
 
 const keys = new KeyLayout('MkU3OEVBNTcwNTJENDM2Qg');
 
@@ -12,7 +12,6 @@ describe('KeyLayout', () => {
   it('puts every key under /gregor/<cluster-id>/ as the architecture table says', () => {
     const root = '/gregor/MkU3OEVBNTcwNTJENDM2Qg/';
     assert.equal(keys.root, root);
-    assert.equal(keys.clusterIdKey(), `${root}cluster/id`);
     assert.equal(keys.broker(3), `${root}brokers/3`);
     assert.equal(keys.controller(), `${root}controller`);
     assert.equal(keys.controllerEpoch(), `${root}controller_epoch`);
@@ -26,7 +25,6 @@ describe('KeyLayout', () => {
 
   it('parses each key back to what it names', () => {
     const cases: [string, ParsedKey][] = [
-      [keys.clusterIdKey(), { type: 'cluster-id' }],
       [keys.broker(0), { type: 'broker', brokerId: 0 }],
       [keys.controller(), { type: 'controller' }],
       [keys.controllerEpoch(), { type: 'controller-epoch' }],
@@ -98,6 +96,16 @@ describe('KeyLayout', () => {
     assert.throws(() => keys.partition('t', 1.5), RangeError);
     assert.throws(() => keys.quota([]), RangeError);
     assert.throws(() => keys.quota([{ type: 'user', name: '' }]), RangeError);
+  });
+
+  it('keeps the cluster id beside the cluster roots, outside every one of them', () => {
+    assert.equal(clusterIdKey(), '/gregor/cluster/id');
+    assert.equal(clusterIdKey('/tenants/blue/'), '/tenants/blue/cluster/id');
+    assert.ok(!clusterIdKey().startsWith(keys.root));
+    // Even a cluster named 'cluster' does not read the id key as one of its own keys.
+    const named = new KeyLayout('cluster');
+    assert.equal(named.parse(clusterIdKey()), null);
+    assert.throws(() => clusterIdKey('/gregor'), RangeError);
   });
 
   it('honours a different root prefix', () => {

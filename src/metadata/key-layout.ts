@@ -1,12 +1,27 @@
 // The one place that knows where each piece of cluster metadata lives in the store:
-// every key is under `/gregor/<cluster-id>/` (ARCHITECTURE.md, "Metadata keys"). It builds
-// keys and prefixes and parses a key back into what it names, so a single watch on the
-// cluster root can be dispatched. It knows nothing of the values stored under the keys.
+// every key is under `/gregor/<cluster-id>/` (ARCHITECTURE.md, "Metadata keys"), except
+// the cluster id itself, which sits beside those roots at `/gregor/cluster/id` because a
+// broker must read it before it knows its cluster's root. It builds keys and prefixes and
+// parses a key back into what it names, so a single watch on the cluster root can be
+// dispatched. It knows nothing of the values stored under the keys.
 
 /** Names that may contain any character are percent-encoded; an empty name is `<default>`. */
 const DEFAULT_NAME = '<default>';
 
 export const defaultRootPrefix = '/gregor/';
+
+/**
+ * The key holding the id of the one cluster whose metadata lives under `rootPrefix`. A
+ * cluster id never contains '/', so no cluster's root (`<rootPrefix><id>/`) contains it.
+ */
+export function clusterIdKey(rootPrefix: string = defaultRootPrefix): string {
+  checkRootPrefix(rootPrefix);
+  return `${rootPrefix}cluster/id`;
+}
+
+function checkRootPrefix(rootPrefix: string): void {
+  if (!rootPrefix.endsWith('/')) throw new RangeError('rootPrefix must end with "/"');
+}
 
 export type QuotaEntityType = 'user' | 'client-id' | 'ip';
 
@@ -20,7 +35,6 @@ const QUOTA_ENTITY_TYPES: readonly QuotaEntityType[] = ['user', 'client-id', 'ip
 
 /** What a key under the cluster root names. */
 export type ParsedKey =
-  | { readonly type: 'cluster-id' }
   | { readonly type: 'broker'; readonly brokerId: number }
   | { readonly type: 'controller' }
   | { readonly type: 'controller-epoch' }
@@ -74,12 +88,8 @@ export class KeyLayout {
     if (clusterId === '' || clusterId.includes('/')) {
       throw new RangeError(`cluster id ${JSON.stringify(clusterId)} must be non-empty without '/'`);
     }
-    if (!rootPrefix.endsWith('/')) throw new RangeError('rootPrefix must end with "/"');
+    checkRootPrefix(rootPrefix);
     this.root = `${rootPrefix}${clusterId}/`;
-  }
-
-  clusterIdKey(): string {
-    return `${this.root}cluster/id`;
   }
 
   brokersPrefix(): string {
@@ -193,8 +203,6 @@ function parseSegments(segments: readonly string[]): ParsedKey | null {
   const [first, second, third, fourth, ...rest] = segments;
   if (rest.length > 0) return null;
   switch (first) {
-    case 'cluster':
-      return second === 'id' && third === undefined ? { type: 'cluster-id' } : null;
     case 'controller':
       return second === undefined ? { type: 'controller' } : null;
     case 'controller_epoch':

@@ -12,11 +12,12 @@ export interface RunResult {
 export function run(
   cmd: string,
   args: string[],
-  opts: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+  opts: { input?: string | Buffer; timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       env: opts.env ?? process.env,
+      ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
