@@ -6,6 +6,7 @@
 
 import { connect, type Socket } from 'node:net';
 import { codecFor, type MessageValue } from '../protocol/codec.ts';
+import { FrameReader } from '../protocol/frame-reader.ts';
 import {
   readResponseHeader,
   responseHeaderIsFlexible,
@@ -14,7 +15,6 @@ import {
 import { Reader } from '../protocol/reader.ts';
 import type { ApiDef } from '../protocol/schema.ts';
 import { Writer } from '../protocol/writer.ts';
-import { FrameReader } from '../server/frame-reader.ts';
 
 export interface BrokerLinkOptions {
   readonly host: string;
