@@ -1,13 +1,17 @@
-// One TCP connection to one broker: connect with an explicit timeout (a SYN
-// into a partitioned address is otherwise retried by the kernel for minutes),
+// One TCP connection to one broker, for the CLI's client and for the broker's
+// own replica fetchers alike: connect with an explicit timeout (a SYN into a
+// partitioned address is otherwise retried by the kernel for minutes),
 // negotiate versions with ApiVersions, then send requests framed with the
-// project's codecs, each with its own timeout, and match responses by
-// correlation id. A timed-out request closes the connection, since the
-// responses that follow it can no longer be trusted to line up.
+// project's codecs, pipelined, each with its own timeout. Responses must come
+// back in request order with their correlation ids, as Kafka's own client
+// checks; any other answer, a frame over the size limit, or a timed-out
+// request closes the connection, since what follows can no longer be trusted
+// to line up.
 
 import { Socket } from 'node:net';
 import { ApiVersions } from '../protocol/apis/api-versions.ts';
 import { codecFor, type MessageValue } from '../protocol/codec.ts';
+import { FrameReader } from '../protocol/frame-reader.ts';
 import {
   API_VERSIONS_KEY,
   readResponseHeader,
@@ -59,6 +63,8 @@ interface Pending {
 }
 
 const RESPONSE_SIZE_BYTES_MAX = 128 * 1024 * 1024;
+/** A response frame holds at least its correlation id. */
+const RESPONSE_HEADER_BYTES_MIN = 4;
 const SOCKET_ERRORS: Readonly<Record<string, string>> = {
   ECONNREFUSED: 'connection refused',
   ECONNRESET: 'connection reset by peer',
@@ -106,10 +112,9 @@ function connectSocket(opts: ConnectionOptions): Promise<Socket> {
 
 export class BrokerConnection {
   readonly address: string;
+  /** Requests awaiting their response, in the order they were written. */
   private readonly pending = new Map<number, Pending>();
-  private chunks: Buffer[] = [];
-  private bufferedBytes = 0;
-  private frameBytes = -1;
+  private readonly frames: FrameReader;
   private nextCorrelationId = 1;
   private failure: Error | null = null;
   private versions: BrokerVersions = new Map();
@@ -119,6 +124,7 @@ export class BrokerConnection {
     private readonly opts: ConnectionOptions,
   ) {
     this.address = `${opts.host}:${opts.port}`;
+    this.frames = new FrameReader(opts.responseSizeBytesMax ?? RESPONSE_SIZE_BYTES_MAX);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.fail(this.lost(describeSocketError(err))));
     socket.on('close', () => this.fail(this.lost('connection closed')));
@@ -164,7 +170,7 @@ export class BrokerConnection {
     const version = options.version ?? this.versionFor(api);
     const responseCodec = codecFor(api.response).at(version);
     const frame = this.encode(api, version, body);
-    const bytes = await this.roundTrip(frame.correlationId, frame.bytes, options.timeoutMs);
+    const bytes = await this.roundTrip(frame.correlationId, frame.chunks, options.timeoutMs);
     const r = new Reader(bytes);
     readResponseHeader(r, responseHeaderIsFlexible(api.apiKey, responseCodec.flexible));
     try {
@@ -180,19 +186,18 @@ export class BrokerConnection {
   sendWithoutResponse<A extends ApiDef>(api: A, body: RequestBody<A>): void {
     if (this.failure !== null) throw this.failure;
     const frame = this.encode(api, this.versionFor(api), body);
-    this.socket.write(frame.bytes);
+    this.write(frame.chunks);
   }
 
   close(): void {
     this.fail(this.lost('connection closed by the client'));
-    this.socket.destroy();
   }
 
   private encode<A extends ApiDef>(
     api: A,
     version: number,
     body: RequestBody<A>,
-  ): { correlationId: number; bytes: Buffer } {
+  ): { correlationId: number; chunks: Buffer[] } {
     const requestCodec = codecFor(api.request).at(version);
     const correlationId = this.nextCorrelationId;
     this.nextCorrelationId = (this.nextCorrelationId + 1) & 0x7fffffff;
@@ -207,10 +212,21 @@ export class BrokerConnection {
     writeRequestHeader(w, header, requestCodec.flexible);
     requestCodec.encode(w, body as never);
     setSize(w.length - 4);
-    return { correlationId, bytes: w.toBuffer() };
+    return { correlationId, chunks: w.toChunks() };
   }
 
-  private roundTrip(correlationId: number, frame: Buffer, timeoutMs?: number): Promise<Buffer> {
+  /** Writes a frame's chunks as they are (record batches are not copied into one buffer). */
+  private write(chunks: readonly Buffer[]): void {
+    this.socket.cork();
+    for (const c of chunks) this.socket.write(c);
+    this.socket.uncork();
+  }
+
+  private roundTrip(
+    correlationId: number,
+    frame: readonly Buffer[],
+    timeoutMs?: number,
+  ): Promise<Buffer> {
     if (this.failure !== null) return Promise.reject(this.failure);
     const limitMs = timeoutMs ?? this.opts.requestTimeoutMs;
     return new Promise<Buffer>((resolve, reject) => {
@@ -219,10 +235,9 @@ export class BrokerConnection {
         this.pending.delete(correlationId);
         reject(err);
         this.fail(this.lost('connection dropped after a request timed out'));
-        this.socket.destroy();
       }, limitMs);
       this.pending.set(correlationId, { resolve, reject, timer });
-      this.socket.write(frame);
+      this.write(frame);
     });
   }
 
@@ -238,7 +253,7 @@ export class BrokerConnection {
         clientSoftwareName: 'gregor-client',
         clientSoftwareVersion: '0.1.0',
       });
-      const bytes = await this.roundTrip(frame.correlationId, frame.bytes);
+      const bytes = await this.roundTrip(frame.correlationId, frame.chunks);
       const r = new Reader(bytes);
       readResponseHeader(r, false);
       const errorCode = bytes.readInt16BE(r.offset);
@@ -261,47 +276,29 @@ export class BrokerConnection {
   }
 
   private onData(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.bufferedBytes += chunk.length;
-    const max = this.opts.responseSizeBytesMax ?? RESPONSE_SIZE_BYTES_MAX;
-    for (;;) {
-      if (this.frameBytes < 0) {
-        if (this.bufferedBytes < 4) return;
-        this.frameBytes = this.take(4).readInt32BE(0);
-        if (this.frameBytes < 4 || this.frameBytes > max) {
-          this.fail(this.lost(`response frame of ${this.frameBytes} bytes is out of bounds`));
-          this.socket.destroy();
-          return;
-        }
-      }
-      if (this.bufferedBytes < this.frameBytes) return;
-      const body = this.take(this.frameBytes);
-      this.frameBytes = -1;
-      this.dispatch(body);
+    for (const frame of this.frames.push(chunk)) {
+      this.dispatch(frame);
+      if (this.failure !== null) return;
+    }
+    if (this.frames.error !== null) {
+      this.fail(this.lost(`response ${this.frames.error.message}`));
     }
   }
 
-  /** Removes and returns the next n buffered bytes, concatenating chunks only when needed. */
-  private take(n: number): Buffer {
-    const first = this.chunks[0]!;
-    let out: Buffer;
-    if (first.length >= n) {
-      out = first.subarray(0, n);
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-    } else {
-      const all = Buffer.concat(this.chunks, this.bufferedBytes);
-      out = all.subarray(0, n);
-      this.chunks = all.length > n ? [all.subarray(n)] : [];
-    }
-    this.bufferedBytes -= n;
-    return out;
-  }
-
+  /** Hands a response to the oldest request; anything else breaks the connection. */
   private dispatch(body: Buffer): void {
+    if (body.length < RESPONSE_HEADER_BYTES_MIN) {
+      this.fail(this.lost(`response frame of ${body.length} bytes is too short`));
+      return;
+    }
     const correlationId = body.readInt32BE(0);
-    const waiting = this.pending.get(correlationId);
-    if (waiting === undefined) return; // answer to a request that already timed out
+    const oldest = this.pending.entries().next();
+    if (oldest.done === true || oldest.value[0] !== correlationId) {
+      const expected = oldest.done === true ? 'none outstanding' : `expected ${oldest.value[0]}`;
+      this.fail(this.lost(`response with correlation id ${correlationId}, ${expected}`));
+      return;
+    }
+    const waiting = oldest.value[1];
     this.pending.delete(correlationId);
     clearTimeout(waiting.timer);
     waiting.resolve(body);
@@ -311,6 +308,7 @@ export class BrokerConnection {
     return new ConnectionError(this.address, `Connection to ${this.address} lost: ${why}`);
   }
 
+  /** Fails every outstanding request with the first error and closes the socket. */
   private fail(err: Error): void {
     if (this.failure === null) this.failure = err;
     for (const [id, waiting] of this.pending) {
@@ -318,5 +316,6 @@ export class BrokerConnection {
       this.pending.delete(id);
       waiting.reject(this.failure);
     }
+    this.socket.destroy();
   }
 }

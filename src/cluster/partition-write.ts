@@ -1,14 +1,15 @@
-// The one way a partition's state is written: a compare-and-set on the
-// partition key's revision (the state a decision was made from), fenced, for
-// the controller, on its controller epoch, so neither a stale image nor a
-// deposed controller overwrites a newer state. A change that settles a
+// The one way a partition's state is written, by the controller, by an admin
+// request, or by a leader changing its ISR: a compare-and-set on the partition
+// key's revision (the state a decision was made from), fenced, for the
+// controller, on its controller epoch, so neither a stale image nor a deposed
+// controller or leader overwrites a newer state. A change that settles a
 // reassignment also rewrites the topic record's assignment, compared on the
 // topic key's revision in the same transaction. Records are built with
 // nextPartitionRecord, which carries an ongoing reassignment along.
 
 import type { KeyLayout } from '../metadata/key-layout.ts';
 import type { Compare, MetaStore, Op, TxnResult } from '../metadata/meta-store.ts';
-import type { TopicRecord } from './metadata-image.ts';
+import { nextPartitionRecord, type PartitionState, type TopicRecord } from './metadata-image.ts';
 import type { PartitionDecision } from './partition-leadership.ts';
 import type { PartitionChange } from './reassignment.ts';
 
@@ -80,4 +81,32 @@ export async function writePartitionDecision(
   // Without an assignment there is no topic record to miss, so the result is never null.
   const r = (await writePartitionChange(t.store, t.keys, d, change, fence))!;
   return { written: r.succeeded, revision: r.revision };
+}
+
+/** Where a partition leader writes its ISR changes: the store, without a controller epoch. */
+export type IsrWriteTarget = Pick<PartitionWriteTarget, 'store' | 'keys'>;
+
+/**
+ * A leader's ISR change (Kafka's AlterPartition): the same leader and leader
+ * epoch with the new ISR and the next partition epoch, compared on the revision
+ * of the state the leader decided from. AlterPartition refuses a stale leader
+ * epoch (FENCED_LEADER_EPOCH) or partition epoch (INVALID_UPDATE_VERSION); here
+ * any write since that state (a new leader, epoch or ISR) moved the revision,
+ * so this write loses and the leader decides again on what its watch brings.
+ */
+export async function writeIsrChange(
+  t: IsrWriteTarget,
+  where: { readonly topic: string; readonly partition: number },
+  from: PartitionState,
+  isr: readonly number[],
+): Promise<PartitionWriteResult> {
+  const { leader, leaderEpoch } = from;
+  return writePartitionDecision(
+    { store: t.store, keys: t.keys, controllerEpoch: null },
+    {
+      ...where,
+      expectedModRevision: from.modRevision,
+      record: nextPartitionRecord(from, { leader, leaderEpoch, isr }),
+    },
+  );
 }

@@ -1,12 +1,12 @@
 // The leader's side of in-sync replicas: a follower that has not caught up
 // within replica.lag.time.max.ms leaves the ISR, one that has caught up to the
-// high watermark joins it again. The leader writes each change itself as a
-// compare-and-set on the partition key (its revision and so its leader
-// epoch), and acts on it only once it comes back through the metadata watch.
+// high watermark joins it again. The leader writes each change itself through
+// cluster/partition-write.ts (a compare-and-set on the partition key's
+// revision, and so on its leader and partition epochs), and acts on it only
+// once it comes back through the metadata watch.
 
-import { type MetadataImage, nextPartitionRecord } from '../cluster/metadata-image.ts';
-import type { KeyLayout } from '../metadata/key-layout.ts';
-import type { MetaStore } from '../metadata/meta-store.ts';
+import type { MetadataImage } from '../cluster/metadata-image.ts';
+import { type IsrWriteTarget, writeIsrChange } from '../cluster/partition-write.ts';
 import type { Logger } from '../util/logger.ts';
 import type { FollowerState } from './partition.ts';
 import type { ReplicaManager } from './replica-manager.ts';
@@ -42,10 +42,9 @@ export function decideIsr(i: IsrInputs): number[] | null {
   return same ? null : next;
 }
 
-export interface IsrManagerOptions {
+/** `store` and `keys` (IsrWriteTarget) are where the ISR changes are written. */
+export interface IsrManagerOptions extends IsrWriteTarget {
   readonly nodeId: number;
-  readonly store: MetaStore;
-  readonly keys: KeyLayout;
   readonly image: MetadataImage;
   readonly replicas: ReplicaManager;
   readonly lagTimeMaxMs: number;
@@ -87,14 +86,8 @@ export class IsrManager {
         if (isr === null) continue;
         // Replicas a reassignment adds are followers like any other: they join
         // once caught up, which is what lets the controller complete it.
-        const { leader, leaderEpoch } = st;
-        const record = nextPartitionRecord(st, { leader, leaderEpoch, isr });
-        const key = this.o.keys.partition(p.topic, p.index);
-        const r = await this.o.store.txn(
-          [{ key, target: 'modRevision', operator: '=', value: st.modRevision }],
-          [{ type: 'put', key, value: JSON.stringify(record) }],
-        );
-        if (r.succeeded) {
+        const r = await writeIsrChange(this.o, { topic: p.topic, partition: p.index }, st, isr);
+        if (r.written) {
           this.o.logger.info(
             { topic: p.topic, partition: p.index, from: st.isr, to: isr },
             'ISR changed',

@@ -4,13 +4,13 @@
 // broker carries all partitions it leads for us. A diverging epoch in the
 // answer (the leader's history split from ours) truncates our log first.
 
+import { BrokerConnection } from '../client/connection.ts';
 import type { MetadataImage } from '../cluster/metadata-image.ts';
 import { Fetch } from '../protocol/apis/fetch.ts';
 import type { MessageValue } from '../protocol/codec.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { ZERO_UUID } from '../protocol/schema.ts';
 import type { Logger } from '../util/logger.ts';
-import { BrokerLink } from './broker-link.ts';
 import { followerTruncationOffset } from './leader-epoch-history.ts';
 import type { Partition } from './partition.ts';
 import type { ReplicaManager } from './replica-manager.ts';
@@ -102,7 +102,7 @@ export class ReplicaFetchers {
 class LeaderFetchLoop {
   private partitions: Partition[] = [];
   private running = false;
-  private link: BrokerLink | null = null;
+  private link: BrokerConnection | null = null;
 
   constructor(
     private readonly leaderId: number,
@@ -137,7 +137,7 @@ class LeaderFetchLoop {
           await sleep(this.settings.backoffMs);
           continue;
         }
-        const response = await link.send(Fetch, FETCH_VERSION, request);
+        const response = await link.send(Fetch, request, { version: FETCH_VERSION });
         // The fetch long-polls on the leader, so a quiet partition paces
         // itself; only errors back off.
         const healthy = await this.apply(response);
@@ -152,11 +152,11 @@ class LeaderFetchLoop {
     }
   }
 
-  private async connect(): Promise<BrokerLink> {
+  private async connect(): Promise<BrokerConnection> {
     if (this.link?.isOpen) return this.link;
     const endpoint = this.o.image.broker(this.leaderId);
     if (endpoint === undefined) throw new Error(`leader ${this.leaderId} is not registered`);
-    this.link = await BrokerLink.open({
+    this.link = await BrokerConnection.open({
       host: endpoint.host,
       port: endpoint.port,
       clientId: `gregor-replica-${this.o.nodeId}`,

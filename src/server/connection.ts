@@ -10,6 +10,7 @@ import type { Socket } from 'node:net';
 import type { HandlerRegistry, RequestContext } from '../api/handler.ts';
 import { Produce } from '../protocol/apis/produce.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
+import { FrameReader } from '../protocol/frame-reader.ts';
 import {
   API_VERSIONS_KEY,
   readRequestHeaderStart,
@@ -22,7 +23,6 @@ import { Writer } from '../protocol/writer.ts';
 import { type BufferPool, brokerBufferPool, isLeased, releaseLease } from '../util/buffer-pool.ts';
 import { LogRateLimiter } from '../util/log-rate-limiter.ts';
 import type { Logger } from '../util/logger.ts';
-import { FrameReader } from './frame-reader.ts';
 
 export interface ConnectionLimits {
   readonly requestSizeBytesMax: number;

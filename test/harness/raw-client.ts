@@ -5,6 +5,7 @@
 import { Socket } from 'node:net';
 import type { RequestOf, ResponseOf } from '../../src/api/handler.ts';
 import { codecFor } from '../../src/protocol/codec.ts';
+import { FrameReader } from '../../src/protocol/frame-reader.ts';
 import {
   readResponseHeader,
   responseHeaderIsFlexible,
@@ -14,6 +15,9 @@ import { Reader } from '../../src/protocol/reader.ts';
 import type { ApiDef } from '../../src/protocol/schema.ts';
 import { Writer } from '../../src/protocol/writer.ts';
 
+/** Large enough for any response a test asks for; a bigger claim fails the waiting requests. */
+const RESPONSE_SIZE_BYTES_MAX = 256 * 1024 * 1024;
+
 interface Waiting {
   readonly correlationId: number;
   resolve(body: Buffer): void;
@@ -22,7 +26,7 @@ interface Waiting {
 
 export class RawClient {
   private readonly waiting: Waiting[] = [];
-  private buffered = Buffer.alloc(0);
+  private readonly frames = new FrameReader(RESPONSE_SIZE_BYTES_MAX);
   private nextCorrelationId = 1;
 
   private constructor(private readonly socket: Socket) {
@@ -80,14 +84,10 @@ export class RawClient {
   }
 
   private onData(chunk: Buffer): void {
-    this.buffered = Buffer.concat([this.buffered, chunk]);
-    while (this.buffered.length >= 4) {
-      const size = this.buffered.readInt32BE(0);
-      if (this.buffered.length < 4 + size) return;
-      const body = this.buffered.subarray(4, 4 + size);
-      this.buffered = this.buffered.subarray(4 + size);
-      const next = this.waiting.shift();
-      next?.resolve(body);
+    for (const body of this.frames.push(chunk)) this.waiting.shift()?.resolve(body);
+    if (this.frames.error !== null) {
+      this.failAll(this.frames.error);
+      this.socket.destroy();
     }
   }
 

@@ -22,6 +22,8 @@ test('serves metrics named as Kafka dashboards expect, and the probes', async ()
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   assert.match(text, /^kafka_controller_kafkacontroller_activecontrollercount 1$/m);
   assert.match(text, /^kafka_server_replicamanager_leadercount 1$/m);
+  assert.match(text, /^kafka_server_replicamanager_partitioncount 1$/m);
+  assert.match(text, /^kafka_server_replicamanager_underreplicatedpartitions 0$/m);
   assert.match(text, /^kafka_network_requestmetrics_requests_total\{request="Produce"\} [1-9]/m);
   const size = /^kafka_log_log_size\{topic="metered",partition="0"\} (\d+)$/m.exec(text);
   assert.ok(size !== null && Number(size[1]) > 0, 'log size of the partition');

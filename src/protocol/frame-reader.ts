@@ -1,6 +1,7 @@
-// Splits a TCP byte stream into Kafka request frames (int32 size + payload).
-// The claimed size is checked against the limit before any buffer of that
-// size exists; incoming chunks are kept as a list and concatenated once per
+// Splits a TCP byte stream into Kafka frames (int32 size + payload): requests
+// on the broker's connections, responses on the client's and the replica
+// fetchers'. The claimed size is checked against the limit before any buffer of
+// that size exists; incoming chunks are kept as a list and concatenated once per
 // frame (into a buffer from the caller's allocator, so big frames can come from
 // a pool), so a frame arriving in many small pieces costs no quadratic copying.
 
