@@ -16,6 +16,7 @@ import { listPartitionReassignmentsHandler } from './api/list-partition-reassign
 import { BrokerSession } from './cluster/broker-session.ts';
 import { Controller } from './cluster/controller.ts';
 import { LeaderFence } from './cluster/leader-fence.ts';
+import type { ListenerEndpoint } from './cluster/metadata-image.ts';
 import { MetadataImage } from './cluster/metadata-image.ts';
 import { MetadataLoader } from './cluster/metadata-loader.ts';
 import { LeaderElections } from './cluster/preferred-leader-elections.ts';
@@ -39,7 +40,8 @@ import { ReplicaFetchers } from './replication/replica-fetcher.ts';
 import { ReplicaManager } from './replication/replica-manager.ts';
 import { BrokerMetrics } from './server/broker-metrics.ts';
 import { HttpEndpoint } from './server/http-endpoint.ts';
-import { SocketServer } from './server/socket-server.ts';
+import { refuseUnservedListeners } from './server/listener-security.ts';
+import { ListenerServers } from './server/listener-servers.ts';
 import { ProducerIdAllocator } from './txn/producer-id-allocator.ts';
 import { createLogger, type Logger } from './util/logger.ts';
 
@@ -62,9 +64,12 @@ export interface StartBrokerOptions {
 export interface Broker {
   readonly nodeId: number;
   readonly clusterId: string;
+  /** Advertised host of the first listener. */
   readonly host: string;
   /** Bound port of the first listener. */
   readonly port: number;
+  /** Bound port of every listener, by listener name, in the order of `listeners`. */
+  readonly listenerPorts: ReadonlyMap<string, number>;
   readonly config: BrokerConfig;
   /** Port of the metrics and probe endpoint (http.listener), or null when off. */
   readonly httpPort: number | null;
@@ -208,6 +213,8 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
       ? { file: { name: opts.configFile, text: await readFile(opts.configFile, 'utf8') } }
       : {}),
   });
+  // Before anything touches disk or the network: a listener we cannot secure stops start-up.
+  refuseUnservedListeners(config.listeners);
   const logDir = config.logDirs[0]!;
   await mkdir(logDir, { recursive: true });
   const nodeId = config.nodeId;
@@ -297,11 +304,8 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
 
   const requestCounts = new Map<number, number>();
   let metrics: BrokerMetrics | null = null;
-  const listener = config.listeners[0]!;
-  const server = await SocketServer.listen({
-    host: listener.host,
-    port: listener.port,
-    listenerName: listener.name,
+  const server = await ListenerServers.listen({
+    listeners: config.listeners,
     registry,
     logger,
     limits: {
@@ -314,13 +318,14 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
       metrics?.countRequest(apiKey);
     },
   });
-  const advertised = advertisedEndpoint(config.advertisedListeners, listener, server.port);
+  const advertised = advertisedEndpoints(config.advertisedListeners, server.ports);
+  const first = advertised.find((l) => l.name === config.listeners[0]!.name);
   const session = new BrokerSession({
     store,
     keys,
     nodeId,
-    host: advertised.host,
-    port: advertised.port,
+    listeners: advertised,
+    interBrokerListenerName: config.interBrokerListenerName,
     rack: config.rack,
     sessionTimeoutMs: config.brokerSessionTimeoutMs,
     logger,
@@ -391,6 +396,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     image,
     replicas,
     logger,
+    listenerName: config.interBrokerListenerName,
     fetch: {
       partitionMaxBytes: config.replicaFetchMaxBytes,
       responseMaxBytes: config.replicaFetchResponseMaxBytes,
@@ -420,7 +426,14 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   );
   retentionTimer.unref();
   logger.info(
-    { nodeId, clusterId, host: advertised.host, port: server.port, logDir },
+    {
+      nodeId,
+      clusterId,
+      listeners: [...server.ports].map(([name, port]) => `${name}:${port}`),
+      advertised: advertised.map((l) => `${l.name}://${l.host}:${l.port}`),
+      interBrokerListener: config.interBrokerListenerName,
+      logDir,
+    },
     'Gregor broker started',
   );
 
@@ -428,8 +441,10 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   return {
     nodeId,
     clusterId,
-    host: advertised.host,
-    port: server.port,
+    // An unadvertised first listener still has a bind address to report.
+    host: first?.host ?? (config.listeners[0]!.host || '127.0.0.1'),
+    port: server.firstPort,
+    listenerPorts: server.ports,
     config,
     requestCounts: () => requestCounts,
     isActiveController: () => controller.isActive(),
@@ -498,13 +513,15 @@ async function controlledShutdown(o: {
   );
 }
 
-function advertisedEndpoint(
+/** Advertised listeners with port 0 replaced by the port their listener was bound to. */
+function advertisedEndpoints(
   advertised: readonly Listener[],
-  bound: Listener,
-  boundPort: number,
-): { host: string; port: number } {
-  const match = advertised.find((l) => l.name === bound.name) ?? bound;
-  const host = match.host === '' ? '127.0.0.1' : match.host;
-  const port = match.port === 0 ? boundPort : match.port;
-  return { host, port };
+  boundPorts: ReadonlyMap<string, number>,
+): ListenerEndpoint[] {
+  return advertised.map((l) => ({
+    name: l.name,
+    host: l.host === '' ? '127.0.0.1' : l.host,
+    port: l.port === 0 ? (boundPorts.get(l.name) ?? 0) : l.port,
+    securityProtocol: l.securityProtocol,
+  }));
 }

@@ -228,8 +228,8 @@ const LISTENER_KEYS: readonly UngroupedKeyDef[] = [
     valid: listenerList,
     importance: 'high',
     doc:
-      'Addresses to listen on, NAME://host:port. An empty host means every interface; ' +
-      "port 0 takes a free port. (Kafka's default is PLAINTEXT://:9092.)",
+      'Addresses to listen on, NAME://host:port; every listener is bound. An empty host ' +
+      "means every interface; port 0 takes a free port. (Kafka's default is PLAINTEXT://:9092.)",
   },
   {
     name: 'advertised.listeners',
@@ -238,8 +238,9 @@ const LISTENER_KEYS: readonly UngroupedKeyDef[] = [
     valid: listenerList,
     importance: 'high',
     doc:
-      'Addresses given to clients and other brokers when they differ from listeners. Unset: ' +
-      "listeners, an empty host replaced by this machine's host name.",
+      'Addresses given to clients and other brokers when they differ from listeners, by ' +
+      'listener name: a client is told the addresses of the listener it connected through. ' +
+      "Unset: listeners, an empty host replaced by this machine's host name.",
   },
   {
     name: 'http.listener',
@@ -257,7 +258,10 @@ const LISTENER_KEYS: readonly UngroupedKeyDef[] = [
     default: 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL',
     valid: protocolMap,
     importance: 'low',
-    doc: 'Security protocol of each listener name.',
+    doc:
+      'Security protocol of each listener name; a listener whose name is not a protocol ' +
+      'needs an entry. Only PLAINTEXT listeners start yet: a broker refuses to start, ' +
+      'naming the listener, rather than serve SSL or SASL ones without security.',
   },
   {
     name: 'inter.broker.listener.name',
@@ -265,8 +269,9 @@ const LISTENER_KEYS: readonly UngroupedKeyDef[] = [
     default: null,
     importance: 'medium',
     doc:
-      'Listener other brokers use to reach this one. Unset: the listener named after ' +
-      'security.inter.broker.protocol, else the first advertised listener.',
+      'Listener other brokers use to reach this one (followers fetch through it). Unset: ' +
+      'the listener named after security.inter.broker.protocol. Either way it must be in ' +
+      'advertised.listeners.',
   },
   {
     name: 'security.inter.broker.protocol',
