@@ -24,6 +24,7 @@ import { ReassignmentAdmin } from './cluster/reassignment-admin.ts';
 import { TopicAdmin } from './cluster/topic-admin.ts';
 import { type BrokerConfig, buildBrokerConfig } from './config/broker-config.ts';
 import { parseHttpListener } from './config/config-def.ts';
+import { deriveLimits } from './config/limits.ts';
 import type { Listener } from './config/listeners.ts';
 import {
   resolveTopicConfig,
@@ -83,7 +84,6 @@ export interface Broker {
 
 const META_PROPERTIES = 'meta.properties';
 const METADATA_FILE = '__gregor_metadata.json';
-const FETCH_WAIT_MS_MAX = 30_000;
 const CONTROLLED_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 function overridesFrom(opts: StartBrokerOptions): Record<string, string> {
@@ -213,7 +213,10 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
       ? { file: { name: opts.configFile, text: await readFile(opts.configFile, 'utf8') } }
       : {}),
   });
-  // Before anything touches disk or the network: a listener we cannot secure stops start-up.
+  // Before anything touches disk or the network: contradicting limits and a listener we
+  // cannot secure stop start-up.
+  const { limits, warnings } = deriveLimits(config);
+  for (const warning of warnings) logger.warn({ warning }, 'doubtful configuration');
   refuseUnservedListeners(config.listeners);
   const logDir = config.logDirs[0]!;
   await mkdir(logDir, { recursive: true });
@@ -261,8 +264,8 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     numPartitions: config.numPartitions,
     defaultReplicationFactor: config.defaultReplicationFactor,
     deleteTopicEnable: config.deleteTopicEnable,
-    fetchMaxBytes: config.fetchMaxBytes,
-    fetchWaitMsMax: FETCH_WAIT_MS_MAX,
+    fetchMaxBytes: limits.fetchResponseSizeBytesMax,
+    fetchWaitMsMax: limits.fetchWaitMsMax,
     messageMaxBytes: (topic) => topicConfigs.get(topic).maxMessageBytes,
     minInsyncReplicas: (topic) => topicConfigs.get(topic).minInsyncReplicas,
   };
@@ -285,6 +288,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     logger,
     now,
     config,
+    limits,
   };
   const registry = new HandlerRegistry();
   registerHandlers(registry, services);
@@ -309,10 +313,10 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     registry,
     logger,
     limits: {
-      requestSizeBytesMax: config.socketRequestMaxBytes,
-      inflightRequestsMax: config.queuedMaxRequests,
+      requestSizeBytesMax: limits.requestSizeBytesMax,
+      inflightRequestsMax: limits.inflightRequestsPerConnectionMax,
     },
-    connectionsMax: config.maxConnections,
+    connectionsMax: limits.connectionsMax,
     onRequest: (apiKey) => {
       requestCounts.set(apiKey, (requestCounts.get(apiKey) ?? 0) + 1);
       metrics?.countRequest(apiKey);
@@ -399,7 +403,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     listenerName: config.interBrokerListenerName,
     fetch: {
       partitionMaxBytes: config.replicaFetchMaxBytes,
-      responseMaxBytes: config.replicaFetchResponseMaxBytes,
+      responseMaxBytes: limits.replicaFetchResponseSizeBytesMax,
       minBytes: config.replicaFetchMinBytes,
       maxWaitMs: config.replicaFetchWaitMaxMs,
       backoffMs: config.replicaFetchBackoffMs,

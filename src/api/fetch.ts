@@ -35,8 +35,6 @@ type PartitionOut = Response['responses'][number]['partitions'][number];
 
 const EMPTY = Buffer.alloc(0);
 const TOPIC_IDS_FROM_VERSION = 13;
-const FETCH_SESSIONS_MAX = 1000;
-const FETCH_SESSION_IDLE_MS_MAX = 120_000;
 
 interface Wanted {
   readonly topic: string;
@@ -81,7 +79,12 @@ function emptyPartition(
 }
 
 export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
-  const sessions = new FetchSessionCache(FETCH_SESSIONS_MAX, FETCH_SESSION_IDLE_MS_MAX);
+  // max.incremental.fetch.session.cache.slots: when full, a new session is not created and
+  // the client is answered with session id 0, a full sessionless fetch (as Kafka does).
+  const sessions = new FetchSessionCache(
+    s.limits.fetchSessionsMax,
+    s.limits.fetchSessionEvictionMs,
+  );
 
   function resolveWanted(req: Request, version: number): Wanted[] {
     const wanted: Wanted[] = [];

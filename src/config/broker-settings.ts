@@ -70,6 +70,7 @@ export interface RequestSettings {
   readonly numNetworkThreads: number;
   readonly numIoThreads: number;
   readonly queuedMaxRequests: number;
+  readonly queuedMaxRequestBytes: number;
   readonly maxConnections: number;
   readonly connectionsMaxIdleMs: number;
   readonly fetchMaxBytes: number;
@@ -177,6 +178,7 @@ export function readBrokerSettings(lookup: SettingLookup, hostname: string): Bro
     numNetworkThreads: read.number('num.network.threads'),
     numIoThreads: read.number('num.io.threads'),
     queuedMaxRequests: read.number('queued.max.requests'),
+    queuedMaxRequestBytes: read.number('queued.max.request.bytes'),
     maxConnections: read.number('max.connections'),
     connectionsMaxIdleMs: read.number('connections.max.idle.ms'),
     fetchMaxBytes: read.number('fetch.max.bytes'),

@@ -338,7 +338,25 @@ const REQUEST_KEYS: readonly UngroupedKeyDef[] = [
     default: '500',
     valid: atLeast(1),
     importance: 'high',
-    doc: 'Requests read but not yet answered, across connections; at the cap sockets pause.',
+    doc:
+      'Accepted for compatibility and shown by DescribeConfigs: Gregor has no request queue ' +
+      'between network and I/O threads. Requests are bounded by queued.max.request.bytes ' +
+      'across connections and by 100 unanswered requests per connection.',
+  },
+  {
+    name: 'queued.max.request.bytes',
+    type: 'long',
+    default: '268435456',
+    valid: atLeast(-1),
+    importance: 'medium',
+    doc:
+      'Bytes of requests being read or waiting for an answer, across connections. A frame ' +
+      'is admitted once its size is read and before its buffer exists; at the bound sockets ' +
+      'stop being read until requests are answered (a frame larger than what is free is ' +
+      'admitted only when nothing else is held, so it cannot wait forever). Kafka defaults ' +
+      'to -1 (no bound); Gregor to 256 MiB, room for two requests of the default ' +
+      'socket.request.max.bytes, so a flood of large frames cannot exhaust memory. ' +
+      '0 or -1: no bound.',
   },
   {
     name: 'max.connections',
@@ -352,8 +370,11 @@ const REQUEST_KEYS: readonly UngroupedKeyDef[] = [
     name: 'connections.max.idle.ms',
     type: 'long',
     default: '600000',
+    valid: atLeast(-1),
     importance: 'medium',
-    doc: 'Close a connection that has sent nothing for this long.',
+    doc:
+      'Close a connection that has been idle (nothing read or written, no request ' +
+      'unanswered) for this long; -1 never closes idle connections.',
   },
   {
     name: 'fetch.max.bytes',
