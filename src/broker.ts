@@ -464,12 +464,16 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
           logger,
           timeoutMs: CONTROLLED_SHUTDOWN_TIMEOUT_MS,
         });
+        // Stop serving before anything is closed under a request: group appends finish,
+        // then partitions are no longer handed out (requests get NOT_LEADER_OR_FOLLOWER),
+        // then connections answer what they hold and close, and only then do logs close.
+        await groups.close();
+        replicas.stopServing();
         isr.close();
         fence.close();
         fetchers.close();
         await server.close();
         await http?.close();
-        await groups.close();
         await controller.close();
         await replicas.close();
         await session.close();
@@ -485,8 +489,10 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
 /**
  * Controlled shutdown: leave the cluster first (the session key goes away),
  * so the controller moves this broker's leaderships to in-sync followers while
- * it still answers; wait (bounded) until no partition with another in-sync
- * replica is led here, then stop. A lone broker has nobody to hand over to.
+ * it still answers; wait (bounded) until no partition led here has another
+ * in-sync replica that is alive, then stop. When none has (a lone broker, or the
+ * whole cluster stopping at once), there is nowhere to move leadership and it
+ * stops at once.
  */
 async function controlledShutdown(o: {
   image: MetadataImage;
@@ -495,26 +501,33 @@ async function controlledShutdown(o: {
   logger: Logger;
   timeoutMs: number;
 }): Promise<void> {
-  const others = o.image.brokers().filter((b) => b.nodeId !== o.nodeId);
-  if (others.length === 0) {
-    await o.session.close();
-    return;
-  }
   await o.session.close();
-  const movable = () =>
-    o.image
-      .topics()
-      .some((t) =>
-        [...t.partitions.values()].some(
-          (p) => p.leader === o.nodeId && p.isr.some((r) => r !== o.nodeId),
-        ),
-      );
-  const deadline = Date.now() + o.timeoutMs;
-  while (movable() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const started = Date.now();
+  const deadline = started + o.timeoutMs;
+  let left = movableLeaderships(o.image, o.nodeId);
+  while (left > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    left = movableLeaderships(o.image, o.nodeId);
+  }
   o.logger.info(
-    { nodeId: o.nodeId, movedAll: !movable() },
-    'controlled shutdown: leaderships handed over',
+    { nodeId: o.nodeId, leadershipsLeft: left, elapsedMs: Date.now() - started },
+    left === 0
+      ? 'controlled shutdown: no leadership left that another live broker could take'
+      : 'controlled shutdown: gave up waiting for leaderships to move',
   );
+}
+
+/** Partitions led by `nodeId` with an in-sync replica on another registered broker. */
+function movableLeaderships(image: MetadataImage, nodeId: number): number {
+  const live = new Set(image.brokers().map((b) => b.nodeId));
+  live.delete(nodeId);
+  let count = 0;
+  for (const t of image.topics()) {
+    for (const p of t.partitions.values()) {
+      if (p.leader === nodeId && p.isr.some((r) => live.has(r))) count++;
+    }
+  }
+  return count;
 }
 
 /** Advertised listeners with port 0 replaced by the port their listener was bound to. */

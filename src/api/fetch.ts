@@ -13,7 +13,7 @@
 // current leader epoch (FENCED/UNKNOWN_LEADER_EPOCH); v11 rack id; v12
 // flexible; v13 topic ids (UNKNOWN_TOPIC_ID); v15 replica state; v17 directory.
 
-import { OffsetOutOfRangeError } from '../log/errors.ts';
+import { LogClosedError, OffsetOutOfRangeError } from '../log/errors.ts';
 import type { ReadResult as LogReadResult } from '../log/partition-log.ts';
 import { Fetch } from '../protocol/apis/fetch.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
@@ -160,6 +160,14 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
         pool: brokerBufferPool,
       });
     } catch (err) {
+      // Shutdown closed the log under a read that began just before: the partition is no
+      // longer served here, which clients retry elsewhere.
+      if (err instanceof LogClosedError) {
+        return {
+          result: emptyPartition(w.partition, ErrorCode.NOT_LEADER_OR_FOLLOWER),
+          partition: null,
+        };
+      }
       if (err instanceof OffsetOutOfRangeError) {
         const hw = log.highWatermark;
         return {

@@ -78,6 +78,9 @@ export class Connection {
   private readonly remoteAddress: string;
   /** Set when the connection must close once in-flight requests are answered. */
   private closeWhenDrained: string | null = null;
+  /** Set by drain(): shutdown; nothing more is read, the connection closes once answered. */
+  private draining = false;
+  private readonly socketClosed: Promise<void>;
 
   constructor(private readonly o: ConnectionOptions) {
     const pool = o.bufferPool ?? brokerBufferPool;
@@ -94,10 +97,28 @@ export class Connection {
     o.socket.on('error', (err) => {
       this.o.logger.debug({ err, remote: this.remoteAddress }, 'connection error');
     });
-    o.socket.on('close', () => {
-      this.closed = true;
-      this.o.onClose(this.o.id);
+    this.socketClosed = new Promise((resolve) => {
+      o.socket.on('close', () => {
+        this.closed = true;
+        this.o.onClose(this.o.id);
+        resolve();
+      });
     });
+  }
+
+  /**
+   * Shutdown: reads no further request, writes the answers of those taken in, then closes;
+   * after graceMs it closes whatever is still unanswered. Resolves once the socket is closed.
+   */
+  drain(graceMs: number): Promise<void> {
+    if (this.o.socket.destroyed) return Promise.resolve();
+    if (!this.closed && !this.draining) {
+      this.draining = true;
+      this.o.socket.pause();
+      if (this.inflight === 0) this.close();
+      else setTimeout(() => this.close(), graceMs).unref();
+    }
+    return this.socketClosed;
   }
 
   /** Closes after flushing what was written; a peer that does not read gets 1 s. */
@@ -256,6 +277,10 @@ export class Connection {
     if (this.closed) return;
     this.done.set(seq, outcome);
     this.flush();
+    if (this.draining) {
+      if (this.inflight === 0) this.close();
+      return;
+    }
     if (this.closeWhenDrained !== null) {
       if (this.inflight === 0) this.reject(this.closeWhenDrained);
       return;
@@ -287,7 +312,7 @@ export class Connection {
   }
 
   private updateReading(): void {
-    if (this.closed) return;
+    if (this.closed || this.draining) return;
     const pending = this.inflight + this.done.size;
     this.pausedForInflight = pending >= this.o.limits.inflightRequestsMax;
     if (this.pausedForInflight || this.pausedForDrain) this.o.socket.pause();

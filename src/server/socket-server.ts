@@ -24,6 +24,12 @@ export interface SocketServerOptions {
 
 let nextConnectionId = 1;
 
+/**
+ * How long a stopping broker waits for requests in flight. They are quick by then (the
+ * replica manager has stopped serving partitions, which answers long polls at once).
+ */
+const DRAIN_GRACE_MS = 1000;
+
 export class SocketServer {
   private readonly server: Server;
   private readonly connections = new Map<number, Connection>();
@@ -87,9 +93,13 @@ export class SocketServer {
     this.connections.set(id, conn);
   }
 
+  /**
+   * Stops accepting, lets every connection answer what it has taken in (for at most
+   * DRAIN_GRACE_MS; nothing more is read), then closes them.
+   */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const c of this.connections.values()) c.close();
+    await Promise.all([...this.connections.values()].map((c) => c.drain(DRAIN_GRACE_MS)));
     this.connections.clear();
     await closed;
   }
