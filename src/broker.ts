@@ -315,6 +315,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     limits: {
       requestSizeBytesMax: limits.requestSizeBytesMax,
       inflightRequestsMax: limits.inflightRequestsPerConnectionMax,
+      idleMsMax: limits.connectionIdleMsMax,
     },
     connectionsMax: limits.connectionsMax,
     onRequest: (apiKey) => {

@@ -27,6 +27,11 @@ import { FrameReader } from './frame-reader.ts';
 export interface ConnectionLimits {
   readonly requestSizeBytesMax: number;
   readonly inflightRequestsMax: number;
+  /**
+   * connections.max.idle.ms: a connection with nothing read or written for this long, and
+   * no request unanswered, is closed; null or absent never closes it.
+   */
+  readonly idleMsMax?: number | null;
 }
 
 export interface ConnectionOptions {
@@ -94,6 +99,12 @@ export class Connection {
       this.pausedForDrain = false;
       this.updateReading();
     });
+    const idleMsMax = o.limits.idleMsMax ?? null;
+    if (idleMsMax !== null) {
+      // Node re-arms the socket's timeout on every read and write.
+      o.socket.setTimeout(idleMsMax);
+      o.socket.on('timeout', () => this.onIdle(idleMsMax));
+    }
     o.socket.on('error', (err) => {
       this.o.logger.debug({ err, remote: this.remoteAddress }, 'connection error');
     });
@@ -128,6 +139,16 @@ export class Connection {
     const socket = this.o.socket;
     socket.end();
     setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  /** Idle past connections.max.idle.ms; a connection still owed an answer is kept. */
+  private onIdle(idleMsMax: number): void {
+    if (this.closed || this.inflight > 0 || this.done.size > 0) return;
+    this.o.logger.debug(
+      { remote: this.remoteAddress, idleMsMax },
+      'closing connection idle past connections.max.idle.ms',
+    );
+    this.close();
   }
 
   private onData(chunk: Buffer): void {
