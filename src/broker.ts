@@ -44,6 +44,7 @@ import { HttpEndpoint } from './server/http-endpoint.ts';
 import { refuseUnservedListeners } from './server/listener-security.ts';
 import { ListenerServers } from './server/listener-servers.ts';
 import { ProducerIdAllocator } from './txn/producer-id-allocator.ts';
+import { brokerBufferPool } from './util/buffer-pool.ts';
 import { createLogger, type Logger } from './util/logger.ts';
 
 export interface StartBrokerOptions {
@@ -85,6 +86,8 @@ export interface Broker {
 const META_PROPERTIES = 'meta.properties';
 const METADATA_FILE = '__gregor_metadata.json';
 const CONTROLLED_SHUTDOWN_TIMEOUT_MS = 10_000;
+/** A pooled buffer unused for one to two of these periods is let go. */
+const POOL_TRIM_INTERVAL_MS = 30_000;
 
 function overridesFrom(opts: StartBrokerOptions): Record<string, string> {
   const o: Record<string, string> = { ...(opts.config ?? {}) };
@@ -318,6 +321,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
       idleMsMax: limits.connectionIdleMsMax,
     },
     connectionsMax: limits.connectionsMax,
+    requestBytesMax: limits.queuedRequestBytesMax,
     onRequest: (apiKey) => {
       requestCounts.set(apiKey, (requestCounts.get(apiKey) ?? 0) + 1);
       metrics?.countRequest(apiKey);
@@ -430,6 +434,9 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     config.logRetentionCheckIntervalMs,
   );
   retentionTimer.unref();
+  // Buffers a burst of large requests or fetches left in the pool go back once unused.
+  const poolTrimTimer = setInterval(() => brokerBufferPool.trim(), POOL_TRIM_INTERVAL_MS);
+  poolTrimTimer.unref();
   logger.info(
     {
       nodeId,
@@ -457,6 +464,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     close() {
       closing ??= (async () => {
         clearInterval(retentionTimer);
+        clearInterval(poolTrimTimer);
         await controller.close();
         await controlledShutdown({
           image,

@@ -2,12 +2,14 @@
 // (each given its listener, so its security protocol decides how it is served), one
 // max.connections count across them, and the bound ports by listener name. Binding is all
 // or nothing: if one listener cannot be bound, those already bound are closed again.
+// They share one bound on request memory (queued.max.request.bytes).
 
 import type { HandlerRegistry } from '../api/handler.ts';
 import type { Listener } from '../config/listeners.ts';
 import type { Logger } from '../util/logger.ts';
 import type { ConnectionLimits } from './connection.ts';
 import { refuseUnservedListeners } from './listener-security.ts';
+import { RequestMemory } from './request-memory.ts';
 import { SocketServer } from './socket-server.ts';
 
 export interface ListenerServersOptions {
@@ -17,6 +19,8 @@ export interface ListenerServersOptions {
   readonly limits: ConnectionLimits;
   readonly connectionsMax: number;
   readonly onRequest?: (apiKey: number) => void;
+  /** queued.max.request.bytes across all listeners; null for no bound. */
+  readonly requestBytesMax: number | null;
 }
 
 export class ListenerServers {
@@ -26,6 +30,7 @@ export class ListenerServers {
     refuseUnservedListeners(o.listeners);
     const servers: SocketServer[] = [];
     const connectionsOpen = () => servers.reduce((n, s) => n + s.connectionCount, 0);
+    const requestMemory = new RequestMemory(o.requestBytesMax);
     try {
       for (const listener of o.listeners) {
         servers.push(
@@ -36,6 +41,7 @@ export class ListenerServers {
             limits: o.limits,
             connectionsMax: o.connectionsMax,
             connectionsOpen,
+            requestMemory,
             ...(o.onRequest ? { onRequest: o.onRequest } : {}),
           }),
         );

@@ -9,6 +9,7 @@ import type { Listener } from '../config/listeners.ts';
 import type { Logger } from '../util/logger.ts';
 import { Connection, type ConnectionLimits } from './connection.ts';
 import { createListenerServer } from './listener-security.ts';
+import type { RequestMemory } from './request-memory.ts';
 
 export interface SocketServerOptions {
   /** The listener to bind; its port may be 0 (a free port). */
@@ -20,6 +21,8 @@ export interface SocketServerOptions {
   /** Connections open on every listener of this broker, for max.connections. */
   readonly connectionsOpen?: () => number;
   readonly onRequest?: (apiKey: number) => void;
+  /** The broker-wide request memory bound, shared by every listener. */
+  readonly requestMemory?: RequestMemory;
 }
 
 let nextConnectionId = 1;
@@ -89,6 +92,7 @@ export class SocketServer {
       listenerName: this.o.listener.name,
       onClose: (closedId) => this.connections.delete(closedId),
       ...(this.o.onRequest ? { onRequest: this.o.onRequest } : {}),
+      ...(this.o.requestMemory ? { requestMemory: this.o.requestMemory } : {}),
     });
     this.connections.set(id, conn);
   }
