@@ -21,6 +21,7 @@ import {
 } from './cluster/cluster-id.ts';
 import { Controller } from './cluster/controller.ts';
 import { LeaderFence } from './cluster/leader-fence.ts';
+import type { ListenerEndpoint } from './cluster/metadata-image.ts';
 import { MetadataImage } from './cluster/metadata-image.ts';
 import { MetadataLoader } from './cluster/metadata-loader.ts';
 import { LeaderElections } from './cluster/preferred-leader-elections.ts';
@@ -28,6 +29,7 @@ import { ReassignmentAdmin } from './cluster/reassignment-admin.ts';
 import { TopicAdmin } from './cluster/topic-admin.ts';
 import { type BrokerConfig, buildBrokerConfig } from './config/broker-config.ts';
 import { parseHttpListener } from './config/config-def.ts';
+import { deriveLimits } from './config/limits.ts';
 import type { Listener } from './config/listeners.ts';
 import {
   resolveTopicConfig,
@@ -50,8 +52,10 @@ import { IsrManager } from './replication/isr-manager.ts';
 import { ReplicaFetchers } from './replication/replica-fetcher.ts';
 import { ReplicaManager } from './replication/replica-manager.ts';
 import { HttpEndpoint } from './server/http-endpoint.ts';
-import { SocketServer } from './server/socket-server.ts';
+import { refuseUnservedListeners } from './server/listener-security.ts';
+import { ListenerServers } from './server/listener-servers.ts';
 import { ProducerIdAllocator } from './txn/producer-id-allocator.ts';
+import { brokerBufferPool } from './util/buffer-pool.ts';
 import { type Logger, libraryLogger } from './util/logger.ts';
 
 export interface StartBrokerOptions {
@@ -77,9 +81,12 @@ export interface StartBrokerOptions {
 export interface Broker {
   readonly nodeId: number;
   readonly clusterId: string;
+  /** Advertised host of the first listener. */
   readonly host: string;
   /** Bound port of the first listener. */
   readonly port: number;
+  /** Bound port of every listener, by listener name, in the order of `listeners`. */
+  readonly listenerPorts: ReadonlyMap<string, number>;
   readonly config: BrokerConfig;
   /** Port of the metrics and probe endpoint (http.listener), or null when off. */
   readonly httpPort: number | null;
@@ -92,8 +99,9 @@ export interface Broker {
 }
 
 const METADATA_FILE = '__gregor_metadata.json';
-const FETCH_WAIT_MS_MAX = 30_000;
 const CONTROLLED_SHUTDOWN_TIMEOUT_MS = 10_000;
+/** A pooled buffer unused for one to two of these periods is let go. */
+const POOL_TRIM_INTERVAL_MS = 30_000;
 
 function overridesFrom(opts: StartBrokerOptions): Record<string, string> {
   const o: Record<string, string> = { ...(opts.config ?? {}) };
@@ -211,6 +219,11 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
       ? { file: { name: opts.configFile, text: await readFile(opts.configFile, 'utf8') } }
       : {}),
   });
+  // Before anything touches disk or the network: contradicting limits and a listener we
+  // cannot secure stop start-up.
+  const { limits, warnings } = deriveLimits(config);
+  for (const warning of warnings) logger.warn({ warning }, 'doubtful configuration');
+  refuseUnservedListeners(config.listeners);
   const logDir = config.logDirs[0]!;
   await mkdir(logDir, { recursive: true });
   const nodeId = config.nodeId;
@@ -253,8 +266,8 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     numPartitions: config.numPartitions,
     defaultReplicationFactor: config.defaultReplicationFactor,
     deleteTopicEnable: config.deleteTopicEnable,
-    fetchMaxBytes: config.fetchMaxBytes,
-    fetchWaitMsMax: FETCH_WAIT_MS_MAX,
+    fetchMaxBytes: limits.fetchResponseSizeBytesMax,
+    fetchWaitMsMax: limits.fetchWaitMsMax,
     messageMaxBytes: (topic) => topicConfigs.get(topic).maxMessageBytes,
     minInsyncReplicas: (topic) => topicConfigs.get(topic).minInsyncReplicas,
     messageDownconversionEnable: (topic) => topicConfigs.get(topic).messageDownconversionEnable,
@@ -278,6 +291,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     logger,
     now,
     config,
+    limits,
   };
   const registry = new HandlerRegistry();
   registerHandlers(registry, services);
@@ -297,30 +311,30 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
 
   const requestCounts = new Map<number, number>();
   let metrics: BrokerMetrics | null = null;
-  const listener = config.listeners[0]!;
-  const server = await SocketServer.listen({
-    host: listener.host,
-    port: listener.port,
-    listenerName: listener.name,
+  const server = await ListenerServers.listen({
+    listeners: config.listeners,
     registry,
     logger,
     limits: {
-      requestSizeBytesMax: config.socketRequestMaxBytes,
-      inflightRequestsMax: config.queuedMaxRequests,
+      requestSizeBytesMax: limits.requestSizeBytesMax,
+      inflightRequestsMax: limits.inflightRequestsPerConnectionMax,
+      idleMsMax: limits.connectionIdleMsMax,
     },
-    connectionsMax: config.maxConnections,
+    connectionsMax: limits.connectionsMax,
+    requestBytesMax: limits.queuedRequestBytesMax,
     onRequest: (apiKey) => {
       requestCounts.set(apiKey, (requestCounts.get(apiKey) ?? 0) + 1);
       metrics?.countRequest(apiKey);
     },
   });
-  const advertised = advertisedEndpoint(config.advertisedListeners, listener, server.port);
+  const advertised = advertisedEndpoints(config.advertisedListeners, server.ports);
+  const first = advertised.find((l) => l.name === config.listeners[0]!.name);
   const session = new BrokerSession({
     store,
     keys,
     nodeId,
-    host: advertised.host,
-    port: advertised.port,
+    listeners: advertised,
+    interBrokerListenerName: config.interBrokerListenerName,
     rack: config.rack,
     sessionTimeoutMs: config.brokerSessionTimeoutMs,
     logger,
@@ -391,9 +405,10 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     image,
     replicas,
     logger,
+    listenerName: config.interBrokerListenerName,
     fetch: {
       partitionMaxBytes: config.replicaFetchMaxBytes,
-      responseMaxBytes: config.replicaFetchResponseMaxBytes,
+      responseMaxBytes: limits.replicaFetchResponseSizeBytesMax,
       minBytes: config.replicaFetchMinBytes,
       maxWaitMs: config.replicaFetchWaitMaxMs,
       backoffMs: config.replicaFetchBackoffMs,
@@ -419,8 +434,18 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     config.logRetentionCheckIntervalMs,
   );
   retentionTimer.unref();
+  // Buffers a burst of large requests or fetches left in the pool go back once unused.
+  const poolTrimTimer = setInterval(() => brokerBufferPool.trim(), POOL_TRIM_INTERVAL_MS);
+  poolTrimTimer.unref();
   logger.info(
-    { nodeId, clusterId, host: advertised.host, port: server.port, logDir },
+    {
+      nodeId,
+      clusterId,
+      listeners: [...server.ports].map(([name, port]) => `${name}:${port}`),
+      advertised: advertised.map((l) => `${l.name}://${l.host}:${l.port}`),
+      interBrokerListener: config.interBrokerListenerName,
+      logDir,
+    },
     'Gregor broker started',
   );
 
@@ -428,8 +453,10 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   return {
     nodeId,
     clusterId,
-    host: advertised.host,
-    port: server.port,
+    // An unadvertised first listener still has a bind address to report.
+    host: first?.host ?? (config.listeners[0]!.host || '127.0.0.1'),
+    port: server.firstPort,
+    listenerPorts: server.ports,
     config,
     requestCounts: () => requestCounts,
     isActiveController: () => controller.isActive(),
@@ -437,6 +464,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     close() {
       closing ??= (async () => {
         clearInterval(retentionTimer);
+        clearInterval(poolTrimTimer);
         await controller.close();
         await controlledShutdown({
           image,
@@ -445,12 +473,16 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
           logger,
           timeoutMs: CONTROLLED_SHUTDOWN_TIMEOUT_MS,
         });
+        // Stop serving before anything is closed under a request: group appends finish,
+        // then partitions are no longer handed out (requests get NOT_LEADER_OR_FOLLOWER),
+        // then connections answer what they hold and close, and only then do logs close.
+        await groups.close();
+        replicas.stopServing();
         isr.close();
         fence.close();
         fetchers.close();
         await server.close();
         await http?.close();
-        await groups.close();
         await controller.close();
         await replicas.close();
         await session.close();
@@ -466,8 +498,10 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
 /**
  * Controlled shutdown: leave the cluster first (the session key goes away),
  * so the controller moves this broker's leaderships to in-sync followers while
- * it still answers; wait (bounded) until no partition with another in-sync
- * replica is led here, then stop. A lone broker has nobody to hand over to.
+ * it still answers; wait (bounded) until no partition led here has another
+ * in-sync replica that is alive, then stop. When none has (a lone broker, or the
+ * whole cluster stopping at once), there is nowhere to move leadership and it
+ * stops at once.
  */
 async function controlledShutdown(o: {
   image: MetadataImage;
@@ -476,35 +510,44 @@ async function controlledShutdown(o: {
   logger: Logger;
   timeoutMs: number;
 }): Promise<void> {
-  const others = o.image.brokers().filter((b) => b.nodeId !== o.nodeId);
-  if (others.length === 0) {
-    await o.session.close();
-    return;
-  }
   await o.session.close();
-  const movable = () =>
-    o.image
-      .topics()
-      .some((t) =>
-        [...t.partitions.values()].some(
-          (p) => p.leader === o.nodeId && p.isr.some((r) => r !== o.nodeId),
-        ),
-      );
-  const deadline = Date.now() + o.timeoutMs;
-  while (movable() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const started = Date.now();
+  const deadline = started + o.timeoutMs;
+  let left = movableLeaderships(o.image, o.nodeId);
+  while (left > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    left = movableLeaderships(o.image, o.nodeId);
+  }
   o.logger.info(
-    { nodeId: o.nodeId, movedAll: !movable() },
-    'controlled shutdown: leaderships handed over',
+    { nodeId: o.nodeId, leadershipsLeft: left, elapsedMs: Date.now() - started },
+    left === 0
+      ? 'controlled shutdown: no leadership left that another live broker could take'
+      : 'controlled shutdown: gave up waiting for leaderships to move',
   );
 }
 
-function advertisedEndpoint(
+/** Partitions led by `nodeId` with an in-sync replica on another registered broker. */
+function movableLeaderships(image: MetadataImage, nodeId: number): number {
+  const live = new Set(image.brokers().map((b) => b.nodeId));
+  live.delete(nodeId);
+  let count = 0;
+  for (const t of image.topics()) {
+    for (const p of t.partitions.values()) {
+      if (p.leader === nodeId && p.isr.some((r) => live.has(r))) count++;
+    }
+  }
+  return count;
+}
+
+/** Advertised listeners with port 0 replaced by the port their listener was bound to. */
+function advertisedEndpoints(
   advertised: readonly Listener[],
-  bound: Listener,
-  boundPort: number,
-): { host: string; port: number } {
-  const match = advertised.find((l) => l.name === bound.name) ?? bound;
-  const host = match.host === '' ? '127.0.0.1' : match.host;
-  const port = match.port === 0 ? boundPort : match.port;
-  return { host, port };
+  boundPorts: ReadonlyMap<string, number>,
+): ListenerEndpoint[] {
+  return advertised.map((l) => ({
+    name: l.name,
+    host: l.host === '' ? '127.0.0.1' : l.host,
+    port: l.port === 0 ? (boundPorts.get(l.name) ?? 0) : l.port,
+    securityProtocol: l.securityProtocol,
+  }));
 }

@@ -6,6 +6,7 @@ import type { MetadataImage } from '../cluster/metadata-image.ts';
 import type { LeaderElections } from '../cluster/preferred-leader-elections.ts';
 import type { TopicAdmin } from '../cluster/topic-admin.ts';
 import type { BrokerConfig } from '../config/broker-config.ts';
+import type { Limits } from '../config/limits.ts';
 import type { ReplicaManager } from '../replication/replica-manager.ts';
 import type { ProducerIdAllocator } from '../txn/producer-id-allocator.ts';
 import type { Logger } from '../util/logger.ts';
@@ -46,4 +47,6 @@ export interface BrokerServices {
   readonly now: () => number;
   /** The static broker configuration, for DescribeConfigs and topic defaults. */
   readonly config: BrokerConfig;
+  /** The bounds derived from it at start-up (config/limits.ts). */
+  readonly limits: Limits;
 }

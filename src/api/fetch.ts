@@ -18,7 +18,7 @@
 // current leader epoch (FENCED/UNKNOWN_LEADER_EPOCH); v11 rack id; v12
 // flexible; v13 topic ids (UNKNOWN_TOPIC_ID); v15 replica state; v17 directory.
 
-import { OffsetOutOfRangeError } from '../log/errors.ts';
+import { LogClosedError, OffsetOutOfRangeError } from '../log/errors.ts';
 import type { ReadResult as LogReadResult } from '../log/partition-log.ts';
 import { Fetch } from '../protocol/apis/fetch.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
@@ -42,8 +42,6 @@ type PartitionOut = Response['responses'][number]['partitions'][number];
 
 const EMPTY = Buffer.alloc(0);
 const TOPIC_IDS_FROM_VERSION = 13;
-const FETCH_SESSIONS_MAX = 1000;
-const FETCH_SESSION_IDLE_MS_MAX = 120_000;
 /** The first version whose records are record batches v2, sent as stored. */
 const RECORD_BATCH_FROM_VERSION = 4;
 /** Bound on one batch's decompressed records while down-converting (a stored batch passed validation). */
@@ -92,7 +90,12 @@ function emptyPartition(
 }
 
 export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
-  const sessions = new FetchSessionCache(FETCH_SESSIONS_MAX, FETCH_SESSION_IDLE_MS_MAX);
+  // max.incremental.fetch.session.cache.slots: when full, a new session is not created and
+  // the client is answered with session id 0, a full sessionless fetch (as Kafka does).
+  const sessions = new FetchSessionCache(
+    s.limits.fetchSessionsMax,
+    s.limits.fetchSessionEvictionMs,
+  );
 
   function resolveWanted(req: Request, version: number): Wanted[] {
     const wanted: Wanted[] = [];
@@ -168,6 +171,14 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
         pool: brokerBufferPool,
       });
     } catch (err) {
+      // Shutdown closed the log under a read that began just before: the partition is no
+      // longer served here, which clients retry elsewhere.
+      if (err instanceof LogClosedError) {
+        return {
+          result: emptyPartition(w.partition, ErrorCode.NOT_LEADER_OR_FOLLOWER),
+          partition: null,
+        };
+      }
       if (err instanceof OffsetOutOfRangeError) {
         const hw = log.highWatermark;
         return {

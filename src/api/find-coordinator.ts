@@ -10,6 +10,7 @@
 // v4 batched coordinatorKeys with a result per key (KIP-699); v5 and v6 only
 // widen the errors and key types.
 
+import { endpointFor } from '../cluster/metadata-image.ts';
 import type { GroupCoordinator } from '../group/group-coordinator.ts';
 import { FindCoordinator } from '../protocol/apis/find-coordinator.ts';
 import { ErrorCode, errorInfo } from '../protocol/error-codes.ts';
@@ -43,19 +44,21 @@ export function findCoordinatorHandler(
   s: BrokerServices,
   groups: GroupCoordinator,
 ): ApiHandler<typeof FindCoordinator> {
-  async function lookup(key: string, keyType: number): Promise<Lookup> {
+  async function lookup(key: string, keyType: number, listenerName: string): Promise<Lookup> {
     if (keyType === KEY_TYPE_TRANSACTION) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     if (keyType !== KEY_TYPE_GROUP) return failed(ErrorCode.INVALID_REQUEST);
     const found = await groups.findCoordinator(key);
     if (found.errorCode !== ErrorCode.NONE) return failed(found.errorCode);
     const broker = s.image.broker(found.nodeId);
-    if (broker === undefined) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    // The coordinator's address on the listener the client came through, as Kafka answers.
+    const at = broker === undefined ? null : endpointFor(broker, listenerName);
+    if (at === null) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     return {
       errorCode: ErrorCode.NONE,
       errorMessage: null,
-      nodeId: broker.nodeId,
-      host: broker.host,
-      port: broker.port,
+      nodeId: found.nodeId,
+      host: at.host,
+      port: at.port,
     };
   }
 
@@ -67,11 +70,15 @@ export function findCoordinatorHandler(
       const keyType = ctx.apiVersion >= 1 ? req.keyType : KEY_TYPE_GROUP;
       if (ctx.apiVersion >= 4) {
         const coordinators = await Promise.all(
-          req.coordinatorKeys.map(async (key) => ({ key, ...(await lookup(key, keyType)) })),
+          req.coordinatorKeys.map(async (key) => ({
+            key,
+            ...(await lookup(key, keyType, ctx.listenerName)),
+          })),
         );
         return { throttleTimeMs: 0, ...failed(ErrorCode.NONE), errorMessage: null, coordinators };
       }
-      return { throttleTimeMs: 0, ...(await lookup(req.key, keyType)), coordinators: [] };
+      const found = await lookup(req.key, keyType, ctx.listenerName);
+      return { throttleTimeMs: 0, ...found, coordinators: [] };
     },
   };
 }

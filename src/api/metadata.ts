@@ -5,12 +5,13 @@
 // (v4+ asks explicitly; earlier versions always allow), using num.partitions
 // and default.replication.factor. Names that are not legal topic names get
 // INVALID_TOPIC_EXCEPTION. Authorized-operations fields are left at Kafka's
-// "not requested" value.
+// "not requested" value. Brokers are given with the addresses of the listener the
+// request came through; a leader registered without it is LISTENER_NOT_FOUND (v6+).
 // Version notes: v1 controller id, rack, internal flag; v2 cluster id; v4
 // allow_auto_topic_creation; v7 leader epoch; v9 flexible; v10 topic ids;
 // v12 lookup by topic id.
 
-import type { TopicImage } from '../cluster/metadata-image.ts';
+import { endpointFor, type MetadataImage, type TopicImage } from '../cluster/metadata-image.ts';
 import { topicNameProblem } from '../cluster/topic-admin.ts';
 import { Metadata } from '../protocol/apis/metadata.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
@@ -23,13 +24,32 @@ type TopicOut = Response['topics'][number];
 
 const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 
-function topicOut(t: TopicImage): TopicOut {
+/** Who can be reached on the request's listener; a leader that cannot is no leader to it. */
+interface Reachable {
+  readonly listenerName: string;
+  readonly apiVersion: number;
+  readonly image: MetadataImage;
+}
+
+/**
+ * Kafka's answer for a leader registered without the client's listener: LISTENER_NOT_FOUND
+ * from v6 (LEADER_NOT_AVAILABLE before), and no leader id.
+ */
+function unreachableLeaderError(leader: number, r: Reachable): number {
+  if (leader < 0) return ErrorCode.NONE;
+  const broker = r.image.broker(leader);
+  if (broker === undefined || endpointFor(broker, r.listenerName) !== null) return ErrorCode.NONE;
+  return r.apiVersion >= 6 ? ErrorCode.LISTENER_NOT_FOUND : ErrorCode.LEADER_NOT_AVAILABLE;
+}
+
+function topicOut(t: TopicImage, r: Reachable): TopicOut {
   const partitions = [...t.partitions.values()]
     .sort((a, b) => a.partition - b.partition)
-    .map((p) => ({
-      errorCode: ErrorCode.NONE,
+    .map((p) => ({ p, errorCode: unreachableLeaderError(p.leader, r) }))
+    .map(({ p, errorCode }) => ({
+      errorCode,
       partitionIndex: p.partition,
-      leaderId: p.leader,
+      leaderId: errorCode === ErrorCode.NONE ? p.leader : -1,
       leaderEpoch: p.leaderEpoch,
       replicaNodes: [...p.replicas],
       isrNodes: [...p.isr],
@@ -57,9 +77,9 @@ function topicError(name: string | null, topicId: string, errorCode: number): To
 }
 
 export function metadataHandler(s: BrokerServices): ApiHandler<typeof Metadata> {
-  async function resolveByName(name: string, autoCreate: boolean): Promise<TopicOut> {
+  async function resolveByName(name: string, autoCreate: boolean, r: Reachable): Promise<TopicOut> {
     const existing = s.image.topic(name);
-    if (existing !== undefined) return topicOut(existing);
+    if (existing !== undefined) return topicOut(existing, r);
     if (topicNameProblem(name) !== null)
       return topicError(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION);
     if (!autoCreate) return topicError(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
@@ -71,7 +91,7 @@ export function metadataHandler(s: BrokerServices): ApiHandler<typeof Metadata> 
       validateOnly: false,
     });
     const now = s.image.topic(name);
-    if (now !== undefined) return topicOut(now);
+    if (now !== undefined) return topicOut(now, r);
     // Created here or concurrently by another request, but not in our image
     // yet: Kafka answers LEADER_NOT_AVAILABLE, which clients retry.
     const pending =
@@ -88,9 +108,14 @@ export function metadataHandler(s: BrokerServices): ApiHandler<typeof Metadata> 
       const allTopics = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
       const autoCreate =
         s.settings.autoCreateTopics && (ctx.apiVersion < 4 || req.allowAutoTopicCreation);
+      const r: Reachable = {
+        listenerName: ctx.listenerName,
+        apiVersion: ctx.apiVersion,
+        image: s.image,
+      };
       let topics: TopicOut[];
       if (allTopics) {
-        topics = s.image.topics().map(topicOut);
+        topics = s.image.topics().map((t) => topicOut(t, r));
       } else {
         topics = await Promise.all(
           (req.topics ?? []).map((t) => {
@@ -98,19 +123,18 @@ export function metadataHandler(s: BrokerServices): ApiHandler<typeof Metadata> 
               const byId = s.image.topicById(t.topicId);
               return Promise.resolve(
                 byId !== undefined
-                  ? topicOut(byId)
+                  ? topicOut(byId, r)
                   : topicError(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID),
               );
             }
-            return resolveByName(t.name, autoCreate);
+            return resolveByName(t.name, autoCreate, r);
           }),
         );
       }
       return {
         throttleTimeMs: 0,
-        brokers: s.image
-          .brokers()
-          .map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+        // Each client is told the addresses of the listener it connected through.
+        brokers: s.image.brokersOn(ctx.listenerName),
         clusterId: s.clusterId,
         controllerId: s.image.controllerId(),
         topics,

@@ -4,17 +4,22 @@
 // previous incarnation's lease to run out; if the key is still held after
 // that, another live broker has the id and start-up fails. When the lease is
 // lost (the process was paused, or etcd was unreachable for a whole TTL), the
-// session registers again, and listeners learn of the new lease.
+// session registers again, and listeners learn of the new lease. The record carries
+// every advertised listener by name, and the inter-broker one as host and port.
 
 import { randomBytes } from 'node:crypto';
 import type { KeyLayout } from '../metadata/key-layout.ts';
 import type { Lease, MetaStore } from '../metadata/meta-store.ts';
 import type { Logger } from '../util/logger.ts';
+import type { ListenerEndpoint } from './metadata-image.ts';
 
 export interface BrokerEndpointRecord {
   readonly nodeId: number;
+  /** The inter-broker listener's address (what brokers that predate `listeners` read). */
   readonly host: string;
   readonly port: number;
+  /** Every advertised listener by name, so each client is answered in its own listener. */
+  readonly listeners: readonly ListenerEndpoint[];
   readonly rack: string | null;
   /** Identifies this registration; changes on every restart and re-registration. */
   readonly incarnation: string;
@@ -24,8 +29,10 @@ export interface BrokerSessionOptions {
   readonly store: MetaStore;
   readonly keys: KeyLayout;
   readonly nodeId: number;
-  readonly host: string;
-  readonly port: number;
+  /** Advertised listeners with their bound ports filled in. */
+  readonly listeners: readonly ListenerEndpoint[];
+  /** Which of them other brokers connect to. */
+  readonly interBrokerListenerName: string;
   readonly rack: string | null;
   readonly sessionTimeoutMs: number;
   readonly logger: Logger;
@@ -88,10 +95,15 @@ export class BrokerSession {
 
   private async tryRegister(): Promise<Lease | null> {
     const lease = await this.o.store.grantLease(this.o.sessionTimeoutMs);
+    const interBroker = this.o.listeners.find((l) => l.name === this.o.interBrokerListenerName);
+    if (interBroker === undefined) {
+      throw new Error(`inter-broker listener ${this.o.interBrokerListenerName} is not advertised`);
+    }
     const record: BrokerEndpointRecord = {
       nodeId: this.o.nodeId,
-      host: this.o.host,
-      port: this.o.port,
+      host: interBroker.host,
+      port: interBroker.port,
+      listeners: this.o.listeners,
       rack: this.o.rack,
       incarnation: randomBytes(8).toString('hex'),
     };

@@ -4,11 +4,38 @@
 // decision 5), so every broker holding the same revision sees the same image.
 // Pure data: `apply` takes decoded records; the store wiring lives elsewhere.
 
+/** One advertised listener of a broker: a client connected through `name` is sent here. */
+export interface ListenerEndpoint {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly securityProtocol: string;
+}
+
 export interface BrokerEndpoint {
   readonly nodeId: number;
+  /** The inter-broker listener's address: where other brokers connect (followers fetch). */
   readonly host: string;
   readonly port: number;
   readonly rack: string | null;
+  /**
+   * Every advertised listener, by name. Absent in a registration written before brokers
+   * registered their listeners: then host and port serve every listener name.
+   */
+  readonly listeners?: readonly ListenerEndpoint[];
+}
+
+/**
+ * The address a client that connected through `listenerName` is given for `broker`, as
+ * Kafka answers Metadata and FindCoordinator per listener; null when the broker does not
+ * advertise that listener.
+ */
+export function endpointFor(
+  broker: BrokerEndpoint,
+  listenerName: string,
+): { readonly host: string; readonly port: number } | null {
+  if (broker.listeners === undefined) return { host: broker.host, port: broker.port };
+  return broker.listeners.find((l) => l.name === listenerName) ?? null;
 }
 
 export interface PartitionState {
@@ -247,6 +274,21 @@ export class MetadataImage {
 
   broker(nodeId: number): BrokerEndpoint | undefined {
     return this.brokersById.get(nodeId);
+  }
+
+  /** The live brokers that advertise `listenerName`, with that listener's address. */
+  brokersOn(listenerName: string): Array<{
+    readonly nodeId: number;
+    readonly host: string;
+    readonly port: number;
+    readonly rack: string | null;
+  }> {
+    const out = [];
+    for (const b of this.brokers()) {
+      const at = endpointFor(b, listenerName);
+      if (at !== null) out.push({ nodeId: b.nodeId, host: at.host, port: at.port, rack: b.rack });
+    }
+    return out;
   }
 
   controllerId(): number {

@@ -354,6 +354,74 @@ describe('listeners', () => {
       'inter.broker.listener.name',
     );
   });
+
+  it('names the inter-broker listener after security.inter.broker.protocol, as Kafka does', () => {
+    const config = build({
+      overrides: {
+        listeners: 'INTERNAL://127.0.0.1:9093,PLAINTEXT://127.0.0.1:9092',
+        'listener.security.protocol.map': 'INTERNAL:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+      },
+    });
+    assert.equal(config.interBrokerListenerName, 'PLAINTEXT');
+  });
+
+  it('refuses to fall back to another listener when none is named after the protocol', () => {
+    expectConfigError(
+      () =>
+        build({
+          overrides: {
+            listeners: 'INTERNAL://127.0.0.1:9093',
+            'listener.security.protocol.map': 'INTERNAL:PLAINTEXT',
+          },
+        }),
+      'GREGOR_ERR_CONFIG_CONFLICT',
+      'inter.broker.listener.name',
+      'PLAINTEXT',
+      'INTERNAL',
+    );
+  });
+
+  it('rejects setting both inter.broker.listener.name and security.inter.broker.protocol', () => {
+    expectConfigError(
+      () =>
+        build({
+          overrides: {
+            'inter.broker.listener.name': 'PLAINTEXT',
+            'security.inter.broker.protocol': 'PLAINTEXT',
+          },
+        }),
+      'GREGOR_ERR_CONFIG_CONFLICT',
+      'inter.broker.listener.name',
+    );
+  });
+
+  it('maps a listener named after a protocol to it when the map is left at its default', () => {
+    const config = build({
+      overrides: { listeners: 'PLAINTEXT://127.0.0.1:9092,SASL_SSL://127.0.0.1:9093' },
+    });
+    assert.deepEqual(
+      config.listeners.map((l) => l.securityProtocol),
+      ['PLAINTEXT', 'SASL_SSL'],
+    );
+  });
+
+  it('advertises only the listeners advertised.listeners names, each at its own address', () => {
+    const config = build({
+      overrides: {
+        listeners: 'PLAINTEXT://127.0.0.1:9092,INTERNAL://127.0.0.1:9093',
+        'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT',
+        'advertised.listeners': 'PLAINTEXT://kafka.example:19092,INTERNAL://127.0.0.2:0',
+        'inter.broker.listener.name': 'INTERNAL',
+      },
+    });
+    assert.deepEqual(
+      config.advertisedListeners.map((l) => [l.name, l.host, l.port]),
+      [
+        ['PLAINTEXT', 'kafka.example', 19092],
+        ['INTERNAL', '127.0.0.2', 0],
+      ],
+    );
+  });
 });
 
 describe('node.id and broker.id', () => {

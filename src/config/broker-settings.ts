@@ -70,6 +70,7 @@ export interface RequestSettings {
   readonly numNetworkThreads: number;
   readonly numIoThreads: number;
   readonly queuedMaxRequests: number;
+  readonly queuedMaxRequestBytes: number;
   readonly maxConnections: number;
   readonly connectionsMaxIdleMs: number;
   readonly fetchMaxBytes: number;
@@ -177,6 +178,7 @@ export function readBrokerSettings(lookup: SettingLookup, hostname: string): Bro
     numNetworkThreads: read.number('num.network.threads'),
     numIoThreads: read.number('num.io.threads'),
     queuedMaxRequests: read.number('queued.max.requests'),
+    queuedMaxRequestBytes: read.number('queued.max.request.bytes'),
     maxConnections: read.number('max.connections'),
     connectionsMaxIdleMs: read.number('connections.max.idle.ms'),
     fetchMaxBytes: read.number('fetch.max.bytes'),
@@ -347,13 +349,16 @@ function interBrokerListener(lookup: SettingLookup, advertised: readonly Listene
       'inter.broker.listener.name',
     );
   }
+  // Kafka: the explicit name, else the listener named after security.inter.broker.protocol;
+  // either way it must be an advertised listener (no silent fallback to another one).
   const explicit = read.stringOrNull('inter.broker.listener.name')?.toUpperCase() ?? null;
-  const byProtocol = read.string('security.inter.broker.protocol');
-  const name = explicit ?? (advertised.some((l) => l.name === byProtocol) ? byProtocol : null);
-  const chosen = name ?? advertised[0]?.name;
-  if (chosen === undefined || !advertised.some((l) => l.name === chosen)) {
+  const chosen = explicit ?? read.string('security.inter.broker.protocol');
+  if (!advertised.some((l) => l.name === chosen)) {
+    const key = explicit === null ? 'security.inter.broker.protocol' : 'inter.broker.listener.name';
     throw conflict(
-      `inter-broker listener ${chosen ?? '(none)'} is not an advertised listener`,
+      `inter-broker listener ${chosen} (${lookup.describe(key)}) is not a listener in ` +
+        `${lookup.describe('advertised.listeners')}; the listeners are ` +
+        `${advertised.map((l) => l.name).join(', ')}: set inter.broker.listener.name to one`,
       'inter.broker.listener.name',
     );
   }

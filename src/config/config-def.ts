@@ -233,8 +233,8 @@ const LISTENER_KEYS: readonly UngroupedKeyDef[] = [
     valid: listenerList,
     importance: 'high',
     doc:
-      'Addresses to listen on, NAME://host:port. An empty host means every interface; ' +
-      "port 0 takes a free port. (Kafka's default is PLAINTEXT://:9092.)",
+      'Addresses to listen on, NAME://host:port; every listener is bound. An empty host ' +
+      "means every interface; port 0 takes a free port. (Kafka's default is PLAINTEXT://:9092.)",
   },
   {
     name: 'advertised.listeners',
@@ -243,8 +243,9 @@ const LISTENER_KEYS: readonly UngroupedKeyDef[] = [
     valid: listenerList,
     importance: 'high',
     doc:
-      'Addresses given to clients and other brokers when they differ from listeners. Unset: ' +
-      "listeners, an empty host replaced by this machine's host name.",
+      'Addresses given to clients and other brokers when they differ from listeners, by ' +
+      'listener name: a client is told the addresses of the listener it connected through. ' +
+      "Unset: listeners, an empty host replaced by this machine's host name.",
   },
   {
     name: 'http.listener',
@@ -262,7 +263,10 @@ const LISTENER_KEYS: readonly UngroupedKeyDef[] = [
     default: 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL',
     valid: protocolMap,
     importance: 'low',
-    doc: 'Security protocol of each listener name.',
+    doc:
+      'Security protocol of each listener name; a listener whose name is not a protocol ' +
+      'needs an entry. Only PLAINTEXT listeners start yet: a broker refuses to start, ' +
+      'naming the listener, rather than serve SSL or SASL ones without security.',
   },
   {
     name: 'inter.broker.listener.name',
@@ -270,8 +274,9 @@ const LISTENER_KEYS: readonly UngroupedKeyDef[] = [
     default: null,
     importance: 'medium',
     doc:
-      'Listener other brokers use to reach this one. Unset: the listener named after ' +
-      'security.inter.broker.protocol, else the first advertised listener.',
+      'Listener other brokers use to reach this one (followers fetch through it). Unset: ' +
+      'the listener named after security.inter.broker.protocol. Either way it must be in ' +
+      'advertised.listeners.',
   },
   {
     name: 'security.inter.broker.protocol',
@@ -338,7 +343,25 @@ const REQUEST_KEYS: readonly UngroupedKeyDef[] = [
     default: '500',
     valid: atLeast(1),
     importance: 'high',
-    doc: 'Requests read but not yet answered, across connections; at the cap sockets pause.',
+    doc:
+      'Accepted for compatibility and shown by DescribeConfigs: Gregor has no request queue ' +
+      'between network and I/O threads. Requests are bounded by queued.max.request.bytes ' +
+      'across connections and by 100 unanswered requests per connection.',
+  },
+  {
+    name: 'queued.max.request.bytes',
+    type: 'long',
+    default: '268435456',
+    valid: atLeast(-1),
+    importance: 'medium',
+    doc:
+      'Bytes of requests being read or waiting for an answer, across connections. A frame ' +
+      'is admitted once its size is read and before its buffer exists; at the bound sockets ' +
+      'stop being read until requests are answered (a frame larger than what is free is ' +
+      'admitted only when nothing else is held, so it cannot wait forever). Kafka defaults ' +
+      'to -1 (no bound); Gregor to 256 MiB, room for two requests of the default ' +
+      'socket.request.max.bytes, so a flood of large frames cannot exhaust memory. ' +
+      '0 or -1: no bound.',
   },
   {
     name: 'max.connections',
@@ -352,8 +375,11 @@ const REQUEST_KEYS: readonly UngroupedKeyDef[] = [
     name: 'connections.max.idle.ms',
     type: 'long',
     default: '600000',
+    valid: atLeast(-1),
     importance: 'medium',
-    doc: 'Close a connection that has sent nothing for this long.',
+    doc:
+      'Close a connection that has been idle (nothing read or written, no request ' +
+      'unanswered) for this long; -1 never closes idle connections.',
   },
   {
     name: 'fetch.max.bytes',

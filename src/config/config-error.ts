@@ -15,6 +15,9 @@ export const CONFIG_ERROR_CODES = {
     '(for example message.max.bytes larger than socket.request.max.bytes).',
   GREGOR_ERR_CONFIG_SYNTAX: 'The properties file or an --override argument is malformed.',
   GREGOR_ERR_CONFIG_FILE: 'The properties file cannot be read.',
+  GREGOR_ERR_CONFIG_UNSUPPORTED:
+    'A setting asks for something this version of Gregor does not do yet ' +
+    '(a listener whose security protocol is SSL, SASL_PLAINTEXT or SASL_SSL).',
 } as const;
 
 export type ConfigErrorCode = keyof typeof CONFIG_ERROR_CODES;

@@ -92,6 +92,40 @@ describe('deriveLimits', () => {
     expectConflict({ 'replica.fetch.wait.max.ms': '30000' }, 'replica.fetch.wait.max.ms');
   });
 
+  it('bounds queued request bytes at 256 MiB by default, unbounded at 0 or -1 as in Kafka', () => {
+    assert.equal(deriveLimits(broker()).limits.queuedRequestBytesMax, 256 * 1024 * 1024);
+    assert.equal(
+      deriveLimits(broker({ 'queued.max.request.bytes': '-1' })).limits.queuedRequestBytesMax,
+      null,
+    );
+    assert.equal(
+      deriveLimits(broker({ 'queued.max.request.bytes': '0' })).limits.queuedRequestBytesMax,
+      null,
+    );
+  });
+
+  it('rejects queued.max.request.bytes below socket.request.max.bytes', () => {
+    expectConflict(
+      { 'queued.max.request.bytes': '1000000', 'socket.request.max.bytes': '2000000' },
+      'queued.max.request.bytes',
+    );
+  });
+
+  it('takes the idle limit and the fetch session slots from their keys; -1 never closes', () => {
+    const { limits } = deriveLimits(
+      broker({
+        'connections.max.idle.ms': '1500',
+        'max.incremental.fetch.session.cache.slots': '3',
+      }),
+    );
+    assert.equal(limits.connectionIdleMsMax, 1500);
+    assert.equal(limits.fetchSessionsMax, 3);
+    assert.equal(
+      deriveLimits(broker({ 'connections.max.idle.ms': '-1' })).limits.connectionIdleMsMax,
+      null,
+    );
+  });
+
   it('rejects crossed group session timeouts and a heartbeat slower than the session', () => {
     expectConflict({ 'group.min.session.timeout.ms': '2000000' }, 'group.min.session.timeout.ms');
     expectConflict({ 'broker.heartbeat.interval.ms': '9000' }, 'broker.heartbeat.interval.ms');

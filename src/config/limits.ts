@@ -16,6 +16,11 @@ export const FIXED_LIMITS = {
   inflightRequestsPerConnectionMax: 100,
   /** A Fetch asking to wait longer is answered at this point, which clients accept. */
   fetchWaitMsMax: 30_000,
+  /**
+   * An incremental fetch session unused this long may be evicted to make room for a new one
+   * (Kafka's FetchSessionCache uses the same fixed two minutes).
+   */
+  fetchSessionEvictionMs: 120_000,
   /** Kafka's own limit on topic name length. */
   topicNameLengthMax: 249,
   /**
@@ -43,12 +48,18 @@ export interface Limits {
   readonly inflightRequestsPerConnectionMax: number;
   /** queued.max.requests, across all connections. */
   readonly queuedRequestsMax: number;
+  /**
+   * queued.max.request.bytes: bytes of requests being read or awaiting their answer, across
+   * connections; null when unbounded (0 or -1, as in Kafka).
+   */
+  readonly queuedRequestBytesMax: number | null;
   /** max.connections. */
   readonly connectionsMax: number;
-  /** connections.max.idle.ms. */
-  readonly connectionIdleMsMax: number;
+  /** connections.max.idle.ms; null when idle connections are never closed (-1). */
+  readonly connectionIdleMsMax: number | null;
   /** max.incremental.fetch.session.cache.slots. */
   readonly fetchSessionsMax: number;
+  readonly fetchSessionEvictionMs: number;
   /** group.max.size. */
   readonly groupMembersMax: number;
   /** group.min.session.timeout.ms and group.max.session.timeout.ms. */
@@ -83,9 +94,11 @@ export function deriveLimits(config: BrokerConfig): DerivedLimits {
     replicaFetchResponseSizeBytesMax: config.replicaFetchResponseMaxBytes,
     inflightRequestsPerConnectionMax: FIXED_LIMITS.inflightRequestsPerConnectionMax,
     queuedRequestsMax: config.queuedMaxRequests,
+    queuedRequestBytesMax: config.queuedMaxRequestBytes > 0 ? config.queuedMaxRequestBytes : null,
     connectionsMax: config.maxConnections,
-    connectionIdleMsMax: config.connectionsMaxIdleMs,
+    connectionIdleMsMax: config.connectionsMaxIdleMs < 0 ? null : config.connectionsMaxIdleMs,
     fetchSessionsMax: config.maxIncrementalFetchSessionCacheSlots,
+    fetchSessionEvictionMs: FIXED_LIMITS.fetchSessionEvictionMs,
     groupMembersMax: config.groupMaxSize,
     groupSessionTimeoutMsMin: config.groupMinSessionTimeoutMs,
     groupSessionTimeoutMsMax: config.groupMaxSessionTimeoutMs,
@@ -113,6 +126,16 @@ function checkRelations(config: BrokerConfig): void {
         `message.max.bytes (${config.messageMaxBytes}) must not exceed ` +
         `socket.request.max.bytes (${config.socketRequestMaxBytes}): such a batch could ` +
         'never arrive in a request',
+    },
+    {
+      // Kafka's rule: a bound smaller than one request would be no bound at all.
+      holds:
+        config.queuedMaxRequestBytes <= 0 ||
+        config.queuedMaxRequestBytes >= config.socketRequestMaxBytes,
+      key: 'queued.max.request.bytes',
+      message:
+        `queued.max.request.bytes (${config.queuedMaxRequestBytes}) must be at least ` +
+        `socket.request.max.bytes (${config.socketRequestMaxBytes}), or 0 or -1 for no bound`,
     },
     {
       holds: config.replicaFetchWaitMaxMs <= config.replicaLagTimeMaxMs,

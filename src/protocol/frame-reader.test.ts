@@ -58,4 +58,50 @@ describe('FrameReader', () => {
     assert.deepEqual(reader.push(frame(ok)), []);
     assert.equal(allocations, 0);
   });
+
+  it('asks for admission before keeping a frame, and holds it until granted', () => {
+    const asked: number[] = [];
+    let allow = false;
+    let allocations = 0;
+    const reader = new FrameReader(
+      1 << 20,
+      (size) => {
+        allocations += 1;
+        return Buffer.alloc(size);
+      },
+      (size) => {
+        asked.push(size);
+        return allow;
+      },
+    );
+    const big = payload(3000, 7);
+    const after = payload(10, 8);
+    const stream = Buffer.concat([frame(big), frame(after)]);
+    assert.deepEqual(reader.push(stream.subarray(0, 100)), []);
+    assert.equal(reader.awaitingAdmission, 3000);
+    assert.equal(reader.collectingBytes, 0);
+    assert.equal(allocations, 0, 'nothing allocated for a frame not admitted');
+    assert.deepEqual(reader.push(stream.subarray(100)), [], 'held, with what follows');
+    allow = true;
+    assert.deepEqual(reader.grant(), [big, after]);
+    assert.equal(reader.awaitingAdmission, null);
+    assert.deepEqual(asked, [3000, 3000, 10], 'asked again on new bytes, then for the next');
+    assert.equal(reader.bufferedBytes, 0);
+  });
+
+  it('copies each chunk of an admitted frame in as it arrives', () => {
+    const reader = new FrameReader(
+      1 << 20,
+      (size) => Buffer.alloc(size),
+      () => true,
+    );
+    const big = payload(5000, 3);
+    const stream = frame(big);
+    assert.deepEqual(reader.push(stream.subarray(0, 1000)), []);
+    assert.equal(reader.collectingBytes, 5000);
+    assert.equal(reader.bufferedBytes, 996, 'the payload so far, held once');
+    const [got] = reader.push(stream.subarray(1000));
+    assert.deepEqual(got, big);
+    assert.equal(reader.collectingBytes, 0);
+  });
 });

@@ -155,6 +155,11 @@ export class Partition {
     for (const w of this.hwWaiters.splice(0)) w.resolve(false);
   }
 
+  /** Shutdown: produces waiting for replication are answered now, as not replicated. */
+  releaseHighWatermarkWaiters(): void {
+    this.failHighWatermarkWaiters();
+  }
+
   private logWriteFailure(err: unknown): void {
     const fields = { err, topic: this.topic, partition: this.index };
     this.logger.error(fields, 'writing leader-epoch-checkpoint failed');

@@ -5,7 +5,7 @@
 // answer (the leader's history split from ours) truncates our log first.
 
 import { BrokerConnection } from '../client/connection.ts';
-import type { MetadataImage } from '../cluster/metadata-image.ts';
+import { endpointFor, type MetadataImage } from '../cluster/metadata-image.ts';
 import { Fetch } from '../protocol/apis/fetch.ts';
 import type { MessageValue } from '../protocol/codec.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
@@ -46,6 +46,11 @@ export interface ReplicaFetcherOptions {
   readonly replicas: ReplicaManager;
   readonly logger: Logger;
   readonly fetch?: ReplicaFetchSettings;
+  /**
+   * inter.broker.listener.name: the leader is reached at its endpoint for this listener, as
+   * Kafka's followers do. Unset: the address the leader registered as its inter-broker one.
+   */
+  readonly listenerName?: string;
 }
 
 type FetchRequest = MessageValue<typeof Fetch.request>;
@@ -154,8 +159,13 @@ class LeaderFetchLoop {
 
   private async connect(): Promise<BrokerConnection> {
     if (this.link?.isOpen) return this.link;
-    const endpoint = this.o.image.broker(this.leaderId);
-    if (endpoint === undefined) throw new Error(`leader ${this.leaderId} is not registered`);
+    const broker = this.o.image.broker(this.leaderId);
+    if (broker === undefined) throw new Error(`leader ${this.leaderId} is not registered`);
+    const name = this.o.listenerName;
+    const endpoint = name === undefined ? broker : endpointFor(broker, name);
+    if (endpoint === null) {
+      throw new Error(`leader ${this.leaderId} does not advertise listener ${name ?? ''}`);
+    }
     this.link = await BrokerConnection.open({
       host: endpoint.host,
       port: endpoint.port,

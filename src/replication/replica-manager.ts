@@ -56,6 +56,10 @@ export class ReplicaManager {
   private readonly openedTopicIds = new Map<string, string>();
   private syncing: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Cleared by stopServing(): shutdown has begun and no partition is handed out. */
+  private serving = true;
+  /** Long polls waiting in waitForAppend, to release at shutdown. */
+  private readonly appendWaiters = new Set<() => void>();
   private readonly leadershipListeners: Array<() => void> = [];
 
   constructor(private readonly o: ReplicaManagerOptions) {}
@@ -77,6 +81,7 @@ export class ReplicaManager {
    * first use (a request may arrive before the background sync reached it).
    */
   async acquire(topic: string, index: number): Promise<Partition | undefined> {
+    if (!this.serving) return undefined;
     const open = this.partitions.get(key(topic, index));
     if (open !== undefined) {
       // The log of an earlier topic of the same name, until the next sync replaces it.
@@ -134,7 +139,7 @@ export class ReplicaManager {
   }
 
   private async syncNow(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || !this.serving) return;
     const wanted = new Map<
       string,
       { topic: string; topicId: string; index: number; leaderEpoch: number }
@@ -318,6 +323,7 @@ export class ReplicaManager {
 
   /** Resolves when any of the partitions gets an append, or after timeoutMs. */
   waitForAppend(parts: readonly Partition[], timeoutMs: number): Promise<void> {
+    if (!this.serving) return Promise.resolve();
     return new Promise((resolve) => {
       const unsubscribe: Array<() => void> = [];
       let done = false;
@@ -326,11 +332,25 @@ export class ReplicaManager {
         done = true;
         clearTimeout(timer);
         for (const u of unsubscribe) u();
+        this.appendWaiters.delete(finish);
         resolve();
       };
       const timer = setTimeout(finish, timeoutMs);
       for (const p of parts) unsubscribe.push(p.onAppend(finish));
+      this.appendWaiters.add(finish);
     });
+  }
+
+  /**
+   * Shutdown, before the logs close: from now on no partition is handed out, so requests
+   * get NOT_LEADER_OR_FOLLOWER (retriable: clients go to the next leader) instead of
+   * reaching a log that is closing; long polls and produces waiting for replication are
+   * answered at once. Idempotent.
+   */
+  stopServing(): void {
+    this.serving = false;
+    for (const finish of [...this.appendWaiters]) finish();
+    for (const p of this.partitions.values()) p.releaseHighWatermarkWaiters();
   }
 
   async applyRetention(nowMs: number): Promise<void> {
@@ -348,6 +368,7 @@ export class ReplicaManager {
   }
 
   async close(): Promise<void> {
+    this.stopServing();
     this.closed = true;
     await this.syncing;
     for (const p of this.partitions.values()) {

@@ -1,6 +1,7 @@
 // Connection's buffer recycling over a real loopback socket: a large Produce
 // frame goes back to the pool once its handler has answered, other frames do
-// not, and leased records in a response go back once the socket wrote them.
+// not, and leased records in a response go back once the socket wrote them. The request
+// memory bound holds frames that do not fit and gets every admitted byte back.
 
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -18,6 +19,7 @@ import { Writer } from '../protocol/writer.ts';
 import { BufferPool, isLeased } from '../util/buffer-pool.ts';
 import { silentLogger } from '../util/logger.ts';
 import { Connection } from './connection.ts';
+import { RequestMemory } from './request-memory.ts';
 
 const KIB = 1024;
 
@@ -221,5 +223,106 @@ describe('Connection buffer recycling', () => {
     // The Metadata frame took the free 128 KiB buffer the Produce frame left; were it
     // recycled too, the records' buffer would make 256 KiB free.
     assert.equal(pool.pooledBytes, 128 * KIB, 'only the records, not the Metadata frame');
+  });
+});
+
+describe('Connection request memory', () => {
+  const MIB = 1024 * 1024;
+  // 8 MiB: large frames may hold 7 MiB; a small one (up to 256 KiB) may use the rest.
+  const memory = new RequestMemory(8 * MIB);
+  let server: Server;
+  let port = 0;
+  const handled: number[] = [];
+  const gates: Array<() => void> = [];
+
+  const metadata: ApiHandler<typeof Metadata> = {
+    api: Metadata,
+    minVersion: 0,
+    maxVersion: 12,
+    async handle(req) {
+      handled.push(req.topics?.length ?? 0);
+      await new Promise<void>((resolve) => gates.push(resolve));
+      return null;
+    },
+  };
+
+  before(async () => {
+    const registry = new HandlerRegistry().add(metadata);
+    let id = 1;
+    server = createServer((socket) => {
+      new Connection({
+        id: id++,
+        socket,
+        registry,
+        logger: silentLogger(),
+        limits: { requestSizeBytesMax: 16 * MIB, inflightRequestsMax: 10 },
+        listenerName: 'PLAINTEXT',
+        onClose: () => {},
+        requestMemory: memory,
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const address = server.address();
+    port = typeof address === 'object' && address ? address.port : 0;
+  });
+
+  after(() => {
+    server.close();
+  });
+
+  async function connectClient(): Promise<Socket> {
+    const socket = new Socket();
+    socket.connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    return socket;
+  }
+
+  function metadataFrame(topicCount: number): Buffer {
+    const topics = Array.from({ length: topicCount }, (_, i) => ({ name: `t-${i}`.padEnd(48) }));
+    return encodeRequest(Metadata, 4, 1, {
+      topics,
+      allowAutoTopicCreation: false,
+    } as unknown as RequestOf<typeof Metadata>);
+  }
+
+  async function until(check: () => boolean): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (!check()) {
+      assert.ok(Date.now() < deadline, 'timed out');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  it('holds a large frame that does not fit, serves small ones, and returns every byte', async () => {
+    const large = metadataFrame(100_000); // about 5 MiB
+    assert.ok(large.length > 4 * MIB && large.length < 6 * MIB);
+    const a = await connectClient();
+    const b = await connectClient();
+    const c = await connectClient();
+    a.write(large);
+    await until(() => handled.length === 1);
+    assert.equal(memory.used, large.length - 4);
+    b.write(large);
+    await until(() => memory.waiting === 1);
+    c.write(metadataFrame(10));
+    await until(() => handled.length === 2);
+    assert.deepEqual(handled, [100_000, 10], 'the small request went ahead of the waiting one');
+    gates.shift()!();
+    await until(() => handled.length === 3);
+    assert.equal(memory.waiting, 0, 'answering the first admitted the second');
+    for (const g of gates.splice(0)) g();
+    for (const s of [a, b, c]) s.destroy();
+    await until(() => memory.used === 0);
+  });
+
+  it('gives back the memory of a frame cut off by its connection closing', async () => {
+    const large = metadataFrame(100_000);
+    const a = await connectClient();
+    a.write(large.subarray(0, 2 * MIB));
+    await until(() => memory.used === large.length - 4);
+    a.destroy();
+    await until(() => memory.used === 0);
+    assert.equal(handled.length, 3, 'the cut frame reached no handler');
   });
 });

@@ -23,10 +23,16 @@ import { Writer } from '../protocol/writer.ts';
 import { type BufferPool, brokerBufferPool, isLeased, releaseLease } from '../util/buffer-pool.ts';
 import { LogRateLimiter } from '../util/log-rate-limiter.ts';
 import type { Logger } from '../util/logger.ts';
+import type { RequestMemory } from './request-memory.ts';
 
 export interface ConnectionLimits {
   readonly requestSizeBytesMax: number;
   readonly inflightRequestsMax: number;
+  /**
+   * connections.max.idle.ms: a connection with nothing read or written for this long, and
+   * no request unanswered, is closed; null or absent never closes it.
+   */
+  readonly idleMsMax?: number | null;
 }
 
 export interface ConnectionOptions {
@@ -41,6 +47,8 @@ export interface ConnectionOptions {
   readonly onRequest?: (apiKey: number) => void;
   /** Where large request frames are leased from; the broker-wide pool by default. */
   readonly bufferPool?: BufferPool;
+  /** The broker-wide bound on request memory (queued.max.request.bytes); none if absent. */
+  readonly requestMemory?: RequestMemory;
 }
 
 type Outcome = Buffer[] | null;
@@ -65,6 +73,8 @@ function releaseAll(chunks: readonly Buffer[]): (err?: Error | null) => void {
 
 /** Lines about rejected frames, shared by all connections: a flood must not flood the log. */
 const rejectLogLimiter = new LogRateLimiter(20, 10_000);
+/** Lines about reads paused at the request memory bound, shared by all connections. */
+const memoryLogLimiter = new LogRateLimiter(1, 10_000);
 
 export class Connection {
   private readonly frames: FrameReader;
@@ -78,11 +88,18 @@ export class Connection {
   private readonly remoteAddress: string;
   /** Set when the connection must close once in-flight requests are answered. */
   private closeWhenDrained: string | null = null;
+  /** Set by drain(): shutdown; nothing more is read, the connection closes once answered. */
+  private draining = false;
+  private readonly socketClosed: Promise<void>;
+  /** Withdraws this connection's wait for request memory; set while it waits. */
+  private cancelMemoryWait: (() => void) | null = null;
 
   constructor(private readonly o: ConnectionOptions) {
     const pool = o.bufferPool ?? brokerBufferPool;
-    this.frames = new FrameReader(o.limits.requestSizeBytesMax, (sizeBytes) =>
-      pool.acquireView(sizeBytes),
+    this.frames = new FrameReader(
+      o.limits.requestSizeBytesMax,
+      (sizeBytes) => pool.acquireView(sizeBytes),
+      (sizeBytes) => this.admitFrame(sizeBytes),
     );
     this.remoteAddress = `${o.socket.remoteAddress ?? '?'}:${o.socket.remotePort ?? '?'}`;
     o.socket.setNoDelay(true);
@@ -91,13 +108,38 @@ export class Connection {
       this.pausedForDrain = false;
       this.updateReading();
     });
+    const idleMsMax = o.limits.idleMsMax ?? null;
+    if (idleMsMax !== null) {
+      // Node re-arms the socket's timeout on every read and write.
+      o.socket.setTimeout(idleMsMax);
+      o.socket.on('timeout', () => this.onIdle(idleMsMax));
+    }
     o.socket.on('error', (err) => {
       this.o.logger.debug({ err, remote: this.remoteAddress }, 'connection error');
     });
-    o.socket.on('close', () => {
-      this.closed = true;
-      this.o.onClose(this.o.id);
+    this.socketClosed = new Promise((resolve) => {
+      o.socket.on('close', () => {
+        this.closed = true;
+        this.giveUpFrameInProgress();
+        this.o.onClose(this.o.id);
+        resolve();
+      });
     });
+  }
+
+  /**
+   * Shutdown: reads no further request, writes the answers of those taken in, then closes;
+   * after graceMs it closes whatever is still unanswered. Resolves once the socket is closed.
+   */
+  drain(graceMs: number): Promise<void> {
+    if (this.o.socket.destroyed) return Promise.resolve();
+    if (!this.closed && !this.draining) {
+      this.draining = true;
+      this.o.socket.pause();
+      if (this.inflight === 0) this.close();
+      else setTimeout(() => this.close(), graceMs).unref();
+    }
+    return this.socketClosed;
   }
 
   /** Closes after flushing what was written; a peer that does not read gets 1 s. */
@@ -109,14 +151,82 @@ export class Connection {
     setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
   }
 
+  /** Idle past connections.max.idle.ms; a connection still owed an answer is kept. */
+  private onIdle(idleMsMax: number): void {
+    // Waiting for request memory is the broker's doing, not idleness.
+    const waiting = this.cancelMemoryWait !== null;
+    if (this.closed || this.inflight > 0 || this.done.size > 0 || waiting) return;
+    this.o.logger.debug(
+      { remote: this.remoteAddress, idleMsMax },
+      'closing connection idle past connections.max.idle.ms',
+    );
+    this.close();
+  }
+
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    const frames = this.frames.push(chunk);
+    this.takeFrames(this.frames.push(chunk));
+  }
+
+  private takeFrames(frames: readonly Buffer[]): void {
     for (const frame of frames) {
       if (this.closed) return;
       this.onFrame(frame);
     }
-    if (this.frames.error !== null) this.rejectAfterPending(this.frames.error.message);
+    if (this.frames.error !== null) {
+      this.rejectAfterPending(this.frames.error.message);
+      return;
+    }
+    const waiting = this.frames.awaitingAdmission;
+    const memory = this.o.requestMemory;
+    if (waiting !== null && memory !== undefined && this.cancelMemoryWait === null) {
+      this.logMemoryBound(memory, waiting);
+      this.cancelMemoryWait = memory.wait(waiting, () => {
+        this.cancelMemoryWait = null;
+        if (this.closed) {
+          memory.release(waiting);
+          return;
+        }
+        this.takeFrames(this.frames.grant());
+        this.updateReading();
+      });
+      this.updateReading();
+    }
+  }
+
+  /** The frame reader's admission check: the broker-wide request memory bound. */
+  private admitFrame(sizeBytes: number): boolean {
+    const memory = this.o.requestMemory;
+    if (memory === undefined) return true;
+    // Already queued for this frame: the grant, not a second try, admits it.
+    if (this.cancelMemoryWait !== null) return false;
+    return memory.tryAcquire(sizeBytes);
+  }
+
+  /** Returns the memory of an answered (or refused) request to the bound. */
+  private releaseFrame(frame: Buffer): void {
+    this.o.requestMemory?.release(frame.length);
+  }
+
+  /** The connection closed: what it was reading or waiting for is given up. */
+  private giveUpFrameInProgress(): void {
+    this.cancelMemoryWait?.();
+    this.cancelMemoryWait = null;
+    const collecting = this.frames.collectingBytes;
+    const partial = this.frames.discard();
+    if (partial !== null) releaseLease(partial);
+    if (collecting > 0) this.o.requestMemory?.release(collecting);
+  }
+
+  private logMemoryBound(memory: RequestMemory, sizeBytes: number): void {
+    const log = this.o.logger;
+    const suppressed = (count: number) =>
+      log.info({ count }, 'suppressed lines about reads paused at queued.max.request.bytes');
+    if (!memoryLogLimiter.allow(suppressed)) return;
+    log.info(
+      { remote: this.remoteAddress, frameBytes: sizeBytes, usedBytes: memory.used },
+      'request memory bound (queued.max.request.bytes) reached; pausing reads until requests are answered',
+    );
   }
 
   /**
@@ -142,32 +252,42 @@ export class Connection {
   }
 
   private onFrame(frame: Buffer): void {
+    let dispatched = false;
+    try {
+      dispatched = this.dispatch(frame);
+    } finally {
+      if (!dispatched) this.releaseFrame(frame);
+    }
+  }
+
+  /** Hands the frame to its handler; false when it was refused or answered on the spot. */
+  private dispatch(frame: Buffer): boolean {
     const r = new Reader(frame);
     let header: ReturnType<typeof readRequestHeaderStart>;
     try {
       header = readRequestHeaderStart(r);
     } catch (err) {
       this.reject(`malformed request header: ${(err as Error).message}`);
-      return;
+      return false;
     }
     const handler = this.o.registry.get(header.apiKey);
     const seq = this.nextSequence++;
     if (handler === undefined) {
       this.reject('unknown api key', { apiKey: header.apiKey });
-      return;
+      return false;
     }
     const versionOk =
       header.apiVersion >= handler.minVersion && header.apiVersion <= handler.maxVersion;
     if (!versionOk) {
       if (header.apiKey === API_VERSIONS_KEY) {
         this.finish(seq, this.unsupportedApiVersions(header.correlationId));
-        return;
+        return false;
       }
       this.reject('unsupported api version', {
         apiKey: header.apiKey,
         apiVersion: header.apiVersion,
       });
-      return;
+      return false;
     }
     const requestCodec = handler.requestCodec.at(header.apiVersion);
     let request: unknown;
@@ -177,7 +297,7 @@ export class Connection {
     } catch (err) {
       if (!(err instanceof DecodeError) && !(err instanceof RangeError)) throw err;
       this.reject(`malformed ${handler.name} v${header.apiVersion}: ${err.message}`);
-      return;
+      return false;
     }
     this.o.onRequest?.(header.apiKey);
     const ctx: RequestContext = {
@@ -196,6 +316,7 @@ export class Connection {
       .then(
         (response) => {
           this.inflight--;
+          this.releaseFrame(frame);
           if (RECYCLED_FRAME_API_KEYS.has(header.apiKey)) releaseLease(frame);
           if (response === null) {
             this.finish(seq, null);
@@ -225,6 +346,7 @@ export class Connection {
         },
         (err: unknown) => {
           this.inflight--;
+          this.releaseFrame(frame);
           this.o.logger.error(
             {
               err,
@@ -237,6 +359,7 @@ export class Connection {
           this.close();
         },
       );
+    return true;
   }
 
   /** ApiVersions at v0 with UNSUPPORTED_VERSION and the full list (KIP-511). */
@@ -256,6 +379,10 @@ export class Connection {
     if (this.closed) return;
     this.done.set(seq, outcome);
     this.flush();
+    if (this.draining) {
+      if (this.inflight === 0) this.close();
+      return;
+    }
     if (this.closeWhenDrained !== null) {
       if (this.inflight === 0) this.reject(this.closeWhenDrained);
       return;
@@ -287,10 +414,11 @@ export class Connection {
   }
 
   private updateReading(): void {
-    if (this.closed) return;
+    if (this.closed || this.draining) return;
     const pending = this.inflight + this.done.size;
     this.pausedForInflight = pending >= this.o.limits.inflightRequestsMax;
-    if (this.pausedForInflight || this.pausedForDrain) this.o.socket.pause();
+    const waitingForMemory = this.cancelMemoryWait !== null;
+    if (this.pausedForInflight || this.pausedForDrain || waitingForMemory) this.o.socket.pause();
     else this.o.socket.resume();
   }
 }

@@ -72,4 +72,23 @@ describe('BufferPool', () => {
     releaseLease(Buffer.alloc(100 * KIB));
     assert.equal(isLeased(Buffer.alloc(10)), false);
   });
+
+  it('trims buffers left unused for a whole trim period, and keeps those in use', () => {
+    const pool = new BufferPool();
+    const idle = pool.acquire(100 * KIB);
+    const busy = pool.acquire(1000 * KIB);
+    releaseLease(idle);
+    releaseLease(busy);
+    assert.equal(pool.pooledBytes, 128 * KIB + 1024 * KIB);
+    pool.trim();
+    assert.equal(pool.pooledBytes, 128 * KIB + 1024 * KIB, 'given back in this period: kept');
+    const again = pool.acquire(1000 * KIB);
+    assert.equal(again, busy);
+    releaseLease(again);
+    pool.trim();
+    assert.equal(pool.pooledBytes, 1024 * KIB, 'the unused one is dropped');
+    pool.trim();
+    assert.equal(pool.pooledBytes, 0, 'and the other once a period passes without use');
+    assert.notEqual(pool.acquire(100 * KIB), idle, 'a trimmed buffer is not handed out');
+  });
 });

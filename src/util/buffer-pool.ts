@@ -21,10 +21,17 @@ interface Lease {
 /** Leased buffers, and views registered with shareLease, -> their lease. */
 const leases = new WeakMap<Uint8Array, Lease>();
 
+interface FreeBuffer {
+  readonly buffer: Buffer;
+  /** The trim generation in which it was given back. */
+  readonly generation: number;
+}
+
 export class BufferPool {
-  /** Free buffers by size class (log2 of the size). */
-  private readonly free = new Map<number, Buffer[]>();
+  /** Free buffers by size class (log2 of the size), the most recently given back last. */
+  private readonly free = new Map<number, FreeBuffer[]>();
   private freeBytes = 0;
+  private generation = 0;
 
   constructor(private readonly freeBytesMax = POOL_FREE_BYTES_MAX_DEFAULT) {}
 
@@ -51,7 +58,7 @@ export class BufferPool {
       return Buffer.allocUnsafe(minBytes);
     }
     const sizeClass = Math.ceil(Math.log2(minBytes));
-    let buffer = this.free.get(sizeClass)?.pop();
+    let buffer = this.free.get(sizeClass)?.pop()?.buffer;
     if (buffer === undefined) {
       buffer = Buffer.allocUnsafeSlow(2 ** sizeClass);
     } else {
@@ -70,9 +77,25 @@ export class BufferPool {
       list = [];
       this.free.set(sizeClass, list);
     }
-    list.push(buffer);
+    list.push({ buffer, generation: this.generation });
     this.freeBytes += buffer.length;
   };
+
+  /**
+   * Drops the free buffers nobody has taken since the previous trim, so memory a burst
+   * left in the pool goes back once traffic is quiet again. Called on a timer (each call
+   * starts a new generation); a steady load keeps reusing its buffers and loses none.
+   */
+  trim(): void {
+    for (const [sizeClass, list] of this.free) {
+      // Given back in order, so the old ones lead; buffers are taken from the end.
+      const keep = list.filter((f) => f.generation === this.generation);
+      for (const f of list) if (f.generation !== this.generation) this.freeBytes -= f.buffer.length;
+      if (keep.length === 0) this.free.delete(sizeClass);
+      else this.free.set(sizeClass, keep);
+    }
+    this.generation++;
+  }
 }
 
 /** Lets `view` (a view of a leased buffer) end that buffer's lease too. */

@@ -146,7 +146,12 @@ async function drive(port: number, take: () => Buffer | null): Promise<number> {
 
 let b: TestBroker;
 before(async () => {
-  b = await startTestBroker({ 'socket.request.max.bytes': '1048576', 'num.partitions': '2' });
+  // message.max.bytes must fit in a request (a contradiction stops start-up).
+  b = await startTestBroker({
+    'socket.request.max.bytes': '1048576',
+    'message.max.bytes': '1048576',
+    'num.partitions': '2',
+  });
 });
 after(async () => {
   await b.stop();
