@@ -114,10 +114,13 @@ describe('preferred leader election on three brokers', () => {
   const clusters: Cluster[] = [];
 
   const cluster = async (clusterId: string, extra: Record<string, string>): Promise<Cluster> => {
+    // Two clusters share this etcd: each needs its own root, as operators would give it.
+    const prefix = `/gregor-${clusters.length}/`;
     const c = new Cluster(join(dir, clusterId), (id) => ({
       'node.id': String(id),
       'metadata.store': etcd.endpoint.replace('http://', 'etcd://'),
       'cluster.id': clusterId,
+      'metadata.store.prefix': prefix,
       'broker.session.timeout.ms': String(SESSION_TIMEOUT_MS),
       'replica.lag.time.max.ms': '5000',
       ...extra,
