@@ -164,7 +164,11 @@ export class PartitionLog {
   /** Opens (creating, or recovering after a crash) the partition's directory. */
   static async open(options: PartitionLogOptions): Promise<PartitionLog> {
     validateLogConfig(options.config);
-    if (options.topic === '' || /[/\\]/.test(options.topic) || options.topic.startsWith('.')) {
+    // The directory is `<topic>-<partition>`: every legal topic name gives a
+    // plain entry of the log dir, one with a leading '.' included ('.x-0').
+    // Only what could leave the log dir or cut the path short is refused.
+    const topic = options.topic;
+    if (topic === '' || /[/\\]/.test(topic) || topic.includes('\u0000')) {
       throw new RangeError(`not a usable topic name for a directory: '${options.topic}'`);
     }
     if (!Number.isInteger(options.partition) || options.partition < 0) {
