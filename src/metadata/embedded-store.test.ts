@@ -1,6 +1,7 @@
 // Tests of EmbeddedMetaStore: the shared contract (in memory and on a file), then what
 // only the embedded backend promises: persistence across reopen (leased keys gone), writes
-// acknowledged only once on disk, batched snapshot writes, fail-stop on a failed write,
+// acknowledged only once on disk, batched snapshot writes, failed writes retried (a full
+// disk) with the last good snapshot intact,
 // lease expiry exactly at the TTL on a manual clock, and compaction of watch history.
 
 import assert from 'node:assert/strict';
@@ -8,7 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { writeFileAtomic } from './embedded-snapshot.ts';
+import { SNAPSHOT_RETRY_MS_MAX, writeFileAtomic } from './embedded-snapshot.ts';
 import { type EmbeddedClock, EmbeddedMetaStore } from './embedded-store.ts';
 import { type MetaStoreFixture, runMetaStoreContract } from './meta-store.contract.ts';
 import { isMetaStoreError, type MetaStoreError, type WatchEvent } from './meta-store.ts';
@@ -161,32 +162,122 @@ describe('EmbeddedMetaStore persistence', () => {
     await reopened.close();
   });
 
-  it('fails stop on a failed snapshot write: the write, later calls, leases, watches', async () => {
-    let fail = false;
+  /**
+   * A snapshot writer whose disk is full while `full` is set: it writes part of the
+   * temporary file, as a real ENOSPC part way would, then fails.
+   */
+  function fullDiskWriter(state: { full: boolean; attempts: number }) {
+    return async (target: string, data: string): Promise<void> => {
+      state.attempts += 1;
+      if (state.full) {
+        await writeFile(`${target}.tmp`, data.slice(0, data.length >> 1));
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), {
+          code: 'ENOSPC',
+        });
+      }
+      await writeFileAtomic(target, data);
+    };
+  }
+
+  it('keeps the last good snapshot when a write fails, retries it, and acknowledges once saved', async () => {
+    const path = freshPath();
+    const disk = { full: false, attempts: 0 };
+    const reports: string[] = [];
     const store = await EmbeddedMetaStore.open({
-      path: freshPath(),
-      writeFile: async (target, data) => {
-        if (fail) throw new Error('EIO: injected');
-        await writeFileAtomic(target, data);
+      path,
+      writeFile: fullDiskWriter(disk),
+      persistListener: {
+        onWriteFailed: (error, retryInMs) =>
+          reports.push(`failed ${(error as NodeJS.ErrnoException).code} ${retryInMs}`),
+        onWriteRecovered: () => reports.push('recovered'),
       },
     });
     await store.put('/ok', '1');
+    const goodSnapshot = await readFile(path, 'utf8');
     const lease = await store.grantLease(5000);
+    const events: WatchEvent[] = [];
     const errors: MetaStoreError[] = [];
     await store.watch('/', await store.revision(), {
-      onEvents: () => {},
+      onEvents: (batch) => events.push(...batch),
       onError: (error) => errors.push(error),
     });
-    fail = true;
-    await assert.rejects(store.put('/lost', '1'), (error: unknown) =>
-      isMetaStoreError(error, 'GREGOR_ERR_METADATA_PERSIST_FAILED'),
+    disk.full = true;
+    let acknowledged = false;
+    const put = store.put('/waits', '2').then(() => {
+      acknowledged = true;
+    });
+    while (disk.attempts < 4) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(acknowledged, false, 'not acknowledged while not on disk');
+    assert.equal(events.length, 0, 'watchers hear only of saved changes');
+    assert.equal(await readFile(path, 'utf8'), goodSnapshot, 'the last good snapshot is intact');
+    assert.equal((await store.get('/ok'))?.value, '1', 'reads go on');
+    assert.equal(store.persistFailing, true);
+    disk.full = false;
+    await put;
+    assert.equal(store.persistFailing, false);
+    assert.deepEqual(
+      events.map((event) => event.key),
+      ['/waits'],
     );
-    await assert.rejects(store.get('/ok'), (error: unknown) =>
-      isMetaStoreError(error, 'GREGOR_ERR_METADATA_PERSIST_FAILED'),
-    );
-    assert.equal((await lease.lost).reason, 'closed');
-    assert.equal(errors[0]?.code, 'GREGOR_ERR_METADATA_PERSIST_FAILED');
+    assert.deepEqual(errors, []);
+    assert.equal(lease.isAlive(), true, 'leases survive a failed write');
+    assert.match(reports[0] ?? '', /^failed ENOSPC 50$/);
+    assert.match(reports[1] ?? '', /^failed ENOSPC 100$/);
+    assert.equal(reports.at(-1), 'recovered');
     await store.close();
+    const reopened = await EmbeddedMetaStore.open({ path });
+    assert.equal((await reopened.get('/waits'))?.value, '2');
+    await reopened.close();
+  });
+
+  it('fails a write that waits past persistTimeoutMs with TIMEOUT, and saves it later', async () => {
+    const path = freshPath();
+    const disk = { full: false, attempts: 0 };
+    const clock = new ManualClock();
+    const store = await EmbeddedMetaStore.open({
+      path,
+      clock,
+      persistTimeoutMs: 1000,
+      writeFile: fullDiskWriter(disk),
+    });
+    await store.put('/a', '1');
+    disk.full = true;
+    const put = store.put('/a', '2');
+    put.catch(() => {});
+    // The writes are real file I/O: wait for the first to fail before moving the clock.
+    while (!store.persistFailing) await new Promise((resolve) => setTimeout(resolve, 5));
+    await clock.advance(1000);
+    await assert.rejects(put, (error: unknown) =>
+      isMetaStoreError(error, 'GREGOR_ERR_METADATA_TIMEOUT'),
+    );
+    assert.equal((await store.get('/a'))?.value, '2', 'the change stays applied');
+    disk.full = false;
+    while (store.persistFailing) {
+      await clock.advance(SNAPSHOT_RETRY_MS_MAX);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await store.close();
+    const reopened = await EmbeddedMetaStore.open({ path });
+    assert.equal((await reopened.get('/a'))?.value, '2', 'saved by a later retry');
+    await reopened.close();
+  });
+
+  it('gives up at close on a disk still full: waiting writes fail CLOSED, the old snapshot stays', async () => {
+    const path = freshPath();
+    const disk = { full: false, attempts: 0 };
+    const store = await EmbeddedMetaStore.open({ path, writeFile: fullDiskWriter(disk) });
+    await store.put('/a', '1');
+    disk.full = true;
+    const put = store.put('/a', '2');
+    put.catch(() => {});
+    while (disk.attempts < 3) await new Promise((resolve) => setTimeout(resolve, 10));
+    await store.close();
+    await assert.rejects(put, (error: unknown) =>
+      isMetaStoreError(error, 'GREGOR_ERR_METADATA_CLOSED'),
+    );
+    const reopened = await EmbeddedMetaStore.open({ path });
+    assert.equal((await reopened.get('/a'))?.value, '1');
+    await reopened.close();
   });
 
   it('refuses to open a corrupt file rather than starting empty', async () => {
