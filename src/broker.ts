@@ -30,7 +30,9 @@ import {
   validateTopicConfigs,
 } from './config/topic-config.ts';
 import { GroupCoordinator } from './group/group-coordinator.ts';
+import { isNoSpaceError } from './log/errors.ts';
 import type { LogConfig } from './log/log-config.ts';
+import { LogDirHealth } from './log/log-dir-health.ts';
 import { EmbeddedMetaStore } from './metadata/embedded-store.ts';
 import { KeyLayout } from './metadata/key-layout.ts';
 import type { Lease, MetaStore } from './metadata/meta-store.ts';
@@ -39,8 +41,10 @@ import { ReplicaFetchers } from './replication/replica-fetcher.ts';
 import { ReplicaManager } from './replication/replica-manager.ts';
 import { BrokerMetrics } from './server/broker-metrics.ts';
 import { HttpEndpoint } from './server/http-endpoint.ts';
+import { registerLogDirMetrics } from './server/log-dir-metrics.ts';
 import { SocketServer } from './server/socket-server.ts';
 import { ProducerIdAllocator } from './txn/producer-id-allocator.ts';
+import { rateLimited } from './util/log-rate-limiter.ts';
 import { createLogger, type Logger } from './util/logger.ts';
 
 export interface StartBrokerOptions {
@@ -80,6 +84,8 @@ const META_PROPERTIES = 'meta.properties';
 const METADATA_FILE = '__gregor_metadata.json';
 const FETCH_WAIT_MS_MAX = 30_000;
 const CONTROLLED_SHUTDOWN_TIMEOUT_MS = 10_000;
+/** How often the log dir's free space is sampled between scrapes (for /readyz). */
+const LOG_DIR_SPACE_SAMPLE_MS = 5_000;
 
 function overridesFrom(opts: StartBrokerOptions): Record<string, string> {
   const o: Record<string, string> = { ...(opts.config ?? {}) };
@@ -188,15 +194,74 @@ function describeStore(config: BrokerConfig): string {
     : loc.endpoints.map((e) => `etcd://${e.host}:${e.port}`).join(',');
 }
 
-async function openStore(config: BrokerConfig, logDir: string): Promise<MetaStore> {
+interface OpenedStore {
+  readonly store: MetaStore;
+  /** Why metadata writes cannot be saved now, or null (the embedded store on a full disk). */
+  readonly persistProblem: () => string | null;
+}
+
+/**
+ * The embedded store's snapshot writes, as the broker reports them: the first
+ * failure and the recovery once each, the failures between rate-limited; a
+ * refusal for want of space also counts against the log dir's health.
+ */
+function embeddedPersistListener(logger: Logger, health: LogDirHealth, path: string) {
+  let failingSince: number | null = null;
+  let lastReason = '';
+  return {
+    listener: {
+      onWriteFailed(error: unknown, retryInMs: number) {
+        const reason = error instanceof Error ? error.message : String(error);
+        lastReason = reason;
+        if (isNoSpaceError(error) && path.startsWith(health.dir)) health.noteNoSpace();
+        if (failingSince === null) {
+          failingSince = Date.now();
+          logger.error(
+            { path, reason, retryInMs },
+            'metadata snapshot write failed; metadata writes wait while it is retried',
+          );
+          return;
+        }
+        rateLimited(logger).log(
+          'warn',
+          'metadata-snapshot-retry-failed',
+          { path, reason, retryInMs },
+          'metadata snapshot write failed again; retrying',
+        );
+      },
+      onWriteRecovered() {
+        logger.info(
+          { path, failedForMs: failingSince === null ? 0 : Date.now() - failingSince },
+          'metadata snapshot written again; metadata writes resumed',
+        );
+        failingSince = null;
+      },
+    },
+    problem: () =>
+      failingSince === null
+        ? null
+        : `metadata snapshot writes failing for ${Date.now() - failingSince} ms: ${lastReason}`,
+  };
+}
+
+async function openStore(
+  config: BrokerConfig,
+  logDir: string,
+  o: { logger: Logger; health: LogDirHealth },
+): Promise<OpenedStore> {
   const loc = config.metadataStore;
-  if (loc.kind === 'embedded')
-    return EmbeddedMetaStore.open({ path: loc.path ?? join(logDir, METADATA_FILE) });
+  if (loc.kind === 'embedded') {
+    const path = loc.path ?? join(logDir, METADATA_FILE);
+    const persist = embeddedPersistListener(o.logger, o.health, path);
+    const store = await EmbeddedMetaStore.open({ path, persistListener: persist.listener });
+    return { store, persistProblem: persist.problem };
+  }
   // etcd3 pulls in gRPC, a third of a second to load: only brokers that use etcd pay for it.
   const { EtcdMetaStore } = await import('./metadata/etcd-store.ts');
-  return EtcdMetaStore.connect({
+  const store = await EtcdMetaStore.connect({
     endpoints: loc.endpoints.map((e) => `http://${e.host}:${e.port}`),
   });
+  return { store, persistProblem: () => null };
 }
 
 export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker> {
@@ -216,7 +281,12 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     { nodeId, clusterId, metadataStore: describeStore(config) },
     'opening the metadata store',
   );
-  const store = await openStore(config, logDir);
+  const logDirHealth = new LogDirHealth({ dir: logDir });
+  logDirHealth.start(LOG_DIR_SPACE_SAMPLE_MS);
+  const { store, persistProblem } = await openStore(config, logDir, {
+    logger,
+    health: logDirHealth,
+  });
   const keys = new KeyLayout(clusterId, { rootPrefix: config.metadataStorePrefix });
   const image = new MetadataImage(clusterId);
   const loader = new MetadataLoader(store, keys, image, logger);
@@ -247,6 +317,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     now,
     logger,
     fenced: () => fenced(),
+    onNoSpace: () => logDirHealth.noteNoSpace(),
   });
   loader.onChanges(() => void replicas.sync());
   const settings: HandlerSettings = {
@@ -373,6 +444,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     isActiveController: () => controller.isActive(),
     apiName: (apiKey) => registry.get(apiKey)?.name ?? String(apiKey),
   });
+  registerLogDirMetrics(metrics.registry, logDirHealth);
   const httpAddress = config.httpListener === '' ? null : parseHttpListener(config.httpListener);
   const http =
     httpAddress === null
@@ -381,6 +453,10 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
           ...httpAddress,
           registry: metrics.registry,
           isReady: () => session.lease?.isAlive() ?? false,
+          notReadyReasons: () => {
+            const metadata = persistProblem();
+            return [...logDirHealth.problems(), ...(metadata === null ? [] : [metadata])];
+          },
         });
   // The image is current: directories it gives this broker no partition for are leftovers.
   await replicas.deleteStrayLogs().catch(() => undefined);
@@ -456,6 +532,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
         await session.close();
         await loader.stop();
         await store.close();
+        logDirHealth.stop();
         logger.info({ nodeId }, 'Gregor broker stopped');
       })();
       return closing;

@@ -35,6 +35,8 @@ export interface ReplicaManagerOptions {
   readonly fenced?: () => boolean;
   /** The file layer; the real disk by default. */
   readonly fs?: LogFileSystem;
+  /** Called when a partition log's write is refused for want of space. */
+  readonly onNoSpace?: () => void;
 }
 
 /** `<topic>-<partition>`: Kafka's partition directory name (topic names have no '/'). */
@@ -240,6 +242,8 @@ export class ReplicaManager {
         config: this.o.logConfigFor(topic),
         now: this.o.now,
         fs: this.fs,
+        logger: this.o.logger,
+        ...(this.o.onNoSpace === undefined ? {} : { onNoSpace: this.o.onNoSpace }),
       });
       if (topicId !== undefined) this.openedTopicIds.set(k, topicId);
       if (recordId && topicId !== undefined) {
