@@ -114,6 +114,8 @@ export const TAIL_CACHE_BYTES_DEFAULT = 512 * 1024;
 /** Sealed segments whose indexes stay in memory after a lookup (most recently used). */
 export const SEALED_INDEXES_LOADED_MAX = 2;
 const INT32_MAX = 0x7fff_ffff;
+/** At most one "log dir is full" line per partition in this time. */
+const NO_SPACE_LOG_INTERVAL_MS = 10_000;
 
 const silentLogger: PartitionLogLogger = { warn() {}, info() {} };
 
@@ -147,8 +149,16 @@ export class PartitionLog {
   private sealedIndexesLoaded: Segment[] = [];
   private closed = false;
   private failure: Error | null = null;
-  /** Set while writes are refused for want of space: the state change is logged, not each write. */
+  /**
+   * Set while writes are refused for want of space. The change of state is
+   * logged, not each refusal, and at most once per NO_SPACE_LOG_INTERVAL_MS (a
+   * disk at the edge lets small appends through between refusals): `noSpaceAnnounced`
+   * says the current episode was logged, so its end is logged too.
+   */
   private noSpace = false;
+  private noSpaceAnnounced = false;
+  private noSpaceLoggedMs = Number.NEGATIVE_INFINITY;
+  private noSpaceRefusals = 0;
   private readonly onNoSpace: () => void;
   private readonly logStartListeners = new Set<(logStartOffset: number) => void>();
 
@@ -401,10 +411,13 @@ export class PartitionLog {
     this.logEndOffsetValue = nextOffset;
     if (this.noSpace) {
       this.noSpace = false;
-      this.logger.info(
-        { topic: this.topic, partition: this.partition },
-        'log dir has space again; appends to the partition log resumed',
-      );
+      if (this.noSpaceAnnounced) {
+        this.noSpaceAnnounced = false;
+        this.logger.info(
+          { topic: this.topic, partition: this.partition },
+          'log dir has space again; appends to the partition log resumed',
+        );
+      }
     }
     this.unflushedMessages += range.lastOffset - range.firstOffset + 1;
     const flushDue =
@@ -826,13 +839,23 @@ export class PartitionLog {
 
   private noSpaceFailure(err: unknown): LogStorageError {
     this.onNoSpace();
-    if (!this.noSpace) {
-      this.noSpace = true;
+    this.noSpaceRefusals += 1;
+    const nowMs = this.now();
+    if (!this.noSpace && nowMs - this.noSpaceLoggedMs >= NO_SPACE_LOG_INTERVAL_MS) {
+      this.noSpaceAnnounced = true;
+      this.noSpaceLoggedMs = nowMs;
       this.logger.warn(
-        { topic: this.topic, partition: this.partition, reason: String(err) },
+        {
+          topic: this.topic,
+          partition: this.partition,
+          reason: String(err),
+          refusedSinceLastLine: this.noSpaceRefusals,
+        },
         'log dir is full; writes to the partition log fail until space returns',
       );
+      this.noSpaceRefusals = 0;
     }
+    this.noSpace = true;
     return new LogStorageError(`${this.dir}: no space left (${String(err)})`, { cause: err });
   }
 

@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SNAPSHOT_RETRY_MS_MAX, writeFileAtomic } from './embedded-snapshot.ts';
+import { writeFileAtomic } from './embedded-snapshot.ts';
 import { type EmbeddedClock, EmbeddedMetaStore } from './embedded-store.ts';
 import { type MetaStoreFixture, runMetaStoreContract } from './meta-store.contract.ts';
 import { isMetaStoreError, type MetaStoreError, type WatchEvent } from './meta-store.ts';
@@ -179,7 +179,7 @@ describe('EmbeddedMetaStore persistence', () => {
     };
   }
 
-  it('keeps the last good snapshot when a write fails, retries it, and acknowledges once saved', async () => {
+  it('keeps the last good snapshot when a write fails, and retries it until the change is saved', async () => {
     const path = freshPath();
     const disk = { full: false, attempts: 0 };
     const reports: string[] = [];
@@ -202,18 +202,17 @@ describe('EmbeddedMetaStore persistence', () => {
       onError: (error) => errors.push(error),
     });
     disk.full = true;
-    let acknowledged = false;
-    const put = store.put('/waits', '2').then(() => {
-      acknowledged = true;
-    });
+    // The writer learns at once that its change is not saved (outcome unknown, as with etcd).
+    await assert.rejects(store.put('/waits', '2'), (error: unknown) =>
+      isMetaStoreError(error, 'GREGOR_ERR_METADATA_UNAVAILABLE'),
+    );
     while (disk.attempts < 4) await new Promise((resolve) => setTimeout(resolve, 10));
-    assert.equal(acknowledged, false, 'not acknowledged while not on disk');
     assert.equal(events.length, 0, 'watchers hear only of saved changes');
     assert.equal(await readFile(path, 'utf8'), goodSnapshot, 'the last good snapshot is intact');
-    assert.equal((await store.get('/ok'))?.value, '1', 'reads go on');
+    assert.equal((await store.get('/waits'))?.value, '2', 'the change stays applied');
     assert.equal(store.persistFailing, true);
     disk.full = false;
-    await put;
+    while (events.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     assert.equal(store.persistFailing, false);
     assert.deepEqual(
       events.map((event) => event.key),
@@ -224,57 +223,55 @@ describe('EmbeddedMetaStore persistence', () => {
     assert.match(reports[0] ?? '', /^failed ENOSPC 50$/);
     assert.match(reports[1] ?? '', /^failed ENOSPC 100$/);
     assert.equal(reports.at(-1), 'recovered');
+    await store.put('/after', '3');
     await store.close();
     const reopened = await EmbeddedMetaStore.open({ path });
-    assert.equal((await reopened.get('/waits'))?.value, '2');
+    assert.equal((await reopened.get('/waits'))?.value, '2', 'saved by a retry');
+    assert.equal((await reopened.get('/after'))?.value, '3');
     await reopened.close();
   });
 
-  it('fails a write that waits past persistTimeoutMs with TIMEOUT, and saves it later', async () => {
-    const path = freshPath();
-    const disk = { full: false, attempts: 0 };
+  it('fails a write whose snapshot write hangs past persistTimeoutMs with TIMEOUT', async () => {
     const clock = new ManualClock();
+    let release: () => void = () => {};
+    let hang = false;
     const store = await EmbeddedMetaStore.open({
-      path,
+      path: freshPath(),
       clock,
       persistTimeoutMs: 1000,
-      writeFile: fullDiskWriter(disk),
+      writeFile: async (target, data) => {
+        if (hang)
+          await new Promise<void>((resolve) => {
+            release = resolve;
+          });
+        await writeFileAtomic(target, data);
+      },
     });
     await store.put('/a', '1');
-    disk.full = true;
+    hang = true;
     const put = store.put('/a', '2');
     put.catch(() => {});
-    // The writes are real file I/O: wait for the first to fail before moving the clock.
-    while (!store.persistFailing) await new Promise((resolve) => setTimeout(resolve, 5));
     await clock.advance(1000);
     await assert.rejects(put, (error: unknown) =>
       isMetaStoreError(error, 'GREGOR_ERR_METADATA_TIMEOUT'),
     );
-    assert.equal((await store.get('/a'))?.value, '2', 'the change stays applied');
-    disk.full = false;
-    while (store.persistFailing) {
-      await clock.advance(SNAPSHOT_RETRY_MS_MAX);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    hang = false;
+    release();
     await store.close();
-    const reopened = await EmbeddedMetaStore.open({ path });
-    assert.equal((await reopened.get('/a'))?.value, '2', 'saved by a later retry');
-    await reopened.close();
   });
 
-  it('gives up at close on a disk still full: waiting writes fail CLOSED, the old snapshot stays', async () => {
+  it('gives up at close on a disk still full: the old snapshot stays', async () => {
     const path = freshPath();
     const disk = { full: false, attempts: 0 };
     const store = await EmbeddedMetaStore.open({ path, writeFile: fullDiskWriter(disk) });
     await store.put('/a', '1');
     disk.full = true;
-    const put = store.put('/a', '2');
-    put.catch(() => {});
-    while (disk.attempts < 3) await new Promise((resolve) => setTimeout(resolve, 10));
-    await store.close();
-    await assert.rejects(put, (error: unknown) =>
-      isMetaStoreError(error, 'GREGOR_ERR_METADATA_CLOSED'),
+    await assert.rejects(store.put('/a', '2'), (error: unknown) =>
+      isMetaStoreError(error, 'GREGOR_ERR_METADATA_UNAVAILABLE'),
     );
+    const attempts = disk.attempts;
+    await store.close();
+    assert.equal(disk.attempts, attempts + 1, 'one last attempt at close, no more retries');
     const reopened = await EmbeddedMetaStore.open({ path });
     assert.equal((await reopened.get('/a'))?.value, '1');
     await reopened.close();

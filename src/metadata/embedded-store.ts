@@ -4,10 +4,11 @@
 // after each change. Leases live only as long as the process; their keys are not saved.
 // A write resolves, and watchers hear of it, only once it is on disk; reads and compares
 // see it at once, which keeps compare-and-set serial within the one process. When the
-// disk refuses the snapshot (full), the store keeps serving: writes wait while the
-// snapshot is retried, and one that waits longer than `persistTimeoutMs` fails with
-// GREGOR_ERR_METADATA_TIMEOUT — outcome unknown, as with etcd: it is saved with the
-// next snapshot that succeeds.
+// disk refuses the snapshot (full), the store keeps serving and retries the snapshot;
+// a write waiting for it fails with GREGOR_ERR_METADATA_UNAVAILABLE as soon as an
+// attempt fails (or with GREGOR_ERR_METADATA_TIMEOUT after `persistTimeoutMs` on a disk
+// that hangs). Its outcome is unknown, as with etcd: it stays applied, and is saved
+// with the next snapshot that succeeds.
 
 import {
   encodeSnapshot,
@@ -180,6 +181,8 @@ export class EmbeddedMetaStore implements MetaStore {
   private readonly clock: EmbeddedClock;
   private readonly historyRevisionsMax: number;
   private readonly persistTimeoutMs: number;
+  /** Writes waiting for their snapshot, told when an attempt fails. */
+  private readonly persistWaiters = new Set<(error: unknown) => void>();
 
   private constructor(
     private readonly path: string | null,
@@ -201,15 +204,13 @@ export class EmbeddedMetaStore implements MetaStore {
     this.writer = new SnapshotWriter({
       persist: () => this.persist(),
       // The system clock's timers are unref'd (lease expiry alone must not keep a
-      // process alive); a retry carries writes someone waits for, so it holds the loop.
+      // process alive); a retry carries changes not yet saved, so it holds the loop.
       setTimer: options.clock === undefined ? refTimer : (ms, run) => this.clock.setTimer(ms, run),
-      ...(listener === undefined
-        ? {}
-        : {
-            onWriteFailed: (error: unknown, retryInMs: number) =>
-              listener.onWriteFailed(error, retryInMs),
-            onWriteRecovered: () => listener.onWriteRecovered(),
-          }),
+      onWriteFailed: (error: unknown, retryInMs: number) => {
+        for (const fail of [...this.persistWaiters]) fail(error);
+        listener?.onWriteFailed(error, retryInMs);
+      },
+      ...(listener === undefined ? {} : { onWriteRecovered: () => listener.onWriteRecovered() }),
     });
   }
 
@@ -294,31 +295,32 @@ export class EmbeddedMetaStore implements MetaStore {
   }
 
   /**
-   * Waits until `revision` is on disk. Past persistTimeoutMs the caller gets
-   * GREGOR_ERR_METADATA_TIMEOUT; the change stays applied and is saved by the
-   * snapshot write that is still being retried.
+   * Waits until `revision` is on disk. When a snapshot attempt fails meanwhile the
+   * caller gets GREGOR_ERR_METADATA_UNAVAILABLE at once, and past persistTimeoutMs
+   * GREGOR_ERR_METADATA_TIMEOUT; either way the change stays applied and is saved
+   * by the snapshot write that goes on being retried.
    */
   private durable(revision: number): Promise<void> {
     const written = this.writer.flush();
     return new Promise<void>((resolve, reject) => {
+      const settle = (error: Error | null) => {
+        cancel();
+        this.persistWaiters.delete(onAttemptFailed);
+        if (error === null) resolve();
+        else reject(error);
+      };
+      const onAttemptFailed = (error: unknown) => {
+        const message = `revision ${revision} is not saved: the snapshot write failed (${String(error)}); it is retried and may still be saved`;
+        settle(new MetaStoreError('GREGOR_ERR_METADATA_UNAVAILABLE', message, { cause: error }));
+      };
       const cancel = this.clock.setTimer(this.persistTimeoutMs, () => {
-        reject(
-          new MetaStoreError(
-            'GREGOR_ERR_METADATA_TIMEOUT',
-            `revision ${revision} not saved within ${this.persistTimeoutMs} ms ` +
-              '(snapshot writes are failing and being retried); it may still be saved',
-          ),
-        );
+        const message = `revision ${revision} not saved within ${this.persistTimeoutMs} ms; it may still be saved`;
+        settle(new MetaStoreError('GREGOR_ERR_METADATA_TIMEOUT', message));
       });
+      this.persistWaiters.add(onAttemptFailed);
       written.then(
-        () => {
-          cancel();
-          resolve();
-        },
-        (error: unknown) => {
-          cancel();
-          reject(error);
-        },
+        () => settle(null),
+        (error: unknown) => settle(error instanceof Error ? error : new Error(String(error))),
       );
     });
   }
