@@ -8,7 +8,9 @@
 // NOT_LEADER_OR_FOLLOWER if leadership moves while it waits (or this broker is
 // fenced before appending). Idempotent producers are checked per partition: a
 // retried batch is acknowledged with its original offset and stored once, a
-// sequence gap gets OUT_OF_ORDER_SEQUENCE_NUMBER. Transactions are not
+// sequence gap gets OUT_OF_ORDER_SEQUENCE_NUMBER. A partition whose log cannot
+// write (its disk full, or offline after a disk error) answers
+// KAFKA_STORAGE_ERROR for itself only. Transactions are not
 // implemented yet: a request carrying a transactional id is refused with
 // INVALID_TXN_STATE.
 // Version notes: v3 transactional id and record batch v2; v5 log start

@@ -11,7 +11,7 @@
 
 import { join } from 'node:path';
 import type { MetadataImage } from '../cluster/metadata-image.ts';
-import { LogStorageError } from '../log/errors.ts';
+import { isNoSpaceError, LogStorageError } from '../log/errors.ts';
 import { type LogFileSystem, nodeFileSystem } from '../log/file-system.ts';
 import type { LogConfig } from '../log/log-config.ts';
 import { PartitionLog } from '../log/partition-log.ts';
@@ -283,12 +283,16 @@ export class ReplicaManager {
   private noteOpenFailure(topic: string, index: number, err: unknown): void {
     const k = key(topic, index);
     const reason = errorText(err);
+    const noSpace = isNoSpaceError(err);
+    if (noSpace) this.o.onNoSpace?.();
     if (this.openFailures.get(k) === reason) return;
     this.openFailures.set(k, reason);
-    this.o.logger.error(
-      { topic, partition: index, reason },
-      'partition log could not be opened; it answers KAFKA_STORAGE_ERROR until it can',
-    );
+    // A full disk is the world's doing (a warning, no stack); anything else may be ours.
+    const fields = { topic, partition: index, reason, ...(noSpace ? {} : { err }) };
+    const message =
+      'partition log could not be opened; it answers KAFKA_STORAGE_ERROR until it can';
+    if (noSpace) this.o.logger.warn(fields, message);
+    else this.o.logger.error(fields, message);
   }
 
   /**
