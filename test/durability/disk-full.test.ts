@@ -20,6 +20,7 @@ import { type BrokerProcess, freePort, spawnBroker } from '../harness/broker-pro
 import { PYTHON, run } from '../harness/processes.ts';
 
 const NOBODY = { uid: 65534, gid: 65534 };
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'gregor');
 const TMPFS_BYTES = 20 * 1024 * 1024;
 /** What the filler leaves free: a few dozen messages' worth. */
 const LEFT_FREE_BYTES = 64 * 1024;
@@ -78,6 +79,20 @@ async function stopBroker(broker: BrokerProcess): Promise<number> {
 test('a full log dir answers KAFKA_STORAGE_ERROR and serves again by itself once space is freed', async (t) => {
   if (process.getuid?.() !== 0) {
     t.skip('needs root to mount a tmpfs and run the broker as nobody (CI runs as root)');
+    return;
+  }
+  // The broker runs from this checkout as nobody: under /root, say, it could not read it.
+  const readable = await run('setpriv', [
+    `--reuid=${NOBODY.uid}`,
+    `--regid=${NOBODY.gid}`,
+    '--clear-groups',
+    '--',
+    process.execPath,
+    '-e',
+    `require('node:fs').accessSync(${JSON.stringify(BIN)}, require('node:fs').constants.R_OK)`,
+  ]);
+  if (readable.code !== 0) {
+    t.skip(`user nobody cannot read ${BIN} (needed to run the broker as non-root)`);
     return;
   }
   const mountPoint = await mkdtemp(join(tmpdir(), 'gregor-disk-full-'));
