@@ -37,8 +37,10 @@ import {
   validateTopicConfigs,
 } from './config/topic-config.ts';
 import { GroupCoordinator } from './group/group-coordinator.ts';
+import { isNoSpaceError } from './log/errors.ts';
 import { nodeFileSystem } from './log/file-system.ts';
 import type { LogConfig } from './log/log-config.ts';
+import { LogDirHealth } from './log/log-dir-health.ts';
 import {
   META_PROPERTIES_FILE,
   readMetaProperties,
@@ -56,6 +58,7 @@ import { refuseUnservedListeners } from './server/listener-security.ts';
 import { ListenerServers } from './server/listener-servers.ts';
 import { ProducerIdAllocator } from './txn/producer-id-allocator.ts';
 import { brokerBufferPool } from './util/buffer-pool.ts';
+import { rateLimited } from './util/log-rate-limiter.ts';
 import { type Logger, libraryLogger } from './util/logger.ts';
 
 export interface StartBrokerOptions {
@@ -102,6 +105,8 @@ const METADATA_FILE = '__gregor_metadata.json';
 const CONTROLLED_SHUTDOWN_TIMEOUT_MS = 10_000;
 /** A pooled buffer unused for one to two of these periods is let go. */
 const POOL_TRIM_INTERVAL_MS = 30_000;
+/** How often the log dir's free space is sampled between scrapes (for /readyz). */
+const LOG_DIR_SPACE_SAMPLE_MS = 5_000;
 
 function overridesFrom(opts: StartBrokerOptions): Record<string, string> {
   const o: Record<string, string> = { ...(opts.config ?? {}) };
@@ -165,15 +170,74 @@ function describeStore(config: BrokerConfig): string {
     : loc.endpoints.map((e) => `etcd://${e.host}:${e.port}`).join(',');
 }
 
-async function openStore(config: BrokerConfig, logDir: string): Promise<MetaStore> {
+interface OpenedStore {
+  readonly store: MetaStore;
+  /** Why metadata writes cannot be saved now, or null (the embedded store on a full disk). */
+  readonly persistProblem: () => string | null;
+}
+
+/**
+ * The embedded store's snapshot writes, as the broker reports them: the first
+ * failure and the recovery once each, the failures between rate-limited; a
+ * refusal for want of space also counts against the log dir's health.
+ */
+function embeddedPersistListener(logger: Logger, health: LogDirHealth, path: string) {
+  let failingSince: number | null = null;
+  let lastReason = '';
+  return {
+    listener: {
+      onWriteFailed(error: unknown, retryInMs: number) {
+        const reason = error instanceof Error ? error.message : String(error);
+        lastReason = reason;
+        if (isNoSpaceError(error) && path.startsWith(health.dir)) health.noteNoSpace();
+        if (failingSince === null) {
+          failingSince = Date.now();
+          logger.error(
+            { path, reason, retryInMs },
+            'metadata snapshot write failed; metadata writes wait while it is retried',
+          );
+          return;
+        }
+        rateLimited(logger).log(
+          'warn',
+          'metadata-snapshot-retry-failed',
+          { path, reason, retryInMs },
+          'metadata snapshot write failed again; retrying',
+        );
+      },
+      onWriteRecovered() {
+        logger.info(
+          { path, failedForMs: failingSince === null ? 0 : Date.now() - failingSince },
+          'metadata snapshot written again; metadata writes resumed',
+        );
+        failingSince = null;
+      },
+    },
+    problem: () =>
+      failingSince === null
+        ? null
+        : `metadata snapshot writes failing for ${Date.now() - failingSince} ms: ${lastReason}`,
+  };
+}
+
+async function openStore(
+  config: BrokerConfig,
+  logDir: string,
+  o: { logger: Logger; health: LogDirHealth },
+): Promise<OpenedStore> {
   const loc = config.metadataStore;
-  if (loc.kind === 'embedded')
-    return EmbeddedMetaStore.open({ path: loc.path ?? join(logDir, METADATA_FILE) });
+  if (loc.kind === 'embedded') {
+    const path = loc.path ?? join(logDir, METADATA_FILE);
+    const persist = embeddedPersistListener(o.logger, o.health, path);
+    const store = await EmbeddedMetaStore.open({ path, persistListener: persist.listener });
+    return { store, persistProblem: persist.problem };
+  }
   // etcd3 pulls in gRPC, a third of a second to load: only brokers that use etcd pay for it.
   const { EtcdMetaStore } = await import('./metadata/etcd-store.ts');
-  return EtcdMetaStore.connect({
+  const store = await EtcdMetaStore.connect({
     endpoints: loc.endpoints.map((e) => `http://${e.host}:${e.port}`),
   });
+  return { store, persistProblem: () => null };
 }
 
 /**
@@ -184,14 +248,15 @@ async function openStore(config: BrokerConfig, logDir: string): Promise<MetaStor
 async function openClusterStore(
   config: BrokerConfig,
   logDir: string,
-  logger: Logger,
-): Promise<{ store: MetaStore; clusterId: string }> {
+  o: { logger: Logger; health: LogDirHealth },
+): Promise<OpenedStore & { clusterId: string }> {
   const recorded = await readMetaProperties(nodeFileSystem, logDir);
   const dir: LogDirIdentity | null =
     recorded === null ? null : { path: join(logDir, META_PROPERTIES_FILE), ...recorded };
   const configured = config.clusterId;
   const proposal = proposeClusterId({ nodeId: config.nodeId, configured, logDir: dir });
-  const store = await openStore(config, logDir);
+  const opened = await openStore(config, logDir, o);
+  const store = opened.store;
   try {
     const claim = await claimClusterId(store, config.metadataStorePrefix, proposal);
     const clusterId = checkStoredClusterId({
@@ -200,10 +265,10 @@ async function openClusterStore(
       logDir: dir,
       storeName: `${describeStore(config)} at ${config.metadataStorePrefix}`,
     });
-    if (claim.created) logger.info({ clusterId }, 'created the cluster id in the metadata store');
+    if (claim.created) o.logger.info({ clusterId }, 'created the cluster id in the metadata store');
     if (recorded === null)
       await writeMetaProperties(nodeFileSystem, logDir, { clusterId, nodeId: config.nodeId });
-    return { store, clusterId };
+    return { ...opened, clusterId };
   } catch (err) {
     await store.close();
     throw err;
@@ -228,7 +293,12 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   await mkdir(logDir, { recursive: true });
   const nodeId = config.nodeId;
   logger.info({ nodeId, metadataStore: describeStore(config) }, 'opening the metadata store');
-  const { store, clusterId } = await openClusterStore(config, logDir, logger);
+  const logDirHealth = new LogDirHealth({ dir: logDir });
+  logDirHealth.start(LOG_DIR_SPACE_SAMPLE_MS);
+  const { store, clusterId, persistProblem } = await openClusterStore(config, logDir, {
+    logger,
+    health: logDirHealth,
+  });
   const keys = new KeyLayout(clusterId, { rootPrefix: config.metadataStorePrefix });
   const image = new MetadataImage(clusterId);
   const loader = new MetadataLoader(store, keys, image, logger);
@@ -259,6 +329,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     now,
     logger,
     fenced: () => fenced(),
+    onNoSpace: () => logDirHealth.noteNoSpace(),
   });
   loader.onChanges(() => void replicas.sync());
   const settings: HandlerSettings = {
@@ -384,6 +455,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     nodeId,
     image,
     replicas,
+    logDirHealth,
     isActiveController: () => controller.isActive(),
     apiName: (apiKey) => registry.get(apiKey)?.name ?? String(apiKey),
   });
@@ -395,6 +467,10 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
           ...httpAddress,
           registry: metrics.registry,
           isReady: () => session.lease?.isAlive() ?? false,
+          notReadyReasons: () => {
+            const metadata = persistProblem();
+            return [...logDirHealth.problems(), ...(metadata === null ? [] : [metadata])];
+          },
         });
   // The image is current: directories it gives this broker no partition for are leftovers.
   await replicas.deleteStrayLogs().catch(() => undefined);
@@ -488,6 +564,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
         await session.close();
         await loader.stop();
         await store.close();
+        logDirHealth.stop();
         logger.info({ nodeId }, 'Gregor broker stopped');
       })();
       return closing;

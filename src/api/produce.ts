@@ -8,7 +8,9 @@
 // NOT_LEADER_OR_FOLLOWER if leadership moves while it waits (or this broker is
 // fenced before appending). Idempotent producers are checked per partition: a
 // retried batch is acknowledged with its original offset and stored once, a
-// sequence gap gets OUT_OF_ORDER_SEQUENCE_NUMBER. Transactions are not
+// sequence gap gets OUT_OF_ORDER_SEQUENCE_NUMBER. A partition whose log cannot
+// write (its disk full, or offline after a disk error) answers
+// KAFKA_STORAGE_ERROR for itself only. Transactions are not
 // implemented yet: a request carrying a transactional id is refused with
 // INVALID_TXN_STATE.
 // Versions 0-2 (message sets v0/v1) are advertised only because librdkafka
@@ -20,8 +22,11 @@
 // offset; v7 zstd allowed; v8 record errors and error message; v9 flexible;
 // v10 current leader and node endpoints (KIP-951); v11 TRANSACTION_ABORTABLE.
 
+import { LogError, LogStorageError } from '../log/errors.ts';
 import { Produce } from '../protocol/apis/produce.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
+import type { Partition } from '../replication/partition.ts';
+import { rateLimited } from '../util/log-rate-limiter.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
@@ -50,6 +55,24 @@ function partitionError(
 }
 
 export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
+  /**
+   * An append that threw: a log error is the partition's answer (a full disk is
+   * KAFKA_STORAGE_ERROR, which clients retry) and a rate-limited line; anything
+   * else is our bug and is logged with its stack, rate-limited too.
+   */
+  function appendFailure(topic: string, index: number, err: unknown): PartitionOut {
+    const log = rateLimited(s.logger);
+    if (err instanceof LogError) {
+      const fields = { topic, partition: index, reason: err.message };
+      log.log('warn', `produce:${err.errorName}`, fields, 'append failed');
+      const storage =
+        err instanceof LogStorageError || err.errorCode === ErrorCode.KAFKA_STORAGE_ERROR;
+      return partitionError(index, err.errorCode, storage ? 'storage error' : err.message);
+    }
+    log.log('error', 'produce:bug', { err, topic, partition: index }, 'append failed');
+    return partitionError(index, ErrorCode.KAFKA_STORAGE_ERROR, 'append failed');
+  }
+
   async function appendOne(
     topic: string,
     index: number,
@@ -60,7 +83,12 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
     if (s.image.topic(topic) === undefined || s.image.partition(topic, index) === undefined) {
       return partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
     }
-    const partition = await s.replicas.acquire(topic, index);
+    let partition: Partition | undefined;
+    try {
+      partition = await s.replicas.acquire(topic, index);
+    } catch (err) {
+      return appendFailure(topic, index, err);
+    }
     const state = s.image.partition(topic, index);
     if (partition === undefined || state === undefined || state.leader !== s.nodeId) {
       return partitionError(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, null);
@@ -115,8 +143,7 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
         currentLeader: null,
       } as PartitionOut;
     } catch (err) {
-      s.logger.error({ err, topic, partition: index }, 'append failed');
-      return partitionError(index, ErrorCode.KAFKA_STORAGE_ERROR, 'append failed');
+      return appendFailure(topic, index, err);
     }
   }
 

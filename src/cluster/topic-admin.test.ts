@@ -2,7 +2,12 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { placeReplicas, rackAlternatedOrder, topicNameProblem } from './topic-admin.ts';
+import {
+  collidingTopic,
+  placeReplicas,
+  rackAlternatedOrder,
+  topicNameProblem,
+} from './topic-admin.ts';
 
 test('leaders of consecutive partitions land on every broker in turn', () => {
   const a = placeReplicas([0, 1, 2], 6, 2, 1);
@@ -46,4 +51,20 @@ test("topic names follow Kafka's rule", () => {
   assert.notEqual(topicNameProblem('..'), null);
   assert.notEqual(topicNameProblem('a/b'), null);
   assert.notEqual(topicNameProblem('x'.repeat(250)), null);
+  // Only '.' and '..' are refused; a leading dot is legal (issue 12, item 5).
+  assert.notEqual(topicNameProblem('.'), null);
+  assert.equal(topicNameProblem('.hidden'), null);
+  assert.equal(topicNameProblem('...'), null);
+  assert.equal(topicNameProblem('x'.repeat(249)), null);
+});
+
+test("a name differing from an existing one only by '.' versus '_' collides (Kafka's rule)", () => {
+  assert.equal(collidingTopic('a.b', ['a_b', 'c']), 'a_b');
+  assert.equal(collidingTopic('a_b', ['a.b']), 'a.b');
+  assert.equal(collidingTopic('_hidden', ['.hidden']), '.hidden');
+  assert.equal(collidingTopic('a.b_c', ['a_b.c', 'a.b.c']), 'a.b.c');
+  // The name itself is TOPIC_ALREADY_EXISTS, not a collision; '-' is not a collision char.
+  assert.equal(collidingTopic('a.b', ['a.b']), null);
+  assert.equal(collidingTopic('a-b', ['a_b', 'a.b']), null);
+  assert.equal(collidingTopic('ab', ['a_b']), null);
 });

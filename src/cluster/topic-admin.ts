@@ -68,6 +68,28 @@ export function topicNameProblem(name: string): string | null {
 }
 
 /**
+ * Kafka's collision rule: metric names put '.' and '_' in the same place, so
+ * no two topics may differ only by those. Returns the existing topic (the
+ * least name, for a stable message) that `name` collides with, or null. The
+ * check is against the image, as Kafka's is against its metadata: two brokers
+ * creating colliding names at the same instant can both succeed.
+ */
+export function collidingTopic(name: string, existing: Iterable<string>): string | null {
+  if (!/[._]/.test(name)) return null;
+  const unified = unifyCollisionChars(name);
+  let least: string | null = null;
+  for (const other of existing) {
+    if (other === name || unifyCollisionChars(other) !== unified) continue;
+    if (least === null || other < least) least = other;
+  }
+  return least;
+}
+
+function unifyCollisionChars(name: string): string {
+  return name.replaceAll('.', '_');
+}
+
+/**
  * Brokers ordered so that consecutive ones sit in different racks (Kafka's
  * rack-alternated list): with replicas taken consecutively from it, each
  * partition's replicas spread over as many racks as there are. Without racks
@@ -183,6 +205,16 @@ export class TopicAdmin {
     if (nameProblem !== null) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem);
     if (this.image.topic(req.name) !== undefined) {
       return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${req.name}' already exists.`);
+    }
+    const colliding = collidingTopic(
+      req.name,
+      this.image.topics().map((t) => t.name),
+    );
+    if (colliding !== null) {
+      return fail(
+        ErrorCode.INVALID_TOPIC_EXCEPTION,
+        `Topic '${req.name}' collides with existing topic: ${colliding}`,
+      );
     }
     const configProblem = this.validateConfigs(req.configs);
     if (configProblem !== null) return fail(ErrorCode.INVALID_CONFIG, configProblem);

@@ -11,7 +11,9 @@ import {
   decodeRecordBatches,
   type RecordInput,
 } from '../protocol/records.ts';
+import { rateLimited } from '../util/log-rate-limiter.ts';
 import type { Logger } from '../util/logger.ts';
+import { describeOperatingError, isOperatingError } from '../util/operating-error.ts';
 import {
   decodeOffsetsTopicRecord,
   encodeOffsetsTopicRecord,
@@ -106,14 +108,23 @@ export async function appendOffsetsRecords(
     const batch = buildRecordBatchSync({ records: inputs, timestampMs: nowMs });
     const outcome = await hosted.appendAsLeader(batch, s.settings.messageMaxBytes(OFFSETS_TOPIC));
     if (outcome.errorCode !== ErrorCode.NONE) {
-      s.logger.warn(
+      rateLimited(s.logger).log(
+        'warn',
+        'offsets-append-refused',
         { partition, errorCode: outcome.errorCode, reason: outcome.errorMessage },
         'group coordinator append to __consumer_offsets refused',
       );
     }
     return outcome.errorCode;
   } catch (err) {
-    s.logger.error({ err, partition }, 'group coordinator append to __consumer_offsets failed');
+    // Every commit fails the same way while the disk is full: a line per kind, the stack only for a bug.
+    const operating = isOperatingError(err);
+    rateLimited(s.logger).log(
+      operating ? 'warn' : 'error',
+      operating ? 'offsets-append-failed' : 'offsets-append-bug',
+      operating ? { partition, ...describeOperatingError(err) } : { err, partition },
+      'group coordinator append to __consumer_offsets failed',
+    );
     return ErrorCode.KAFKA_STORAGE_ERROR;
   }
 }

@@ -41,7 +41,11 @@ export class InvalidAppendOffsetError extends LogError {
   readonly errorName = 'UNKNOWN_SERVER_ERROR';
 }
 
-/** The disk failed under this log; it stays offline until the broker reopens it. */
+/**
+ * The disk failed under this log. For want of space the log stays consistent and
+ * usable (the partial write is cut off) and the next append tries again; for
+ * anything else it stays offline until the broker reopens it.
+ */
 export class LogStorageError extends LogError {
   readonly errorCode = 56;
   readonly errorName = 'KAFKA_STORAGE_ERROR';
@@ -51,4 +55,17 @@ export class LogStorageError extends LogError {
 export class LogClosedError extends LogError {
   readonly errorCode = 56;
   readonly errorName = 'KAFKA_STORAGE_ERROR';
+}
+
+/**
+ * The fsync of a segment failed. The kernel may have dropped the pages it could
+ * not write, so what the log holds in memory is no longer known to be on disk:
+ * the log goes offline (as Kafka takes a log dir offline) whatever the errno.
+ */
+export class FsyncFailedError extends Error {}
+
+/** A write refused for want of space (ENOSPC, or EDQUOT for a quota): retriable once space returns. */
+export function isNoSpaceError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }

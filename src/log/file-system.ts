@@ -107,13 +107,19 @@ export async function replaceFileDurably(
   text: string,
 ): Promise<void> {
   const tmpPath = `${path}.tmp`;
-  const file = await fs.open(tmpPath, { create: true });
   try {
-    await file.truncate(0);
-    await file.write(Buffer.from(text, 'utf8'), 0);
-    await file.fsync();
-  } finally {
-    await file.close();
+    const file = await fs.open(tmpPath, { create: true });
+    try {
+      await file.truncate(0);
+      await file.write(Buffer.from(text, 'utf8'), 0);
+      await file.fsync();
+    } finally {
+      await file.close();
+    }
+  } catch (err) {
+    // The old file is untouched; a half-written `.tmp` only holds space (a full disk).
+    await fs.unlink(tmpPath).catch(() => {});
+    throw err;
   }
   await fs.rename(tmpPath, path);
   await fs.fsyncDirectory(posix.dirname(path));

@@ -31,7 +31,13 @@ export async function writeIndexFile(fs: LogFileSystem, plan: IndexFileWrite): P
   try {
     if (rewrite || plan.onDisk > plan.count) await file.truncate(kept * plan.entryBytes);
     if (plan.count > kept) {
-      await file.write(plan.encode(kept, plan.count), kept * plan.entryBytes);
+      try {
+        await file.write(plan.encode(kept, plan.count), kept * plan.entryBytes);
+      } catch (err) {
+        // No space part way: leave whole entries only, so the file still loads.
+        await file.truncate(kept * plan.entryBytes).catch(() => {});
+        throw err;
+      }
     }
     if (plan.fsync) await file.fsync();
   } finally {

@@ -2,7 +2,9 @@
 // `<log dir>/<topic>-<partition>/`, the log start and end offsets, the high
 // watermark and the checkpoints that survive a restart. It assigns offsets by
 // patching batch headers in place and stores producers' bytes as they came;
-// mutations run one at a time through a queue, reads run beside them.
+// mutations run one at a time through a queue, reads run beside them. A write
+// refused for want of space leaves the log as it was and fails only that call;
+// any other disk failure takes the log offline.
 
 import { join } from 'node:path';
 import {
@@ -30,6 +32,7 @@ import {
 import {
   CorruptRecordError,
   InvalidAppendOffsetError,
+  isNoSpaceError,
   LogClosedError,
   LogError,
   LogStorageError,
@@ -58,6 +61,8 @@ export interface PartitionLogOptions {
   readonly fs?: LogFileSystem;
   /** Bytes of recent appends served from memory; default TAIL_CACHE_BYTES_DEFAULT. */
   readonly tailCacheBytes?: number;
+  /** Called whenever a write is refused for want of space (for the log dir's health). */
+  readonly onNoSpace?: () => void;
 }
 
 export interface AppendResult {
@@ -111,6 +116,8 @@ export const TAIL_CACHE_BYTES_DEFAULT = 512 * 1024;
 /** Sealed segments whose indexes stay in memory after a lookup (most recently used). */
 export const SEALED_INDEXES_LOADED_MAX = 2;
 const INT32_MAX = 0x7fff_ffff;
+/** At most one "log dir is full" line per partition in this time. */
+const NO_SPACE_LOG_INTERVAL_MS = 10_000;
 
 const silentLogger: PartitionLogLogger = { warn() {}, info() {} };
 
@@ -144,6 +151,17 @@ export class PartitionLog {
   private sealedIndexesLoaded: Segment[] = [];
   private closed = false;
   private failure: Error | null = null;
+  /**
+   * Set while writes are refused for want of space. The change of state is
+   * logged, not each refusal, and at most once per NO_SPACE_LOG_INTERVAL_MS (a
+   * disk at the edge lets small appends through between refusals): `noSpaceAnnounced`
+   * says the current episode was logged, so its end is logged too.
+   */
+  private noSpace = false;
+  private noSpaceAnnounced = false;
+  private noSpaceLoggedMs = Number.NEGATIVE_INFINITY;
+  private noSpaceRefusals = 0;
+  private readonly onNoSpace: () => void;
   private readonly logStartListeners = new Set<(logStartOffset: number) => void>();
 
   private constructor(options: PartitionLogOptions, dir: string, fs: LogFileSystem) {
@@ -155,6 +173,7 @@ export class PartitionLog {
     this.now = options.now;
     this.logger = options.logger ?? silentLogger;
     this.tailCacheBytes = options.tailCacheBytes ?? TAIL_CACHE_BYTES_DEFAULT;
+    this.onNoSpace = options.onNoSpace ?? ignore;
     this.segments = [];
     this.logStartOffsetValue = 0;
     this.logEndOffsetValue = 0;
@@ -166,7 +185,11 @@ export class PartitionLog {
   /** Opens (creating, or recovering after a crash) the partition's directory. */
   static async open(options: PartitionLogOptions): Promise<PartitionLog> {
     validateLogConfig(options.config);
-    if (options.topic === '' || /[/\\]/.test(options.topic) || options.topic.startsWith('.')) {
+    // The directory is `<topic>-<partition>`: every legal topic name gives a
+    // plain entry of the log dir, one with a leading '.' included ('.x-0').
+    // Only what could leave the log dir or cut the path short is refused.
+    const topic = options.topic;
+    if (topic === '' || /[/\\]/.test(topic) || topic.includes('\u0000')) {
       throw new RangeError(`not a usable topic name for a directory: '${options.topic}'`);
     }
     if (!Number.isInteger(options.partition) || options.partition < 0) {
@@ -389,11 +412,29 @@ export class PartitionLog {
       throw new Error(`segment ends at ${nextOffset} after appending up to ${range.lastOffset}`);
     }
     this.logEndOffsetValue = nextOffset;
+    if (this.noSpace) {
+      this.noSpace = false;
+      if (this.noSpaceAnnounced) {
+        this.noSpaceAnnounced = false;
+        this.logger.info(
+          { topic: this.topic, partition: this.partition },
+          'log dir has space again; appends to the partition log resumed',
+        );
+      }
+    }
     this.unflushedMessages += range.lastOffset - range.firstOffset + 1;
     const flushDue =
       this.unflushedMessages >= this.config.flushMessages ||
       range.nowMs - this.lastFlushMs >= this.config.flushMs;
-    if (flushDue) await this.io(() => this.flushNow());
+    if (!flushDue) return;
+    try {
+      await this.io(() => this.flushNow());
+    } catch (err) {
+      // The batches are in the log: a flush that ran out of space for an index or
+      // checkpoint file is redone by the next one, and the append stands (failing
+      // it would invite a retry that stores the batches twice).
+      if (this.failure !== null || !(err instanceof LogStorageError)) throw err;
+    }
   }
 
   private rollReason(
@@ -410,11 +451,20 @@ export class PartitionLog {
     return null;
   }
 
+  /**
+   * Creates the next segment, then seals the active one: if either runs out of
+   * space the active segment stays active and whole, and the next append rolls again.
+   */
   private async roll(baseOffset: number, reason: string, nowMs: number): Promise<void> {
     const previous = this.active;
-    await previous.seal();
-    this.noteSealedIndexesUsed(previous);
     const segment = await Segment.create(this.segmentOptions(baseOffset), nowMs);
+    try {
+      await previous.seal();
+    } catch (err) {
+      await segment.delete().catch(ignore);
+      throw err;
+    }
+    this.noteSealedIndexesUsed(previous);
     this.segments.push(segment);
     this.logger.info(
       { topic: this.topic, partition: this.partition, baseOffset, reason },
@@ -664,11 +714,17 @@ export class PartitionLog {
     );
   }
 
-  /** Deletes every segment and starts an empty log at `offset`. */
+  /**
+   * Deletes every segment and starts an empty log at `offset`. The new segment
+   * (below every old one, so no name is shared) is created first: without space
+   * for it the log stays as it was.
+   */
   private async truncateFullyAndStartAt(offset: number): Promise<void> {
-    for (const segment of this.segments) await segment.delete();
+    const fresh = await Segment.create(this.segmentOptions(offset), this.now());
+    const old = this.segments;
+    this.segments = [fresh];
     this.sealedIndexesLoaded = [];
-    this.segments = [await Segment.create(this.segmentOptions(offset), this.now())];
+    for (const segment of old) await segment.delete();
     this.logStartOffsetValue = offset;
     this.logEndOffsetValue = offset;
     this.highWatermarkValue = offset;
@@ -753,12 +809,19 @@ export class PartitionLog {
     return run;
   }
 
-  /** Runs disk work; an unexpected failure takes the log offline, as Kafka does a log dir. */
+  /**
+   * Runs disk work. A write refused for want of space fails only this call: every
+   * write path leaves the log whole when it fails (a partial append is cut off, a
+   * roll keeps the active segment, checkpoints are replaced whole), so the next
+   * call simply tries again. Any other failure takes the log offline, as Kafka
+   * does a log dir.
+   */
   private async io<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (err) {
       if (err instanceof LogError || err instanceof RangeError) throw err;
+      if (isNoSpaceError(err)) throw this.noSpaceFailure(err);
       this.failure ??= err instanceof Error ? err : new Error(String(err));
       this.logger.warn(
         { topic: this.topic, partition: this.partition, err: String(err) },
@@ -766,6 +829,37 @@ export class PartitionLog {
       );
       throw new LogStorageError(`${this.dir}: ${String(err)}`, { cause: err });
     }
+  }
+
+  /**
+   * A write refused for want of space, here or in a file kept beside the log (the
+   * leader-epoch checkpoint): reported, logged when the state changes, and
+   * answered KAFKA_STORAGE_ERROR. Other errors come back as they are.
+   */
+  storageFailure(err: unknown): unknown {
+    return isNoSpaceError(err) ? this.noSpaceFailure(err) : err;
+  }
+
+  private noSpaceFailure(err: unknown): LogStorageError {
+    this.onNoSpace();
+    this.noSpaceRefusals += 1;
+    const nowMs = this.now();
+    if (!this.noSpace && nowMs - this.noSpaceLoggedMs >= NO_SPACE_LOG_INTERVAL_MS) {
+      this.noSpaceAnnounced = true;
+      this.noSpaceLoggedMs = nowMs;
+      this.logger.warn(
+        {
+          topic: this.topic,
+          partition: this.partition,
+          reason: String(err),
+          refusedSinceLastLine: this.noSpaceRefusals,
+        },
+        'log dir is full; writes to the partition log fail until space returns',
+      );
+      this.noSpaceRefusals = 0;
+    }
+    this.noSpace = true;
+    return new LogStorageError(`${this.dir}: no space left (${String(err)})`, { cause: err });
   }
 
   private checkOpen(): void {

@@ -14,6 +14,7 @@ import {
   scanFullBatches,
   summarize,
 } from './batch-scan.ts';
+import { FsyncFailedError } from './errors.ts';
 import { isNotFoundError, type LogFile, type LogFileSystem, readFully } from './file-system.ts';
 import {
   createEmptyIndexFile,
@@ -142,13 +143,25 @@ export class Segment {
     this.timeIndexPath = paths.timeIndexPath;
   }
 
-  /** Creates an empty active segment, replacing any stale files of the same name. */
+  /**
+   * Creates an empty active segment, replacing any stale files of the same name.
+   * On failure (no space for a new file) it leaves none of its files behind.
+   */
   static async create(options: SegmentOptions, nowMs: number): Promise<Segment> {
     const paths = segmentPaths(options);
-    await createEmptyIndexFile(options.fs, paths.indexPath);
-    await createEmptyIndexFile(options.fs, paths.timeIndexPath);
-    const file = await options.fs.open(paths.logPath, { create: true });
-    await file.truncate(0);
+    let file: LogFile | null = null;
+    try {
+      await createEmptyIndexFile(options.fs, paths.indexPath);
+      await createEmptyIndexFile(options.fs, paths.timeIndexPath);
+      file = await options.fs.open(paths.logPath, { create: true });
+      await file.truncate(0);
+    } catch (err) {
+      await file?.close().catch(() => {});
+      for (const path of [paths.logPath, paths.indexPath, paths.timeIndexPath]) {
+        await options.fs.unlink(path).catch(() => {});
+      }
+      throw err;
+    }
     const segment = new Segment(options, file, 0);
     segment.indexes = segment.emptyIndexes();
     segment.rollBaseMs = nowMs;
@@ -408,7 +421,12 @@ export class Segment {
       throw new Error(`segment ${this.baseOffset} is not active`);
     const idx = this.requireIndexes();
     const position = this.sizeBytesValue;
-    await this.file.write(bytes, position);
+    try {
+      await this.file.write(bytes, position);
+    } catch (err) {
+      await this.cutPartialWrite(position, err);
+      throw err;
+    }
     // Index, cache and size change together after the write, so no reader sees a half state.
     let at = 0;
     while (at < bytes.length) {
@@ -422,14 +440,35 @@ export class Segment {
     this.unflushed = true;
   }
 
-  /** Seals the segment on roll: final time-index entry, index files written, cache dropped. */
+  /**
+   * A write that failed part way (no space left after some bytes) leaves bytes
+   * past the segment's end: cut them, so the file holds whole batches only and
+   * the next append starts where this one did. When even that fails, nothing is
+   * known about the file's tail any more.
+   */
+  private async cutPartialWrite(position: number, cause: unknown): Promise<void> {
+    try {
+      await this.file.truncate(position);
+    } catch (err) {
+      throw new Error(
+        `segment ${this.logPath}: cutting a failed write (${String(cause)}) back to ${position} failed: ${String(err)}`,
+        { cause: err },
+      );
+    }
+  }
+
+  /**
+   * Seals the segment on roll: final time-index entry, index files written, cache
+   * dropped. When the index files cannot be written (no space) it stays the active
+   * segment, whole, and the roll can be tried again.
+   */
   async seal(): Promise<void> {
     const idx = this.requireIndexes();
     this.appendFinalTimeEntry(idx);
+    await this.writeIndexes({ sync: false });
     this.sealedValue = true;
     this.tail = null;
     this.unflushed = true;
-    await this.writeIndexes({ sync: false });
   }
 
   // ---- reads ------------------------------------------------------------------------------
@@ -641,7 +680,14 @@ export class Segment {
   async flush(): Promise<void> {
     if (this.unflushed) {
       this.unflushed = false;
-      await this.file.fsync();
+      try {
+        await this.file.fsync();
+      } catch (err) {
+        this.unflushed = true;
+        throw new FsyncFailedError(`fsync of ${this.logPath} failed: ${String(err)}`, {
+          cause: err,
+        });
+      }
     }
     await this.writeIndexes({ sync: true });
   }

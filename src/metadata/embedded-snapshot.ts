@@ -1,7 +1,9 @@
 // The embedded store's file: a JSON snapshot of the persistent keys and the revision,
 // replaced atomically (write a temporary file, fsync, rename, fsync the directory) so a
 // crash leaves either the old or the new snapshot, never a torn one. Writes are batched:
-// changes committed while a write is in flight are saved together by the next write.
+// changes committed while a write is in flight are saved together by the next write. A
+// failed write (a full disk) leaves the last good snapshot in place and is retried, with
+// backoff, until one succeeds; the changes it carried wait for it.
 
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -110,12 +112,18 @@ export const writeFileAtomic: SnapshotFileWriter = async (path, data) => {
   const directory = dirname(path);
   await mkdir(directory, { recursive: true });
   const temporary = temporaryPath(path);
-  const file = await open(temporary, 'w', 0o600);
   try {
-    await file.writeFile(data, { encoding: 'utf8' });
-    await file.sync();
-  } finally {
-    await file.close();
+    const file = await open(temporary, 'w', 0o600);
+    try {
+      await file.writeFile(data, { encoding: 'utf8' });
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+  } catch (error) {
+    // A half-written temporary file (ENOSPC part way) only holds space the retry needs.
+    await rm(temporary, { force: true }).catch(() => {});
+    throw error;
   }
   await rename(temporary, path);
   // The rename is durable only once the directory entry is.
@@ -145,58 +153,125 @@ function makeWaiter(): Waiter {
   return { promise, resolve, reject };
 }
 
+export interface SnapshotWriterOptions {
+  /** Takes the snapshot synchronously when called (so it holds every change so far) and writes it. */
+  readonly persist: () => { revision: number; written: Promise<void> };
+  /** Runs `run` after `delayMs`; returns a function that cancels it. */
+  readonly setTimer: (delayMs: number, run: () => void) => () => void;
+  /** A write failed; the next attempt comes after `retryInMs`. */
+  readonly onWriteFailed?: (error: unknown, retryInMs: number) => void;
+  /** A write succeeded after one or more had failed. */
+  readonly onWriteRecovered?: () => void;
+}
+
+/** Backoff between attempts after a failed snapshot write. */
+export const SNAPSHOT_RETRY_MS_MIN = 50;
+export const SNAPSHOT_RETRY_MS_MAX = 2000;
+
 /**
  * Group commit for snapshots. `flush()` resolves with the revision that is durable once a
- * snapshot taken after the call has been written. `persist` takes the snapshot
- * synchronously when called (so it includes every change committed before) and writes it.
+ * snapshot taken after the call has been written. A failed write keeps its callers
+ * waiting and is retried with backoff; each retry takes a fresh snapshot, so it also
+ * carries whatever changed meanwhile. Only close() gives up on them.
  */
 export class SnapshotWriter {
   private next: Waiter | null = null;
   private running = false;
-  private failure: MetaStoreError | null = null;
+  private closed = false;
+  private failedAttempts = 0;
+  private cancelRetry: (() => void) | null = null;
+  private wakeRetry: (() => void) | null = null;
 
-  constructor(
-    private readonly persist: () => { revision: number; written: Promise<void> },
-    private readonly onFailure: (error: MetaStoreError) => void,
-  ) {}
+  constructor(private readonly o: SnapshotWriterOptions) {}
+
+  /** True while the last attempt failed and a retry is pending. */
+  get failing(): boolean {
+    return this.failedAttempts > 0;
+  }
 
   flush(): Promise<number> {
-    if (this.failure !== null) return Promise.reject(this.failure);
+    if (this.closed) {
+      return Promise.reject(
+        new MetaStoreError('GREGOR_ERR_METADATA_CLOSED', 'the store is closed'),
+      );
+    }
     if (this.next === null) this.next = makeWaiter();
     const { promise } = this.next;
     if (!this.running) void this.run();
     return promise;
   }
 
+  /**
+   * Stops retrying: one last attempt is made at once if changes wait (or one is in
+   * flight); callers still waiting after it are rejected with GREGOR_ERR_METADATA_CLOSED.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.cancelRetry?.();
+    this.cancelRetry = null;
+    const wake = this.wakeRetry;
+    this.wakeRetry = null;
+    wake?.();
+    while (this.running) await new Promise((resolve) => setImmediate(resolve));
+    if (this.next !== null) {
+      const waiting = this.next;
+      this.next = null;
+      waiting.reject(
+        new MetaStoreError('GREGOR_ERR_METADATA_CLOSED', 'closed before the change was saved'),
+      );
+    }
+  }
+
   private async run(): Promise<void> {
     this.running = true;
     // Yield once so that every change committed in this burst joins the first write.
     await Promise.resolve();
-    while (this.next !== null && this.failure === null) {
+    while (this.next !== null) {
       const batch = this.next;
       this.next = null;
       try {
-        const { revision, written } = this.persist();
+        const { revision, written } = this.o.persist();
         await written;
         batch.resolve(revision);
+        if (this.failedAttempts > 0) {
+          this.failedAttempts = 0;
+          this.o.onWriteRecovered?.();
+        }
       } catch (error) {
-        this.fail(error, batch);
+        // The last good snapshot is untouched (the file is replaced only whole): keep
+        // the callers waiting and try again, unless closing.
+        this.failedAttempts += 1;
+        this.requeue(batch);
+        if (this.closed) break;
+        const delayMs = Math.min(
+          SNAPSHOT_RETRY_MS_MIN * 2 ** (this.failedAttempts - 1),
+          SNAPSHOT_RETRY_MS_MAX,
+        );
+        this.o.onWriteFailed?.(error, delayMs);
+        await this.sleep(delayMs);
       }
     }
     this.running = false;
   }
 
-  private fail(error: unknown, batch: Waiter): void {
-    this.failure = new MetaStoreError(
-      'GREGOR_ERR_METADATA_PERSIST_FAILED',
-      'snapshot write failed',
-      {
-        cause: error,
-      },
-    );
-    batch.reject(this.failure);
-    this.next?.reject(this.failure);
-    this.next = null;
-    this.onFailure(this.failure);
+  /** Puts a batch whose write failed back in front of the next write. */
+  private requeue(batch: Waiter): void {
+    const next = this.next;
+    if (next === null) {
+      this.next = batch;
+      return;
+    }
+    next.promise.then(batch.resolve, batch.reject);
+  }
+
+  private sleep(delayMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeRetry = resolve;
+      this.cancelRetry = this.o.setTimer(delayMs, () => {
+        this.cancelRetry = null;
+        this.wakeRetry = null;
+        resolve();
+      });
+    });
   }
 }

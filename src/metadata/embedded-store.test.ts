@@ -1,6 +1,7 @@
 // Tests of EmbeddedMetaStore: the shared contract (in memory and on a file), then what
 // only the embedded backend promises: persistence across reopen (leased keys gone), writes
-// acknowledged only once on disk, batched snapshot writes, fail-stop on a failed write,
+// acknowledged only once on disk, batched snapshot writes, failed writes retried (a full
+// disk) with the last good snapshot intact,
 // lease expiry exactly at the TTL on a manual clock, and compaction of watch history.
 
 import assert from 'node:assert/strict';
@@ -161,32 +162,119 @@ describe('EmbeddedMetaStore persistence', () => {
     await reopened.close();
   });
 
-  it('fails stop on a failed snapshot write: the write, later calls, leases, watches', async () => {
-    let fail = false;
+  /**
+   * A snapshot writer whose disk is full while `full` is set: it writes part of the
+   * temporary file, as a real ENOSPC part way would, then fails.
+   */
+  function fullDiskWriter(state: { full: boolean; attempts: number }) {
+    return async (target: string, data: string): Promise<void> => {
+      state.attempts += 1;
+      if (state.full) {
+        await writeFile(`${target}.tmp`, data.slice(0, data.length >> 1));
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), {
+          code: 'ENOSPC',
+        });
+      }
+      await writeFileAtomic(target, data);
+    };
+  }
+
+  it('keeps the last good snapshot when a write fails, and retries it until the change is saved', async () => {
+    const path = freshPath();
+    const disk = { full: false, attempts: 0 };
+    const reports: string[] = [];
     const store = await EmbeddedMetaStore.open({
-      path: freshPath(),
-      writeFile: async (target, data) => {
-        if (fail) throw new Error('EIO: injected');
-        await writeFileAtomic(target, data);
+      path,
+      writeFile: fullDiskWriter(disk),
+      persistListener: {
+        onWriteFailed: (error, retryInMs) =>
+          reports.push(`failed ${(error as NodeJS.ErrnoException).code} ${retryInMs}`),
+        onWriteRecovered: () => reports.push('recovered'),
       },
     });
     await store.put('/ok', '1');
+    const goodSnapshot = await readFile(path, 'utf8');
     const lease = await store.grantLease(5000);
+    const events: WatchEvent[] = [];
     const errors: MetaStoreError[] = [];
     await store.watch('/', await store.revision(), {
-      onEvents: () => {},
+      onEvents: (batch) => events.push(...batch),
       onError: (error) => errors.push(error),
     });
-    fail = true;
-    await assert.rejects(store.put('/lost', '1'), (error: unknown) =>
-      isMetaStoreError(error, 'GREGOR_ERR_METADATA_PERSIST_FAILED'),
+    disk.full = true;
+    // The writer learns at once that its change is not saved (outcome unknown, as with etcd).
+    await assert.rejects(store.put('/waits', '2'), (error: unknown) =>
+      isMetaStoreError(error, 'GREGOR_ERR_METADATA_UNAVAILABLE'),
     );
-    await assert.rejects(store.get('/ok'), (error: unknown) =>
-      isMetaStoreError(error, 'GREGOR_ERR_METADATA_PERSIST_FAILED'),
+    while (disk.attempts < 4) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(events.length, 0, 'watchers hear only of saved changes');
+    assert.equal(await readFile(path, 'utf8'), goodSnapshot, 'the last good snapshot is intact');
+    assert.equal((await store.get('/waits'))?.value, '2', 'the change stays applied');
+    assert.equal(store.persistFailing, true);
+    disk.full = false;
+    while (events.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(store.persistFailing, false);
+    assert.deepEqual(
+      events.map((event) => event.key),
+      ['/waits'],
     );
-    assert.equal((await lease.lost).reason, 'closed');
-    assert.equal(errors[0]?.code, 'GREGOR_ERR_METADATA_PERSIST_FAILED');
+    assert.deepEqual(errors, []);
+    assert.equal(lease.isAlive(), true, 'leases survive a failed write');
+    assert.match(reports[0] ?? '', /^failed ENOSPC 50$/);
+    assert.match(reports[1] ?? '', /^failed ENOSPC 100$/);
+    assert.equal(reports.at(-1), 'recovered');
+    await store.put('/after', '3');
     await store.close();
+    const reopened = await EmbeddedMetaStore.open({ path });
+    assert.equal((await reopened.get('/waits'))?.value, '2', 'saved by a retry');
+    assert.equal((await reopened.get('/after'))?.value, '3');
+    await reopened.close();
+  });
+
+  it('fails a write whose snapshot write hangs past persistTimeoutMs with TIMEOUT', async () => {
+    const clock = new ManualClock();
+    let release: () => void = () => {};
+    let hang = false;
+    const store = await EmbeddedMetaStore.open({
+      path: freshPath(),
+      clock,
+      persistTimeoutMs: 1000,
+      writeFile: async (target, data) => {
+        if (hang)
+          await new Promise<void>((resolve) => {
+            release = resolve;
+          });
+        await writeFileAtomic(target, data);
+      },
+    });
+    await store.put('/a', '1');
+    hang = true;
+    const put = store.put('/a', '2');
+    put.catch(() => {});
+    await clock.advance(1000);
+    await assert.rejects(put, (error: unknown) =>
+      isMetaStoreError(error, 'GREGOR_ERR_METADATA_TIMEOUT'),
+    );
+    hang = false;
+    release();
+    await store.close();
+  });
+
+  it('gives up at close on a disk still full: the old snapshot stays', async () => {
+    const path = freshPath();
+    const disk = { full: false, attempts: 0 };
+    const store = await EmbeddedMetaStore.open({ path, writeFile: fullDiskWriter(disk) });
+    await store.put('/a', '1');
+    disk.full = true;
+    await assert.rejects(store.put('/a', '2'), (error: unknown) =>
+      isMetaStoreError(error, 'GREGOR_ERR_METADATA_UNAVAILABLE'),
+    );
+    const attempts = disk.attempts;
+    await store.close();
+    assert.equal(disk.attempts, attempts + 1, 'one last attempt at close, no more retries');
+    const reopened = await EmbeddedMetaStore.open({ path });
+    assert.equal((await reopened.get('/a'))?.value, '1');
+    await reopened.close();
   });
 
   it('refuses to open a corrupt file rather than starting empty', async () => {

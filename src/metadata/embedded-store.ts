@@ -3,7 +3,12 @@
 // version, leases, watches from a revision) and persists the persistent keys to one file
 // after each change. Leases live only as long as the process; their keys are not saved.
 // A write resolves, and watchers hear of it, only once it is on disk; reads and compares
-// see it at once, which keeps compare-and-set serial within the one process.
+// see it at once, which keeps compare-and-set serial within the one process. When the
+// disk refuses the snapshot (full), the store keeps serving and retries the snapshot;
+// a write waiting for it fails with GREGOR_ERR_METADATA_UNAVAILABLE as soon as an
+// attempt fails (or with GREGOR_ERR_METADATA_TIMEOUT after `persistTimeoutMs` on a disk
+// that hangs). Its outcome is unknown, as with etcd: it stays applied, and is saved
+// with the next snapshot that succeeds.
 
 import {
   encodeSnapshot,
@@ -62,8 +67,23 @@ export const systemClock: EmbeddedClock = {
   },
 };
 
+function refTimer(delayMs: number, run: () => void): () => void {
+  const timer = setTimeout(run, delayMs);
+  return () => clearTimeout(timer);
+}
+
 /** How many past revisions a watch may start from (older ones count as compacted). */
 export const historyRevisionsMaxDefault = 10_000;
+/** How long a write waits for its snapshot before it fails with GREGOR_ERR_METADATA_TIMEOUT. */
+export const persistTimeoutMsDefault = 10_000;
+
+/** What the store reports about its snapshot writes (for logs, readiness and metrics). */
+export interface EmbeddedPersistListener {
+  /** A snapshot write failed; it is retried after `retryInMs`. */
+  onWriteFailed(error: unknown, retryInMs: number): void;
+  /** A snapshot write succeeded after failures. */
+  onWriteRecovered(): void;
+}
 
 export interface EmbeddedMetaStoreOptions {
   /** The snapshot file, e.g. `<dataDir>/metadata.json`. */
@@ -72,9 +92,15 @@ export interface EmbeddedMetaStoreOptions {
   /** Replaces the atomic file write, to inject faults in tests. */
   readonly writeFile?: SnapshotFileWriter;
   readonly historyRevisionsMax?: number;
+  /** Default persistTimeoutMsDefault. */
+  readonly persistTimeoutMs?: number;
+  readonly persistListener?: EmbeddedPersistListener;
 }
 
-export type EmbeddedMemoryOptions = Omit<EmbeddedMetaStoreOptions, 'path' | 'writeFile'>;
+export type EmbeddedMemoryOptions = Omit<
+  EmbeddedMetaStoreOptions,
+  'path' | 'writeFile' | 'persistListener'
+>;
 
 interface LeaseRecord {
   readonly handle: EmbeddedLease;
@@ -151,15 +177,17 @@ export class EmbeddedMetaStore implements MetaStore {
   private compactedRevision = 0;
   private nextLeaseNumber = 1;
   private closed = false;
-  private failure: MetaStoreError | null = null;
   private readonly writer: SnapshotWriter;
   private readonly clock: EmbeddedClock;
   private readonly historyRevisionsMax: number;
+  private readonly persistTimeoutMs: number;
+  /** Writes waiting for their snapshot, told when an attempt fails. */
+  private readonly persistWaiters = new Set<(error: unknown) => void>();
 
   private constructor(
     private readonly path: string | null,
     private readonly writeFile: SnapshotFileWriter,
-    options: EmbeddedMemoryOptions,
+    options: EmbeddedMemoryOptions & { persistListener?: EmbeddedPersistListener },
     snapshot: Snapshot | null,
   ) {
     this.clock = options.clock ?? systemClock;
@@ -167,11 +195,28 @@ export class EmbeddedMetaStore implements MetaStore {
     if (!Number.isSafeInteger(this.historyRevisionsMax) || this.historyRevisionsMax < 1) {
       throw new RangeError(`historyRevisionsMax must be >= 1, got ${this.historyRevisionsMax}`);
     }
+    this.persistTimeoutMs = options.persistTimeoutMs ?? persistTimeoutMsDefault;
+    if (!Number.isSafeInteger(this.persistTimeoutMs) || this.persistTimeoutMs < 1) {
+      throw new RangeError(`persistTimeoutMs must be >= 1, got ${this.persistTimeoutMs}`);
+    }
     if (snapshot !== null) this.load(snapshot);
-    this.writer = new SnapshotWriter(
-      () => this.persist(),
-      (error) => this.fail(error),
-    );
+    const listener = options.persistListener;
+    this.writer = new SnapshotWriter({
+      persist: () => this.persist(),
+      // The system clock's timers are unref'd (lease expiry alone must not keep a
+      // process alive); a retry carries changes not yet saved, so it holds the loop.
+      setTimer: options.clock === undefined ? refTimer : (ms, run) => this.clock.setTimer(ms, run),
+      onWriteFailed: (error: unknown, retryInMs: number) => {
+        for (const fail of [...this.persistWaiters]) fail(error);
+        listener?.onWriteFailed(error, retryInMs);
+      },
+      ...(listener === undefined ? {} : { onWriteRecovered: () => listener.onWriteRecovered() }),
+    });
+  }
+
+  /** True while snapshot writes fail (changes since the last good one are not on disk). */
+  get persistFailing(): boolean {
+    return this.writer.failing;
   }
 
   /** Opens (or creates on first write) the store persisted at `options.path`. */
@@ -245,8 +290,39 @@ export class EmbeddedMetaStore implements MetaStore {
     const { results, events } = this.apply(ops, this.currentRevision + 1);
     if (events.length === 0) return { succeeded, revision: this.currentRevision, results };
     const revision = this.commit(events);
-    await this.writer.flush();
+    await this.durable(revision);
     return { succeeded, revision, results };
+  }
+
+  /**
+   * Waits until `revision` is on disk. When a snapshot attempt fails meanwhile the
+   * caller gets GREGOR_ERR_METADATA_UNAVAILABLE at once, and past persistTimeoutMs
+   * GREGOR_ERR_METADATA_TIMEOUT; either way the change stays applied and is saved
+   * by the snapshot write that goes on being retried.
+   */
+  private durable(revision: number): Promise<void> {
+    const written = this.writer.flush();
+    return new Promise<void>((resolve, reject) => {
+      const settle = (error: Error | null) => {
+        cancel();
+        this.persistWaiters.delete(onAttemptFailed);
+        if (error === null) resolve();
+        else reject(error);
+      };
+      const onAttemptFailed = (error: unknown) => {
+        const message = `revision ${revision} is not saved: the snapshot write failed (${String(error)}); it is retried and may still be saved`;
+        settle(new MetaStoreError('GREGOR_ERR_METADATA_UNAVAILABLE', message, { cause: error }));
+      };
+      const cancel = this.clock.setTimer(this.persistTimeoutMs, () => {
+        const message = `revision ${revision} not saved within ${this.persistTimeoutMs} ms; it may still be saved`;
+        settle(new MetaStoreError('GREGOR_ERR_METADATA_TIMEOUT', message));
+      });
+      this.persistWaiters.add(onAttemptFailed);
+      written.then(
+        () => settle(null),
+        (error: unknown) => settle(error instanceof Error ? error : new Error(String(error))),
+      );
+    });
   }
 
   async revision(): Promise<number> {
@@ -299,13 +375,14 @@ export class EmbeddedMetaStore implements MetaStore {
     this.leases.clear();
     for (const watcher of this.watchers) watcher.open = false;
     this.watchers.clear();
-    if (this.failure === null && this.durableRevision < this.currentRevision) {
-      await this.writer.flush().catch(() => {});
-    }
+    // One last attempt for changes not yet on disk; a disk still full loses them,
+    // as a crash would (none of them was acknowledged).
+    const last = this.durableRevision < this.currentRevision ? this.writer.flush() : null;
+    await this.writer.close();
+    await last?.catch(() => {});
   }
 
   private checkUsable(): void {
-    if (this.failure !== null) throw this.failure;
     if (this.closed) throw new MetaStoreError('GREGOR_ERR_METADATA_CLOSED', 'the store is closed');
   }
 
@@ -500,23 +577,13 @@ export class EmbeddedMetaStore implements MetaStore {
     this.leases.delete(id);
     record.cancelExpiry?.();
     record.handle.end(loss);
-    if (this.closed || this.failure !== null) return;
+    if (this.closed) return;
     const keys = [...record.keys].sort(compareKeys);
     const events: WatchEvent[] = [];
     this.applyDeletes(keys, this.currentRevision + 1, events);
     if (events.length === 0) return;
-    this.commit(events);
-    await this.writer.flush();
-  }
-
-  private fail(error: MetaStoreError): void {
-    this.failure = error;
-    for (const record of this.leases.values()) {
-      record.cancelExpiry?.();
-      record.handle.end({ reason: 'closed', cause: error });
-    }
-    this.leases.clear();
-    for (const watcher of [...this.watchers]) this.failWatch(watcher, error);
+    const revision = this.commit(events);
+    await this.durable(revision);
   }
 }
 

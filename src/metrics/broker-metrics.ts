@@ -7,8 +7,10 @@
 
 import { Registry } from 'prom-client';
 import type { MetadataImage } from '../cluster/metadata-image.ts';
+import type { LogDirHealth } from '../log/log-dir-health.ts';
 import type { ReplicaManager } from '../replication/replica-manager.ts';
 import { registerControllerMetrics } from './controller-metrics.ts';
+import { registerLogDirMetrics } from './log-dir-metrics.ts';
 import { registerLogMetrics } from './log-metrics.ts';
 import { registerReplicaManagerMetrics } from './replica-manager-metrics.ts';
 import { RequestMetrics } from './request-metrics.ts';
@@ -17,6 +19,7 @@ export interface BrokerMetricsSources {
   readonly nodeId: number;
   readonly image: MetadataImage;
   readonly replicas: ReplicaManager;
+  readonly logDirHealth: LogDirHealth;
   readonly isActiveController: () => boolean;
   readonly apiName: (apiKey: number) => string;
 }
@@ -29,6 +32,7 @@ export class BrokerMetrics {
     registerControllerMetrics(this.registry, s);
     registerReplicaManagerMetrics(this.registry, s);
     registerLogMetrics(this.registry, s);
+    registerLogDirMetrics(this.registry, s.logDirHealth);
     this.requests = new RequestMetrics(this.registry, s);
   }
 

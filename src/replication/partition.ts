@@ -259,7 +259,7 @@ export class Partition {
           await this.log.appendReplicated(records);
         } catch (err) {
           this.epochs.truncateFromEnd(this.log.logEndOffset);
-          throw err;
+          throw this.log.storageFailure(err);
         }
       }
       const hw = Math.min(leaderHighWatermark, this.log.logEndOffset);
@@ -360,7 +360,8 @@ export class Partition {
       };
     } catch (err) {
       for (const s of saved.reverse()) this.producers.restore(s.id, s.entry);
-      throw err;
+      // No space for the epoch checkpoint is a storage error like no space for the batch.
+      throw this.log.storageFailure(err);
     }
   }
 

@@ -6,10 +6,12 @@
 
 import { BrokerConnection } from '../client/connection.ts';
 import { endpointFor, type MetadataImage } from '../cluster/metadata-image.ts';
+import { LogError } from '../log/errors.ts';
 import { Fetch } from '../protocol/apis/fetch.ts';
 import type { MessageValue } from '../protocol/codec.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { ZERO_UUID } from '../protocol/schema.ts';
+import { rateLimited } from '../util/log-rate-limiter.ts';
 import type { Logger } from '../util/logger.ts';
 import { followerTruncationOffset } from './leader-epoch-history.ts';
 import type { Partition } from './partition.ts';
@@ -149,6 +151,15 @@ class LeaderFetchLoop {
         if (!healthy) await sleep(this.settings.backoffMs);
       } catch (err) {
         if (!this.running) return;
+        if (err instanceof LogError) {
+          // Our own log refused the leader's records (a full disk): worth a line, rate-limited.
+          rateLimited(this.o.logger).log(
+            'warn',
+            `replica-append:${err.errorName}`,
+            { leader: this.leaderId, reason: err.message },
+            'follower could not append what it fetched; retrying',
+          );
+        }
         this.o.logger.debug({ err, leader: this.leaderId }, 'replica fetch failed; retrying');
         this.link?.close();
         this.link = null;

@@ -11,6 +11,7 @@
 
 import { join } from 'node:path';
 import type { MetadataImage } from '../cluster/metadata-image.ts';
+import { isNoSpaceError, LogStorageError } from '../log/errors.ts';
 import { type LogFileSystem, nodeFileSystem } from '../log/file-system.ts';
 import type { LogConfig } from '../log/log-config.ts';
 import { PartitionLog } from '../log/partition-log.ts';
@@ -34,6 +35,8 @@ export interface ReplicaManagerOptions {
   readonly fenced?: () => boolean;
   /** The file layer; the real disk by default. */
   readonly fs?: LogFileSystem;
+  /** Called when a partition log's write is refused for want of space. */
+  readonly onNoSpace?: () => void;
 }
 
 /** `<topic>-<partition>`: Kafka's partition directory name (topic names have no '/'). */
@@ -49,11 +52,20 @@ function key(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
 }
 
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 export class ReplicaManager {
   private readonly partitions = new Map<string, Partition>();
   private readonly opening = new Map<string, Promise<Partition>>();
   /** The topic id each open partition's log was opened for. */
   private readonly openedTopicIds = new Map<string, string>();
+  /**
+   * Partitions whose log would not open, with the reason: each is logged when
+   * it first fails and when the reason changes, not at every sync.
+   */
+  private readonly openFailures = new Map<string, string>();
   private syncing: Promise<void> = Promise.resolve();
   private closed = false;
   /** Cleared by stopServing(): shutdown has begun and no partition is handed out. */
@@ -94,7 +106,16 @@ export class ReplicaManager {
     const state = this.o.image.partition(topic, index);
     if (state === undefined || !state.replicas.includes(this.o.nodeId) || this.closed)
       return undefined;
-    return this.open(topic, index, state.leaderEpoch);
+    try {
+      return await this.open(topic, index, state.leaderEpoch);
+    } catch (err) {
+      // A partition that cannot be opened answers KAFKA_STORAGE_ERROR, as a
+      // partition in an offline log dir does in Kafka; the others carry on.
+      this.noteOpenFailure(topic, index, err);
+      throw new LogStorageError(`${topic}-${index} could not be opened: ${errorText(err)}`, {
+        cause: err,
+      });
+    }
   }
 
   /**
@@ -173,7 +194,12 @@ export class ReplicaManager {
         this.applyLeadership(existing, w.leaderEpoch);
         continue;
       }
-      await this.open(w.topic, w.index, w.leaderEpoch);
+      try {
+        await this.open(w.topic, w.index, w.leaderEpoch);
+      } catch (err) {
+        // One partition that cannot be opened must not keep the rest closed.
+        this.noteOpenFailure(w.topic, w.index, err);
+      }
     }
     // A partition this broker no longer hosts (its topic deleted, or a
     // reassignment moved it away, Kafka's StopReplica with delete) stops
@@ -221,6 +247,8 @@ export class ReplicaManager {
         config: this.o.logConfigFor(topic),
         now: this.o.now,
         fs: this.fs,
+        logger: this.o.logger,
+        ...(this.o.onNoSpace === undefined ? {} : { onNoSpace: this.o.onNoSpace }),
       });
       if (topicId !== undefined) this.openedTopicIds.set(k, topicId);
       if (recordId && topicId !== undefined) {
@@ -241,6 +269,12 @@ export class ReplicaManager {
       if (st !== undefined && st.replicas.length === 1) log.setHighWatermark(log.logEndOffset);
       if (p.isLeader()) p.becomeLeader(leaderEpoch);
       this.partitions.set(k, p);
+      if (this.openFailures.delete(k)) {
+        this.o.logger.info(
+          { topic, partition: index },
+          'partition log opened after failing before',
+        );
+      }
       return p;
     })();
     this.opening.set(k, task);
@@ -249,6 +283,21 @@ export class ReplicaManager {
     } finally {
       this.opening.delete(k);
     }
+  }
+
+  private noteOpenFailure(topic: string, index: number, err: unknown): void {
+    const k = key(topic, index);
+    const reason = errorText(err);
+    const noSpace = isNoSpaceError(err);
+    if (noSpace) this.o.onNoSpace?.();
+    if (this.openFailures.get(k) === reason) return;
+    this.openFailures.set(k, reason);
+    // A full disk is the world's doing (a warning, no stack); anything else may be ours.
+    const fields = { topic, partition: index, reason, ...(noSpace ? {} : { err }) };
+    const message =
+      'partition log could not be opened; it answers KAFKA_STORAGE_ERROR until it can';
+    if (noSpace) this.o.logger.warn(fields, message);
+    else this.o.logger.error(fields, message);
   }
 
   /**

@@ -4,7 +4,8 @@
 // finished response waits in a small buffer until those before it are sent.
 // In-flight requests are capped: at the cap the socket is not read until
 // responses drain. A malformed frame closes this connection with a log line;
-// the broker keeps running.
+// the broker keeps running. Lines a client can cause are rate-limited per kind
+// (with a count of those dropped); a stack trace is logged only for our bugs.
 
 import type { Socket } from 'node:net';
 import type { HandlerRegistry, RequestContext } from '../api/handler.ts';
@@ -21,8 +22,9 @@ import {
 import { DecodeError, Reader } from '../protocol/reader.ts';
 import { Writer } from '../protocol/writer.ts';
 import { type BufferPool, brokerBufferPool, isLeased, releaseLease } from '../util/buffer-pool.ts';
-import { LogRateLimiter } from '../util/log-rate-limiter.ts';
+import { rateLimited } from '../util/log-rate-limiter.ts';
 import type { Logger } from '../util/logger.ts';
+import { describeOperatingError, isOperatingError } from '../util/operating-error.ts';
 import type { RequestMemory } from './request-memory.ts';
 
 export interface ConnectionLimits {
@@ -71,10 +73,13 @@ function releaseAll(chunks: readonly Buffer[]): (err?: Error | null) => void {
   };
 }
 
-/** Lines about rejected frames, shared by all connections: a flood must not flood the log. */
-const rejectLogLimiter = new LogRateLimiter(20, 10_000);
-/** Lines about reads paused at the request memory bound, shared by all connections. */
-const memoryLogLimiter = new LogRateLimiter(1, 10_000);
+/** Why a connection is closed for what the client sent: the kind of its (rate-limited) log line. */
+type RejectKind =
+  | 'bad-frame'
+  | 'malformed-header'
+  | 'unknown-api-key'
+  | 'unsupported-version'
+  | 'malformed-request';
 
 export class Connection {
   private readonly frames: FrameReader;
@@ -219,11 +224,9 @@ export class Connection {
   }
 
   private logMemoryBound(memory: RequestMemory, sizeBytes: number): void {
-    const log = this.o.logger;
-    const suppressed = (count: number) =>
-      log.info({ count }, 'suppressed lines about reads paused at queued.max.request.bytes');
-    if (!memoryLogLimiter.allow(suppressed)) return;
-    log.info(
+    rateLimited(this.o.logger).log(
+      'info',
+      'connection:request-memory-bound',
       { remote: this.remoteAddress, frameBytes: sizeBytes, usedBytes: memory.used },
       'request memory bound (queued.max.request.bytes) reached; pausing reads until requests are answered',
     );
@@ -236,18 +239,16 @@ export class Connection {
   private rejectAfterPending(reason: string): void {
     this.o.socket.pause();
     this.closeWhenDrained = reason;
-    if (this.inflight === 0) this.reject(reason);
+    if (this.inflight === 0) this.reject('bad-frame', reason);
   }
 
-  private reject(reason: string, extra: Record<string, unknown> = {}): void {
-    const log = this.o.logger;
-    if (
-      rejectLogLimiter.allow((count) =>
-        log.warn({ count }, 'suppressed connection-closing log lines'),
-      )
-    ) {
-      log.warn({ remote: this.remoteAddress, ...extra }, `closing connection: ${reason}`);
-    }
+  private reject(kind: RejectKind, reason: string, extra: Record<string, unknown> = {}): void {
+    rateLimited(this.o.logger).log(
+      'warn',
+      `connection:${kind}`,
+      { remote: this.remoteAddress, ...extra },
+      `closing connection: ${reason}`,
+    );
     this.close();
   }
 
@@ -267,13 +268,13 @@ export class Connection {
     try {
       header = readRequestHeaderStart(r);
     } catch (err) {
-      this.reject(`malformed request header: ${(err as Error).message}`);
+      this.reject('malformed-header', `malformed request header: ${(err as Error).message}`);
       return false;
     }
     const handler = this.o.registry.get(header.apiKey);
     const seq = this.nextSequence++;
     if (handler === undefined) {
-      this.reject('unknown api key', { apiKey: header.apiKey });
+      this.reject('unknown-api-key', 'unknown api key', { apiKey: header.apiKey });
       return false;
     }
     const versionOk =
@@ -283,7 +284,7 @@ export class Connection {
         this.finish(seq, this.unsupportedApiVersions(header.correlationId));
         return false;
       }
-      this.reject('unsupported api version', {
+      this.reject('unsupported-version', 'unsupported api version', {
         apiKey: header.apiKey,
         apiVersion: header.apiVersion,
       });
@@ -296,7 +297,11 @@ export class Connection {
       request = requestCodec.decode(r);
     } catch (err) {
       if (!(err instanceof DecodeError) && !(err instanceof RangeError)) throw err;
-      this.reject(`malformed ${handler.name} v${header.apiVersion}: ${err.message}`);
+      this.reject(
+        'malformed-request',
+        `malformed ${handler.name} v${header.apiVersion}: ${err.message}`,
+        { apiKey: header.apiKey },
+      );
       return false;
     }
     this.o.onRequest?.(header.apiKey);
@@ -335,7 +340,9 @@ export class Connection {
           } catch (err) {
             // Our bug, not the client's: say so and close, rather than leave
             // the client waiting for an answer that never comes.
-            this.o.logger.error(
+            rateLimited(this.o.logger).log(
+              'error',
+              `encode-failed:${header.apiKey}`,
               { err, apiKey: header.apiKey, apiVersion: header.apiVersion },
               'could not encode response',
             );
@@ -347,13 +354,17 @@ export class Connection {
         (err: unknown) => {
           this.inflight--;
           this.releaseFrame(frame);
-          this.o.logger.error(
-            {
-              err,
-              apiKey: header.apiKey,
-              apiVersion: header.apiVersion,
-              correlationId: header.correlationId,
-            },
+          const request = {
+            apiKey: header.apiKey,
+            apiVersion: header.apiVersion,
+            correlationId: header.correlationId,
+          };
+          // The world's failure (a store away, a disk full) is a line; ours gets the stack.
+          const operating = isOperatingError(err);
+          rateLimited(this.o.logger).log(
+            operating ? 'warn' : 'error',
+            `request-failed:${header.apiKey}:${operating ? 'operating' : 'bug'}`,
+            operating ? { ...request, ...describeOperatingError(err) } : { ...request, err },
             'request failed',
           );
           this.close();
@@ -384,7 +395,7 @@ export class Connection {
       return;
     }
     if (this.closeWhenDrained !== null) {
-      if (this.inflight === 0) this.reject(this.closeWhenDrained);
+      if (this.inflight === 0) this.reject('bad-frame', this.closeWhenDrained);
       return;
     }
     this.updateReading();

@@ -1,6 +1,7 @@
 // The broker's small HTTP endpoint (http.listener): Prometheus metrics at
 // /metrics, and Kubernetes probes: /healthz answers while the process runs,
-// /readyz once the broker is registered and serving.
+// /readyz once the broker is registered and serving, and not while something
+// keeps it from taking writes (a full log dir): the 503 body names the reasons.
 
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
@@ -10,6 +11,8 @@ export interface HttpEndpointOptions {
   readonly port: number;
   readonly registry: Registry;
   readonly isReady: () => boolean;
+  /** Why a registered broker is not ready now (one line each); none by default. */
+  readonly notReadyReasons?: () => string[];
 }
 
 export class HttpEndpoint {
@@ -40,9 +43,9 @@ export class HttpEndpoint {
         return;
       }
       if (path === '/readyz') {
-        const ready = o.isReady();
-        res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' });
-        res.end(ready ? 'ready\n' : 'starting\n');
+        const reasons = o.isReady() ? (o.notReadyReasons?.() ?? []) : ['starting'];
+        res.writeHead(reasons.length === 0 ? 200 : 503, { 'content-type': 'text/plain' });
+        res.end(reasons.length === 0 ? 'ready\n' : `${reasons.join('\n')}\n`);
         return;
       }
       res.writeHead(404);

@@ -23,6 +23,8 @@ export async function spawnBroker(opts: {
   dataDir: string;
   port: number;
   overrides?: Record<string, string>;
+  /** Runs the broker as this user and group (through setpriv; the test must be root). */
+  runAs?: { uid: number; gid: number };
 }): Promise<BrokerProcess> {
   const args = [
     'server',
@@ -36,7 +38,22 @@ export async function spawnBroker(opts: {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GREGOR_')) env[k] = v;
   env['GREGOR_LOG_LEVEL'] = 'info';
-  const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const [command, commandArgs] =
+    opts.runAs === undefined
+      ? [BIN, args]
+      : [
+          'setpriv',
+          [
+            `--reuid=${opts.runAs.uid}`,
+            `--regid=${opts.runAs.gid}`,
+            '--clear-groups',
+            '--',
+            process.execPath,
+            BIN,
+            ...args,
+          ],
+        ];
+  const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   child.stdout?.on('data', (b: Buffer) => {
     out += b.toString();

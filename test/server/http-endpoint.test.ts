@@ -27,6 +27,11 @@ test('serves metrics named as Kafka dashboards expect, and the probes', async ()
   assert.match(text, /^kafka_network_requestmetrics_requests_total\{request="Produce"\} [1-9]/m);
   const size = /^kafka_log_log_size\{topic="metered",partition="0"\} (\d+)$/m.exec(text);
   assert.ok(size !== null && Number(size[1]) > 0, 'log size of the partition');
+  const available = /^gregor_log_dir_available_bytes\{log_dir="[^"]+"\} (\d+)$/m.exec(text);
+  const capacity = /^gregor_log_dir_capacity_bytes\{log_dir="[^"]+"\} (\d+)$/m.exec(text);
+  assert.ok(available !== null && capacity !== null, 'free space of the log dir');
+  assert.ok(Number(available[1]) <= Number(capacity[1]) && Number(capacity[1]) > 0);
+  assert.match(text, /^gregor_log_dir_no_space_writes_total\{log_dir="[^"]+"\} 0$/m);
   assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
   assert.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200);
   assert.equal((await fetch(`http://127.0.0.1:${port}/nope`)).status, 404);

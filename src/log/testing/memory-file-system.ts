@@ -3,6 +3,8 @@
 // away everything written since (optionally keeping a torn prefix of appended
 // bytes) and invalidates open handles. Directory changes (create, rename,
 // unlink) are treated as durable at once, which is kinder than a real disk.
+// A space limit makes it a small disk: a write that does not fit stores the
+// bytes that do, then fails with ENOSPC, as write(2) does on a full file system.
 
 import { posix } from 'node:path';
 import type { LogFile, LogFileOpenOptions, LogFileStat, LogFileSystem } from '../file-system.ts';
@@ -37,6 +39,7 @@ export class MemoryFileSystem implements LogFileSystem {
   private readonly handles = new Set<MemoryFile>();
   private readonly faults: Fault[] = [];
   private readonly now: () => number;
+  private spaceBytesMax: number | null = null;
   /** Counts of operations done, for tests that check how often the log touches the disk. */
   readonly counts: Record<MemoryFileOp, number> = {
     open: 0,
@@ -56,6 +59,25 @@ export class MemoryFileSystem implements LogFileSystem {
   failNext(op: MemoryFileOp, options: { pathSuffix?: string; error?: Error } = {}): void {
     const error = options.error ?? fsError('EIO', `injected ${op} failure`);
     this.faults.push({ op, pathSuffix: options.pathSuffix ?? '', error });
+  }
+
+  /** Limits the bytes all files together may hold; null removes the limit. */
+  setSpaceLimit(bytes: number | null): void {
+    this.spaceBytesMax = bytes;
+  }
+
+  /** Bytes all files hold now. */
+  usedBytes(): number {
+    let total = 0;
+    for (const inode of this.files.values()) total += inode.sizeBytes;
+    return total;
+  }
+
+  /** @internal Bytes a file may still grow by, or Infinity without a limit. */
+  freeBytes(): number {
+    return this.spaceBytesMax === null
+      ? Number.POSITIVE_INFINITY
+      : Math.max(0, this.spaceBytesMax - this.usedBytes());
   }
 
   /** Loses every unfsynced byte and closes every handle, as a power cut would. */
@@ -213,6 +235,19 @@ class MemoryFile implements LogFile {
 
   async write(source: Buffer, position: number): Promise<void> {
     this.check('write');
+    const fitEnd = this.inode.sizeBytes + this.fs.freeBytes();
+    if (position + source.length > fitEnd) {
+      // A full disk: what fits is written, then ENOSPC.
+      const fits = Math.max(0, fitEnd - position);
+      if (fits > 0) this.store(source.subarray(0, fits), position);
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), {
+        code: 'ENOSPC',
+      });
+    }
+    this.store(source, position);
+  }
+
+  private store(source: Buffer, position: number): void {
     const inode = this.inode;
     const end = position + source.length;
     if (end > inode.data.length) {
