@@ -10,7 +10,6 @@
 // Version notes: v1 validate_only and error messages; v4 defaults (-1); v5
 // flexible, returns partitions, replication factor and configs; v7 topic id.
 
-import { MetaStoreError } from '../metadata/meta-store.ts';
 import { CreateTopics } from '../protocol/apis/create-topics.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { ZERO_UUID } from '../protocol/schema.ts';
@@ -60,24 +59,16 @@ export function createTopicsHandler(
         errorMessage: 'Both numPartitions or replicationFactor and replicasAssignments were set.',
       };
     }
-    let r: Awaited<ReturnType<typeof s.topicAdmin.createTopic>>;
-    try {
-      r = await s.topicAdmin.createTopic({
-        name: t.name,
-        numPartitions: t.numPartitions === -1 ? s.settings.numPartitions : t.numPartitions,
-        replicationFactor:
-          t.replicationFactor === -1 ? s.settings.defaultReplicationFactor : t.replicationFactor,
-        ...(assignments !== undefined ? { assignments } : {}),
-        configs,
-        validateOnly,
-      });
-    } catch (err) {
-      // The metadata store did not answer in time (etcd away, or the embedded
-      // store's disk full): Kafka answers a controller that cannot commit with
-      // REQUEST_TIMED_OUT. The topic may still appear: the write's outcome is unknown.
-      if (!(err instanceof MetaStoreError)) throw err;
-      return { ...base, errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: err.message };
-    }
+    // A store that cannot commit in time comes back as REQUEST_TIMED_OUT (topic-admin.ts).
+    const r = await s.topicAdmin.createTopic({
+      name: t.name,
+      numPartitions: t.numPartitions === -1 ? s.settings.numPartitions : t.numPartitions,
+      replicationFactor:
+        t.replicationFactor === -1 ? s.settings.defaultReplicationFactor : t.replicationFactor,
+      ...(assignments !== undefined ? { assignments } : {}),
+      configs,
+      validateOnly,
+    });
     if (r.errorCode !== ErrorCode.NONE)
       return { ...base, errorCode: r.errorCode, errorMessage: r.errorMessage };
     return {

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { FIXED_LIMITS } from '../config/limits.ts';
 import type { KeyLayout } from '../metadata/key-layout.ts';
-import type { MetaStore, Op } from '../metadata/meta-store.ts';
+import { type MetaStore, MetaStoreError, type Op } from '../metadata/meta-store.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { ZERO_UUID } from '../protocol/schema.ts';
 import type { MetadataImage, PartitionRecord, TopicRecord } from './metadata-image.ts';
@@ -184,10 +184,24 @@ export class TopicAdmin {
         value: JSON.stringify(req.configs),
       });
     }
-    const txn = await this.store.txn(
-      [{ key: this.keys.topic(req.name), target: 'version', operator: '=', value: 0 }],
-      ops,
-    );
+    let txn: Awaited<ReturnType<MetaStore['txn']>>;
+    try {
+      txn = await this.store.txn(
+        [{ key: this.keys.topic(req.name), target: 'version', operator: '=', value: 0 }],
+        ops,
+      );
+    } catch (err) {
+      // The store did not answer in time (etcd away, or the embedded store's disk full):
+      // Kafka answers a controller that cannot commit with REQUEST_TIMED_OUT. The topic
+      // may still appear: the write's outcome is unknown.
+      if (!(err instanceof MetaStoreError)) throw err;
+      return {
+        ...fail(ErrorCode.REQUEST_TIMED_OUT, err.message),
+        topicId: ZERO_UUID,
+        numPartitions: -1,
+        replicationFactor: -1,
+      };
+    }
     if (!txn.succeeded) {
       return {
         ...fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${req.name}' already exists.`),
