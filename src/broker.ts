@@ -23,6 +23,7 @@ import { ReassignmentAdmin } from './cluster/reassignment-admin.ts';
 import { TopicAdmin } from './cluster/topic-admin.ts';
 import { type BrokerConfig, buildBrokerConfig } from './config/broker-config.ts';
 import { parseHttpListener } from './config/config-def.ts';
+import { batchDecompressedSizeBytesMax } from './config/limits.ts';
 import type { Listener } from './config/listeners.ts';
 import {
   resolveTopicConfig,
@@ -31,6 +32,10 @@ import {
 } from './config/topic-config.ts';
 import { GroupCoordinator } from './group/group-coordinator.ts';
 import type { LogConfig } from './log/log-config.ts';
+import {
+  effectiveTimestampBounds,
+  type TopicValidationPolicy,
+} from './protocol/batch-validation.ts';
 import { EmbeddedMetaStore } from './metadata/embedded-store.ts';
 import { KeyLayout } from './metadata/key-layout.ts';
 import type { Lease, MetaStore } from './metadata/meta-store.ts';
@@ -181,6 +186,26 @@ function logConfigOf(t: TopicConfig): LogConfig {
   };
 }
 
+/** How a producer's batches to a topic with this configuration are validated. */
+function validationPolicyOf(t: TopicConfig, decompressedBytesMax: number): TopicValidationPolicy {
+  const bounds = effectiveTimestampBounds({
+    beforeMaxMs: t.messageTimestampBeforeMaxMs,
+    afterMaxMs: t.messageTimestampAfterMaxMs,
+    differenceMaxMs: t.messageTimestampDifferenceMaxMs,
+  });
+  return {
+    timestampType: t.messageTimestampType,
+    timestampBeforeMaxMs: bounds.beforeMaxMs,
+    timestampAfterMaxMs: bounds.afterMaxMs,
+    keysRequired: t.cleanupPolicy.includes('compact'),
+    compression: t.compressionType,
+    gzipLevel: t.compressionGzipLevel,
+    zstdLevel: t.compressionZstdLevel,
+    messageBytesMax: t.maxMessageBytes,
+    decompressedBytesMax,
+  };
+}
+
 function describeStore(config: BrokerConfig): string {
   const loc = config.metadataStore;
   return loc.kind === 'embedded'
@@ -258,6 +283,8 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     fetchWaitMsMax: FETCH_WAIT_MS_MAX,
     messageMaxBytes: (topic) => topicConfigs.get(topic).maxMessageBytes,
     minInsyncReplicas: (topic) => topicConfigs.get(topic).minInsyncReplicas,
+    produceValidation: (topic) =>
+      validationPolicyOf(topicConfigs.get(topic), batchDecompressedSizeBytesMax(config)),
   };
   const services: BrokerServices = {
     nodeId,

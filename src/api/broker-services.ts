@@ -6,6 +6,7 @@ import type { MetadataImage } from '../cluster/metadata-image.ts';
 import type { LeaderElections } from '../cluster/preferred-leader-elections.ts';
 import type { TopicAdmin } from '../cluster/topic-admin.ts';
 import type { BrokerConfig } from '../config/broker-config.ts';
+import type { TopicValidationPolicy } from '../protocol/batch-validation.ts';
 import type { ReplicaManager } from '../replication/replica-manager.ts';
 import type { ProducerIdAllocator } from '../txn/producer-id-allocator.ts';
 import type { Logger } from '../util/logger.ts';
@@ -28,6 +29,11 @@ export interface HandlerSettings {
   messageMaxBytes(topic: string): number;
   /** min.insync.replicas of a topic. */
   minInsyncReplicas(topic: string): number;
+  /**
+   * How a producer's batches to a topic are validated: its timestamp type and
+   * bounds, compaction (keys required), compression.type and limits.
+   */
+  produceValidation(topic: string): TopicValidationPolicy;
 }
 
 export interface BrokerServices {

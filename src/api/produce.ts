@@ -1,6 +1,10 @@
 // Produce handler (key 0), versions 3-11.
-// Behaviour: each partition's record set is validated batch by batch (magic 2,
-// CRC32C, max.message.bytes) and appended as the producer sent it, offsets
+// Behaviour: each partition's record set is validated as Kafka's log
+// validator does (protocol/batch-validation.ts: one magic-2 batch, CRC32C,
+// max.message.bytes, counts, every record, timestamps against the topic's
+// bounds, keys on compacted topics; CORRUPT_MESSAGE, INVALID_RECORD with
+// record errors, INVALID_TIMESTAMP, MESSAGE_TOO_LARGE), recompressed when the
+// topic's compression.type names another codec, and appended with offsets
 // assigned in place. acks=0 gets no response; acks=1 is answered after the
 // leader's append; acks=-1 once the high watermark passes the batch (every ISR
 // member has it), or NOT_ENOUGH_REPLICAS when the ISR is smaller than
@@ -18,7 +22,7 @@
 import { Produce } from '../protocol/apis/produce.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { BrokerServices } from './broker-services.ts';
-import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
+import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
 type Response = ResponseOf<typeof Produce>;
 type PartitionOut = Response['responses'][number]['partitionResponses'][number];
@@ -49,6 +53,7 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
     records: Buffer | null,
     acks: number,
     timeoutMs: number,
+    apiVersion: number,
   ): Promise<PartitionOut> {
     if (s.image.topic(topic) === undefined || s.image.partition(topic, index) === undefined) {
       return partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
@@ -70,7 +75,8 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
       );
     }
     try {
-      const r = await partition.appendAsLeader(records, s.settings.messageMaxBytes(topic));
+      const validation = { ...s.settings.produceValidation(topic), nowMs: s.now(), apiVersion };
+      const r = await partition.appendAsLeader(records, validation.messageBytesMax, validation);
       if (acks === -1 && r.errorCode === ErrorCode.NONE) {
         // acks=all: answered once every ISR member has the batch, i.e. once
         // the high watermark has passed its last offset.
@@ -103,7 +109,7 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
         baseOffset: r.baseOffset,
         logAppendTimeMs: r.logAppendTimeMs,
         logStartOffset: r.logStartOffset,
-        recordErrors: [],
+        recordErrors: r.recordErrors,
         errorMessage: r.errorMessage,
         currentLeader: null,
       } as PartitionOut;
@@ -117,7 +123,7 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
     api: Produce,
     minVersion: 3,
     maxVersion: 11,
-    async handle(req: RequestOf<typeof Produce>): Promise<Response | null> {
+    async handle(req: RequestOf<typeof Produce>, ctx: RequestContext): Promise<Response | null> {
       let topLevelError: number = ErrorCode.NONE;
       if (!VALID_ACKS.has(req.acks)) topLevelError = ErrorCode.INVALID_REQUIRED_ACKS;
       else if (req.transactionalId !== null) topLevelError = ErrorCode.INVALID_TXN_STATE;
@@ -128,7 +134,7 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
             t.partitionData.map((p) =>
               topLevelError !== ErrorCode.NONE
                 ? Promise.resolve(partitionError(p.index, topLevelError, null))
-                : appendOne(t.name, p.index, p.records, req.acks, req.timeoutMs),
+                : appendOne(t.name, p.index, p.records, req.acks, req.timeoutMs, ctx.apiVersion),
             ),
           ),
         })),

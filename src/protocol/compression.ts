@@ -56,12 +56,26 @@ const LZ4_MAGIC = 0x184d2204;
 const SKIPPABLE_MAGIC = 0x184d2a50;
 const SKIPPABLE_MAGIC_MASK = 0xfffffff0;
 
-export async function compress(type: CompressionType, data: Buffer): Promise<Buffer> {
+/** Levels for the codecs that have them (a topic's compression.<codec>.level). */
+export interface CompressOptions {
+  /** zlib level, -1 (default) to 9. */
+  readonly gzipLevel?: number;
+  /** zstd level. */
+  readonly zstdLevel?: number;
+}
+
+export async function compress(
+  type: CompressionType,
+  data: Buffer,
+  opts: CompressOptions = {},
+): Promise<Buffer> {
   switch (type) {
     case CompressionType.None:
       return data;
     case CompressionType.Gzip:
-      return gzipAsync(data);
+      return opts.gzipLevel === undefined
+        ? gzipAsync(data)
+        : gzipAsync(data, { level: opts.gzipLevel });
     case CompressionType.Snappy:
       // Raw snappy: librdkafka, kafkajs codecs and snappy-java's stream reader all accept it.
       return snappy().compress(data);
@@ -69,7 +83,7 @@ export async function compress(type: CompressionType, data: Buffer): Promise<Buf
       // lz4_flex writes independent blocks and no checksums, the shape Kafka's Java client reads.
       return lz4().compressFrame(data);
     case CompressionType.Zstd:
-      return zstd().compress(data);
+      return zstd().compress(data, opts.zstdLevel);
     default:
       throw new RangeError(`unknown compression type ${String(type)}`);
   }
@@ -198,6 +212,102 @@ function asCompressionError(err: unknown): CompressionError {
 
 function isZlibTooLarge(err: unknown): err is Error {
   return err instanceof Error && (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+}
+
+// ---- streaming into a sink ----------------------------------------------
+
+/** Receives decompressed bytes in order; returns false to stop early (nothing more is needed). */
+export type DecompressedSink = (chunk: Buffer) => boolean;
+
+/** Output chunk of the gzip stream: what validation holds of a gzip batch at a time. */
+export const GZIP_STREAM_CHUNK_BYTES = 64 * 1024;
+/** Snappy blocks up to this size are decoded on the event loop; larger ones on the pool. */
+const SNAPPY_SYNC_BLOCK_BYTES = 256 * 1024;
+
+/**
+ * Decompresses `data` into `sink` as it goes, refusing more than maxBytes of
+ * output before it is produced, so a bomb costs neither memory nor much time.
+ * gzip streams in GZIP_STREAM_CHUNK_BYTES chunks; snappy goes block by block
+ * (xerial frames hold small blocks); lz4 and zstd, whose libraries decode
+ * whole frames only, are first sized from their frame and block headers (lz4
+ * exactly; zstd by its stated content size or its blocks' maximum, held to
+ * maxBytes here, not ZSTD_BOUND_FACTOR times it) and then decoded in one
+ * piece. Throws CompressionError; resolves once the data is done or the sink
+ * has said stop.
+ */
+export async function decompressInto(
+  type: CompressionType,
+  data: Buffer,
+  opts: DecompressOptions,
+  sink: DecompressedSink,
+): Promise<void> {
+  const maxBytes = checkedMaxBytes(opts.maxBytes);
+  try {
+    switch (type) {
+      case CompressionType.None:
+        sink(limitOutput(data, maxBytes));
+        return;
+      case CompressionType.Gzip:
+        return await gunzipInto(data, maxBytes, sink);
+      case CompressionType.Snappy:
+        return await snappyInto(data, maxBytes, sink);
+      case CompressionType.Lz4:
+        checkLz4Size(data, maxBytes);
+        sink(limitOutput(await lz4().decompressFrame(data), maxBytes));
+        return;
+      case CompressionType.Zstd:
+        checkZstdSize(data, maxBytes, 1);
+        sink(limitOutput(await zstd().decompress(data), maxBytes));
+        return;
+      default:
+        throw new CompressionError(
+          'unknown-compression',
+          `unknown compression type ${String(type)}`,
+        );
+    }
+  } catch (err) {
+    throw asCompressionError(err);
+  }
+}
+
+function gunzipInto(data: Buffer, maxBytes: number, sink: DecompressedSink): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stream = zlib.createGunzip({ chunkSize: GZIP_STREAM_CHUNK_BYTES });
+    let totalBytes = 0;
+    let settled = false;
+    const settle = (err: unknown): void => {
+      if (settled) return;
+      settled = true;
+      stream.destroy();
+      if (err === null) resolve();
+      else reject(asCompressionError(err));
+    };
+    stream.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      totalBytes += chunk.length;
+      if (totalBytes > maxBytes) settle(tooLarge(totalBytes, maxBytes));
+      else if (!sink(chunk)) settle(null);
+    });
+    stream.on('error', (err) => settle(err));
+    stream.on('end', () => settle(null));
+    stream.end(data);
+  });
+}
+
+async function snappyInto(data: Buffer, maxBytes: number, sink: DecompressedSink): Promise<void> {
+  const { blocks } = snappyBlocks(data, maxBytes);
+  for (const block of blocks) {
+    const declared = rawSnappyLength(block);
+    const out =
+      declared <= SNAPPY_SYNC_BLOCK_BYTES
+        ? snappy().uncompressSync(block)
+        : await snappy().uncompress(block);
+    if (!Buffer.isBuffer(out)) throw corrupt('snappy returned a string');
+    if (out.length !== declared) {
+      throw corrupt(`snappy produced ${out.length} bytes, declared ${declared}`);
+    }
+    if (!sink(out)) return;
+  }
 }
 
 // ---- snappy -------------------------------------------------------------
@@ -365,11 +475,11 @@ function lz4BlockDecodedSize(data: Buffer, start: number, end: number, limit: nu
  * the caller checks the real size afterwards. A stated Frame_Content_Size
  * refuses early; the decoder checks it only at the frame's end.
  */
-function checkZstdSize(data: Buffer, maxBytes: number): void {
+function checkZstdSize(data: Buffer, maxBytes: number, boundFactor = ZSTD_BOUND_FACTOR): void {
   let at = 0;
   let boundBytes = 0;
   let statedBytes = 0;
-  const allowedBytes = maxBytes * ZSTD_BOUND_FACTOR + ZSTD_BLOCK_MAX_BYTES;
+  const allowedBytes = maxBytes * boundFactor + ZSTD_BLOCK_MAX_BYTES;
   while (at < data.length) {
     need(data, at, 4, 'zstd magic');
     const magic = data.readUInt32LE(at);
