@@ -32,13 +32,13 @@ import {
 } from './config/topic-config.ts';
 import { GroupCoordinator } from './group/group-coordinator.ts';
 import type { LogConfig } from './log/log-config.ts';
+import { EmbeddedMetaStore } from './metadata/embedded-store.ts';
+import { KeyLayout } from './metadata/key-layout.ts';
+import type { Lease, MetaStore } from './metadata/meta-store.ts';
 import {
   effectiveTimestampBounds,
   type TopicValidationPolicy,
 } from './protocol/batch-validation.ts';
-import { EmbeddedMetaStore } from './metadata/embedded-store.ts';
-import { KeyLayout } from './metadata/key-layout.ts';
-import type { Lease, MetaStore } from './metadata/meta-store.ts';
 import { IsrManager } from './replication/isr-manager.ts';
 import { ReplicaFetchers } from './replication/replica-fetcher.ts';
 import { ReplicaManager } from './replication/replica-manager.ts';
