@@ -134,7 +134,7 @@ export async function validateProduceRecords(
   const framing = checkFraming(records, policy);
   if (framing !== null) return framing;
   const header = readBatchHeader(records, 0);
-  const headerProblem = checkHeader(records, header, policy);
+  const headerProblem = checkHeader(header, policy);
   if (headerProblem !== null) return headerProblem;
   const codec = (header.attributes & COMPRESSION_MASK) as CompressionType;
   const target = CODEC_OF[policy.compression] ?? codec;
@@ -142,7 +142,7 @@ export async function validateProduceRecords(
   const plain: Buffer[] | null = target !== codec && codec !== CompressionType.None ? [] : null;
   const walked = await walkSection(records, header, policy, plain);
   if ('errorCode' in walked) return walked;
-  const refused = refusal(walked);
+  const refused = refusal(walked) ?? checkHeaderMaxTimestamp(records, header, policy);
   if (refused !== null) return refused;
   if (target !== codec) {
     const section = plain === null ? records.subarray(BATCH_HEADER_BYTES, header.sizeBytes) : plain;
@@ -202,12 +202,8 @@ function checkFraming(records: Buffer, policy: ProduceValidationPolicy): Produce
   return null;
 }
 
-/** Kafka's validateBatch for a client's batch, plus the header's own timestamp claim. */
-function checkHeader(
-  records: Buffer,
-  header: BatchHeader,
-  policy: ProduceValidationPolicy,
-): ProduceValidation | null {
+/** Kafka's validateBatch for a client's batch. */
+function checkHeader(header: BatchHeader, policy: ProduceValidationPolicy): ProduceValidation | null {
   if (header.baseOffset !== 0) {
     return refuse(
       ErrorCode.INVALID_RECORD,
@@ -247,14 +243,15 @@ function checkHeader(
       `Produce requests with version ${policy.apiVersion} are not allowed to use ZStandard compression`,
     );
   }
-  return checkHeaderMaxTimestamp(records, header, policy);
+  return null;
 }
 
 /**
  * A CreateTime batch's maxTimestamp claims a record timestamp. Kafka would
  * silently replace it with the records' maximum; one outside the topic's
  * bounds (or beyond what a JS number holds) is refused here instead, so a
- * lying header is an error the producer sees, never a stored value.
+ * lying header is an error the producer sees, never a stored value. Checked
+ * after the records, which report a real out-of-range timestamp per record.
  */
 function checkHeaderMaxTimestamp(
   records: Buffer,
