@@ -28,6 +28,7 @@ import type { Partition } from '../replication/partition.ts';
 import { brokerBufferPool, releaseLease } from '../util/buffer-pool.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
+import { partitionFailureCode } from './partition-failure.ts';
 
 type Request = RequestOf<typeof Fetch>;
 type Response = ResponseOf<typeof Fetch>;
@@ -111,7 +112,23 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
     return wanted;
   }
 
+  /** One partition's answer; a failing partition gets its error code, never a closed connection. */
   async function readOne(
+    w: Wanted,
+    maxBytes: number,
+    minOneBatch: boolean,
+    replicaId: number,
+  ): Promise<{ result: PartitionOut; partition: Partition | null }> {
+    try {
+      return await readOneOrThrow(w, maxBytes, minOneBatch, replicaId);
+    } catch (err) {
+      const where = { api: 'Fetch', topic: w.topic, partition: w.partition };
+      const code = partitionFailureCode(err, s.logger, where);
+      return { result: emptyPartition(w.partition, code), partition: null };
+    }
+  }
+
+  async function readOneOrThrow(
     w: Wanted,
     maxBytes: number,
     minOneBatch: boolean,

@@ -23,6 +23,7 @@ import { Produce } from '../protocol/apis/produce.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
+import { partitionFailureCode } from './partition-failure.ts';
 
 type Response = ResponseOf<typeof Produce>;
 type PartitionOut = Response['responses'][number]['partitionResponses'][number];
@@ -58,7 +59,13 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
     if (s.image.topic(topic) === undefined || s.image.partition(topic, index) === undefined) {
       return partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
     }
-    const partition = await s.replicas.acquire(topic, index);
+    let partition: Awaited<ReturnType<typeof s.replicas.acquire>>;
+    try {
+      partition = await s.replicas.acquire(topic, index);
+    } catch (err) {
+      const where = { api: 'Produce', topic, partition: index };
+      return partitionError(index, partitionFailureCode(err, s.logger, where), 'partition offline');
+    }
     const state = s.image.partition(topic, index);
     if (partition === undefined || state === undefined || state.leader !== s.nodeId) {
       return partitionError(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, null);

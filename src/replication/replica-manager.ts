@@ -11,6 +11,7 @@
 
 import { join } from 'node:path';
 import type { MetadataImage } from '../cluster/metadata-image.ts';
+import { LogError, LogStorageError } from '../log/errors.ts';
 import { type LogFileSystem, nodeFileSystem } from '../log/file-system.ts';
 import type { LogConfig } from '../log/log-config.ts';
 import { PartitionLog } from '../log/partition-log.ts';
@@ -20,6 +21,7 @@ import {
   writePartitionMetadata,
 } from '../log/partition-metadata-file.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
+import { LogRateLimiter } from '../util/log-rate-limiter.ts';
 import type { Logger } from '../util/logger.ts';
 import { Partition } from './partition.ts';
 
@@ -44,6 +46,9 @@ const PARTITION_FILES = [
   'leader-epoch-checkpoint',
   'replication-offset-checkpoint',
 ];
+
+/** Partitions failing to open are retried by every request: their warnings are bounded. */
+const openFailureLogLimiter = new LogRateLimiter(20, 60_000);
 
 function key(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
@@ -209,14 +214,7 @@ export class ReplicaManager {
     const task = (async () => {
       const topicId = this.o.image.topic(topic)?.topicId;
       const recordId = topicId !== undefined && (await this.checkTopicId(topic, index, topicId));
-      const log = await PartitionLog.open({
-        dir: this.o.logDir,
-        topic,
-        partition: index,
-        config: this.o.logConfigFor(topic),
-        now: this.o.now,
-        fs: this.fs,
-      });
+      const log = await this.openLog(topic, index);
       if (topicId !== undefined) this.openedTopicIds.set(k, topicId);
       if (recordId && topicId !== undefined) {
         await writePartitionMetadata(
@@ -243,6 +241,37 @@ export class ReplicaManager {
       return await task;
     } finally {
       this.opening.delete(k);
+    }
+  }
+
+  /**
+   * Opens (recovering) a partition's log. Recovery repairs what it can and
+   * says so in the log; a log that still cannot open (the disk failed under
+   * it) is a LogStorageError, which requests for this partition answer with
+   * KAFKA_STORAGE_ERROR. The next request or sync tries again.
+   */
+  private async openLog(topic: string, index: number): Promise<PartitionLog> {
+    try {
+      return await PartitionLog.open({
+        dir: this.o.logDir,
+        topic,
+        partition: index,
+        config: this.o.logConfigFor(topic),
+        now: this.o.now,
+        fs: this.fs,
+        logger: this.o.logger,
+      });
+    } catch (err) {
+      if (err instanceof LogError) throw err;
+      if (
+        openFailureLogLimiter.allow((count) => this.o.logger.warn({ count }, 'log opens failed'))
+      ) {
+        this.o.logger.warn(
+          { topic, partition: index, err: String(err) },
+          'cannot open partition log',
+        );
+      }
+      throw new LogStorageError(`cannot open ${topic}-${index}: ${String(err)}`, { cause: err });
     }
   }
 
