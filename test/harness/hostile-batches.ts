@@ -162,3 +162,27 @@ export function snappyLyingPreamble(declared: number): Buffer {
   pre.push(rest);
   return Buffer.concat([Buffer.from(pre), Buffer.from([0x0c, 0x61, 0x62, 0x63, 0x64])]);
 }
+
+function unsignedVarint(u: number): Buffer {
+  const out: number[] = [];
+  let rest = u;
+  while (rest >= 0x80) {
+    out.push((rest % 128) | 0x80);
+    rest = Math.floor(rest / 128);
+  }
+  out.push(rest);
+  return Buffer.from(out);
+}
+
+/**
+ * The start of a records section holding one well-formed record whose value
+ * is `valueBytes` long: what precedes the value's bytes. Followed by that
+ * many bytes (zeros compress best) and one 0 byte (no headers) it is valid;
+ * a bomb made of it looks sound to a validator until its size gives it away.
+ */
+export function bigRecordPrefix(valueBytes: number): Buffer {
+  const valueLength = unsignedVarint(valueBytes * 2); // zigzag
+  const bodyBytes = 4 + valueLength.length + valueBytes + 1;
+  // attributes, timestamp delta 0, offset delta 0, key null (zigzag -1 = 1)
+  return Buffer.concat([unsignedVarint(bodyBytes * 2), Buffer.from([0, 0, 0, 1]), valueLength]);
+}
