@@ -46,6 +46,7 @@ import { BrokerMetrics } from './server/broker-metrics.ts';
 import { HttpEndpoint } from './server/http-endpoint.ts';
 import { SocketServer } from './server/socket-server.ts';
 import { ProducerIdAllocator } from './txn/producer-id-allocator.ts';
+import { ByteBudget } from './util/byte-budget.ts';
 import { createLogger, type Logger } from './util/logger.ts';
 
 export interface StartBrokerOptions {
@@ -187,7 +188,7 @@ function logConfigOf(t: TopicConfig): LogConfig {
 }
 
 /** How a producer's batches to a topic with this configuration are validated. */
-function validationPolicyOf(t: TopicConfig, decompressedBytesMax: number): TopicValidationPolicy {
+function validationPolicyOf(t: TopicConfig, decompression: ByteBudget): TopicValidationPolicy {
   const bounds = effectiveTimestampBounds({
     beforeMaxMs: t.messageTimestampBeforeMaxMs,
     afterMaxMs: t.messageTimestampAfterMaxMs,
@@ -202,7 +203,8 @@ function validationPolicyOf(t: TopicConfig, decompressedBytesMax: number): Topic
     gzipLevel: t.compressionGzipLevel,
     zstdLevel: t.compressionZstdLevel,
     messageBytesMax: t.maxMessageBytes,
-    decompressedBytesMax,
+    decompressedBytesMax: decompression.bytesMax,
+    decompressionBudget: decompression,
   };
 }
 
@@ -274,6 +276,8 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     fenced: () => fenced(),
   });
   loader.onChanges(() => void replicas.sync());
+  // One batch may decompress to the limit; all the whole-frame decodes running at once share it.
+  const decompression = new ByteBudget(batchDecompressedSizeBytesMax(config));
   const settings: HandlerSettings = {
     autoCreateTopics: config.autoCreateTopicsEnable,
     numPartitions: config.numPartitions,
@@ -283,8 +287,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     fetchWaitMsMax: FETCH_WAIT_MS_MAX,
     messageMaxBytes: (topic) => topicConfigs.get(topic).maxMessageBytes,
     minInsyncReplicas: (topic) => topicConfigs.get(topic).minInsyncReplicas,
-    produceValidation: (topic) =>
-      validationPolicyOf(topicConfigs.get(topic), batchDecompressedSizeBytesMax(config)),
+    produceValidation: (topic) => validationPolicyOf(topicConfigs.get(topic), decompression),
   };
   const services: BrokerServices = {
     nodeId,

@@ -10,6 +10,7 @@
 // header or a bomb is refused without its output ever being held. It does
 // not assign offsets or check producer sequences (the partition does).
 
+import type { ByteBudget } from '../util/byte-budget.ts';
 import { CompressionError, compress, decompressInto } from './compression.ts';
 import { ErrorCode } from './error-codes.ts';
 import {
@@ -58,6 +59,8 @@ export interface ProduceValidationPolicy {
   readonly messageBytesMax: number;
   /** Most decompressed bytes one batch's records section may hold. */
   readonly decompressedBytesMax: number;
+  /** Shared by all validations: bounds the whole-frame decodes running at once. */
+  readonly decompressionBudget?: ByteBudget;
 }
 
 /** What a topic's configuration contributes; the request adds the time and its version. */
@@ -203,7 +206,10 @@ function checkFraming(records: Buffer, policy: ProduceValidationPolicy): Produce
 }
 
 /** Kafka's validateBatch for a client's batch. */
-function checkHeader(header: BatchHeader, policy: ProduceValidationPolicy): ProduceValidation | null {
+function checkHeader(
+  header: BatchHeader,
+  policy: ProduceValidationPolicy,
+): ProduceValidation | null {
   if (header.baseOffset !== 0) {
     return refuse(
       ErrorCode.INVALID_RECORD,
@@ -229,6 +235,16 @@ function checkHeader(header: BatchHeader, policy: ProduceValidationPolicy): Prod
       `Inconsistent batch offset range [0, ${header.lastOffsetDelta}] and count of records ` +
         `${header.recordCount}`,
     );
+  }
+  // Gregor holds int64 header fields in numbers: one beyond 2^53 would be stored rounded.
+  if (!Number.isSafeInteger(header.baseTimestamp)) {
+    return refuse(
+      ErrorCode.INVALID_TIMESTAMP,
+      'Batch baseTimestamp is outside the range this broker stores (|t| < 2^53)',
+    );
+  }
+  if (!Number.isSafeInteger(header.producerId)) {
+    return refuse(ErrorCode.INVALID_RECORD, 'Batch producerId is beyond 2^53');
   }
   if ((header.attributes & ATTR_CONTROL) !== 0) {
     return refuse(ErrorCode.INVALID_RECORD, 'Clients are not allowed to write control records');
@@ -314,7 +330,11 @@ async function walkSection(
     return walker.push(chunk);
   };
   try {
-    await decompressInto(codec, section, { maxBytes: policy.decompressedBytesMax }, sink);
+    const opts = {
+      maxBytes: policy.decompressedBytesMax,
+      ...(policy.decompressionBudget === undefined ? {} : { budget: policy.decompressionBudget }),
+    };
+    await decompressInto(codec, section, opts, sink);
   } catch (err) {
     if (!(err instanceof CompressionError)) throw err;
     if (err.problem === 'too-large') {

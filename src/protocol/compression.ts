@@ -3,11 +3,15 @@
 // Decompression is bounded: before a native decoder runs, the size it will
 // produce is read or bounded from the compressed bytes, so a small batch cannot
 // make the broker allocate more than `maxBytes` (zstd: ZSTD_BOUND_FACTOR times).
+// decompressInto streams the output to a consumer instead (gzip in chunks,
+// snappy by block), holds lz4 and zstd to maxBytes itself, and shares a byte
+// budget among the whole-frame decodes running at once.
 
 import { constants as bufferConstants } from 'node:buffer';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import type { ByteBudget } from '../util/byte-budget.ts';
 import { DecodeError } from './reader.ts';
 import { CompressionType } from './record-batch.ts';
 import { isXerialSnappy, rawSnappyLength, splitXerialSnappy } from './xerial-snappy.ts';
@@ -216,6 +220,14 @@ function isZlibTooLarge(err: unknown): err is Error {
 
 // ---- streaming into a sink ----------------------------------------------
 
+export interface StreamDecompressOptions extends DecompressOptions {
+  /**
+   * Shared by everything that decompresses at once: whole-frame decodes (lz4,
+   * zstd, large snappy blocks) reserve their size here before they allocate.
+   */
+  readonly budget?: ByteBudget;
+}
+
 /** Receives decompressed bytes in order; returns false to stop early (nothing more is needed). */
 export type DecompressedSink = (chunk: Buffer) => boolean;
 
@@ -238,7 +250,7 @@ const SNAPPY_SYNC_BLOCK_BYTES = 256 * 1024;
 export async function decompressInto(
   type: CompressionType,
   data: Buffer,
-  opts: DecompressOptions,
+  opts: StreamDecompressOptions,
   sink: DecompressedSink,
 ): Promise<void> {
   const maxBytes = checkedMaxBytes(opts.maxBytes);
@@ -250,15 +262,19 @@ export async function decompressInto(
       case CompressionType.Gzip:
         return await gunzipInto(data, maxBytes, sink);
       case CompressionType.Snappy:
-        return await snappyInto(data, maxBytes, sink);
-      case CompressionType.Lz4:
-        checkLz4Size(data, maxBytes);
-        sink(limitOutput(await lz4().decompressFrame(data), maxBytes));
-        return;
-      case CompressionType.Zstd:
-        checkZstdSize(data, maxBytes, 1);
-        sink(limitOutput(await zstd().decompress(data), maxBytes));
-        return;
+        return await snappyInto(data, opts, sink);
+      case CompressionType.Lz4: {
+        const sizeBytes = checkLz4Size(data, maxBytes);
+        return await withReserved(opts.budget, sizeBytes, async () => {
+          sink(limitOutput(await lz4().decompressFrame(data), maxBytes));
+        });
+      }
+      case CompressionType.Zstd: {
+        const sizeBytes = checkZstdSize(data, maxBytes, 1);
+        return await withReserved(opts.budget, sizeBytes, async () => {
+          sink(limitOutput(await zstd().decompress(data), maxBytes));
+        });
+      }
       default:
         throw new CompressionError(
           'unknown-compression',
@@ -294,19 +310,42 @@ function gunzipInto(data: Buffer, maxBytes: number, sink: DecompressedSink): Pro
   });
 }
 
-async function snappyInto(data: Buffer, maxBytes: number, sink: DecompressedSink): Promise<void> {
-  const { blocks } = snappyBlocks(data, maxBytes);
+async function snappyInto(
+  data: Buffer,
+  opts: StreamDecompressOptions,
+  sink: DecompressedSink,
+): Promise<void> {
+  const { blocks } = snappyBlocks(data, opts.maxBytes);
   for (const block of blocks) {
     const declared = rawSnappyLength(block);
     const out =
       declared <= SNAPPY_SYNC_BLOCK_BYTES
         ? snappy().uncompressSync(block)
-        : await snappy().uncompress(block);
+        : await withReserved(opts.budget, declared, () => snappy().uncompress(block));
     if (!Buffer.isBuffer(out)) throw corrupt('snappy returned a string');
     if (out.length !== declared) {
       throw corrupt(`snappy produced ${out.length} bytes, declared ${declared}`);
     }
     if (!sink(out)) return;
+  }
+}
+
+/**
+ * Runs `work`, which holds up to `sizeBytes` at once, inside a reservation
+ * of the shared budget (when there is one), so that simultaneous whole-frame
+ * decodes never add up to more than the budget.
+ */
+async function withReserved<T>(
+  budget: ByteBudget | undefined,
+  sizeBytes: number,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (budget === undefined) return work();
+  const release = await budget.reserve(Math.min(sizeBytes, budget.bytesMax));
+  try {
+    return await work();
+  } finally {
+    release();
   }
 }
 
@@ -358,10 +397,12 @@ function joinSnappyParts(parts: Array<string | Buffer>, sizeBytes: number): Buff
  * get the exact size (lz4 frames rarely state their content size, and a stated
  * size is checked by the decoder only after it has produced the output).
  */
-function checkLz4Size(data: Buffer, maxBytes: number): void {
-  if (lz4DecodedSize(data, maxBytes, false) <= maxBytes) return;
+function checkLz4Size(data: Buffer, maxBytes: number): number {
+  const boundBytes = lz4DecodedSize(data, maxBytes, false);
+  if (boundBytes <= maxBytes) return boundBytes;
   const exactBytes = lz4DecodedSize(data, maxBytes, true);
   if (exactBytes > maxBytes) throw tooLarge(exactBytes, maxBytes);
+  return exactBytes;
 }
 
 /** Sum over all frames in `data`: exact, or with `exact` false an upper bound. */
@@ -475,7 +516,7 @@ function lz4BlockDecodedSize(data: Buffer, start: number, end: number, limit: nu
  * the caller checks the real size afterwards. A stated Frame_Content_Size
  * refuses early; the decoder checks it only at the frame's end.
  */
-function checkZstdSize(data: Buffer, maxBytes: number, boundFactor = ZSTD_BOUND_FACTOR): void {
+function checkZstdSize(data: Buffer, maxBytes: number, boundFactor = ZSTD_BOUND_FACTOR): number {
   let at = 0;
   let boundBytes = 0;
   let statedBytes = 0;
@@ -496,6 +537,7 @@ function checkZstdSize(data: Buffer, maxBytes: number, boundFactor = ZSTD_BOUND_
     if (boundBytes > allowedBytes) throw tooLarge(boundBytes, maxBytes);
     at = frame.end;
   }
+  return boundBytes;
 }
 
 interface ZstdFrameHeader {
