@@ -148,6 +148,10 @@ let cursor = 0;
 
 /** A zigzag int32 varint (at most 5 bytes, below 2^32) ending before `limit`. */
 function readVarint(buf: Buffer, limit: number): number {
+  if (cursor < limit && buf[cursor]! < 0x80) {
+    const b = buf[cursor++]!; // one byte, the common case: small lengths and deltas
+    return (b >>> 1) ^ -(b & 1);
+  }
   let raw = 0;
   let scale = 1;
   for (let i = 0; i < 5; i++) {
@@ -163,6 +167,10 @@ function readVarint(buf: Buffer, limit: number): number {
 
 /** A zigzag varlong whose raw value stays below 2^53, ending before `limit`. */
 function readVarlong(buf: Buffer, limit: number): number {
+  if (cursor < limit && buf[cursor]! < 0x80) {
+    const b = buf[cursor++]!;
+    return (b >>> 1) ^ -(b & 1);
+  }
   let raw = 0;
   let scale = 1;
   for (let i = 0; i < 10; i++) {
