@@ -312,36 +312,22 @@ export class Partition {
     messageBytesMax: number,
     validation?: ProduceValidationPolicy,
   ): Promise<AppendOutcome> {
-    if (validation === undefined) return this.enqueueAppend(records, messageBytesMax, false);
-    return this.validateAndAppend(records, messageBytesMax, validation);
-  }
-
-  /** Validation runs outside the append queue: a slow codec delays only its own request. */
-  private async validateAndAppend(
-    records: Buffer,
-    messageBytesMax: number,
-    validation: ProduceValidationPolicy,
-  ): Promise<AppendOutcome> {
-    const verdict = await validateProduceRecords(records, validation);
-    if (!verdict.ok) {
-      return failure(
-        verdict.errorCode,
-        verdict.errorMessage,
-        this.log.logStartOffset,
-        verdict.recordErrors,
-      );
-    }
-    return this.enqueueAppend(verdict.records, messageBytesMax, true);
-  }
-
-  private enqueueAppend(
-    records: Buffer,
-    messageBytesMax: number,
-    validated: boolean,
-  ): Promise<AppendOutcome> {
+    // Validation starts at once and runs beside other work (a compressed batch
+    // waits on its codec), but appends keep the order of the calls: a later
+    // request's batch never overtakes an earlier one still being checked.
+    const verdict = validation === undefined ? null : validateProduceRecords(records, validation);
+    // Its failure surfaces when the append awaits it; until then it is not unhandled.
+    verdict?.catch(() => undefined);
     // Appends to one partition run one at a time, so the sequence check, the
     // offsets it records and the append itself see the same log end offset.
-    const next = this.appendTail.then(() => this.appendNow(records, messageBytesMax, validated));
+    const next = this.appendTail.then(async () => {
+      if (verdict === null) return this.appendNow(records, messageBytesMax, false);
+      const v = await verdict;
+      if (!v.ok) {
+        return failure(v.errorCode, v.errorMessage, this.log.logStartOffset, v.recordErrors);
+      }
+      return this.appendNow(v.records, messageBytesMax, true);
+    });
     this.appendTail = next.catch(() => undefined);
     return next;
   }

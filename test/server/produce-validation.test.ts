@@ -341,3 +341,26 @@ test("Kafka's client-batch rules: magic 2, one batch, base offset 0, no control 
   const [f] = await fetchRaw(c, name, 0);
   assert.equal(f?.highWatermark, 0);
 });
+
+test('pipelined produces to one partition are stored in request order, whatever their codecs', async () => {
+  const name = await topic();
+  const codecs = [
+    CompressionType.Zstd,
+    CompressionType.None,
+    CompressionType.Gzip,
+    CompressionType.Lz4,
+  ];
+  const batches = await Promise.all(
+    Array.from({ length: 24 }, (_, i) =>
+      validBatch(i % 2 === 0 ? 400 : 1, { codec: codecs[i % codecs.length]!, valueBytes: 200 }),
+    ),
+  );
+  // All sent before any answer: the broker validates them side by side.
+  const answers = await Promise.all(batches.map((batch) => produceRaw(c, name, batch)));
+  let expected = 0;
+  for (const [i, a] of answers.entries()) {
+    assert.equal(a.errorCode, ErrorCode.NONE, a.errorMessage ?? '');
+    assert.equal(a.baseOffset, expected, `request ${i}`);
+    expected += i % 2 === 0 ? 400 : 1;
+  }
+});
