@@ -307,6 +307,43 @@ function named(m: Map<number, number>): Record<string, number> {
   return out;
 }
 
+function report(
+  opts: CampaignOptions,
+  run: {
+    t0: number;
+    tally: Tally;
+    check: Awaited<ReturnType<typeof checkPartitions>>;
+    broker: BrokerChild;
+    peakBytes: number;
+    rssAfterStartBytes: number;
+  },
+): CampaignReport {
+  const { tally, check, broker } = run;
+  const unexpected = new Map([...tally.byCode].filter(([code]) => !EXPECTED_CODES.has(code)));
+  return {
+    seed: opts.seed,
+    requests: tally.sent,
+    elapsedMs: Date.now() - run.t0,
+    byCode: named(tally.byCode),
+    byKind: Object.fromEntries(tally.byKind),
+    unexpected: named(unexpected),
+    brokerExited: broker.exited,
+    connectionsClosed: tally.connectionsClosed,
+    timeouts: tally.timeouts,
+    partitionsChecked: check.checked,
+    partitionsOffline: check.offline,
+    storedBatches: check.batches,
+    storedRecords: check.records,
+    storedProblems: check.problems,
+    peakRssBytes: run.peakBytes,
+    rssAfterStartBytes: run.rssAfterStartBytes,
+    logBytes: broker.logBytes,
+    logLines: broker.logLines,
+    logLinesByLevel: broker.byLevel,
+    lastLogLines: broker.last.slice(-10),
+  };
+}
+
 export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gregor-batch-fuzz-'));
   const port = await freePort();
@@ -358,35 +395,12 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
     } finally {
       clearInterval(sampler);
     }
-    const exitedDuring = broker.exited;
     const check =
-      exitedDuring === null
+      broker.exited === null
         ? await checkPartitions(bootstrap)
         : { checked: 0, offline: ['broker exited'], batches: 0, records: 0, problems: [] };
     if (broker.exited === null) peakBytes = Math.max(peakBytes, (await broker.rss()).peakBytes);
-    const unexpected = new Map([...tally.byCode].filter(([code]) => !EXPECTED_CODES.has(code)));
-    return {
-      seed: opts.seed,
-      requests: tally.sent,
-      elapsedMs: Date.now() - t0,
-      byCode: named(tally.byCode),
-      byKind: Object.fromEntries(tally.byKind),
-      unexpected: named(unexpected),
-      brokerExited: broker.exited,
-      connectionsClosed: tally.connectionsClosed,
-      timeouts: tally.timeouts,
-      partitionsChecked: check.checked,
-      partitionsOffline: check.offline,
-      storedBatches: check.batches,
-      storedRecords: check.records,
-      storedProblems: check.problems,
-      peakRssBytes: peakBytes,
-      rssAfterStartBytes,
-      logBytes: broker.logBytes,
-      logLines: broker.logLines,
-      logLinesByLevel: broker.byLevel,
-      lastLogLines: broker.last.slice(-10),
-    };
+    return report(opts, { t0, tally, check, broker, peakBytes, rssAfterStartBytes });
   } finally {
     broker.child.kill('SIGKILL');
     await new Promise((r) => (broker.exited === null ? broker.child.once('exit', r) : r(null)));
