@@ -11,7 +11,7 @@
 // not assign offsets or check producer sequences (the partition does).
 
 import type { ByteBudget } from '../util/byte-budget.ts';
-import { CompressionError, compress, decompressInto } from './compression.ts';
+import { CompressionError, compress, decompress, decompressInto } from './compression.ts';
 import { ErrorCode } from './error-codes.ts';
 import {
   ATTR_CONTROL,
@@ -141,20 +141,13 @@ export async function validateProduceRecords(
   if (headerProblem !== null) return headerProblem;
   const codec = (header.attributes & COMPRESSION_MASK) as CompressionType;
   const target = CODEC_OF[policy.compression] ?? codec;
-  // A batch to recompress keeps its decompressed chunks (bounded like the walk).
-  const plain: Buffer[] | null = target !== codec && codec !== CompressionType.None ? [] : null;
-  const walked = await walkSection(records, header, policy, plain);
+  const walked = await walkSection(records, header, policy);
   if ('errorCode' in walked) return walked;
   const refused = refusal(walked) ?? checkHeaderMaxTimestamp(records, header, policy);
   if (refused !== null) return refused;
   if (target !== codec) {
-    const section = plain === null ? records.subarray(BATCH_HEADER_BYTES, header.sizeBytes) : plain;
-    return rebuild(
-      records,
-      header,
-      { section, maxTimestampMs: walked.maxTimestampMs, target },
-      policy,
-    );
+    const plan = { plainBytes: walked.plainBytes, maxTimestampMs: walked.maxTimestampMs, target };
+    return rebuild(records, header, plan, policy);
   }
   if (policy.timestampType === 'CreateTime')
     setCreateTimeMax(records, header, walked.maxTimestampMs);
@@ -311,48 +304,45 @@ function recordChecks(header: BatchHeader, policy: ProduceValidationPolicy): Rec
   };
 }
 
-/** Walks the records, streaming them out of the codec when the batch is compressed. */
+/**
+ * Walks the records, streaming them out of the codec when the batch is
+ * compressed; also says how many bytes the records section holds decompressed.
+ */
 async function walkSection(
   records: Buffer,
   header: BatchHeader,
   policy: ProduceValidationPolicy,
-  keep: Buffer[] | null,
-): Promise<WalkResult | Extract<ProduceValidation, { ok: false }>> {
+): Promise<(WalkResult & { plainBytes: number }) | Extract<ProduceValidation, { ok: false }>> {
   const checks = recordChecks(header, policy);
   const codec = (header.attributes & COMPRESSION_MASK) as CompressionType;
   if (codec === CompressionType.None) {
-    return walkRecords(records, BATCH_HEADER_BYTES, header.sizeBytes, checks);
+    const walked = walkRecords(records, BATCH_HEADER_BYTES, header.sizeBytes, checks);
+    return { ...walked, plainBytes: header.sizeBytes - BATCH_HEADER_BYTES };
   }
   const walker = new RecordStreamWalker(checks);
   const section = records.subarray(BATCH_HEADER_BYTES, header.sizeBytes);
-  const sink = (chunk: Buffer): boolean => {
-    keep?.push(chunk);
-    return walker.push(chunk);
-  };
   try {
     const opts = {
       maxBytes: policy.decompressedBytesMax,
       ...(policy.decompressionBudget === undefined ? {} : { budget: policy.decompressionBudget }),
     };
-    await decompressInto(codec, section, opts, sink);
+    await decompressInto(codec, section, opts, (chunk) => walker.push(chunk));
   } catch (err) {
-    if (!(err instanceof CompressionError)) throw err;
-    if (err.problem === 'too-large') {
-      return {
-        ok: false,
-        errorCode: ErrorCode.MESSAGE_TOO_LARGE,
-        errorMessage: `${CompressionType[codec]} records section: ${err.message}`,
-        recordErrors: [],
-      };
-    }
-    return {
-      ok: false,
-      errorCode: ErrorCode.CORRUPT_MESSAGE,
-      errorMessage: `${CompressionType[codec]} records section: ${err.message}`,
-      recordErrors: [],
-    };
+    return compressionRefusal(err, codec);
   }
-  return walker.finish();
+  return { ...walker.finish(), plainBytes: walker.bytes };
+}
+
+/** A codec's refusal: too much output is MESSAGE_TOO_LARGE, anything else CORRUPT_MESSAGE. */
+function compressionRefusal(
+  err: unknown,
+  codec: CompressionType,
+): Extract<ProduceValidation, { ok: false }> {
+  if (!(err instanceof CompressionError)) throw err;
+  const errorCode =
+    err.problem === 'too-large' ? ErrorCode.MESSAGE_TOO_LARGE : ErrorCode.CORRUPT_MESSAGE;
+  const errorMessage = `${CompressionType[codec]} records section: ${err.message}`;
+  return { ok: false, errorCode, errorMessage, recordErrors: [] };
 }
 
 /** The batch's verdict from its walk: INVALID_RECORD for structure, per-record errors otherwise. */
@@ -404,23 +394,42 @@ function setCreateTimeMax(records: Buffer, header: BatchHeader, maxTimestampMs: 
 }
 
 /**
- * The batch in the topic's codec: the records section (decompressed by the
- * walk) compressed again, the header kept but for codec, length, maxTimestamp
- * and CRC. Kafka does the same when compression.type differs from the
- * producer's codec; the rebuilt batch must still fit max.message.bytes.
+ * The batch in the topic's codec: the records section decompressed again
+ * (its size known exactly from the walk, and reserved in the shared budget
+ * while it is held) and compressed in the target codec, the header kept but
+ * for codec, length, maxTimestamp and CRC. Kafka does the same when
+ * compression.type differs from the producer's codec; the rebuilt batch must
+ * still fit max.message.bytes.
  */
 async function rebuild(
   records: Buffer,
   header: BatchHeader,
-  plan: { section: Buffer | Buffer[]; maxTimestampMs: number; target: CompressionType },
+  plan: { plainBytes: number; maxTimestampMs: number; target: CompressionType },
   policy: ProduceValidationPolicy,
 ): Promise<ProduceValidation> {
   const { target } = plan;
-  const plain = Array.isArray(plan.section) ? Buffer.concat(plan.section) : plan.section;
-  const section = await compress(target, plain, {
-    gzipLevel: policy.gzipLevel,
-    zstdLevel: policy.zstdLevel,
-  });
+  const source = (header.attributes & COMPRESSION_MASK) as CompressionType;
+  const stored = records.subarray(BATCH_HEADER_BYTES, header.sizeBytes);
+  const budget = policy.decompressionBudget;
+  const release =
+    source === CompressionType.None || budget === undefined
+      ? null
+      : await budget.reserve(Math.min(plan.plainBytes, budget.bytesMax));
+  let section: Buffer;
+  try {
+    const plain =
+      source === CompressionType.None
+        ? stored
+        : await decompress(source, stored, { maxBytes: plan.plainBytes });
+    section = await compress(target, plain, {
+      gzipLevel: policy.gzipLevel,
+      zstdLevel: policy.zstdLevel,
+    });
+  } catch (err) {
+    return compressionRefusal(err, source);
+  } finally {
+    release?.();
+  }
   const sizeBytes = BATCH_HEADER_BYTES + section.length;
   if (sizeBytes > policy.messageBytesMax) {
     return refuse(

@@ -5,7 +5,7 @@
 // It reports crashes, connections the broker closed, partitions offline,
 // answers by error code, the broker's peak RSS and its log volume.
 // `npm test` runs a bounded count (batch-fuzz.test.ts); the long campaign is
-//   npm run fuzz -- --requests 1000000 [--connections 8] [--seed N]
+//   npm run fuzz -- --requests 1000000 [--connections 8] [--seed N] [--override key=value]
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -61,6 +61,8 @@ export interface CampaignOptions {
   readonly requests: number;
   readonly connections: number;
   readonly seed: number;
+  /** More broker settings, e.g. a smaller socket.request.max.bytes (the decompressed limit). */
+  readonly brokerOverrides?: Readonly<Record<string, string>>;
   readonly progress?: (line: string) => void;
 }
 
@@ -139,8 +141,13 @@ class BrokerChild {
   }
 }
 
-function spawnBrokerChild(dataDir: string, port: number): BrokerChild {
+function spawnBrokerChild(
+  dataDir: string,
+  port: number,
+  extra: Readonly<Record<string, string>>,
+): BrokerChild {
   const overrides: Record<string, string> = {
+    ...extra,
     'log.dirs': dataDir,
     listeners: `PLAINTEXT://127.0.0.1:${port}`,
     'num.partitions': String(PARTITIONS),
@@ -347,7 +354,7 @@ function report(
 export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gregor-batch-fuzz-'));
   const port = await freePort();
-  const broker = spawnBrokerChild(dataDir, port);
+  const broker = spawnBrokerChild(dataDir, port, opts.brokerOverrides ?? {});
   const bootstrap = `127.0.0.1:${port}`;
   const t0 = Date.now();
   let peakBytes = 0;
@@ -428,11 +435,25 @@ function argument(name: string, fallback: number): number {
   return v;
 }
 
+/** Every `--override key=value` on the command line. */
+function overrides(): Record<string, string> {
+  const out: Record<string, string> = {};
+  process.argv.forEach((arg, i) => {
+    const kv = arg === '--override' ? process.argv[i + 1] : undefined;
+    if (kv === undefined) return;
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new Error(`--override needs key=value, got ${kv}`);
+    out[kv.slice(0, eq)] = kv.slice(eq + 1);
+  });
+  return out;
+}
+
 async function main(): Promise<void> {
   const report = await runCampaign({
     requests: argument('requests', 1_000_000),
     connections: argument('connections', 8),
     seed: argument('seed', Date.now() % 1_000_000_007),
+    brokerOverrides: overrides(),
     progress: (line) => process.stderr.write(`${line}\n`),
   });
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
