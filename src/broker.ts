@@ -50,6 +50,10 @@ import { EmbeddedMetaStore } from './metadata/embedded-store.ts';
 import { KeyLayout } from './metadata/key-layout.ts';
 import type { Lease, MetaStore } from './metadata/meta-store.ts';
 import { BrokerMetrics } from './metrics/broker-metrics.ts';
+import {
+  effectiveTimestampBounds,
+  type TopicValidationPolicy,
+} from './protocol/batch-validation.ts';
 import { IsrManager } from './replication/isr-manager.ts';
 import { ReplicaFetchers } from './replication/replica-fetcher.ts';
 import { ReplicaManager } from './replication/replica-manager.ts';
@@ -58,6 +62,7 @@ import { refuseUnservedListeners } from './server/listener-security.ts';
 import { ListenerServers } from './server/listener-servers.ts';
 import { ProducerIdAllocator } from './txn/producer-id-allocator.ts';
 import { brokerBufferPool } from './util/buffer-pool.ts';
+import { ByteBudget } from './util/byte-budget.ts';
 import { rateLimited } from './util/log-rate-limiter.ts';
 import { type Logger, libraryLogger } from './util/logger.ts';
 
@@ -160,6 +165,27 @@ function logConfigOf(t: TopicConfig): LogConfig {
     flushMessages: t.flushMessages,
     flushMs: t.flushMs,
     messageTimestampType: t.messageTimestampType,
+  };
+}
+
+/** How a producer's batches to a topic with this configuration are validated. */
+function validationPolicyOf(t: TopicConfig, decompression: ByteBudget): TopicValidationPolicy {
+  const bounds = effectiveTimestampBounds({
+    beforeMaxMs: t.messageTimestampBeforeMaxMs,
+    afterMaxMs: t.messageTimestampAfterMaxMs,
+    differenceMaxMs: t.messageTimestampDifferenceMaxMs,
+  });
+  return {
+    timestampType: t.messageTimestampType,
+    timestampBeforeMaxMs: bounds.beforeMaxMs,
+    timestampAfterMaxMs: bounds.afterMaxMs,
+    keysRequired: t.cleanupPolicy.includes('compact'),
+    compression: t.compressionType,
+    gzipLevel: t.compressionGzipLevel,
+    zstdLevel: t.compressionZstdLevel,
+    messageBytesMax: t.maxMessageBytes,
+    decompressedBytesMax: decompression.bytesMax,
+    decompressionBudget: decompression,
   };
 }
 
@@ -332,6 +358,8 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     onNoSpace: () => logDirHealth.noteNoSpace(),
   });
   loader.onChanges(() => void replicas.sync());
+  // One batch may decompress to the limit; all the whole-frame decodes running at once share it.
+  const decompression = new ByteBudget(limits.batchDecompressedSizeBytesMax);
   const settings: HandlerSettings = {
     autoCreateTopics: config.autoCreateTopicsEnable,
     numPartitions: config.numPartitions,
@@ -342,6 +370,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     messageMaxBytes: (topic) => topicConfigs.get(topic).maxMessageBytes,
     minInsyncReplicas: (topic) => topicConfigs.get(topic).minInsyncReplicas,
     messageDownconversionEnable: (topic) => topicConfigs.get(topic).messageDownconversionEnable,
+    produceValidation: (topic) => validationPolicyOf(topicConfigs.get(topic), decompression),
   };
   const services: BrokerServices = {
     nodeId,

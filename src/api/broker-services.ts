@@ -7,6 +7,7 @@ import type { LeaderElections } from '../cluster/preferred-leader-elections.ts';
 import type { TopicAdmin } from '../cluster/topic-admin.ts';
 import type { BrokerConfig } from '../config/broker-config.ts';
 import type { Limits } from '../config/limits.ts';
+import type { TopicValidationPolicy } from '../protocol/batch-validation.ts';
 import type { ReplicaManager } from '../replication/replica-manager.ts';
 import type { ProducerIdAllocator } from '../txn/producer-id-allocator.ts';
 import type { Logger } from '../util/logger.ts';
@@ -31,6 +32,11 @@ export interface HandlerSettings {
   minInsyncReplicas(topic: string): number;
   /** message.downconversion.enable of a topic: may Fetch v0-3 get its batches converted. */
   messageDownconversionEnable(topic: string): boolean;
+  /**
+   * How a producer's batches to a topic are validated: its timestamp type and
+   * bounds, compaction (keys required), compression.type and limits.
+   */
+  produceValidation(topic: string): TopicValidationPolicy;
 }
 
 export interface BrokerServices {

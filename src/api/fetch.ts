@@ -18,7 +18,7 @@
 // current leader epoch (FENCED/UNKNOWN_LEADER_EPOCH); v11 rack id; v12
 // flexible; v13 topic ids (UNKNOWN_TOPIC_ID); v15 replica state; v17 directory.
 
-import { LogClosedError, LogError, OffsetOutOfRangeError } from '../log/errors.ts';
+import { LogClosedError, OffsetOutOfRangeError } from '../log/errors.ts';
 import type { ReadResult as LogReadResult } from '../log/partition-log.ts';
 import { Fetch } from '../protocol/apis/fetch.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
@@ -33,9 +33,9 @@ import {
 } from '../replication/fetch-session-cache.ts';
 import type { Partition } from '../replication/partition.ts';
 import { brokerBufferPool, releaseLease } from '../util/buffer-pool.ts';
-import { rateLimited } from '../util/log-rate-limiter.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
+import { partitionFailureCode } from './partition-failure.ts';
 
 type Request = RequestOf<typeof Fetch>;
 type Response = ResponseOf<typeof Fetch>;
@@ -126,19 +126,23 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
     return wanted;
   }
 
-  /** A partition's log failed: its own error code (storage errors are logged, rate-limited). */
-  function partitionFailure(w: Wanted, err: unknown): PartitionOut {
-    if (!(err instanceof LogError)) throw err;
-    rateLimited(s.logger).log(
-      'warn',
-      `fetch:${err.errorName}`,
-      { topic: w.topic, partition: w.partition, reason: err.message },
-      'fetch from a partition log failed',
-    );
-    return emptyPartition(w.partition, err.errorCode);
+  /** One partition's answer; a failing partition gets its error code, never a closed connection. */
+  async function readOne(
+    w: Wanted,
+    maxBytes: number,
+    minOneBatch: boolean,
+    replicaId: number,
+  ): Promise<{ result: PartitionOut; partition: Partition | null }> {
+    try {
+      return await readOneOrThrow(w, maxBytes, minOneBatch, replicaId);
+    } catch (err) {
+      const where = { api: 'Fetch', topic: w.topic, partition: w.partition };
+      const code = partitionFailureCode(err, s.logger, where);
+      return { result: emptyPartition(w.partition, code), partition: null };
+    }
   }
 
-  async function readOne(
+  async function readOneOrThrow(
     w: Wanted,
     maxBytes: number,
     minOneBatch: boolean,
@@ -147,12 +151,8 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
     if (w.errorCode !== ErrorCode.NONE)
       return { result: emptyPartition(w.partition, w.errorCode), partition: null };
     const state = s.image.partition(w.topic, w.partition);
-    let partition: Partition | undefined;
-    try {
-      partition = await s.replicas.acquire(w.topic, w.partition);
-    } catch (err) {
-      return { result: partitionFailure(w, err), partition: null };
-    }
+    // A failing log throws: readOne answers for this partition, the others get theirs.
+    const partition = await s.replicas.acquire(w.topic, w.partition);
     if (state === undefined || partition === undefined || state.leader !== s.nodeId) {
       return {
         result: emptyPartition(w.partition, ErrorCode.NOT_LEADER_OR_FOLLOWER),
@@ -210,8 +210,8 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
           partition: null,
         };
       }
-      // A failing log answers for its own partition; the others in the request still get theirs.
-      return { result: partitionFailure(w, err), partition: null };
+      // A failing log answers for its own partition (readOne); the others still get theirs.
+      throw err;
     }
     if (fromFollower) partition.updateFollower(replicaId, w.fetchOffset);
     const hw = fromFollower ? log.highWatermark : read.highWatermark;

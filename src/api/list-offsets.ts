@@ -21,6 +21,7 @@ import { ErrorCode } from '../protocol/error-codes.ts';
 import { maxTimestampOffset } from '../replication/log-scan.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
+import { partitionFailureCode } from './partition-failure.ts';
 
 type Response = ResponseOf<typeof ListOffsets>;
 type PartitionOut = Response['topics'][number]['partitions'][number];
@@ -82,7 +83,20 @@ export function legacyOffsetsBefore(
 }
 
 export function listOffsetsHandler(s: BrokerServices): ApiHandler<typeof ListOffsets> {
+  /** A failing partition gets its error code; the others are answered as usual. */
   async function one(
+    topic: string,
+    p: { partitionIndex: number; currentLeaderEpoch: number; timestamp: number },
+  ): Promise<PartitionOut> {
+    try {
+      return await oneOrThrow(topic, p);
+    } catch (err) {
+      const where = { api: 'ListOffsets', topic, partition: p.partitionIndex };
+      return result(p.partitionIndex, partitionFailureCode(err, s.logger, where));
+    }
+  }
+
+  async function oneOrThrow(
     topic: string,
     p: { partitionIndex: number; currentLeaderEpoch: number; timestamp: number },
   ): Promise<PartitionOut> {

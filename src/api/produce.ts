@@ -1,6 +1,10 @@
 // Produce handler (key 0), versions 0-11 advertised, 3-11 served.
-// Behaviour: each partition's record set is validated batch by batch (magic 2,
-// CRC32C, max.message.bytes) and appended as the producer sent it, offsets
+// Behaviour: each partition's record set is validated as Kafka's log
+// validator does (protocol/batch-validation.ts: one magic-2 batch, CRC32C,
+// max.message.bytes, counts, every record, timestamps against the topic's
+// bounds, keys on compacted topics; CORRUPT_MESSAGE, INVALID_RECORD with
+// record errors, INVALID_TIMESTAMP, MESSAGE_TOO_LARGE), recompressed when the
+// topic's compression.type names another codec, and appended with offsets
 // assigned in place. acks=0 gets no response; acks=1 is answered after the
 // leader's append; acks=-1 once the high watermark passes the batch (every ISR
 // member has it), or NOT_ENOUGH_REPLICAS when the ISR is smaller than
@@ -22,13 +26,12 @@
 // offset; v7 zstd allowed; v8 record errors and error message; v9 flexible;
 // v10 current leader and node endpoints (KIP-951); v11 TRANSACTION_ABORTABLE.
 
-import { LogError, LogStorageError } from '../log/errors.ts';
 import { Produce } from '../protocol/apis/produce.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { Partition } from '../replication/partition.ts';
-import { rateLimited } from '../util/log-rate-limiter.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
+import { partitionFailure } from './partition-failure.ts';
 
 type Response = ResponseOf<typeof Produce>;
 type PartitionOut = Response['responses'][number]['partitionResponses'][number];
@@ -61,16 +64,8 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
    * else is our bug and is logged with its stack, rate-limited too.
    */
   function appendFailure(topic: string, index: number, err: unknown): PartitionOut {
-    const log = rateLimited(s.logger);
-    if (err instanceof LogError) {
-      const fields = { topic, partition: index, reason: err.message };
-      log.log('warn', `produce:${err.errorName}`, fields, 'append failed');
-      const storage =
-        err instanceof LogStorageError || err.errorCode === ErrorCode.KAFKA_STORAGE_ERROR;
-      return partitionError(index, err.errorCode, storage ? 'storage error' : err.message);
-    }
-    log.log('error', 'produce:bug', { err, topic, partition: index }, 'append failed');
-    return partitionError(index, ErrorCode.KAFKA_STORAGE_ERROR, 'append failed');
+    const failure = partitionFailure(err, s.logger, { api: 'produce', topic, partition: index });
+    return partitionError(index, failure.errorCode, failure.message);
   }
 
   async function appendOne(
@@ -79,6 +74,7 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
     records: Buffer | null,
     acks: number,
     timeoutMs: number,
+    apiVersion: number,
   ): Promise<PartitionOut> {
     if (s.image.topic(topic) === undefined || s.image.partition(topic, index) === undefined) {
       return partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
@@ -105,7 +101,8 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
       );
     }
     try {
-      const r = await partition.appendAsLeader(records, s.settings.messageMaxBytes(topic));
+      const validation = { ...s.settings.produceValidation(topic), nowMs: s.now(), apiVersion };
+      const r = await partition.appendAsLeader(records, validation.messageBytesMax, validation);
       if (acks === -1 && r.errorCode === ErrorCode.NONE) {
         // acks=all: answered once every ISR member has the batch, i.e. once
         // the high watermark has passed its last offset.
@@ -138,7 +135,7 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
         baseOffset: r.baseOffset,
         logAppendTimeMs: r.logAppendTimeMs,
         logStartOffset: r.logStartOffset,
-        recordErrors: [],
+        recordErrors: r.recordErrors,
         errorMessage: r.errorMessage,
         currentLeader: null,
       } as PartitionOut;
@@ -163,7 +160,7 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
             t.partitionData.map((p) =>
               topLevelError !== ErrorCode.NONE
                 ? Promise.resolve(partitionError(p.index, topLevelError, null))
-                : appendOne(t.name, p.index, p.records, req.acks, req.timeoutMs),
+                : appendOne(t.name, p.index, p.records, req.acks, req.timeoutMs, ctx.apiVersion),
             ),
           ),
         })),

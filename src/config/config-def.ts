@@ -295,7 +295,9 @@ const REQUEST_KEYS: readonly UngroupedKeyDef[] = [
     default: '104857600',
     valid: atLeast(1),
     importance: 'high',
-    doc: 'Largest request accepted; a bigger frame closes the connection before it is read.',
+    doc:
+      'Largest request accepted; a bigger frame closes the connection before it is read. Also ' +
+      'the most bytes one batch may decompress to (MESSAGE_TOO_LARGE past it).',
   },
   {
     name: 'socket.send.buffer.bytes',
@@ -452,7 +454,7 @@ const TOPIC_DEFAULT_KEYS: readonly UngroupedKeyDef[] = [
     default: '9',
     valid: between(1, 17),
     importance: 'medium',
-    doc: 'Default compression.lz4.level of topics.',
+    doc: 'Default compression.lz4.level of topics (accepted; lz4 is written at one level).',
   },
   {
     name: 'compression.zstd.level',
@@ -1104,7 +1106,7 @@ export const TOPIC_CONFIG_DEFS: readonly TopicKeyDef[] = [
     valid: between(1, 17),
     importance: 'medium',
     synonyms: sameName('compression.lz4.level'),
-    doc: 'lz4 level when compression.type is lz4.',
+    doc: "Accepted for compatibility: lz4 batches are recompressed at the codec library's one level.",
   },
   {
     name: 'compression.zstd.level',

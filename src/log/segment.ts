@@ -246,7 +246,9 @@ export class Segment {
     const from = idx.offsetIndex.lastPosition;
     const lastRelOffset = idx.offsetIndex.lastRelOffset;
     const state = this.stateFromTimeIndex(idx);
+    const ignored = new IgnoredTimestamps();
     const scan = await scanFullBatches(this.reader, { from, to: this.sizeBytes }, (_b, _a, b) => {
+      ignored.note(b);
       if (
         b.position === from &&
         lastRelOffset >= 0 &&
@@ -261,6 +263,7 @@ export class Segment {
     });
     state.bytesSinceIndexEntry = this.sizeBytes - from;
     this.state = state;
+    ignored.report(this.options.warn, this.logPath);
     await this.activate(nowMs);
     const lastTime = idx.timeIndex.last;
     const timeIndexAhead =
@@ -292,7 +295,14 @@ export class Segment {
     if (typeof lastOffset === 'string') return `offset index: ${lastOffset}`;
     const from = lastOffset ? lastOffset.readInt32BE(4) : 0;
     if (from >= this.sizeBytes && from > 0) return `offset index points past the log end`;
+    if (from < 0) return `offset index names position ${from}`;
     const timeEntry = lastTime ? TimeIndex.decodeLast(lastTime) : null;
+    if (timeEntry && !Number.isSafeInteger(timeEntry.timestampMs)) {
+      return `time index ends with timestamp ${timeEntry.timestampMs}, beyond 2^53`;
+    }
+    if (timeEntry && timeEntry.relOffset < 0) {
+      return `time index ends with offset ${timeEntry.relOffset}`;
+    }
     const state = this.emptyState();
     if (timeEntry) {
       state.maxTimestampMs = timeEntry.timestampMs;
@@ -302,11 +312,14 @@ export class Segment {
       ? this.baseOffset + lastOffset.readInt32BE(0)
       : this.baseOffset;
     let misplaced = false;
+    const ignored = new IgnoredTimestamps();
     const scan = await scanBatchHeaders(this.reader, { from, to: this.sizeBytes }, (b) => {
       misplaced ||= b.position === from && lastOffset !== null && b.baseOffset !== indexedOffset;
+      ignored.note(b);
       noteTailBatch(state, b);
       return false;
     });
+    ignored.report(this.options.warn, this.logPath);
     if (scan.end !== 'complete') return `batch at ${scan.position}: ${scan.end}`;
     if (misplaced) return `offset index entry for ${indexedOffset} names another batch`;
     if (timeEntry && timeEntry.relOffset >= state.nextOffset - this.baseOffset) {
@@ -326,18 +339,34 @@ export class Segment {
     const idx = this.emptyIndexes();
     const state = this.emptyState();
     const fileSizeBytes = (await this.file.stat()).sizeBytes;
+    const ignored = new IgnoredTimestamps();
     const scan = await scanFullBatches(this.reader, { from: 0, to: fileSizeBytes }, (_b, _a, b) => {
       if (b.baseOffset < state.nextOffset)
         return `offset ${b.baseOffset} after ${state.nextOffset - 1}`;
       if (b.lastOffset - this.baseOffset > INT32_MAX) return `offset ${b.lastOffset} out of range`;
+      ignored.note(b);
       this.trackBatch(state, idx, b);
       return null;
     });
+    ignored.report(this.options.warn, this.logPath);
     let truncatedBytes = 0;
     if (scan.problem !== null && options.truncateInvalid) {
       truncatedBytes = fileSizeBytes - scan.position;
       await this.file.truncate(scan.position);
       this.tail?.truncate(scan.position);
+    } else if (scan.problem !== null) {
+      // A flushed segment keeps its bytes; what follows the bad batch is not
+      // indexed, so reads skip from here to the next segment.
+      this.options.warn?.(
+        {
+          segment: this.logPath,
+          problem: scan.problem,
+          position: scan.position,
+          skippedBytes: fileSizeBytes - scan.position,
+          nextOffset: state.nextOffset,
+        },
+        'log segment holds an invalid batch: the bytes after it are not served',
+      );
     }
     this.sizeBytesValue = fileSizeBytes - truncatedBytes;
     this.state = state;
@@ -747,6 +776,29 @@ export class Segment {
     await new Promise<void>((resolve) => {
       this.drainWaiter = resolve;
     });
+  }
+}
+
+/**
+ * Batches whose maxTimestamp a scan had to ignore (beyond 2^53, see
+ * BatchSummary), reported once per scan with the numbers, not once per batch.
+ */
+class IgnoredTimestamps {
+  private count = 0;
+  private firstOffset = -1;
+
+  note(b: BatchSummary): void {
+    if (!b.maxTimestampIgnored) return;
+    if (this.count === 0) this.firstOffset = b.baseOffset;
+    this.count += 1;
+  }
+
+  report(warn: SegmentOptions['warn'], segment: string): void {
+    if (this.count === 0) return;
+    warn?.(
+      { segment, batches: this.count, firstOffset: this.firstOffset },
+      'batches with a maxTimestamp beyond 2^53: indexed as having no timestamp',
+    );
   }
 }
 

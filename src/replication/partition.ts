@@ -1,12 +1,18 @@
 // One partition as this broker holds it: its log, its idempotent-producer
-// state and the leader epoch it was given. Appends as leader validate every
-// batch header (magic, CRC, size), apply the producer sequence checks and
-// assign offsets in place. As leader it also tracks what each follower has
+// state and the leader epoch it was given. Appends as leader validate what a
+// producer sent (protocol/batch-validation.ts: header, records, timestamps,
+// keys, codec; internal appends only their headers), apply the producer
+// sequence checks and assign offsets in place. As leader it also tracks what each follower has
 // fetched and moves the high watermark to the smallest log end offset in the
 // ISR; as follower it appends the leader's batches as they are. Records are
 // never decoded here.
 
 import type { PartitionLog } from '../log/partition-log.ts';
+import {
+  type BatchIndexError,
+  type ProduceValidationPolicy,
+  validateProduceRecords,
+} from '../protocol/batch-validation.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import {
   BATCH_HEADER_BYTES,
@@ -31,6 +37,8 @@ export interface AppendOutcome {
   readonly lastOffset: number;
   readonly logAppendTimeMs: number;
   readonly logStartOffset: number;
+  /** Records that made the batch be refused (Produce v8+ RecordErrors); empty otherwise. */
+  readonly recordErrors: readonly BatchIndexError[];
 }
 
 export interface BatchIdentities {
@@ -43,7 +51,12 @@ export interface BatchIdentities {
   }>;
 }
 
-function failure(errorCode: number, errorMessage: string, logStartOffset: number): AppendOutcome {
+function failure(
+  errorCode: number,
+  errorMessage: string,
+  logStartOffset: number,
+  recordErrors: readonly BatchIndexError[] = [],
+): AppendOutcome {
   return {
     errorCode,
     errorMessage,
@@ -51,6 +64,7 @@ function failure(errorCode: number, errorMessage: string, logStartOffset: number
     lastOffset: -1,
     logAppendTimeMs: -1,
     logStartOffset,
+    recordErrors,
   };
 }
 
@@ -292,22 +306,46 @@ export class Partition {
   }
 
   /**
-   * Validates and appends a producer's batches as leader. `messageBytesMax`
-   * is the topic's max.message.bytes, checked per batch as Kafka does.
+   * Validates and appends batches as leader. `messageBytesMax` is the topic's
+   * max.message.bytes, checked per batch as Kafka does. With `validation` (a
+   * producer's request) the record set is validated as Kafka's log validator
+   * does and may be rebuilt in the topic's codec; without (the broker's own
+   * appends), only each batch's header, size and CRC are checked.
    */
-  appendAsLeader(records: Buffer, messageBytesMax: number): Promise<AppendOutcome> {
+  appendAsLeader(
+    records: Buffer,
+    messageBytesMax: number,
+    validation?: ProduceValidationPolicy,
+  ): Promise<AppendOutcome> {
+    // Validation starts at once and runs beside other work (a compressed batch
+    // waits on its codec), but appends keep the order of the calls: a later
+    // request's batch never overtakes an earlier one still being checked.
+    const verdict = validation === undefined ? null : validateProduceRecords(records, validation);
+    // Its failure surfaces when the append awaits it; until then it is not unhandled.
+    verdict?.catch(() => undefined);
     // Appends to one partition run one at a time, so the sequence check, the
     // offsets it records and the append itself see the same log end offset.
-    const next = this.appendTail.then(() => this.appendNow(records, messageBytesMax));
+    const next = this.appendTail.then(async () => {
+      if (verdict === null) return this.appendNow(records, messageBytesMax, false);
+      const v = await verdict;
+      if (!v.ok) {
+        return failure(v.errorCode, v.errorMessage, this.log.logStartOffset, v.recordErrors);
+      }
+      return this.appendNow(v.records, messageBytesMax, true);
+    });
     this.appendTail = next.catch(() => undefined);
     return next;
   }
 
-  private async appendNow(records: Buffer, messageBytesMax: number): Promise<AppendOutcome> {
+  private async appendNow(
+    records: Buffer,
+    messageBytesMax: number,
+    validated: boolean,
+  ): Promise<AppendOutcome> {
     const logStartOffset = this.log.logStartOffset;
     const fencing = this.leadershipProblem();
     if (fencing !== null) return failure(ErrorCode.NOT_LEADER_OR_FOLLOWER, fencing, logStartOffset);
-    const scanned = this.scanBatches(records, messageBytesMax);
+    const scanned = this.scanBatches(records, messageBytesMax, validated);
     if ('errorCode' in scanned)
       return failure(scanned.errorCode, scanned.errorMessage, logStartOffset);
     const { checks, ids } = scanned;
@@ -325,6 +363,7 @@ export class Partition {
           lastOffset: first.firstOffset,
           logAppendTimeMs: -1,
           logStartOffset,
+          recordErrors: [],
         };
       }
       return failure(
@@ -357,6 +396,7 @@ export class Partition {
         lastOffset: r.lastOffset,
         logAppendTimeMs: r.logAppendTimeMs,
         logStartOffset: r.logStartOffset,
+        recordErrors: [],
       };
     } catch (err) {
       for (const s of saved.reverse()) this.producers.restore(s.id, s.entry);
@@ -384,9 +424,14 @@ export class Partition {
     return null;
   }
 
+  /**
+   * Reads each batch's producer identity; unless `validated` (checked already,
+   * CRC included), first checks its header, size and CRC.
+   */
   private scanBatches(
     records: Buffer,
     messageBytesMax: number,
+    validated: boolean,
   ): BatchIdentities | { errorCode: number; errorMessage: string } {
     const checks: SequenceCheck[] = [];
     const ids: BatchIdentities['ids'] = [];
@@ -404,7 +449,7 @@ export class Partition {
           errorMessage: `batch of ${sizeBytes} bytes exceeds max.message.bytes ${messageBytesMax}`,
         };
       }
-      const problem = checkBatch(records, at, records.length);
+      const problem = validated ? null : checkBatch(records, at, records.length);
       if (problem !== null) {
         const code =
           problem === 'bad-magic'
