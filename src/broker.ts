@@ -13,6 +13,8 @@ import { registerGroupHandlers } from './api/group-handlers.ts';
 import { HandlerRegistry } from './api/handler.ts';
 import { registerHandlers } from './api/handlers.ts';
 import { listPartitionReassignmentsHandler } from './api/list-partition-reassignments.ts';
+import { registerTransactionHandlers } from './api/transaction-handlers.ts';
+import { createTransactionWiring } from './broker-transactions.ts';
 import { BrokerSession } from './cluster/broker-session.ts';
 import { Controller } from './cluster/controller.ts';
 import { LeaderFence } from './cluster/leader-fence.ts';
@@ -260,6 +262,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     minInsyncReplicas: (topic) => topicConfigs.get(topic).minInsyncReplicas,
     messageDownconversionEnable: (topic) => topicConfigs.get(topic).messageDownconversionEnable,
   };
+  const transactions = createTransactionWiring({ nodeId, image, config, logger });
   const services: BrokerServices = {
     nodeId,
     clusterId,
@@ -276,6 +279,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     replicas,
     settings,
     producerIds: new ProducerIdAllocator(store, `${keys.root}producer_id_block`),
+    transactionVerifier: transactions.verifier,
     logger,
     now,
     config,
@@ -294,7 +298,9 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     .add(alterPartitionReassignmentsHandler(reassignments))
     .add(listPartitionReassignmentsHandler(reassignments));
   const groups = new GroupCoordinator(services, { subscribe: (l) => loader.onChanges(l) });
-  registerGroupHandlers(registry, services, groups);
+  const txns = transactions.start(services, groups, (l) => loader.onChanges(l));
+  registerGroupHandlers(registry, services, groups, txns);
+  registerTransactionHandlers(registry, services, txns, groups);
 
   const requestCounts = new Map<number, number>();
   let metrics: BrokerMetrics | null = null;
@@ -387,6 +393,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   await replicas.deleteStrayLogs().catch(() => undefined);
   await replicas.sync();
   groups.start();
+  txns.start();
   const fetchers = new ReplicaFetchers({
     nodeId,
     image,
@@ -452,6 +459,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
         await server.close();
         await http?.close();
         await groups.close();
+        await transactions.close();
         await controller.close();
         await replicas.close();
         await session.close();

@@ -8,6 +8,7 @@ import type { TopicAdmin } from '../cluster/topic-admin.ts';
 import type { BrokerConfig } from '../config/broker-config.ts';
 import type { ReplicaManager } from '../replication/replica-manager.ts';
 import type { ProducerIdAllocator } from '../txn/producer-id-allocator.ts';
+import type { TransactionVerifier } from '../txn/transaction-verifier.ts';
 import type { Logger } from '../util/logger.ts';
 
 /** Broker settings the handlers read, with Kafka's names in the comments. */
@@ -42,6 +43,8 @@ export interface BrokerServices {
   readonly replicas: ReplicaManager;
   readonly settings: HandlerSettings;
   readonly producerIds: ProducerIdAllocator;
+  /** KIP-890: asks a transaction's coordinator before a batch opens it on a partition. */
+  readonly transactionVerifier: TransactionVerifier;
   readonly logger: Logger;
   readonly now: () => number;
   /** The static broker configuration, for DescribeConfigs and topic defaults. */
