@@ -45,7 +45,7 @@ class Driver {
   }
 
   /** Runs the input and acknowledges every persist it asks for with `errorCode`. */
-  runAndStore(input: TransactionInput, errorCode = ErrorCode.NONE): TransactionEffect[] {
+  runAndStore(input: TransactionInput, errorCode: number = ErrorCode.NONE): TransactionEffect[] {
     const all: TransactionEffect[] = [];
     let pending = this.run(input);
     while (pending.length > 0) {

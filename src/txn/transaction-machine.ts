@@ -327,7 +327,7 @@ function initTransition(
     });
   }
   const epoch = input.producerEpoch;
-  if (!given || epoch === NO_PRODUCER_EPOCH || epoch === m.producerEpoch) {
+  if (!given || m.producerEpoch === NO_PRODUCER_EPOCH || epoch === m.producerEpoch) {
     return cloneValues(m, {
       ...common,
       producerEpoch: m.producerEpoch + 1,
