@@ -253,6 +253,19 @@ describe('transaction coordinator machine', () => {
     d.add('a', p.producerId, p.producerEpoch, 't', [0]);
     assert.equal(d.verify('a', p.producerId, p.producerEpoch, 0), ErrorCode.NONE);
     assert.equal(d.verify('a', p.producerId, p.producerEpoch, 1), ErrorCode.INVALID_TXN_STATE);
+    // While another partition is being added, those already in still verify.
+    const adding = d.run({
+      type: 'add-partitions',
+      requestId: 900,
+      transactionalId: 'a',
+      producerId: p.producerId,
+      producerEpoch: p.producerEpoch,
+      partitions: [{ topic: 't', partitions: [1] }],
+      verifyOnly: false,
+    });
+    assert.equal(d.verify('a', p.producerId, p.producerEpoch, 0), ErrorCode.NONE);
+    for (const e of adding)
+      if (e.type === 'persist') d.run({ type: 'persisted', writeId: e.writeId, errorCode: 0 });
     const { effects } = d.end('a', p.producerId, p.producerEpoch, false);
     assert.equal(
       d.verify('a', p.producerId, p.producerEpoch, 0),

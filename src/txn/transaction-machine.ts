@@ -435,7 +435,9 @@ function handleVerify(s: Step, input: AddPartitionsInput): void {
     addError(s, input, m);
     return;
   }
-  const ongoing = m.state === 'Ongoing' && m.pendingWrite === null;
+  // Partitions being added meanwhile do not count yet; an end being stored ends it.
+  const pending = m.pendingWrite === null ? undefined : s.state.pendingWrites.get(m.pendingWrite);
+  const ongoing = m.state === 'Ongoing' && pending?.kind !== 'prepare-end';
   respond(
     s,
     input.requestId,
