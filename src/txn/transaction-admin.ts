@@ -141,6 +141,18 @@ export function handleUnload(s: Step, input: UnloadInput): void {
  */
 function dropPartition(s: Step, partition: number): void {
   s.state.partitions.delete(partition);
+  for (const [id, list] of s.state.parked) {
+    if (partitionOf(s, id) !== partition) continue;
+    s.state.parked.delete(id);
+    for (const p of list) {
+      const errorCode = ErrorCode.NOT_COORDINATOR;
+      respond(s, p.input.requestId, 'add-partitions', {
+        results: p.input.partitions.flatMap((t) =>
+          t.partitions.map((x) => ({ topic: t.topic, partition: x, errorCode })),
+        ),
+      });
+    }
+  }
   for (const [id, m] of s.state.transactions) {
     if (partitionOf(s, id) !== partition) continue;
     s.state.transactions.delete(id);

@@ -52,6 +52,11 @@ export interface PartitionStatus {
   readonly coordinatorEpoch: number;
 }
 
+export interface ParkedRequest {
+  readonly input: AddPartitionsInput;
+  readonly deadlineMs: number;
+}
+
 /** What happens once a __transaction_state append finishes. */
 export type PendingWrite =
   | {
@@ -101,6 +106,13 @@ export interface TransactionCoordinatorState {
   /** __transaction_state partitions this broker coordinates or is loading. */
   readonly partitions: Map<number, PartitionStatus>;
   readonly pendingWrites: Map<number, PendingWrite>;
+  /**
+   * AddPartitionsToTxn requests that arrived while the id's previous
+   * transaction was still being completed (markers, Complete* record): held
+   * until it is, or until deadlineMs, instead of answered
+   * CONCURRENT_TRANSACTIONS at once, which costs a client its retry backoff.
+   */
+  readonly parked: Map<string, ParkedRequest[]>;
   nextWriteId: number;
   /** When the next check for timed-out transactions runs. */
   abortCheckAtMs: number;

@@ -279,6 +279,48 @@ describe('transaction coordinator machine', () => {
     );
   });
 
+  test('AddPartitionsToTxn during the previous commit waits for it instead of failing at once', () => {
+    const d = new Driver();
+    const p = d.init('a');
+    d.add('a', p.producerId, p.producerEpoch, 't', [0]);
+    const { effects } = d.end('a', p.producerId, p.producerEpoch, true);
+    const held = d.run({
+      type: 'add-partitions',
+      requestId: 500,
+      transactionalId: 'a',
+      producerId: p.producerId,
+      producerEpoch: p.producerEpoch,
+      partitions: [{ topic: 't', partitions: [1] }],
+      verifyOnly: false,
+    });
+    assert.deepEqual(held, [], 'no answer while the markers are written');
+    d.markersDone(effects);
+    // The commit completed, then the held request ran (and was stored).
+    const done = d.log.find((e) => e.type === 'respond' && e.requestId === 500);
+    assert.ok(done?.type === 'respond');
+    assert.equal(d.describe('a').state, 'Ongoing');
+    assert.deepEqual(done.response, { results: [{ topic: 't', partition: 1, errorCode: 0 }] });
+
+    // A completion that takes too long: the held request gets CONCURRENT_TRANSACTIONS.
+    const second = d.end('a', p.producerId, p.producerEpoch, false);
+    assert.equal(second.errorCode, 0);
+    d.run({
+      type: 'add-partitions',
+      requestId: 501,
+      transactionalId: 'a',
+      producerId: p.producerId,
+      producerEpoch: p.producerEpoch,
+      partitions: [{ topic: 't', partitions: [0] }],
+      verifyOnly: false,
+    });
+    d.nowMs += 250;
+    const timedOut = d.run({ type: 'tick' }).find((e) => e.type === 'respond');
+    assert.ok(timedOut?.type === 'respond' && timedOut.requestId === 501);
+    assert.deepEqual(timedOut.response, {
+      results: [{ topic: 't', partition: 0, errorCode: ErrorCode.CONCURRENT_TRANSACTIONS }],
+    });
+  });
+
   test('a failed append answers the mapped error and leaves the state as it was', () => {
     const d = new Driver();
     const p = d.init('a');

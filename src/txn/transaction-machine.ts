@@ -48,6 +48,10 @@ const NO_PRODUCER_ID = -1;
 const NO_PRODUCER_EPOCH = -1;
 /** Short.MaxValue: epochs stop here; a producer id whose epoch is exhausted is replaced. */
 const PRODUCER_EPOCH_MAX = 32767;
+/** Longest an AddPartitionsToTxn waits for the previous transaction's completion. */
+export const COMPLETION_WAIT_MS = 200;
+/** Most requests held per transactional id; more are answered CONCURRENT_TRANSACTIONS. */
+const PARKED_PER_ID_MAX = 8;
 
 export function isEpochExhausted(epoch: number): boolean {
   return epoch >= PRODUCER_EPOCH_MAX - 1;
@@ -62,6 +66,7 @@ export function createTransactionCoordinator(
     transactions: new Map(),
     partitions: new Map(),
     pendingWrites: new Map(),
+    parked: new Map(),
     nextWriteId: 1,
     abortCheckAtMs: nowMs + config.abortTimedOutTransactionsIntervalMs,
     expireCheckAtMs: nowMs + config.removeExpiredTransactionsIntervalMs,
@@ -116,7 +121,10 @@ export function step(
 /** When the runtime should tick next, or null while no partition is owned. */
 export function nextTimerAtMs(state: TransactionCoordinatorState): number | null {
   if (state.partitions.size === 0) return null;
-  return Math.min(state.abortCheckAtMs, state.expireCheckAtMs);
+  let next = Math.min(state.abortCheckAtMs, state.expireCheckAtMs);
+  for (const list of state.parked.values())
+    for (const p of list) next = Math.min(next, p.deadlineMs);
+  return next;
 }
 
 // ---------------------------------------------------------------------------
@@ -386,6 +394,10 @@ function handleAddPartitions(s: Step, input: AddPartitionsInput): void {
     addError(s, input, m);
     return;
   }
+  if (isCompleting(s, m)) {
+    park(s, m, input);
+    return;
+  }
   if (m.pendingWrite !== null || m.state === 'PrepareCommit' || m.state === 'PrepareAbort') {
     addError(s, input, ErrorCode.CONCURRENT_TRANSACTIONS);
     return;
@@ -422,6 +434,42 @@ function handleAddPartitions(s: Step, input: AddPartitionsInput): void {
     partitions: input.partitions,
     next,
   });
+}
+
+/** The previous transaction is decided and being completed (markers, Complete* record). */
+function isCompleting(s: Step, m: TransactionMetadata): boolean {
+  if (m.state === 'PrepareCommit' || m.state === 'PrepareAbort') return true;
+  const pending = m.pendingWrite === null ? undefined : s.state.pendingWrites.get(m.pendingWrite);
+  return pending?.kind === 'prepare-end';
+}
+
+function park(s: Step, m: TransactionMetadata, input: AddPartitionsInput): void {
+  const list = s.state.parked.get(m.transactionalId) ?? [];
+  if (list.length >= PARKED_PER_ID_MAX) {
+    addError(s, input, ErrorCode.CONCURRENT_TRANSACTIONS);
+    return;
+  }
+  list.push({ input, deadlineMs: s.nowMs + COMPLETION_WAIT_MS });
+  s.state.parked.set(m.transactionalId, list);
+}
+
+/** The id's transaction is done (or its end failed): held requests go through now. */
+function unpark(s: Step, transactionalId: string): void {
+  const list = s.state.parked.get(transactionalId);
+  if (list === undefined) return;
+  s.state.parked.delete(transactionalId);
+  for (const p of list) handleAddPartitions(s, p.input);
+}
+
+/** Held requests past their deadline are answered CONCURRENT_TRANSACTIONS; the client retries. */
+function expireParked(s: Step): void {
+  for (const [id, list] of s.state.parked) {
+    const keep = list.filter((p) => p.deadlineMs > s.nowMs);
+    for (const p of list)
+      if (p.deadlineMs <= s.nowMs) addError(s, p.input, ErrorCode.CONCURRENT_TRANSACTIONS);
+    if (keep.length === 0) s.state.parked.delete(id);
+    else s.state.parked.set(id, keep);
+  }
 }
 
 /**
@@ -610,7 +658,10 @@ function handlePersisted(s: Step, writeId: number, errorCode: number): void {
     case 'prepare-end':
       if (pending.requestId !== null)
         respond(s, pending.requestId, 'end-txn', { errorCode: ok ? ErrorCode.NONE : mapped });
-      if (!ok) return;
+      if (!ok) {
+        unpark(s, m.transactionalId);
+        return;
+      }
       apply(m, pending.next);
       m.markersWritten = false;
       writeMarkers(s, m);
@@ -620,6 +671,7 @@ function handlePersisted(s: Step, writeId: number, errorCode: number): void {
       if (ok) {
         apply(m, pending.next);
         m.markersWritten = false;
+        unpark(s, m.transactionalId);
       }
       return;
     case 'expire':
@@ -632,6 +684,7 @@ function handlePersisted(s: Step, writeId: number, errorCode: number): void {
 // Timers: timed-out transactions and expired transactional ids.
 
 function tick(s: Step): void {
+  expireParked(s);
   if (s.nowMs >= s.state.abortCheckAtMs) {
     s.state.abortCheckAtMs = s.nowMs + s.state.config.abortTimedOutTransactionsIntervalMs;
     abortTimedOut(s);
