@@ -32,7 +32,7 @@ const DYING_PRODUCER = `
 import os, sys, time
 from confluent_kafka import Producer
 p = Producer({"bootstrap.servers": os.environ["BOOTSTRAP"], "transactional.id": os.environ["TXN_ID"],
-              "transaction.timeout.ms": 3000})
+              "transaction.timeout.ms": 10000})
 p.init_transactions(30)
 p.begin_transaction(); p.produce(os.environ["TOPIC"], value=b"committed"); p.commit_transaction(30)
 p.begin_transaction(); p.produce(os.environ["TOPIC"], value=b"left-open"); p.flush(30)
@@ -167,7 +167,7 @@ describe('hanging transactions and gregor transactions', () => {
     ]);
     assert.equal(described[1]?.[1], transactionalId);
     assert.equal(described[1]?.[4], 'Ongoing');
-    assert.equal(described[1]?.[5], '3000');
+    assert.equal(described[1]?.[5], '10000');
     assert.equal(described[1]?.[8], `${topic}-0`);
 
     const producers = table(
@@ -198,8 +198,8 @@ describe('hanging transactions and gregor transactions', () => {
     ]);
     assert.ok(listed.some((row) => row[0] === transactionalId && row[3] === 'Ongoing'));
 
-    // transaction.timeout.ms is 3 s: the coordinator aborts it, the LSO passes the abort marker.
-    await until('the coordinator to abort the transaction', 20_000, async () => {
+    // transaction.timeout.ms is 10 s: the coordinator aborts it, the LSO passes the abort marker.
+    await until('the coordinator to abort the transaction', 40_000, async () => {
       const o = await offsets(client, topic);
       return o.lso === 4 && o.hw === 4 ? o : null;
     });
