@@ -12,6 +12,8 @@ import { registerGroupHandlers } from './api/group-handlers.ts';
 import { HandlerRegistry } from './api/handler.ts';
 import { registerHandlers } from './api/handlers.ts';
 import { listPartitionReassignmentsHandler } from './api/list-partition-reassignments.ts';
+import { registerTransactionHandlers } from './api/transaction-handlers.ts';
+import { createTransactionWiring } from './broker-transactions.ts';
 import { BrokerSession } from './cluster/broker-session.ts';
 import {
   checkStoredClusterId,
@@ -372,6 +374,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     messageDownconversionEnable: (topic) => topicConfigs.get(topic).messageDownconversionEnable,
     produceValidation: (topic) => validationPolicyOf(topicConfigs.get(topic), decompression),
   };
+  const transactions = createTransactionWiring({ nodeId, image, config, logger });
   const services: BrokerServices = {
     nodeId,
     clusterId,
@@ -388,6 +391,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     replicas,
     settings,
     producerIds: new ProducerIdAllocator(store, `${keys.root}producer_id_block`),
+    transactionVerifier: transactions.verifier,
     logger,
     now,
     config,
@@ -407,7 +411,9 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     .add(alterPartitionReassignmentsHandler(reassignments))
     .add(listPartitionReassignmentsHandler(reassignments));
   const groups = new GroupCoordinator(services, { subscribe: (l) => loader.onChanges(l) });
-  registerGroupHandlers(registry, services, groups);
+  const txns = transactions.start(services, groups, (l) => loader.onChanges(l));
+  registerGroupHandlers(registry, services, groups, txns);
+  registerTransactionHandlers(registry, services, txns, groups);
 
   const requestCounts = new Map<number, number>();
   let metrics: BrokerMetrics | null = null;
@@ -505,6 +511,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   await replicas.deleteStrayLogs().catch(() => undefined);
   await replicas.sync();
   groups.start();
+  txns.start();
   const fetchers = new ReplicaFetchers({
     nodeId,
     image,
@@ -588,6 +595,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
         fetchers.close();
         await server.close();
         await http?.close();
+        await transactions.close();
         await controller.close();
         await replicas.close();
         await session.close();

@@ -10,6 +10,7 @@ import type { Limits } from '../config/limits.ts';
 import type { TopicValidationPolicy } from '../protocol/batch-validation.ts';
 import type { ReplicaManager } from '../replication/replica-manager.ts';
 import type { ProducerIdAllocator } from '../txn/producer-id-allocator.ts';
+import type { TransactionVerifier } from '../txn/transaction-verifier.ts';
 import type { Logger } from '../util/logger.ts';
 
 /** Broker settings the handlers read, with Kafka's names in the comments. */
@@ -49,6 +50,8 @@ export interface BrokerServices {
   readonly replicas: ReplicaManager;
   readonly settings: HandlerSettings;
   readonly producerIds: ProducerIdAllocator;
+  /** KIP-890: asks a transaction's coordinator before a batch opens it on a partition. */
+  readonly transactionVerifier: TransactionVerifier;
   readonly logger: Logger;
   readonly now: () => number;
   /** The static broker configuration, for DescribeConfigs and topic defaults. */

@@ -1,5 +1,7 @@
 // The list of API handlers a broker serves. ApiVersions is derived from this
-// registry, so adding a handler here is what advertises it.
+// registry, so adding a handler here is what advertises it. The coordinators'
+// APIs are registered beside their runtimes (group-handlers.ts,
+// transaction-handlers.ts, which also serves InitProducerId).
 
 import { describeTopicConfig } from '../config/topic-config.ts';
 import { alterConfigsHandler, incrementalAlterConfigsHandler } from './alter-configs.ts';
@@ -15,7 +17,6 @@ import { describeLogDirsHandler } from './describe-log-dirs.ts';
 import { electLeadersHandler } from './elect-leaders.ts';
 import { fetchHandler } from './fetch.ts';
 import type { HandlerRegistry } from './handler.ts';
-import { initProducerIdHandler } from './init-producer-id.ts';
 import { listOffsetsHandler } from './list-offsets.ts';
 import { metadataHandler } from './metadata.ts';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.ts';
@@ -39,7 +40,6 @@ export function registerHandlers(registry: HandlerRegistry, s: BrokerServices): 
     .add(createTopicsHandler(s, createdTopicConfigs))
     .add(deleteTopicsHandler(s))
     .add(deleteRecordsHandler(s))
-    .add(initProducerIdHandler(s))
     .add(describeConfigsHandler(s))
     .add(alterConfigsHandler(s))
     .add(createPartitionsHandler(s))

@@ -12,11 +12,10 @@
 // NOT_LEADER_OR_FOLLOWER if leadership moves while it waits (or this broker is
 // fenced before appending). Idempotent producers are checked per partition: a
 // retried batch is acknowledged with its original offset and stored once, a
-// sequence gap gets OUT_OF_ORDER_SEQUENCE_NUMBER. A partition whose log cannot
-// write (its disk full, or offline after a disk error) answers
-// KAFKA_STORAGE_ERROR for itself only. Transactions are not
-// implemented yet: a request carrying a transactional id is refused with
-// INVALID_TXN_STATE.
+// sequence gap gets OUT_OF_ORDER_SEQUENCE_NUMBER. Transactional batches need
+// the request's transactional id, and one that opens its producer's
+// transaction on a partition is first verified with the coordinator (KIP-890;
+// see produce-transactions.ts).
 // Versions 0-2 (message sets v0/v1) are advertised only because librdkafka
 // (before 2.10) compresses only when the broker lists Produce v0 (KAFKA-18659);
 // as in Kafka 4, such a request stores nothing: every partition gets
@@ -32,6 +31,7 @@ import type { Partition } from '../replication/partition.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 import { partitionFailure } from './partition-failure.ts';
+import { checkTransactionalAppend } from './produce-transactions.ts';
 
 type Response = ResponseOf<typeof Produce>;
 type PartitionOut = Response['responses'][number]['partitionResponses'][number];
@@ -74,6 +74,7 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
     records: Buffer | null,
     acks: number,
     timeoutMs: number,
+    transactionalId: string | null,
     apiVersion: number,
   ): Promise<PartitionOut> {
     if (s.image.topic(topic) === undefined || s.image.partition(topic, index) === undefined) {
@@ -100,9 +101,16 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
         `ISR ${state.isr.length} < min.insync.replicas ${minInsync}`,
       );
     }
+    const txn = await checkTransactionalAppend(s, transactionalId, topic, partition, records);
+    if (!txn.ok) return partitionError(index, txn.errorCode, txn.errorMessage);
     try {
       const validation = { ...s.settings.produceValidation(topic), nowMs: s.now(), apiVersion };
-      const r = await partition.appendAsLeader(records, validation.messageBytesMax, validation);
+      const r = await partition.appendAsLeader(
+        records,
+        validation.messageBytesMax,
+        validation,
+        txn.verification,
+      );
       if (acks === -1 && r.errorCode === ErrorCode.NONE) {
         // acks=all: answered once every ISR member has the batch, i.e. once
         // the high watermark has passed its last offset.
@@ -152,7 +160,6 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
       if (ctx.apiVersion < FIRST_SERVED_VERSION) return refuseOldVersion(req, ctx.apiVersion);
       let topLevelError: number = ErrorCode.NONE;
       if (!VALID_ACKS.has(req.acks)) topLevelError = ErrorCode.INVALID_REQUIRED_ACKS;
-      else if (req.transactionalId !== null) topLevelError = ErrorCode.INVALID_TXN_STATE;
       const responses = await Promise.all(
         req.topicData.map(async (t) => ({
           name: t.name,
@@ -160,7 +167,15 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
             t.partitionData.map((p) =>
               topLevelError !== ErrorCode.NONE
                 ? Promise.resolve(partitionError(p.index, topLevelError, null))
-                : appendOne(t.name, p.index, p.records, req.acks, req.timeoutMs, ctx.apiVersion),
+                : appendOne(
+                    t.name,
+                    p.index,
+                    p.records,
+                    req.acks,
+                    req.timeoutMs,
+                    req.transactionalId,
+                    ctx.apiVersion,
+                  ),
             ),
           ),
         })),

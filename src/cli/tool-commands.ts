@@ -12,6 +12,7 @@ import { addLeaderElectionCommand } from './leader-election-command.ts';
 import { addPerfCommand } from './perf-command.ts';
 import { addReassignPartitionsCommand } from './reassign-partitions-command.ts';
 import { addTopicsCommand } from './topics-command.ts';
+import { addTransactionsCommand } from './transactions-command.ts';
 
 /** The first argument of each tool: bin/gregor starts these without loading the broker. */
 export const TOOL_COMMANDS: readonly string[] = [
@@ -24,6 +25,7 @@ export const TOOL_COMMANDS: readonly string[] = [
   'perf',
   'leader-election',
   'reassign-partitions',
+  'transactions',
 ];
 
 export function addToolCommands(program: Command): void {
@@ -36,4 +38,5 @@ export function addToolCommands(program: Command): void {
   addPerfCommand(program);
   addLeaderElectionCommand(program);
   addReassignPartitionsCommand(program);
+  addTransactionsCommand(program);
 }

@@ -155,9 +155,12 @@ export class KafkaClient {
     return this.sendTo(md.controllerId, api, body);
   }
 
-  /** The broker coordinating `groupId`, retrying while the coordinator is being chosen or loads. */
-  async coordinatorFor(groupId: string): Promise<BrokerNode> {
-    return retrying(() => this.findCoordinator(groupId), {
+  /**
+   * The broker coordinating `key` (a group id, or with key type 1 a
+   * transactional id), retrying while the coordinator is being chosen or loads.
+   */
+  async coordinatorFor(key: string, keyType = COORDINATOR_KEY_TYPE_GROUP): Promise<BrokerNode> {
+    return retrying(() => this.findCoordinator(key, keyType), {
       timeoutMs: this.retryTimeoutMs,
       backoffMs: this.retryBackoffMs,
     });
@@ -170,11 +173,11 @@ export class KafkaClient {
     this.connections.clear();
   }
 
-  private async findCoordinator(groupId: string): Promise<BrokerNode> {
+  private async findCoordinator(key: string, keyType: number): Promise<BrokerNode> {
     const response = await this.sendToAny(FindCoordinator, {
-      key: groupId,
-      keyType: COORDINATOR_KEY_TYPE_GROUP,
-      coordinatorKeys: [groupId],
+      key,
+      keyType,
+      coordinatorKeys: [key],
     });
     const entry = response.coordinators[0];
     const found =

@@ -150,6 +150,9 @@ export interface TransactionSettings {
   readonly transactionStateLogReplicationFactor: number;
   readonly transactionStateLogMinIsr: number;
   readonly transactionStateLogSegmentBytes: number;
+  readonly transactionAbortTimedOutTransactionCleanupIntervalMs: number;
+  readonly transactionRemoveExpiredTransactionCleanupIntervalMs: number;
+  readonly transactionPartitionVerificationEnable: boolean;
   readonly producerIdExpirationMs: number;
 }
 
@@ -436,6 +439,15 @@ function readTransactionSettings(lookup: SettingLookup): TransactionSettings {
     transactionStateLogReplicationFactor: read.number('transaction.state.log.replication.factor'),
     transactionStateLogMinIsr: read.number('transaction.state.log.min.isr'),
     transactionStateLogSegmentBytes: read.number('transaction.state.log.segment.bytes'),
+    transactionAbortTimedOutTransactionCleanupIntervalMs: read.number(
+      'transaction.abort.timed.out.transaction.cleanup.interval.ms',
+    ),
+    transactionRemoveExpiredTransactionCleanupIntervalMs: read.number(
+      'transaction.remove.expired.transaction.cleanup.interval.ms',
+    ),
+    transactionPartitionVerificationEnable: read.boolean(
+      'transaction.partition.verification.enable',
+    ),
     producerIdExpirationMs: read.number('producer.id.expiration.ms'),
   };
 }

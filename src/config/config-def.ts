@@ -973,6 +973,31 @@ const TRANSACTION_KEYS: readonly UngroupedKeyDef[] = [
     doc: 'Segment size of __transaction_state.',
   },
   {
+    name: 'transaction.abort.timed.out.transaction.cleanup.interval.ms',
+    type: 'int',
+    default: '10000',
+    valid: atLeast(1),
+    importance: 'low',
+    doc: 'How often the coordinator aborts transactions open longer than their timeout.',
+  },
+  {
+    name: 'transaction.remove.expired.transaction.cleanup.interval.ms',
+    type: 'int',
+    default: '3600000',
+    valid: atLeast(1),
+    importance: 'low',
+    doc: 'How often transactional ids past transactional.id.expiration.ms are removed.',
+  },
+  {
+    name: 'transaction.partition.verification.enable',
+    type: 'boolean',
+    default: 'true',
+    importance: 'low',
+    doc:
+      'Before a transactional batch opens a transaction on a partition, ask the ' +
+      "transaction's coordinator whether the partition is in it (KIP-890).",
+  },
+  {
     name: 'producer.id.expiration.ms',
     type: 'int',
     default: '86400000',

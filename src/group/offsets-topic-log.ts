@@ -4,8 +4,8 @@
 // topic on first need. It decides nothing about groups; the seams it needs
 // are small structural interfaces, so tests can run it in memory.
 
+import { isControlBatch, isTransactionalBatch, readMarker } from '../protocol/control-batch.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
-import { ATTR_CONTROL, ATTR_TRANSACTIONAL } from '../protocol/record-batch.ts';
 import {
   buildRecordBatchSync,
   decodeRecordBatches,
@@ -94,6 +94,7 @@ export async function appendOffsetsRecords(
   partition: number,
   records: readonly OffsetsTopicRecord[],
   nowMs: number,
+  producer?: { readonly producerId: number; readonly producerEpoch: number },
 ): Promise<number> {
   if (s.image.partition(OFFSETS_TOPIC, partition)?.leader !== s.nodeId) {
     return ErrorCode.NOT_LEADER_OR_FOLLOWER;
@@ -105,7 +106,14 @@ export async function appendOffsetsRecords(
       const raw = encodeOffsetsTopicRecord(r);
       return { key: toBuffer(raw.key), value: raw.value === null ? null : toBuffer(raw.value) };
     });
-    const batch = buildRecordBatchSync({ records: inputs, timestampMs: nowMs });
+    // A TxnOffsetCommit's records form a transactional batch of the producer,
+    // decided by the marker its coordinator writes later (no sequence numbers,
+    // as Kafka's coordinator writes them).
+    const batch = buildRecordBatchSync({
+      records: inputs,
+      timestampMs: nowMs,
+      ...(producer === undefined ? {} : { ...producer, transactional: true, baseSequence: -1 }),
+    });
     const outcome = await hosted.appendAsLeader(batch, s.settings.messageMaxBytes(OFFSETS_TOPIC));
     if (outcome.errorCode !== ErrorCode.NONE) {
       rateLimited(s.logger).log(
@@ -129,39 +137,73 @@ export async function appendOffsetsRecords(
   }
 }
 
+/** A partition's records as a load replays them. */
+export interface OffsetsPartitionRecords {
+  /** Plain records, and those of committed transactions placed where their marker is. */
+  readonly records: RawOffsetsTopicRecord[];
+  /** Records of transactions with no marker yet, by producer id. */
+  readonly pendingTransactional: Map<number, RawOffsetsTopicRecord[]>;
+}
+
 /**
  * The records of a partition from its log start to its high watermark, in log
- * order, skipping control and transactional batches and records we cannot
- * decode (each skipped record is logged: a load must not stall on one bad
- * record). Throws when the partition is not hosted here or the log fails.
+ * order: a transaction's records (TxnOffsetCommit) count from its commit marker
+ * on, an aborted transaction's not at all, an open one's are returned apart.
+ * Records we cannot decode are skipped and logged (a load must not stall on
+ * one bad record). Throws when the partition is not hosted here or the log fails.
  */
 export async function readOffsetsPartition(
   s: GroupCoordinatorServices,
   partition: number,
-): Promise<RawOffsetsTopicRecord[]> {
+): Promise<OffsetsPartitionRecords> {
   const hosted = await s.replicas.acquire(OFFSETS_TOPIC, partition);
   if (hosted === undefined) throw new Error(`${OFFSETS_TOPIC}-${partition} is not hosted here`);
   const log = hosted.log;
   const end = log.highWatermark;
   const records: RawOffsetsTopicRecord[] = [];
+  const pendingTransactional = new Map<number, RawOffsetsTopicRecord[]>();
   let offset = log.logStartOffset;
   while (offset < end) {
     const read = await log.read(offset, LOAD_READ_BYTES, { maxOffset: end, minOneBatch: true });
     if (read.records === null) break;
-    const batches = await decodeRecordBatches(read.records, { maxBytes: LOAD_BATCH_BYTES_MAX });
+    const bytes = read.records;
+    const batches = await decodeRecordBatches(bytes, { maxBytes: LOAD_BATCH_BYTES_MAX });
     if (batches.length === 0) break;
+    let at = 0;
     for (const batch of batches) {
       const h = batch.header;
-      const skip = (h.attributes & (ATTR_CONTROL | ATTR_TRANSACTIONAL)) !== 0;
-      for (const r of batch.records) {
-        if (skip || r.offset < offset) continue;
-        const raw = usableRecord(s, partition, r.offset, r.key, r.value);
-        if (raw !== null) records.push(raw);
+      if (isControlBatch(h.attributes)) {
+        const marker = h.baseOffset >= offset ? readMarker(bytes, at) : null;
+        const staged = pendingTransactional.get(h.producerId);
+        pendingTransactional.delete(h.producerId);
+        if (marker?.commit === true && staged !== undefined) records.push(...staged);
+      } else {
+        const target = isTransactionalBatch(h.attributes)
+          ? stagedFor(pendingTransactional, h.producerId)
+          : records;
+        for (const r of batch.records) {
+          if (r.offset < offset) continue;
+          const raw = usableRecord(s, partition, r.offset, r.key, r.value);
+          if (raw !== null) target.push(raw);
+        }
       }
+      at += h.sizeBytes;
       offset = Math.max(offset, h.baseOffset + h.lastOffsetDelta + 1);
     }
   }
-  return records;
+  return { records, pendingTransactional };
+}
+
+function stagedFor(
+  pending: Map<number, RawOffsetsTopicRecord[]>,
+  producerId: number,
+): RawOffsetsTopicRecord[] {
+  let list = pending.get(producerId);
+  if (list === undefined) {
+    list = [];
+    pending.set(producerId, list);
+  }
+  return list;
 }
 
 function usableRecord(
