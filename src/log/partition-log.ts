@@ -40,6 +40,7 @@ import { type LogFileSystem, nodeFileSystem } from './file-system.ts';
 import { type LogConfig, validateLogConfig } from './log-config.ts';
 import { type LoadContext, loadPartition, segmentOptionsFor } from './partition-log-loader.ts';
 import { Segment } from './segment.ts';
+import { DELETED_SUFFIX, SWAP_SUFFIX } from './segment-swap.ts';
 
 export interface PartitionLogLogger {
   warn(fields: object, message: string): void;
@@ -447,7 +448,10 @@ export class PartitionLog {
       return { records: null, ...state };
     }
     // A segment may end before fetchOffset (a gap left by compaction); then try the next.
-    for (let s = this.segmentFor(fetchOffset); s; s = this.segmentAfter(s.baseOffset)) {
+    // The cleaner may replace segments meanwhile: each step looks up the current list,
+    // from an offset below which the segments already read held nothing.
+    let from = fetchOffset;
+    for (let s = this.segmentFor(from); s; s = this.nextSegmentToRead(s, from)) {
       const records = await this.withSegment(s, async (segment) => {
         const batch = await segment.findBatch(fetchOffset);
         if (!batch) return undefined;
@@ -467,8 +471,21 @@ export class PartitionLog {
         return records;
       });
       if (records !== undefined) return { records, ...state };
+      if (!s.isClosed) from = Math.max(from, s.nextOffset);
     }
     return { records: null, ...state };
+  }
+
+  /**
+   * The segment a read goes on with after `done` held nothing at or after `from`:
+   * the one now holding `from` (a cleaned replacement of `done`, say), else the next.
+   */
+  private nextSegmentToRead(done: Segment, from: number): Segment | undefined {
+    const holding = this.segmentFor(from);
+    if (holding !== undefined && holding !== done && !holding.isClosed) {
+      if (holding.baseOffset >= done.baseOffset || holding.nextOffset > from) return holding;
+    }
+    return this.segmentAfter(done.baseOffset);
   }
 
   /**
@@ -537,6 +554,64 @@ export class PartitionLog {
       else hi = mid;
     }
     return segments[lo];
+  }
+
+  // ---- the log cleaner's view and swap -----------------------------------------------------
+
+  /** True until the log is closed, deleted or taken offline. */
+  get isOpen(): boolean {
+    return !this.closed && this.failure === null;
+  }
+
+  /** The segments as they are now, oldest first; the last is the active one. */
+  segmentsForCleaning(): readonly Segment[] {
+    return [...this.segments];
+  }
+
+  /** Options for a segment file the cleaner writes in this log's directory. */
+  cleanedSegmentOptions(baseOffset: number, fileSuffix: string) {
+    return { ...this.segmentOptions(baseOffset), tailCacheBytes: 0, fileSuffix };
+  }
+
+  /**
+   * Replaces `replaced` (consecutive sealed segments) with `cleaned`, a sealed and
+   * flushed segment holding what the cleaner kept of them under the `.cleaned`
+   * suffix. Runs in the mutation queue: false (and nothing changed) when retention,
+   * truncation or DeleteRecords changed those segments meanwhile. Otherwise the
+   * cleaned files become `.swap`, the replaced ones `.deleted`, the swap takes the
+   * live names, and readers already inside a replaced segment finish there before
+   * its files go. A crash at any step leaves a log the loader completes or rolls back.
+   */
+  replaceSegments(replaced: readonly Segment[], cleaned: Segment): Promise<boolean> {
+    return this.enqueue(() =>
+      this.io(async () => {
+        const first = this.segments.indexOf(replaced[0]!);
+        const current = first < 0 ? [] : this.segments.slice(first, first + replaced.length);
+        const unchanged =
+          first >= 0 &&
+          first + replaced.length < this.segments.length &&
+          current.length === replaced.length &&
+          current.every((s, i) => s === replaced[i] && s.sealed && !s.isClosed);
+        if (!unchanged || cleaned.baseOffset !== replaced[0]!.baseOffset) return false;
+        await cleaned.renameFiles(SWAP_SUFFIX);
+        await this.fs.fsyncDirectory(this.dir);
+        for (const old of replaced) await old.renameFiles(DELETED_SUFFIX);
+        await cleaned.renameFiles('');
+        await this.fs.fsyncDirectory(this.dir);
+        this.segments.splice(first, replaced.length, cleaned);
+        this.sealedIndexesLoaded = this.sealedIndexesLoaded.filter((s) => !replaced.includes(s));
+        cleaned.unloadIndexes();
+        for (const old of replaced) {
+          old.delete().catch((err: unknown) => {
+            this.logger.warn(
+              { topic: this.topic, partition: this.partition, err: String(err) },
+              'could not delete a segment the cleaner replaced',
+            );
+          });
+        }
+        return true;
+      }),
+    );
   }
 
   // ---- deletion and truncation ------------------------------------------------------------
