@@ -63,7 +63,11 @@ interface ReadRecord {
 }
 
 /** Every record from `from` to the high watermark, batch by batch, as a consumer reads. */
-async function readFrom(log: PartitionLog, from: number, maxBytes = 1 << 20): Promise<ReadRecord[]> {
+async function readFrom(
+  log: PartitionLog,
+  from: number,
+  maxBytes = 1 << 20,
+): Promise<ReadRecord[]> {
   const out: ReadRecord[] = [];
   let offset = Math.max(from, log.logStartOffset);
   for (;;) {
@@ -190,7 +194,9 @@ describe('log cleaner against a model', () => {
           });
           await log.append(marker, { leaderEpoch: 0 });
         }
-        if (!aborted) records.forEach((r, i) => model.latest.set(r.key, appended.baseOffset + i));
+        if (!aborted) {
+          for (const [i, r] of records.entries()) model.latest.set(r.key, appended.baseOffset + i);
+        }
         if (aborted) model.abortedAppended += records.length;
         log.setHighWatermark(log.logEndOffset);
         setup.clock.advance(1000);
