@@ -36,6 +36,7 @@ import {
 } from './config/topic-config.ts';
 import { GroupCoordinator } from './group/group-coordinator.ts';
 import { nodeFileSystem } from './log/file-system.ts';
+import { type CleanableLog, LogCleaner, type LogCleanerSettings } from './log/log-cleaner.ts';
 import type { LogConfig } from './log/log-config.ts';
 import {
   META_PROPERTIES_FILE,
@@ -137,9 +138,11 @@ function logConfigOf(t: TopicConfig): LogConfig {
   // A compact-only topic (cleanup.policy=compact) is never trimmed by time or
   // size: that would drop the latest value of live keys (committed offsets).
   const deletes = t.cleanupPolicy.includes('delete');
+  // A compacted log's active segment rolls by max.compaction.lag.ms, so the cleaner may take it.
+  const compacts = t.cleanupPolicy.includes('compact');
   return {
     segmentBytes: t.segmentBytes,
-    segmentMs: t.segmentMs,
+    segmentMs: compacts ? Math.min(t.segmentMs, t.maxCompactionLagMs) : t.segmentMs,
     retentionMs: deletes ? t.retentionMs : -1,
     retentionBytes: deletes ? t.retentionBytes : -1,
     indexIntervalBytes: t.indexIntervalBytes,
@@ -148,6 +151,49 @@ function logConfigOf(t: TopicConfig): LogConfig {
     flushMs: t.flushMs,
     messageTimestampType: t.messageTimestampType,
   };
+}
+
+function cleanerSettingsOf(config: BrokerConfig): LogCleanerSettings {
+  return {
+    enabled: config.logCleanerEnable,
+    dedupeBufferBytes: config.logCleanerDedupeBufferSize,
+    ioBufferBytes: config.logCleanerIoBufferSize,
+    loadFactor: config.logCleanerIoBufferLoadFactor,
+    ioMaxBytesPerSecond: config.logCleanerIoMaxBytesPerSecond,
+    backoffMs: config.logCleanerBackoffMs,
+  };
+}
+
+/** The hosted logs of compacted topics, with their settings and producer state. */
+function* compactedLogs(
+  replicas: ReplicaManager,
+  topics: TopicConfigCache,
+): Iterable<CleanableLog> {
+  for (const p of replicas.all()) {
+    let t: TopicConfig;
+    try {
+      t = topics.get(p.topic);
+    } catch {
+      continue;
+    }
+    if (!t.cleanupPolicy.includes('compact')) continue;
+    yield {
+      log: p.log,
+      config: {
+        minCleanableDirtyRatio: t.minCleanableDirtyRatio,
+        minCompactionLagMs: t.minCompactionLagMs,
+        maxCompactionLagMs: t.maxCompactionLagMs,
+        deleteRetentionMs: t.deleteRetentionMs,
+        // Stored batches passed produce validation; this only bounds a damaged one.
+        maxMessageBytes: Math.max(t.maxMessageBytes * 16, 64 * 1024 * 1024),
+      },
+      hooks: {
+        // Kafka keeps each producer's last batch (empty if need be) for its sequence state.
+        isLastBatchOfProducer: (producerId, baseOffset) =>
+          p.producers.snapshot(producerId)?.batches.at(-1)?.firstOffset === baseOffset,
+      },
+    };
+  }
 }
 
 function describeStore(config: BrokerConfig): string {
@@ -385,6 +431,13 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   // The image is current: directories it gives this broker no partition for are leftovers.
   await replicas.deleteStrayLogs().catch(() => undefined);
   await replicas.sync();
+  const cleaner = new LogCleaner({
+    settings: cleanerSettingsOf(config),
+    logs: () => compactedLogs(replicas, topicConfigs),
+    now,
+    logger,
+  });
+  cleaner.start();
   groups.start();
   const fetchers = new ReplicaFetchers({
     nodeId,
@@ -452,6 +505,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
         await http?.close();
         await groups.close();
         await controller.close();
+        await cleaner.close();
         await replicas.close();
         await session.close();
         await loader.stop();
