@@ -4,12 +4,22 @@
 // topic on first need. It decides nothing about groups; the seams it needs
 // are small structural interfaces, so tests can run it in memory.
 
+import { walkRecordSpans } from '../log/record-spans.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
-import { ATTR_CONTROL, ATTR_TRANSACTIONAL } from '../protocol/record-batch.ts';
+import {
+  ATTR_CONTROL,
+  ATTR_TRANSACTIONAL,
+  BATCH_HEADER_BYTES,
+  BATCH_LOG_OVERHEAD_BYTES,
+  checkBatch,
+  OFFSET_LENGTH,
+  readBatchHeader,
+} from '../protocol/record-batch.ts';
 import {
   buildRecordBatchSync,
-  decodeRecordBatches,
+  CorruptRecordError,
   type RecordInput,
+  readRecordsSection,
 } from '../protocol/records.ts';
 import type { Logger } from '../util/logger.ts';
 import {
@@ -119,38 +129,93 @@ export async function appendOffsetsRecords(
 }
 
 /**
- * The records of a partition from its log start to its high watermark, in log
- * order, skipping control and transactional batches and records we cannot
- * decode (each skipped record is logged: a load must not stall on one bad
- * record). Throws when the partition is not hosted here or the log fails.
+ * The records of a partition from its log start to its high watermark that a
+ * replay would leave: the last record of each key, in the order of those last
+ * records, tombstones included (as log compaction would leave them). Control and
+ * transactional batches are skipped; records are walked as bytes and only the
+ * survivors are decoded (one that cannot be is logged and skipped: a load must
+ * not stall on one bad record). Throws when the partition is not hosted here or
+ * the log fails.
  */
 export async function readOffsetsPartition(
   s: GroupCoordinatorServices,
   partition: number,
-): Promise<RawOffsetsTopicRecord[]> {
+): Promise<{ records: RawOffsetsTopicRecord[]; recordsRead: number }> {
   const hosted = await s.replicas.acquire(OFFSETS_TOPIC, partition);
   if (hosted === undefined) throw new Error(`${OFFSETS_TOPIC}-${partition} is not hosted here`);
   const log = hosted.log;
   const end = log.highWatermark;
-  const records: RawOffsetsTopicRecord[] = [];
+  // Key bytes (as latin1 text) -> the last value and its offset; re-inserted on each
+  // record so the map's order is the order of the last records.
+  const last = new Map<string, { value: Buffer | null; offset: number }>();
+  let keyless = 0;
+  let recordsRead = 0;
   let offset = log.logStartOffset;
   while (offset < end) {
     const read = await log.read(offset, LOAD_READ_BYTES, { maxOffset: end, minOneBatch: true });
     if (read.records === null) break;
-    const batches = await decodeRecordBatches(read.records, { maxBytes: LOAD_BATCH_BYTES_MAX });
-    if (batches.length === 0) break;
-    for (const batch of batches) {
-      const h = batch.header;
-      const skip = (h.attributes & (ATTR_CONTROL | ATTR_TRANSACTIONAL)) !== 0;
-      for (const r of batch.records) {
-        if (skip || r.offset < offset) continue;
-        const raw = usableRecord(s, partition, r.offset, r.key, r.value);
-        if (raw !== null) records.push(raw);
+    const next = await replayBatches(read.records, offset, (key, value, recordOffset) => {
+      recordsRead += 1;
+      if (key === null) {
+        keyless += 1;
+        return;
       }
-      offset = Math.max(offset, h.baseOffset + h.lastOffsetDelta + 1);
-    }
+      const text = key.toString('latin1');
+      last.delete(text);
+      last.set(text, { value: value === null ? null : Buffer.from(value), offset: recordOffset });
+    });
+    if (next <= offset) break;
+    offset = next;
   }
-  return records;
+  if (keyless > 0) {
+    s.logger.warn({ partition, keyless }, 'skipped __consumer_offsets records without a key');
+  }
+  const records: RawOffsetsTopicRecord[] = [];
+  for (const [text, { value, offset: at }] of last) {
+    const raw = usableRecord(s, partition, at, Buffer.from(text, 'latin1'), value);
+    if (raw !== null) records.push(raw);
+  }
+  return { records, recordsRead };
+}
+
+/**
+ * Calls `visit` for each record at or after `from` in the whole batches of
+ * `bytes`, skipping control and transactional batches; returns the offset after
+ * the last batch. Throws CorruptRecordError on a damaged batch.
+ */
+async function replayBatches(
+  bytes: Buffer,
+  from: number,
+  visit: (key: Buffer | null, value: Buffer | null, offset: number) => void,
+): Promise<number> {
+  let next = from;
+  let at = 0;
+  while (bytes.length - at >= BATCH_HEADER_BYTES) {
+    const sizeBytes = bytes.readInt32BE(at + OFFSET_LENGTH) + BATCH_LOG_OVERHEAD_BYTES;
+    if (sizeBytes < BATCH_HEADER_BYTES || at + sizeBytes > bytes.length) break;
+    const problem = checkBatch(bytes, at, at + sizeBytes);
+    if (problem !== null) throw new CorruptRecordError(problem, `batch at ${next}: ${problem}`);
+    const header = readBatchHeader(bytes, at);
+    next = Math.max(next, header.baseOffset + header.lastOffsetDelta + 1);
+    if ((header.attributes & (ATTR_CONTROL | ATTR_TRANSACTIONAL)) === 0 && header.recordCount > 0) {
+      const section = await readRecordsSection(bytes, { at, maxBytes: LOAD_BATCH_BYTES_MAX });
+      walkRecordSpans(section, (span) => {
+        const recordOffset = header.baseOffset + span.offsetDelta;
+        if (recordOffset < from) return;
+        const key =
+          span.keyLength < 0
+            ? null
+            : section.subarray(span.keyStart, span.keyStart + span.keyLength);
+        const value =
+          span.valueLength < 0
+            ? null
+            : section.subarray(span.valueStart, span.valueStart + span.valueLength);
+        visit(key, value, recordOffset);
+      });
+    }
+    at += sizeBytes;
+  }
+  return next;
 }
 
 function usableRecord(

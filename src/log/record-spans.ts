@@ -13,6 +13,8 @@ export interface RecordSpan {
   /** Key bytes are section[keyStart, keyStart + keyLength); keyLength -1 is a null key. */
   keyStart: number;
   keyLength: number;
+  /** Value bytes are section[valueStart, valueStart + valueLength). */
+  valueStart: number;
   /** -1 for a null value (a tombstone). */
   valueLength: number;
 }
@@ -34,6 +36,7 @@ export function walkRecordSpans(section: Buffer, visit: (span: RecordSpan) => vo
     offsetDelta: 0,
     keyStart: 0,
     keyLength: -1,
+    valueStart: 0,
     valueLength: -1,
   };
   const cursor = { at: 0 };
@@ -53,6 +56,7 @@ export function walkRecordSpans(section: Buffer, visit: (span: RecordSpan) => vo
     if (span.keyLength > span.end - cursor.at) throw new RecordSpanError('key overruns record');
     if (span.keyLength > 0) cursor.at += span.keyLength;
     span.valueLength = readVarint(section, cursor);
+    span.valueStart = cursor.at;
     if (span.valueLength > span.end - cursor.at) throw new RecordSpanError('value overruns record');
     if (span.keyLength < 0) span.keyLength = -1;
     if (span.valueLength < 0) span.valueLength = -1;
@@ -64,8 +68,8 @@ export function walkRecordSpans(section: Buffer, visit: (span: RecordSpan) => vo
 }
 
 /**
- * The record at section[span.start, span.end) with its timestamp delta replaced,
- * appended to `out` (used when a batch's base timestamp changes).
+ * The bytes of the record at section[span.start, span.end) with its timestamp
+ * delta replaced (used when a batch's base timestamp changes).
  */
 export function recordWithTimestampDelta(
   section: Buffer,
