@@ -12,6 +12,7 @@ import { registerGroupHandlers } from './api/group-handlers.ts';
 import { HandlerRegistry } from './api/handler.ts';
 import { registerHandlers } from './api/handlers.ts';
 import { listPartitionReassignmentsHandler } from './api/list-partition-reassignments.ts';
+import { BrokerConfigAdmin } from './cluster/broker-config-admin.ts';
 import { BrokerSession } from './cluster/broker-session.ts';
 import {
   checkStoredClusterId,
@@ -27,7 +28,8 @@ import { LeaderElections } from './cluster/preferred-leader-elections.ts';
 import { ReassignmentAdmin } from './cluster/reassignment-admin.ts';
 import { TopicAdmin } from './cluster/topic-admin.ts';
 import { type BrokerConfig, buildBrokerConfig } from './config/broker-config.ts';
-import { parseHttpListener } from './config/config-def.ts';
+import { parseHttpListener, topicKeyForBrokerKey } from './config/config-def.ts';
+import { DYNAMIC_BROKER_KEYS, DynamicConfigHooks } from './config/dynamic-broker-config.ts';
 import type { Listener } from './config/listeners.ts';
 import {
   resolveTopicConfig,
@@ -81,6 +83,7 @@ export interface Broker {
   readonly host: string;
   /** Bound port of the first listener. */
   readonly port: number;
+  /** The configuration in force: the static one under any dynamic broker configs. */
   readonly config: BrokerConfig;
   /** Port of the metrics and probe endpoint (http.listener), or null when off. */
   readonly httpPort: number | null;
@@ -116,22 +119,71 @@ function overridesFrom(opts: StartBrokerOptions): Record<string, string> {
 class TopicConfigCache {
   private readonly cache = new Map<
     string,
-    { overrides: Record<string, string>; config: TopicConfig }
+    { overrides: Record<string, string>; broker: BrokerConfig; config: TopicConfig }
   >();
 
   constructor(
-    private readonly broker: BrokerConfig,
+    private readonly broker: () => BrokerConfig,
     private readonly image: MetadataImage,
   ) {}
 
   get(topic: string): TopicConfig {
     const overrides = this.image.topicConfig(topic);
+    const broker = this.broker();
     const hit = this.cache.get(topic);
-    if (hit !== undefined && hit.overrides === overrides) return hit.config;
-    const config = resolveTopicConfig(this.broker, overrides);
-    this.cache.set(topic, { overrides, config });
+    if (hit !== undefined && hit.overrides === overrides && hit.broker === broker) {
+      return hit.config;
+    }
+    const config = resolveTopicConfig(broker, overrides);
+    this.cache.set(topic, { overrides, broker, config });
     return config;
   }
+}
+
+/**
+ * The broker configuration in force: the static one under the dynamic values the
+ * metadata image holds for the cluster default and this broker. When those change it
+ * is rebuilt and the hooks of the keys that changed run; a combination that does not
+ * hold together is logged and the configuration in force is kept.
+ */
+class LiveBrokerConfig {
+  current: BrokerConfig;
+  readonly hooks = new DynamicConfigHooks();
+
+  constructor(
+    initial: BrokerConfig,
+    private readonly image: MetadataImage,
+    private readonly logger: Logger,
+  ) {
+    this.current = initial;
+  }
+
+  refresh(): void {
+    const layers = {
+      clusterDefault: this.image.brokerConfig(''),
+      broker: this.image.brokerConfig(String(this.current.nodeId)),
+    };
+    const was = this.current.dynamicLayers;
+    if (was.clusterDefault === layers.clusterDefault && was.broker === layers.broker) return;
+    let next: BrokerConfig;
+    try {
+      next = this.current.withDynamic(layers);
+    } catch (err) {
+      this.logger.error({ err: String(err) }, 'dynamic broker configs not applied');
+      return;
+    }
+    const before = this.current;
+    this.current = next;
+    const { changed, failures } = this.hooks.apply(before, next);
+    if (changed.length > 0) this.logger.info({ changed }, 'applied dynamic broker configs');
+    for (const err of failures) {
+      this.logger.error({ err: String(err) }, 'applying a dynamic broker config failed');
+    }
+  }
+}
+
+function sameLogConfig(a: LogConfig, b: LogConfig): boolean {
+  return (Object.keys(a) as Array<keyof LogConfig>).every((k) => a[k] === b[k]);
 }
 
 function logConfigOf(t: TopicConfig): LogConfig {
@@ -267,9 +319,12 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   const loader = new MetadataLoader(store, keys, image, logger);
   await loader.start();
   logger.info({ revision: image.revision }, 'metadata loaded');
+  // Dynamic broker configs the store holds apply from the start (a restart keeps them).
+  const live = new LiveBrokerConfig(config, image, logger);
+  live.refresh();
 
   const validateConfigs = (c: Record<string, string>): string | null => {
-    const r = validateTopicConfigs(c, config);
+    const r = validateTopicConfigs(c, live.current);
     return r.ok ? null : r.message;
   };
   const topicAdmin = new TopicAdmin(
@@ -280,7 +335,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     validateConfigs,
   );
   const now = () => Date.now();
-  const topicConfigs = new TopicConfigCache(config, image);
+  const topicConfigs = new TopicConfigCache(() => live.current, image);
   // No appends as leader until this broker holds a session whose registration
   // the image has seen; the leader fence decides once the session exists.
   let fenced: () => boolean = () => true;
@@ -294,6 +349,21 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     fenced: () => fenced(),
   });
   loader.onChanges(() => void replicas.sync());
+  // Open logs follow their topic's config, whether a topic override or a broker default changed.
+  const applyLogConfigs = () => {
+    for (const p of replicas.all()) {
+      const next = logConfigOf(topicConfigs.get(p.topic));
+      if (!sameLogConfig(p.log.logConfig, next)) p.log.setConfig(next);
+    }
+  };
+  const topicDefaultKeys = [...DYNAMIC_BROKER_KEYS.keys()].filter(
+    (k) => topicKeyForBrokerKey(k) !== null,
+  );
+  live.hooks.on(topicDefaultKeys, applyLogConfigs);
+  loader.onChanges((changes) => {
+    if (changes.some((c) => c.kind === 'broker-config')) live.refresh();
+    if (changes.some((c) => c.kind === 'topic-config')) applyLogConfigs();
+  });
   const settings: HandlerSettings = {
     autoCreateTopics: config.autoCreateTopicsEnable,
     numPartitions: config.numPartitions,
@@ -323,7 +393,16 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     producerIds: new ProducerIdAllocator(store, `${keys.root}producer_id_block`),
     logger,
     now,
-    config,
+    get config() {
+      return live.current;
+    },
+    brokerConfigs: new BrokerConfigAdmin({
+      store,
+      keys,
+      image,
+      waitForRevision: (rev) => loader.waitForRevision(rev),
+      config: () => live.current,
+    }),
   };
   const registry = new HandlerRegistry();
   registerHandlers(registry, services);
@@ -332,7 +411,9 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     keys,
     image,
     waitForRevision: (rev) => loader.waitForRevision(rev),
-    uncleanLeaderElection: config.uncleanLeaderElectionEnable,
+    get uncleanLeaderElection() {
+      return live.current.uncleanLeaderElectionEnable;
+    },
     logger,
   });
   registry
@@ -399,7 +480,11 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     image,
     nodeId,
     logger,
-    leadership: { uncleanLeaderElection: config.uncleanLeaderElectionEnable },
+    leadership: {
+      get uncleanLeaderElection() {
+        return live.current.uncleanLeaderElectionEnable;
+      },
+    },
     leaderBalance: {
       enabled: config.autoLeaderRebalanceEnable,
       checkIntervalMs: config.leaderImbalanceCheckIntervalSeconds * 1000,
@@ -438,6 +523,31 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     logger,
   });
   cleaner.start();
+  live.hooks.on(
+    [
+      'log.cleaner.threads',
+      'log.cleaner.dedupe.buffer.size',
+      'log.cleaner.io.buffer.size',
+      'log.cleaner.io.buffer.load.factor',
+      'log.cleaner.io.max.bytes.per.second',
+      'log.cleaner.backoff.ms',
+    ],
+    (c) => cleaner.updateSettings(cleanerSettingsOf(c)),
+  );
+  // Read where they are used (the controller's elections), or accepted with no effect.
+  live.hooks.on(
+    [
+      'unclean.leader.election.enable',
+      'num.io.threads',
+      'num.network.threads',
+      'num.replica.fetchers',
+      'num.recovery.threads.per.data.dir',
+    ],
+    () => undefined,
+  );
+  for (const key of live.hooks.unhandled()) {
+    logger.warn({ key }, 'dynamic broker config without an apply hook');
+  }
   groups.start();
   const fetchers = new ReplicaFetchers({
     nodeId,
@@ -483,7 +593,9 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     clusterId,
     host: advertised.host,
     port: server.port,
-    config,
+    get config() {
+      return live.current;
+    },
     requestCounts: () => requestCounts,
     isActiveController: () => controller.isActive(),
     httpPort: http?.port ?? null,
