@@ -37,7 +37,7 @@ import {
   validateTopicConfigs,
 } from './config/topic-config.ts';
 import { GroupCoordinator } from './group/group-coordinator.ts';
-import { nodeFileSystem } from './log/file-system.ts';
+import { type LogFileSystem, nodeFileSystem } from './log/file-system.ts';
 import { type CleanableLog, LogCleaner, type LogCleanerSettings } from './log/log-cleaner.ts';
 import type { LogConfig } from './log/log-config.ts';
 import {
@@ -75,6 +75,11 @@ export interface StartBrokerOptions {
    * lines when stderr is a terminal); GREGOR_LOG_LEVEL changes the level.
    */
   readonly logger?: Logger;
+  /**
+   * The file layer partition logs use; the real disk by default. Tests put a layer
+   * that injects I/O errors here (a failing log directory).
+   */
+  readonly logFileSystem?: LogFileSystem;
 }
 
 export interface Broker {
@@ -310,10 +315,16 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
       : {}),
   });
   const logDir = config.logDirs[0]!;
-  await mkdir(logDir, { recursive: true });
+  for (const dir of config.logDirs) await mkdir(dir, { recursive: true });
   const nodeId = config.nodeId;
   logger.info({ nodeId, metadataStore: describeStore(config) }, 'opening the metadata store');
   const { store, clusterId } = await openClusterStore(config, logDir, logger);
+  // Every log directory says which cluster and broker it belongs to, as Kafka's do.
+  for (const dir of config.logDirs.slice(1)) {
+    if ((await readMetaProperties(nodeFileSystem, dir).catch(() => null)) === null) {
+      await writeMetaProperties(nodeFileSystem, dir, { clusterId, nodeId });
+    }
+  }
   const keys = new KeyLayout(clusterId, { rootPrefix: config.metadataStorePrefix });
   const image = new MetadataImage(clusterId);
   const loader = new MetadataLoader(store, keys, image, logger);
@@ -342,6 +353,8 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   const replicas = new ReplicaManager({
     nodeId,
     logDir,
+    logDirs: config.logDirs,
+    ...(opts.logFileSystem === undefined ? {} : { fs: opts.logFileSystem }),
     image,
     logConfigFor: (topic) => logConfigOf(topicConfigs.get(topic)),
     now,
@@ -452,6 +465,16 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     sessionTimeoutMs: config.brokerSessionTimeoutMs,
     logger,
   });
+  // A failed log directory: its replicas are published as offline so the controller leads them elsewhere.
+  const publishOffline = () => {
+    const replicasLost = replicas.offlineReplicas().map((r) => `${r.topic}:${r.partition}`);
+    const dirsLost = replicas.logDirs.filter((d) => replicas.isDirOffline(d));
+    session.setOffline(replicasLost, dirsLost).catch((err: unknown) => {
+      logger.error({ err: String(err) }, 'could not publish the offline log directory');
+    });
+  };
+  replicas.onDirFailure(publishOffline);
+  publishOffline();
   const fence = new LeaderFence({
     now: () => performance.now(),
     stallMsMax: config.brokerSessionTimeoutMs / 2,

@@ -9,6 +9,8 @@ export interface BrokerEndpoint {
   readonly host: string;
   readonly port: number;
   readonly rack: string | null;
+  /** Replicas (`topic:partition`) the broker lost with a failed log directory. */
+  readonly offlineReplicas?: readonly string[];
 }
 
 export interface PartitionState {

@@ -59,6 +59,11 @@ export interface PartitionLogOptions {
   readonly fs?: LogFileSystem;
   /** Bytes of recent appends served from memory; default TAIL_CACHE_BYTES_DEFAULT. */
   readonly tailCacheBytes?: number;
+  /**
+   * The partition directory's name when not `<topic>-<partition>`: a future replica
+   * being copied to another log directory (AlterReplicaLogDirs) lives beside it.
+   */
+  readonly dirName?: string;
 }
 
 export interface AppendResult {
@@ -146,6 +151,7 @@ export class PartitionLog {
   private closed = false;
   private failure: Error | null = null;
   private readonly logStartListeners = new Set<(logStartOffset: number) => void>();
+  private readonly failureListeners = new Set<(err: Error) => void>();
 
   private constructor(options: PartitionLogOptions, dir: string, fs: LogFileSystem) {
     this.topic = options.topic;
@@ -174,7 +180,7 @@ export class PartitionLog {
       throw new RangeError(`partition must be a non-negative integer: ${options.partition}`);
     }
     const fs = options.fs ?? nodeFileSystem;
-    const dir = join(options.dir, `${options.topic}-${options.partition}`);
+    const dir = join(options.dir, options.dirName ?? `${options.topic}-${options.partition}`);
     const log = new PartitionLog(options, dir, fs);
     const loaded = await loadPartition(log.loadContext(options.now()));
     log.segments = loaded.segments;
@@ -209,6 +215,15 @@ export class PartitionLog {
   onLogStartOffsetAdvance(listener: (logStartOffset: number) => void): () => void {
     this.logStartListeners.add(listener);
     return () => this.logStartListeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` once when a disk operation fails and the log goes offline, so
+   * the broker can take the whole log directory offline, as Kafka does.
+   */
+  onFailure(listener: (err: Error) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
   }
 
   private advanceLogStartOffset(offset: number): void {
@@ -834,7 +849,9 @@ export class PartitionLog {
       return await work();
     } catch (err) {
       if (err instanceof LogError || err instanceof RangeError) throw err;
+      const first = this.failure === null;
       this.failure ??= err instanceof Error ? err : new Error(String(err));
+      if (first) for (const listener of this.failureListeners) listener(this.failure);
       this.logger.warn(
         { topic: this.topic, partition: this.partition, err: String(err) },
         'log storage failed; the partition log is offline',

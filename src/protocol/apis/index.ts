@@ -3,6 +3,7 @@
 import type { ApiDef } from '../schema.ts';
 import { AlterConfigs } from './alter-configs.ts';
 import { AlterPartitionReassignments } from './alter-partition-reassignments.ts';
+import { AlterReplicaLogDirs } from './alter-replica-log-dirs.ts';
 import { ApiVersions } from './api-versions.ts';
 import { CreatePartitions } from './create-partitions.ts';
 import { CreateTopics } from './create-topics.ts';
@@ -37,6 +38,7 @@ import { SyncGroup } from './sync-group.ts';
 export const ALL_APIS: readonly ApiDef[] = [
   AlterConfigs,
   AlterPartitionReassignments,
+  AlterReplicaLogDirs,
   ApiVersions,
   CreatePartitions,
   CreateTopics,
