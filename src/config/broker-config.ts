@@ -57,7 +57,9 @@ export interface BrokerConfig extends BrokerSettings {
   /** DescribeConfigs entries of broker keys, sorted by name; `names` filters (unknown ignored). */
   entries(options?: { readonly names?: readonly string[] | null | undefined }): ConfigEntry[];
   /** DescribeConfigs of the cluster-default resource: the dynamic defaults set, as Kafka. */
-  defaultEntries(options?: { readonly names?: readonly string[] | null | undefined }): ConfigEntry[];
+  defaultEntries(options?: {
+    readonly names?: readonly string[] | null | undefined;
+  }): ConfigEntry[];
 }
 
 export interface LoadBrokerConfigOptions {

@@ -23,56 +23,55 @@ export type DynamicScope = 'cluster-wide' | 'per-broker';
  * the cleaner keys reach the log cleaner. The thread counts are accepted and reported
  * and, as their static values, change nothing (Gregor runs on one event loop).
  */
-export const DYNAMIC_BROKER_KEYS: ReadonlyMap<string, DynamicScope> = new Map<
-  string,
-  DynamicScope
->([
-  // Topic defaults (Kafka's DynamicLogConfig).
-  ['log.segment.bytes', 'cluster-wide'],
-  ['log.roll.ms', 'cluster-wide'],
-  ['log.roll.hours', 'cluster-wide'],
-  ['log.roll.jitter.ms', 'cluster-wide'],
-  ['log.roll.jitter.hours', 'cluster-wide'],
-  ['log.index.size.max.bytes', 'cluster-wide'],
-  ['log.flush.interval.messages', 'cluster-wide'],
-  ['log.flush.interval.ms', 'cluster-wide'],
-  ['log.retention.bytes', 'cluster-wide'],
-  ['log.retention.ms', 'cluster-wide'],
-  ['log.retention.minutes', 'cluster-wide'],
-  ['log.retention.hours', 'cluster-wide'],
-  ['log.index.interval.bytes', 'cluster-wide'],
-  ['log.cleaner.delete.retention.ms', 'cluster-wide'],
-  ['log.cleaner.min.compaction.lag.ms', 'cluster-wide'],
-  ['log.cleaner.max.compaction.lag.ms', 'cluster-wide'],
-  ['log.segment.delete.delay.ms', 'cluster-wide'],
-  ['log.cleaner.min.cleanable.ratio', 'cluster-wide'],
-  ['log.cleanup.policy', 'cluster-wide'],
-  ['unclean.leader.election.enable', 'cluster-wide'],
-  ['min.insync.replicas', 'cluster-wide'],
-  ['compression.type', 'cluster-wide'],
-  ['compression.gzip.level', 'cluster-wide'],
-  ['compression.lz4.level', 'cluster-wide'],
-  ['compression.zstd.level', 'cluster-wide'],
-  ['log.preallocate', 'cluster-wide'],
-  ['log.message.timestamp.type', 'cluster-wide'],
-  ['log.message.timestamp.difference.max.ms', 'cluster-wide'],
-  ['log.message.timestamp.before.max.ms', 'cluster-wide'],
-  ['log.message.timestamp.after.max.ms', 'cluster-wide'],
-  ['log.message.downconversion.enable', 'cluster-wide'],
-  ['message.max.bytes', 'cluster-wide'],
-  // The log cleaner (Kafka's LogCleaner.ReconfigurableConfigs).
-  ['log.cleaner.threads', 'cluster-wide'],
-  ['log.cleaner.dedupe.buffer.size', 'cluster-wide'],
-  ['log.cleaner.io.buffer.size', 'cluster-wide'],
-  ['log.cleaner.io.buffer.load.factor', 'cluster-wide'],
-  ['log.cleaner.io.max.bytes.per.second', 'cluster-wide'],
-  ['log.cleaner.backoff.ms', 'cluster-wide'],
-  // Thread pools: dynamic in Kafka, no effect in Gregor either way.
-  ['num.io.threads', 'cluster-wide'],
-  ['num.network.threads', 'cluster-wide'],
-  ['num.replica.fetchers', 'cluster-wide'],
-  ['num.recovery.threads.per.data.dir', 'cluster-wide'],
-]);
+export const DYNAMIC_BROKER_KEYS: ReadonlyMap<string, DynamicScope> = new Map<string, DynamicScope>(
+  [
+    // Topic defaults (Kafka's DynamicLogConfig).
+    ['log.segment.bytes', 'cluster-wide'],
+    ['log.roll.ms', 'cluster-wide'],
+    ['log.roll.hours', 'cluster-wide'],
+    ['log.roll.jitter.ms', 'cluster-wide'],
+    ['log.roll.jitter.hours', 'cluster-wide'],
+    ['log.index.size.max.bytes', 'cluster-wide'],
+    ['log.flush.interval.messages', 'cluster-wide'],
+    ['log.flush.interval.ms', 'cluster-wide'],
+    ['log.retention.bytes', 'cluster-wide'],
+    ['log.retention.ms', 'cluster-wide'],
+    ['log.retention.minutes', 'cluster-wide'],
+    ['log.retention.hours', 'cluster-wide'],
+    ['log.index.interval.bytes', 'cluster-wide'],
+    ['log.cleaner.delete.retention.ms', 'cluster-wide'],
+    ['log.cleaner.min.compaction.lag.ms', 'cluster-wide'],
+    ['log.cleaner.max.compaction.lag.ms', 'cluster-wide'],
+    ['log.segment.delete.delay.ms', 'cluster-wide'],
+    ['log.cleaner.min.cleanable.ratio', 'cluster-wide'],
+    ['log.cleanup.policy', 'cluster-wide'],
+    ['unclean.leader.election.enable', 'cluster-wide'],
+    ['min.insync.replicas', 'cluster-wide'],
+    ['compression.type', 'cluster-wide'],
+    ['compression.gzip.level', 'cluster-wide'],
+    ['compression.lz4.level', 'cluster-wide'],
+    ['compression.zstd.level', 'cluster-wide'],
+    ['log.preallocate', 'cluster-wide'],
+    ['log.message.timestamp.type', 'cluster-wide'],
+    ['log.message.timestamp.difference.max.ms', 'cluster-wide'],
+    ['log.message.timestamp.before.max.ms', 'cluster-wide'],
+    ['log.message.timestamp.after.max.ms', 'cluster-wide'],
+    ['log.message.downconversion.enable', 'cluster-wide'],
+    ['message.max.bytes', 'cluster-wide'],
+    // The log cleaner (Kafka's LogCleaner.ReconfigurableConfigs).
+    ['log.cleaner.threads', 'cluster-wide'],
+    ['log.cleaner.dedupe.buffer.size', 'cluster-wide'],
+    ['log.cleaner.io.buffer.size', 'cluster-wide'],
+    ['log.cleaner.io.buffer.load.factor', 'cluster-wide'],
+    ['log.cleaner.io.max.bytes.per.second', 'cluster-wide'],
+    ['log.cleaner.backoff.ms', 'cluster-wide'],
+    // Thread pools: dynamic in Kafka, no effect in Gregor either way.
+    ['num.io.threads', 'cluster-wide'],
+    ['num.network.threads', 'cluster-wide'],
+    ['num.replica.fetchers', 'cluster-wide'],
+    ['num.recovery.threads.per.data.dir', 'cluster-wide'],
+  ],
+);
 
 export function isDynamicBrokerKey(name: string): boolean {
   return DYNAMIC_BROKER_KEYS.has(name);
@@ -118,13 +117,16 @@ export function checkDynamicBrokerConfigs(
   if (resourceName === '') {
     const perBroker = Object.keys(next).filter((n) => DYNAMIC_BROKER_KEYS.get(n) === 'per-broker');
     if (perBroker.length > 0) {
-      return invalid(`Cannot update these configs at default cluster level: ${perBroker.join(', ')}`);
+      return invalid(
+        `Cannot update these configs at default cluster level: ${perBroker.join(', ')}`,
+      );
     }
   }
   for (const [name, text] of Object.entries(next)) {
     const def = BROKER_CONFIG_KEYS.get(name)!;
     const parsed = parseConfigValue(def.type, text, def.valid);
-    if (!parsed.ok) return invalid(`Invalid value ${text} for configuration ${name}: ${parsed.reason}`);
+    if (!parsed.ok)
+      return invalid(`Invalid value ${text} for configuration ${name}: ${parsed.reason}`);
   }
   const layers =
     resourceName === ''
