@@ -14,6 +14,7 @@ import { registerHandlers } from './api/handlers.ts';
 import { listPartitionReassignmentsHandler } from './api/list-partition-reassignments.ts';
 import { registerTransactionHandlers } from './api/transaction-handlers.ts';
 import { createTransactionWiring } from './broker-transactions.ts';
+import { BrokerConfigAdmin } from './cluster/broker-config-admin.ts';
 import { BrokerSession } from './cluster/broker-session.ts';
 import {
   checkStoredClusterId,
@@ -30,7 +31,8 @@ import { LeaderElections } from './cluster/preferred-leader-elections.ts';
 import { ReassignmentAdmin } from './cluster/reassignment-admin.ts';
 import { TopicAdmin } from './cluster/topic-admin.ts';
 import { type BrokerConfig, buildBrokerConfig } from './config/broker-config.ts';
-import { parseHttpListener } from './config/config-def.ts';
+import { parseHttpListener, topicKeyForBrokerKey } from './config/config-def.ts';
+import { DYNAMIC_BROKER_KEYS, DynamicConfigHooks } from './config/dynamic-broker-config.ts';
 import { deriveLimits } from './config/limits.ts';
 import type { Listener } from './config/listeners.ts';
 import {
@@ -40,7 +42,8 @@ import {
 } from './config/topic-config.ts';
 import { GroupCoordinator } from './group/group-coordinator.ts';
 import { isNoSpaceError } from './log/errors.ts';
-import { nodeFileSystem } from './log/file-system.ts';
+import { type LogFileSystem, nodeFileSystem } from './log/file-system.ts';
+import { type CleanableLog, LogCleaner, type LogCleanerSettings } from './log/log-cleaner.ts';
 import type { LogConfig } from './log/log-config.ts';
 import { LogDirHealth } from './log/log-dir-health.ts';
 import {
@@ -86,6 +89,11 @@ export interface StartBrokerOptions {
    * lines when stderr is a terminal); GREGOR_LOG_LEVEL changes the level.
    */
   readonly logger?: Logger;
+  /**
+   * The file layer partition logs use; the real disk by default. Tests put a layer
+   * that injects I/O errors here (a failing log directory).
+   */
+  readonly logFileSystem?: LogFileSystem;
 }
 
 export interface Broker {
@@ -97,6 +105,7 @@ export interface Broker {
   readonly port: number;
   /** Bound port of every listener, by listener name, in the order of `listeners`. */
   readonly listenerPorts: ReadonlyMap<string, number>;
+  /** The configuration in force: the static one under any dynamic broker configs. */
   readonly config: BrokerConfig;
   /** Port of the metrics and probe endpoint (http.listener), or null when off. */
   readonly httpPort: number | null;
@@ -135,31 +144,82 @@ function overridesFrom(opts: StartBrokerOptions): Record<string, string> {
 class TopicConfigCache {
   private readonly cache = new Map<
     string,
-    { overrides: Record<string, string>; config: TopicConfig }
+    { overrides: Record<string, string>; broker: BrokerConfig; config: TopicConfig }
   >();
 
   constructor(
-    private readonly broker: BrokerConfig,
+    private readonly broker: () => BrokerConfig,
     private readonly image: MetadataImage,
   ) {}
 
   get(topic: string): TopicConfig {
     const overrides = this.image.topicConfig(topic);
+    const broker = this.broker();
     const hit = this.cache.get(topic);
-    if (hit !== undefined && hit.overrides === overrides) return hit.config;
-    const config = resolveTopicConfig(this.broker, overrides);
-    this.cache.set(topic, { overrides, config });
+    if (hit !== undefined && hit.overrides === overrides && hit.broker === broker) {
+      return hit.config;
+    }
+    const config = resolveTopicConfig(broker, overrides);
+    this.cache.set(topic, { overrides, broker, config });
     return config;
   }
+}
+
+/**
+ * The broker configuration in force: the static one under the dynamic values the
+ * metadata image holds for the cluster default and this broker. When those change it
+ * is rebuilt and the hooks of the keys that changed run; a combination that does not
+ * hold together is logged and the configuration in force is kept.
+ */
+class LiveBrokerConfig {
+  current: BrokerConfig;
+  readonly hooks = new DynamicConfigHooks();
+
+  constructor(
+    initial: BrokerConfig,
+    private readonly image: MetadataImage,
+    private readonly logger: Logger,
+  ) {
+    this.current = initial;
+  }
+
+  refresh(): void {
+    const layers = {
+      clusterDefault: this.image.brokerConfig(''),
+      broker: this.image.brokerConfig(String(this.current.nodeId)),
+    };
+    const was = this.current.dynamicLayers;
+    if (was.clusterDefault === layers.clusterDefault && was.broker === layers.broker) return;
+    let next: BrokerConfig;
+    try {
+      next = this.current.withDynamic(layers);
+    } catch (err) {
+      this.logger.error({ err: String(err) }, 'dynamic broker configs not applied');
+      return;
+    }
+    const before = this.current;
+    this.current = next;
+    const { changed, failures } = this.hooks.apply(before, next);
+    if (changed.length > 0) this.logger.info({ changed }, 'applied dynamic broker configs');
+    for (const err of failures) {
+      this.logger.error({ err: String(err) }, 'applying a dynamic broker config failed');
+    }
+  }
+}
+
+function sameLogConfig(a: LogConfig, b: LogConfig): boolean {
+  return (Object.keys(a) as Array<keyof LogConfig>).every((k) => a[k] === b[k]);
 }
 
 function logConfigOf(t: TopicConfig): LogConfig {
   // A compact-only topic (cleanup.policy=compact) is never trimmed by time or
   // size: that would drop the latest value of live keys (committed offsets).
   const deletes = t.cleanupPolicy.includes('delete');
+  // A compacted log's active segment rolls by max.compaction.lag.ms, so the cleaner may take it.
+  const compacts = t.cleanupPolicy.includes('compact');
   return {
     segmentBytes: t.segmentBytes,
-    segmentMs: t.segmentMs,
+    segmentMs: compacts ? Math.min(t.segmentMs, t.maxCompactionLagMs) : t.segmentMs,
     retentionMs: deletes ? t.retentionMs : -1,
     retentionBytes: deletes ? t.retentionBytes : -1,
     indexIntervalBytes: t.indexIntervalBytes,
@@ -189,6 +249,49 @@ function validationPolicyOf(t: TopicConfig, decompression: ByteBudget): TopicVal
     decompressedBytesMax: decompression.bytesMax,
     decompressionBudget: decompression,
   };
+}
+
+function cleanerSettingsOf(config: BrokerConfig): LogCleanerSettings {
+  return {
+    enabled: config.logCleanerEnable,
+    dedupeBufferBytes: config.logCleanerDedupeBufferSize,
+    ioBufferBytes: config.logCleanerIoBufferSize,
+    loadFactor: config.logCleanerIoBufferLoadFactor,
+    ioMaxBytesPerSecond: config.logCleanerIoMaxBytesPerSecond,
+    backoffMs: config.logCleanerBackoffMs,
+  };
+}
+
+/** The hosted logs of compacted topics, with their settings and producer state. */
+function* compactedLogs(
+  replicas: ReplicaManager,
+  topics: TopicConfigCache,
+): Iterable<CleanableLog> {
+  for (const p of replicas.all()) {
+    let t: TopicConfig;
+    try {
+      t = topics.get(p.topic);
+    } catch {
+      continue;
+    }
+    if (!t.cleanupPolicy.includes('compact')) continue;
+    yield {
+      log: p.log,
+      config: {
+        minCleanableDirtyRatio: t.minCleanableDirtyRatio,
+        minCompactionLagMs: t.minCompactionLagMs,
+        maxCompactionLagMs: t.maxCompactionLagMs,
+        deleteRetentionMs: t.deleteRetentionMs,
+        // Stored batches passed produce validation; this only bounds a damaged one.
+        maxMessageBytes: Math.max(t.maxMessageBytes * 16, 64 * 1024 * 1024),
+      },
+      hooks: {
+        // Kafka keeps each producer's last batch (empty if need be) for its sequence state.
+        isLastBatchOfProducer: (producerId, baseOffset) =>
+          p.producers.snapshot(producerId)?.batches.at(-1)?.firstOffset === baseOffset,
+      },
+    };
+  }
 }
 
 function describeStore(config: BrokerConfig): string {
@@ -318,7 +421,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   for (const warning of warnings) logger.warn({ warning }, 'doubtful configuration');
   refuseUnservedListeners(config.listeners);
   const logDir = config.logDirs[0]!;
-  await mkdir(logDir, { recursive: true });
+  for (const dir of config.logDirs) await mkdir(dir, { recursive: true });
   const nodeId = config.nodeId;
   logger.info({ nodeId, metadataStore: describeStore(config) }, 'opening the metadata store');
   const logDirHealth = new LogDirHealth({ dir: logDir });
@@ -327,14 +430,23 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     logger,
     health: logDirHealth,
   });
+  // Every log directory says which cluster and broker it belongs to, as Kafka's do.
+  for (const dir of config.logDirs.slice(1)) {
+    if ((await readMetaProperties(nodeFileSystem, dir).catch(() => null)) === null) {
+      await writeMetaProperties(nodeFileSystem, dir, { clusterId, nodeId });
+    }
+  }
   const keys = new KeyLayout(clusterId, { rootPrefix: config.metadataStorePrefix });
   const image = new MetadataImage(clusterId);
   const loader = new MetadataLoader(store, keys, image, logger);
   await loader.start();
   logger.info({ revision: image.revision }, 'metadata loaded');
+  // Dynamic broker configs the store holds apply from the start (a restart keeps them).
+  const live = new LiveBrokerConfig(config, image, logger);
+  live.refresh();
 
   const validateConfigs = (c: Record<string, string>): string | null => {
-    const r = validateTopicConfigs(c, config);
+    const r = validateTopicConfigs(c, live.current);
     return r.ok ? null : r.message;
   };
   const topicAdmin = new TopicAdmin(
@@ -345,13 +457,15 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     validateConfigs,
   );
   const now = () => Date.now();
-  const topicConfigs = new TopicConfigCache(config, image);
+  const topicConfigs = new TopicConfigCache(() => live.current, image);
   // No appends as leader until this broker holds a session whose registration
   // the image has seen; the leader fence decides once the session exists.
   let fenced: () => boolean = () => true;
   const replicas = new ReplicaManager({
     nodeId,
     logDir,
+    logDirs: config.logDirs,
+    ...(opts.logFileSystem === undefined ? {} : { fs: opts.logFileSystem }),
     image,
     logConfigFor: (topic) => logConfigOf(topicConfigs.get(topic)),
     now,
@@ -362,6 +476,21 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   loader.onChanges(() => void replicas.sync());
   // One batch may decompress to the limit; all the whole-frame decodes running at once share it.
   const decompression = new ByteBudget(limits.batchDecompressedSizeBytesMax);
+  // Open logs follow their topic's config, whether a topic override or a broker default changed.
+  const applyLogConfigs = () => {
+    for (const p of replicas.all()) {
+      const next = logConfigOf(topicConfigs.get(p.topic));
+      if (!sameLogConfig(p.log.logConfig, next)) p.log.setConfig(next);
+    }
+  };
+  const topicDefaultKeys = [...DYNAMIC_BROKER_KEYS.keys()].filter(
+    (k) => topicKeyForBrokerKey(k) !== null,
+  );
+  live.hooks.on(topicDefaultKeys, applyLogConfigs);
+  loader.onChanges((changes) => {
+    if (changes.some((c) => c.kind === 'broker-config')) live.refresh();
+    if (changes.some((c) => c.kind === 'topic-config')) applyLogConfigs();
+  });
   const settings: HandlerSettings = {
     autoCreateTopics: config.autoCreateTopicsEnable,
     numPartitions: config.numPartitions,
@@ -394,8 +523,17 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     transactionVerifier: transactions.verifier,
     logger,
     now,
-    config,
+    get config() {
+      return live.current;
+    },
     limits,
+    brokerConfigs: new BrokerConfigAdmin({
+      store,
+      keys,
+      image,
+      waitForRevision: (rev) => loader.waitForRevision(rev),
+      config: () => live.current,
+    }),
   };
   const registry = new HandlerRegistry();
   registerHandlers(registry, services);
@@ -404,7 +542,9 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     keys,
     image,
     waitForRevision: (rev) => loader.waitForRevision(rev),
-    uncleanLeaderElection: config.uncleanLeaderElectionEnable,
+    get uncleanLeaderElection() {
+      return live.current.uncleanLeaderElectionEnable;
+    },
     logger,
   });
   registry
@@ -445,6 +585,16 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     sessionTimeoutMs: config.brokerSessionTimeoutMs,
     logger,
   });
+  // A failed log directory: its replicas are published as offline so the controller leads them elsewhere.
+  const publishOffline = () => {
+    const replicasLost = replicas.offlineReplicas().map((r) => `${r.topic}:${r.partition}`);
+    const dirsLost = replicas.logDirs.filter((d) => replicas.isDirOffline(d));
+    session.setOffline(replicasLost, dirsLost).catch((err: unknown) => {
+      logger.error({ err: String(err) }, 'could not publish the offline log directory');
+    });
+  };
+  replicas.onDirFailure(publishOffline);
+  publishOffline();
   const fence = new LeaderFence({
     now: () => performance.now(),
     stallMsMax: config.brokerSessionTimeoutMs / 2,
@@ -473,7 +623,11 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     image,
     nodeId,
     logger,
-    leadership: { uncleanLeaderElection: config.uncleanLeaderElectionEnable },
+    leadership: {
+      get uncleanLeaderElection() {
+        return live.current.uncleanLeaderElectionEnable;
+      },
+    },
     leaderBalance: {
       enabled: config.autoLeaderRebalanceEnable,
       checkIntervalMs: config.leaderImbalanceCheckIntervalSeconds * 1000,
@@ -510,6 +664,38 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   // The image is current: directories it gives this broker no partition for are leftovers.
   await replicas.deleteStrayLogs().catch(() => undefined);
   await replicas.sync();
+  const cleaner = new LogCleaner({
+    settings: cleanerSettingsOf(config),
+    logs: () => compactedLogs(replicas, topicConfigs),
+    now,
+    logger,
+  });
+  cleaner.start();
+  live.hooks.on(
+    [
+      'log.cleaner.threads',
+      'log.cleaner.dedupe.buffer.size',
+      'log.cleaner.io.buffer.size',
+      'log.cleaner.io.buffer.load.factor',
+      'log.cleaner.io.max.bytes.per.second',
+      'log.cleaner.backoff.ms',
+    ],
+    (c) => cleaner.updateSettings(cleanerSettingsOf(c)),
+  );
+  // Read where they are used (the controller's elections), or accepted with no effect.
+  live.hooks.on(
+    [
+      'unclean.leader.election.enable',
+      'num.io.threads',
+      'num.network.threads',
+      'num.replica.fetchers',
+      'num.recovery.threads.per.data.dir',
+    ],
+    () => undefined,
+  );
+  for (const key of live.hooks.unhandled()) {
+    logger.warn({ key }, 'dynamic broker config without an apply hook');
+  }
   groups.start();
   txns.start();
   const fetchers = new ReplicaFetchers({
@@ -569,7 +755,9 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     host: first?.host ?? (config.listeners[0]!.host || '127.0.0.1'),
     port: server.firstPort,
     listenerPorts: server.ports,
-    config,
+    get config() {
+      return live.current;
+    },
     requestCounts: () => requestCounts,
     isActiveController: () => controller.isActive(),
     httpPort: http?.port ?? null,
@@ -597,6 +785,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
         await http?.close();
         await transactions.close();
         await controller.close();
+        await cleaner.close();
         await replicas.close();
         await session.close();
         await loader.stop();

@@ -2,6 +2,7 @@
 // the composition root (broker.ts). Handlers depend on this interface only,
 // never on how the parts were built.
 
+import type { BrokerConfigAdmin } from '../cluster/broker-config-admin.ts';
 import type { MetadataImage } from '../cluster/metadata-image.ts';
 import type { LeaderElections } from '../cluster/preferred-leader-elections.ts';
 import type { TopicAdmin } from '../cluster/topic-admin.ts';
@@ -54,8 +55,10 @@ export interface BrokerServices {
   readonly transactionVerifier: TransactionVerifier;
   readonly logger: Logger;
   readonly now: () => number;
-  /** The static broker configuration, for DescribeConfigs and topic defaults. */
+  /** The broker configuration in force (static, under dynamic values), read at each use. */
   readonly config: BrokerConfig;
   /** The bounds derived from it at start-up (config/limits.ts). */
   readonly limits: Limits;
+  /** Dynamic broker configs (AlterConfigs and IncrementalAlterConfigs on brokers). */
+  readonly brokerConfigs: BrokerConfigAdmin;
 }

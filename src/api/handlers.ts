@@ -5,6 +5,7 @@
 
 import { describeTopicConfig } from '../config/topic-config.ts';
 import { alterConfigsHandler, incrementalAlterConfigsHandler } from './alter-configs.ts';
+import { alterReplicaLogDirsHandler } from './alter-replica-log-dirs.ts';
 import { apiVersionsHandler } from './api-versions.ts';
 import type { BrokerServices } from './broker-services.ts';
 import { createPartitionsHandler } from './create-partitions.ts';
@@ -46,6 +47,7 @@ export function registerHandlers(registry: HandlerRegistry, s: BrokerServices): 
     .add(incrementalAlterConfigsHandler(s))
     .add(describeClusterHandler(s))
     .add(describeLogDirsHandler(s))
+    .add(alterReplicaLogDirsHandler(s))
     .add(electLeadersHandler(s))
     .add(apiVersionsHandler(registry));
 }

@@ -102,6 +102,12 @@ export interface LogSettings {
   readonly logRetentionCheckIntervalMs: number;
   readonly logCleanupPolicy: readonly CleanupPolicy[];
   readonly logCleanerEnable: boolean;
+  readonly logCleanerThreads: number;
+  readonly logCleanerDedupeBufferSize: number;
+  readonly logCleanerIoBufferSize: number;
+  readonly logCleanerIoBufferLoadFactor: number;
+  readonly logCleanerIoMaxBytesPerSecond: number;
+  readonly logCleanerBackoffMs: number;
   readonly logIndexIntervalBytes: number;
   readonly logIndexSizeMaxBytes: number;
   readonly logSegmentDeleteDelayMs: number;
@@ -384,6 +390,12 @@ function readLogSettings(lookup: SettingLookup): LogSettings {
     logRetentionCheckIntervalMs: read.number('log.retention.check.interval.ms'),
     logCleanupPolicy: policy as readonly CleanupPolicy[],
     logCleanerEnable: read.boolean('log.cleaner.enable'),
+    logCleanerThreads: read.number('log.cleaner.threads'),
+    logCleanerDedupeBufferSize: read.number('log.cleaner.dedupe.buffer.size'),
+    logCleanerIoBufferSize: read.number('log.cleaner.io.buffer.size'),
+    logCleanerIoBufferLoadFactor: read.number('log.cleaner.io.buffer.load.factor'),
+    logCleanerIoMaxBytesPerSecond: read.number('log.cleaner.io.max.bytes.per.second'),
+    logCleanerBackoffMs: read.number('log.cleaner.backoff.ms'),
     logIndexIntervalBytes: read.number('log.index.interval.bytes'),
     logIndexSizeMaxBytes: read.number('log.index.size.max.bytes'),
     logSegmentDeleteDelayMs: read.number('log.segment.delete.delay.ms'),

@@ -9,7 +9,14 @@ import type { ConfigValue } from './config-value.ts';
 import { ENV_PREFIX, isIgnoredEnvName, keyForEnvName } from './env-names.ts';
 import { parseProperties } from './properties.ts';
 
-export type ConfigOrigin = 'default' | 'file' | 'env' | 'override';
+/** Where a value came from; the dynamic ones are the metadata store's (dynamic-broker-config.ts). */
+export type ConfigOrigin =
+  | 'default'
+  | 'file'
+  | 'env'
+  | 'override'
+  | 'dynamic-default'
+  | 'dynamic-broker';
 
 export interface RawSetting {
   readonly text: string;

@@ -418,12 +418,12 @@ export class GroupCoordinator {
     led.loading = previous
       .then(() => readOffsetsPartition(this.s, partition))
       .then(
-        ({ records, pendingTransactional }) => {
+        ({ records, pendingTransactional, recordsRead }) => {
           if (!current()) return;
           led.loading = null;
           this.input({ type: 'load-complete', partition, records, pendingTransactional });
           const elapsedMs = this.nowMs() - startedMs;
-          const fields = { partition, records: records.length, elapsedMs };
+          const fields = { partition, records: recordsRead, live: records.length, elapsedMs };
           if (records.length > 0) this.s.logger.info(fields, 'loaded __consumer_offsets partition');
           else this.s.logger.debug(fields, 'loaded empty __consumer_offsets partition');
         },

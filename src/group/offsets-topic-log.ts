@@ -4,12 +4,21 @@
 // topic on first need. It decides nothing about groups; the seams it needs
 // are small structural interfaces, so tests can run it in memory.
 
+import { walkRecordSpans } from '../log/record-spans.ts';
 import { isControlBatch, isTransactionalBatch, readMarker } from '../protocol/control-batch.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import {
+  BATCH_HEADER_BYTES,
+  BATCH_LOG_OVERHEAD_BYTES,
+  checkBatch,
+  OFFSET_LENGTH,
+  readBatchHeader,
+} from '../protocol/record-batch.ts';
+import {
   buildRecordBatchSync,
-  decodeRecordBatches,
+  CorruptRecordError,
   type RecordInput,
+  readRecordsSection,
 } from '../protocol/records.ts';
 import { rateLimited } from '../util/log-rate-limiter.ts';
 import type { Logger } from '../util/logger.ts';
@@ -143,14 +152,19 @@ export interface OffsetsPartitionRecords {
   readonly records: RawOffsetsTopicRecord[];
   /** Records of transactions with no marker yet, by producer id. */
   readonly pendingTransactional: Map<number, RawOffsetsTopicRecord[]>;
+  /** Records walked (before compaction's view kept the last of each key). */
+  readonly recordsRead: number;
 }
 
 /**
- * The records of a partition from its log start to its high watermark, in log
- * order: a transaction's records (TxnOffsetCommit) count from its commit marker
- * on, an aborted transaction's not at all, an open one's are returned apart.
- * Records we cannot decode are skipped and logged (a load must not stall on
- * one bad record). Throws when the partition is not hosted here or the log fails.
+ * The records of a partition from its log start to its high watermark that a
+ * replay would leave: the last record of each key, in the order of those last
+ * records, tombstones included (as log compaction would leave them). A
+ * transaction's records (TxnOffsetCommit) count from its commit marker on, an
+ * aborted transaction's not at all, an open one's are returned apart. Records
+ * are walked as bytes and only the survivors are decoded (one that cannot be is
+ * logged and skipped: a load must not stall on one bad record). Throws when the
+ * partition is not hosted here or the log fails.
  */
 export async function readOffsetsPartition(
   s: GroupCoordinatorServices,
@@ -160,50 +174,129 @@ export async function readOffsetsPartition(
   if (hosted === undefined) throw new Error(`${OFFSETS_TOPIC}-${partition} is not hosted here`);
   const log = hosted.log;
   const end = log.highWatermark;
-  const records: RawOffsetsTopicRecord[] = [];
-  const pendingTransactional = new Map<number, RawOffsetsTopicRecord[]>();
+  const replay = new OffsetsReplay();
   let offset = log.logStartOffset;
   while (offset < end) {
     const read = await log.read(offset, LOAD_READ_BYTES, { maxOffset: end, minOneBatch: true });
     if (read.records === null) break;
-    const bytes = read.records;
-    const batches = await decodeRecordBatches(bytes, { maxBytes: LOAD_BATCH_BYTES_MAX });
-    if (batches.length === 0) break;
-    let at = 0;
-    for (const batch of batches) {
-      const h = batch.header;
-      if (isControlBatch(h.attributes)) {
-        const marker = h.baseOffset >= offset ? readMarker(bytes, at) : null;
-        const staged = pendingTransactional.get(h.producerId);
-        pendingTransactional.delete(h.producerId);
-        if (marker?.commit === true && staged !== undefined) records.push(...staged);
-      } else {
-        const target = isTransactionalBatch(h.attributes)
-          ? stagedFor(pendingTransactional, h.producerId)
-          : records;
-        for (const r of batch.records) {
-          if (r.offset < offset) continue;
-          const raw = usableRecord(s, partition, r.offset, r.key, r.value);
-          if (raw !== null) target.push(raw);
-        }
-      }
-      at += h.sizeBytes;
-      offset = Math.max(offset, h.baseOffset + h.lastOffsetDelta + 1);
-    }
+    const next = await replayBatches(read.records, offset, replay);
+    if (next <= offset) break;
+    offset = next;
   }
-  return { records, pendingTransactional };
+  if (replay.keyless > 0) {
+    s.logger.warn(
+      { partition, keyless: replay.keyless },
+      'skipped __consumer_offsets records without a key',
+    );
+  }
+  const records: RawOffsetsTopicRecord[] = [];
+  for (const [text, { value, offset: at }] of replay.last) {
+    const raw = usableRecord(s, partition, at, Buffer.from(text, 'latin1'), value);
+    if (raw !== null) records.push(raw);
+  }
+  const pendingTransactional = new Map<number, RawOffsetsTopicRecord[]>();
+  for (const [producerId, staged] of replay.pending) {
+    const raws: RawOffsetsTopicRecord[] = [];
+    for (const r of staged) {
+      const raw = usableRecord(s, partition, r.offset, Buffer.from(r.key, 'latin1'), r.value);
+      if (raw !== null) raws.push(raw);
+    }
+    pendingTransactional.set(producerId, raws);
+  }
+  return { records, pendingTransactional, recordsRead: replay.recordsRead };
 }
 
-function stagedFor(
-  pending: Map<number, RawOffsetsTopicRecord[]>,
-  producerId: number,
-): RawOffsetsTopicRecord[] {
-  let list = pending.get(producerId);
-  if (list === undefined) {
-    list = [];
-    pending.set(producerId, list);
+interface StagedRecord {
+  /** Key bytes as latin1 text: a map key, and Buffer.from(text, 'latin1') gives them back. */
+  readonly key: string;
+  readonly value: Buffer | null;
+  readonly offset: number;
+}
+
+/**
+ * What a load keeps while it walks the log: the last value of each key (re-inserted
+ * on each record, so the map's order is the order of the last records), and the
+ * records of transactions not decided yet, by producer id, which join `last` at
+ * their commit marker and vanish at an abort.
+ */
+class OffsetsReplay {
+  readonly last = new Map<string, { value: Buffer | null; offset: number }>();
+  readonly pending = new Map<number, StagedRecord[]>();
+  keyless = 0;
+  recordsRead = 0;
+
+  record(key: Buffer | null, value: Buffer | null, offset: number, producerId: number | null) {
+    this.recordsRead += 1;
+    if (key === null) {
+      this.keyless += 1;
+      return;
+    }
+    // The value is copied: the read buffer goes with the next read.
+    const staged = {
+      key: key.toString('latin1'),
+      value: value === null ? null : Buffer.from(value),
+      offset,
+    };
+    if (producerId === null) {
+      this.apply(staged);
+      return;
+    }
+    const list = this.pending.get(producerId) ?? [];
+    list.push(staged);
+    this.pending.set(producerId, list);
   }
-  return list;
+
+  marker(producerId: number, commit: boolean): void {
+    const staged = this.pending.get(producerId);
+    this.pending.delete(producerId);
+    if (commit && staged !== undefined) for (const r of staged) this.apply(r);
+  }
+
+  private apply(r: StagedRecord): void {
+    this.last.delete(r.key);
+    this.last.set(r.key, { value: r.value, offset: r.offset });
+  }
+}
+
+/**
+ * Feeds `replay` each record at or after `from` in the whole batches of `bytes`
+ * (transactional ones by producer id) and each transaction marker; returns the
+ * offset after the last batch. Throws CorruptRecordError on a damaged batch.
+ */
+async function replayBatches(bytes: Buffer, from: number, replay: OffsetsReplay): Promise<number> {
+  let next = from;
+  let at = 0;
+  while (bytes.length - at >= BATCH_HEADER_BYTES) {
+    const sizeBytes = bytes.readInt32BE(at + OFFSET_LENGTH) + BATCH_LOG_OVERHEAD_BYTES;
+    if (sizeBytes < BATCH_HEADER_BYTES || at + sizeBytes > bytes.length) break;
+    const problem = checkBatch(bytes, at, at + sizeBytes);
+    if (problem !== null) throw new CorruptRecordError(problem, `batch at ${next}: ${problem}`);
+    const header = readBatchHeader(bytes, at);
+    const batchStart = next;
+    next = Math.max(next, header.baseOffset + header.lastOffsetDelta + 1);
+    if (isControlBatch(header.attributes)) {
+      const marker = header.baseOffset >= batchStart ? readMarker(bytes, at) : null;
+      if (marker !== null) replay.marker(header.producerId, marker.commit);
+    } else if (header.recordCount > 0) {
+      const producerId = isTransactionalBatch(header.attributes) ? header.producerId : null;
+      const section = await readRecordsSection(bytes, { at, maxBytes: LOAD_BATCH_BYTES_MAX });
+      walkRecordSpans(section, (span) => {
+        const recordOffset = header.baseOffset + span.offsetDelta;
+        if (recordOffset < from) return;
+        const key =
+          span.keyLength < 0
+            ? null
+            : section.subarray(span.keyStart, span.keyStart + span.keyLength);
+        const value =
+          span.valueLength < 0
+            ? null
+            : section.subarray(span.valueStart, span.valueStart + span.valueLength);
+        replay.record(key, value, recordOffset, producerId);
+      });
+    }
+    at += sizeBytes;
+  }
+  return next;
 }
 
 function usableRecord(

@@ -64,6 +64,11 @@ export interface SegmentOptions {
   /** Bytes of recent appends kept in memory while this is the active segment. */
   readonly tailCacheBytes: number;
   readonly warn?: (fields: object, message: string) => void;
+  /**
+   * Appended to all three file names: the log cleaner writes a segment as
+   * `.cleaned`, renames it `.swap`, then to its final name (renameFiles).
+   */
+  readonly fileSuffix?: string;
 }
 
 export interface RebuildResult {
@@ -75,9 +80,12 @@ export interface RebuildResult {
   readonly problem: string | null;
 }
 
-function segmentPaths(options: { dir: string; baseOffset: number }) {
+function segmentPaths(options: { dir: string; baseOffset: number; fileSuffix?: string }) {
   const at = (suffix: SegmentFileSuffix) =>
-    posix.join(options.dir, segmentFileName(options.baseOffset, suffix));
+    posix.join(
+      options.dir,
+      segmentFileName(options.baseOffset, suffix) + (options.fileSuffix ?? ''),
+    );
   return {
     logPath: at(LOG_FILE_SUFFIX),
     indexPath: at(INDEX_FILE_SUFFIX),
@@ -107,9 +115,7 @@ interface SegmentIndexes {
 
 export class Segment {
   readonly baseOffset: number;
-  readonly logPath: string;
-  readonly indexPath: string;
-  readonly timeIndexPath: string;
+  private paths: { logPath: string; indexPath: string; timeIndexPath: string };
   /** When segment.ms starts counting: creation, or on reopen the first batch's timestamp. */
   rollBaseMs = 0;
   lastModifiedMs = 0;
@@ -137,10 +143,44 @@ export class Segment {
     this.baseOffset = options.baseOffset;
     this.state = this.emptyState();
     this.sizeBytesValue = sizeBytes;
-    const paths = segmentPaths(options);
-    this.logPath = paths.logPath;
-    this.indexPath = paths.indexPath;
-    this.timeIndexPath = paths.timeIndexPath;
+    this.paths = segmentPaths(options);
+  }
+
+  get logPath(): string {
+    return this.paths.logPath;
+  }
+
+  get indexPath(): string {
+    return this.paths.indexPath;
+  }
+
+  get timeIndexPath(): string {
+    return this.paths.timeIndexPath;
+  }
+
+  /**
+   * Renames the segment's three files to carry `fileSuffix` ('' for the plain
+   * names); open handles stay valid. The log cleaner's swap uses it: cleaned
+   * files become `.swap`, then the live names, while replaced ones become
+   * `.deleted`. The caller fsyncs the directory.
+   */
+  async renameFiles(fileSuffix: string): Promise<void> {
+    const next = segmentPaths({ dir: this.options.dir, baseOffset: this.baseOffset, fileSuffix });
+    const pairs: Array<[string, string]> = [
+      [this.paths.logPath, next.logPath],
+      [this.paths.indexPath, next.indexPath],
+      [this.paths.timeIndexPath, next.timeIndexPath],
+    ];
+    for (const [from, to] of pairs) {
+      if (from === to) continue;
+      try {
+        await this.options.fs.rename(from, to);
+      } catch (err) {
+        // Index files may be absent (never written); the log file must move.
+        if (from === this.paths.logPath || !isNotFoundError(err)) throw err;
+      }
+    }
+    this.paths = next;
   }
 
   /**

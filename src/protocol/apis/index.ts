@@ -5,6 +5,7 @@ import { AddOffsetsToTxn } from './add-offsets-to-txn.ts';
 import { AddPartitionsToTxn } from './add-partitions-to-txn.ts';
 import { AlterConfigs } from './alter-configs.ts';
 import { AlterPartitionReassignments } from './alter-partition-reassignments.ts';
+import { AlterReplicaLogDirs } from './alter-replica-log-dirs.ts';
 import { ApiVersions } from './api-versions.ts';
 import { CreatePartitions } from './create-partitions.ts';
 import { CreateTopics } from './create-topics.ts';
@@ -47,6 +48,7 @@ export const ALL_APIS: readonly ApiDef[] = [
   AddPartitionsToTxn,
   AlterConfigs,
   AlterPartitionReassignments,
+  AlterReplicaLogDirs,
   ApiVersions,
   CreatePartitions,
   CreateTopics,
