@@ -8,6 +8,7 @@ import { addConfigsCommand } from './configs-command.ts';
 import { addConsoleConsumerCommand } from './console-consumer-command.ts';
 import { addConsoleProducerCommand } from './console-producer-command.ts';
 import { addConsumerGroupsCommand } from './consumer-groups-command.ts';
+import { addK8sCommand } from './k8s-command.ts';
 import { addLeaderElectionCommand } from './leader-election-command.ts';
 import { addPerfCommand } from './perf-command.ts';
 import { addReassignPartitionsCommand } from './reassign-partitions-command.ts';
@@ -24,6 +25,7 @@ export const TOOL_COMMANDS: readonly string[] = [
   'perf',
   'leader-election',
   'reassign-partitions',
+  'k8s',
 ];
 
 export function addToolCommands(program: Command): void {
@@ -36,4 +38,5 @@ export function addToolCommands(program: Command): void {
   addPerfCommand(program);
   addLeaderElectionCommand(program);
   addReassignPartitionsCommand(program);
+  addK8sCommand(program);
 }
