@@ -12,6 +12,7 @@ import { registerGroupHandlers } from './api/group-handlers.ts';
 import { HandlerRegistry } from './api/handler.ts';
 import { registerHandlers } from './api/handlers.ts';
 import { listPartitionReassignmentsHandler } from './api/list-partition-reassignments.ts';
+import { notReadyReasons } from './cluster/broker-readiness.ts';
 import { BrokerSession } from './cluster/broker-session.ts';
 import {
   checkStoredClusterId,
@@ -488,6 +489,8 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     isActiveController: () => controller.isActive(),
     apiName: (apiKey) => registry.get(apiKey)?.name ?? String(apiKey),
   });
+  // Readiness waits for the logs and fetchers below (broker-readiness.ts says what else).
+  let started = false;
   const httpAddress = config.httpListener === '' ? null : parseHttpListener(config.httpListener);
   const http =
     httpAddress === null
@@ -498,7 +501,17 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
           isReady: () => session.lease?.isAlive() ?? false,
           notReadyReasons: () => {
             const metadata = persistProblem();
-            return [...logDirHealth.problems(), ...(metadata === null ? [] : [metadata])];
+            return [
+              ...notReadyReasons({
+                nodeId,
+                image,
+                started,
+                registered: session.lease?.isAlive() ?? false,
+                metadataCurrent: !fence.isFenced(),
+              }),
+              ...logDirHealth.problems(),
+              ...(metadata === null ? [] : [metadata]),
+            ];
           },
         });
   // The image is current: directories it gives this broker no partition for are leftovers.
@@ -542,6 +555,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   // Buffers a burst of large requests or fetches left in the pool go back once unused.
   const poolTrimTimer = setInterval(() => brokerBufferPool.trim(), POOL_TRIM_INTERVAL_MS);
   poolTrimTimer.unref();
+  started = true;
   logger.info(
     {
       nodeId,

@@ -5,9 +5,8 @@
 
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { parseAllDocuments } from 'yaml';
 import { checkManifests } from '../deploy/manifest-check.ts';
-import { renderObjects, renderYaml } from '../deploy/render.ts';
+import { parseManifests, renderObjects, renderYaml } from '../deploy/render.ts';
 import {
   parseRenderOptions,
   RENDER_DEFAULTS,
@@ -96,7 +95,13 @@ export function addK8sCommand(program: Command): void {
     .action((files: string[]) =>
       runTool('', async () => {
         const objects: unknown[] = [];
-        for (const file of files) objects.push(...parseYamlDocuments(await readFile(file, 'utf8')));
+        for (const file of files) {
+          try {
+            objects.push(...parseManifests(await readFile(file, 'utf8')));
+          } catch (err) {
+            throw new UsageError(`${file}: ${(err as Error).message}`);
+          }
+        }
         const problems = checkManifests(objects);
         if (problems.length === 0) {
           process.stdout.write(`${objects.length} objects: no problems found\n`);
@@ -105,17 +110,6 @@ export function addK8sCommand(program: Command): void {
         throw new UsageError(problems.map((p) => `${p.object}: ${p.problem}`).join('\n'));
       }),
     );
-}
-
-/** Every document of a YAML stream, empty ones skipped; a syntax error names its place. */
-export function parseYamlDocuments(text: string): unknown[] {
-  const out: unknown[] = [];
-  for (const doc of parseAllDocuments(text)) {
-    if (doc.errors.length > 0) throw new UsageError(`invalid YAML: ${doc.errors[0]!.message}`);
-    const value: unknown = doc.toJS();
-    if (value !== null && value !== undefined) out.push(value);
-  }
-  return out;
 }
 
 function renderTexts(flags: RenderFlags): RenderOptionTexts {

@@ -8,6 +8,7 @@ import { addConfigsCommand } from './configs-command.ts';
 import { addConsoleConsumerCommand } from './console-consumer-command.ts';
 import { addConsoleProducerCommand } from './console-producer-command.ts';
 import { addConsumerGroupsCommand } from './consumer-groups-command.ts';
+import { addDrainCommands } from './drain-command.ts';
 import { addK8sCommand } from './k8s-command.ts';
 import { addLeaderElectionCommand } from './leader-election-command.ts';
 import { addPerfCommand } from './perf-command.ts';
@@ -26,6 +27,8 @@ export const TOOL_COMMANDS: readonly string[] = [
   'leader-election',
   'reassign-partitions',
   'k8s',
+  'drain',
+  'rebalance',
 ];
 
 export function addToolCommands(program: Command): void {
@@ -39,4 +42,5 @@ export function addToolCommands(program: Command): void {
   addLeaderElectionCommand(program);
   addReassignPartitionsCommand(program);
   addK8sCommand(program);
+  addDrainCommands(program);
 }

@@ -14,14 +14,13 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
-import { parseAllDocuments } from 'yaml';
 import { checkManifests } from './manifest-check.ts';
-import { renderObjects, renderYaml } from './render.ts';
+import { parseManifests, renderObjects, renderYaml } from './render.ts';
 import { parseRenderOptions, type RenderOptionTexts } from './render-options.ts';
 
 const COMMITTED = join(import.meta.dirname, '..', '..', 'deploy', 'kubernetes', 'gregor.yaml');
 
-export const OPTION_SETS: ReadonlyArray<RenderOptionTexts> = [
+const OPTION_SETS: ReadonlyArray<RenderOptionTexts> = [
   {},
   { brokers: '5', namespace: 'streaming', name: 'events', storage: '500Gi', etcdMembers: '5' },
   { brokers: '1', etcd: 'external:etcd://etcd-0.infra.svc.cluster.local:2379,etcd-1.infra:2379' },
@@ -42,15 +41,11 @@ export const OPTION_SETS: ReadonlyArray<RenderOptionTexts> = [
   },
 ];
 
-/** Parses the YAML stream back into objects, as kubectl reads a file. */
-export function yamlObjects(text: string): Record<string, unknown>[] {
-  return parseAllDocuments(text)
-    .map((d) => d.toJS() as Record<string, unknown> | null)
-    .filter((o): o is Record<string, unknown> => o !== null);
-}
-
 function render(texts: RenderOptionTexts): Record<string, unknown>[] {
-  return yamlObjects(renderYaml(renderObjects(parseRenderOptions(texts)), 'test'));
+  return parseManifests(renderYaml(renderObjects(parseRenderOptions(texts)), 'test')) as Record<
+    string,
+    unknown
+  >[];
 }
 
 const MODELS: Record<string, (o: Record<string, unknown>) => { validate(): void }> = {

@@ -5,7 +5,7 @@
 
 import type { INamespace } from 'kubernetes-models/v1/Namespace';
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import {
   brokerConfigMap,
   brokerDisruptionBudget,
@@ -69,4 +69,15 @@ export function renderYaml(objects: readonly KubeObject[], commandLine: string):
     '# keep the StatefulSet, its Services, the ConfigMap and the PDBs consistent.\n';
   const docs = objects.map((obj) => stringify(obj, { lineWidth: 0, aliasDuplicateObjects: false }));
   return `${header}---\n${docs.join('---\n')}`;
+}
+
+/** Every document of a YAML stream as plain data, empty ones skipped; throws on a syntax error. */
+export function parseManifests(text: string): unknown[] {
+  const out: unknown[] = [];
+  for (const doc of parseAllDocuments(text)) {
+    if (doc.errors.length > 0) throw new Error(`invalid YAML: ${doc.errors[0]!.message}`);
+    const value: unknown = doc.toJS();
+    if (value !== null && value !== undefined) out.push(value);
+  }
+  return out;
 }
