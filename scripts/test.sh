@@ -13,6 +13,8 @@ command -v kcat >/dev/null 2>&1 || missing+=(kcat)
 # The image test (test/deploy/image.test.ts) builds and runs the container image.
 command -v docker >/dev/null 2>&1 || missing+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+# promtool (Debian's prometheus package) checks the shipped alert rules and dashboard queries.
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing Debian packages the tests need: ${missing[*]}"

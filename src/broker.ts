@@ -427,6 +427,8 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
       requestCounts.set(apiKey, (requestCounts.get(apiKey) ?? 0) + 1);
       metrics?.countRequest(apiKey);
     },
+    onResponse: (apiKey, request, response, elapsedMs) =>
+      metrics?.answered(apiKey, request, response, elapsedMs),
   });
   const advertised = advertisedEndpoints(config.advertisedListeners, server.ports);
   const first = advertised.find((l) => l.name === config.listeners[0]!.name);
@@ -488,7 +490,11 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     logDirHealth,
     isActiveController: () => controller.isActive(),
     apiName: (apiKey) => registry.get(apiKey)?.name ?? String(apiKey),
+    minInsyncReplicas: (topic) => topicConfigs.get(topic).minInsyncReplicas,
+    connectionCounts: () => server.connectionCounts,
+    committedOffsets: () => groups.committedOffsets(),
   });
+  loader.onChanges(() => metrics?.metadataChanged());
   // Readiness waits for the logs and fetchers below (broker-readiness.ts says what else).
   let started = false;
   const httpAddress = config.httpListener === '' ? null : parseHttpListener(config.httpListener);

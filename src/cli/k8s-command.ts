@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { checkManifests } from '../deploy/manifest-check.ts';
+import { grafanaDashboard, monitoringObjects } from '../deploy/monitoring.ts';
 import { parseManifests, renderObjects, renderYaml } from '../deploy/render.ts';
 import {
   parseRenderOptions,
@@ -88,6 +89,29 @@ export function addK8sCommand(program: Command): void {
       process.stdout.write(renderYaml(renderObjects(options(texts)), commandLine(texts)));
     }),
   );
+  k8s
+    .command('monitoring')
+    .description(
+      'Print a PodMonitor and a PrometheusRule (Prometheus Operator), or --dashboard a Grafana dashboard',
+    )
+    .option('--name <name>', `the name given to render (default ${RENDER_DEFAULTS.name})`)
+    .option(
+      '--namespace <ns>',
+      `the namespace given to render (default ${RENDER_DEFAULTS.namespace})`,
+    )
+    .option('--dashboard', 'print the Grafana dashboard JSON instead')
+    .action((flags: { name?: string; namespace?: string; dashboard?: boolean }) =>
+      runTool('', async () => {
+        const texts = { name: flags.name, namespace: flags.namespace };
+        const o = options(texts);
+        if (flags.dashboard === true) {
+          process.stdout.write(`${JSON.stringify(grafanaDashboard(o), null, 2)}\n`);
+          return;
+        }
+        const line = commandLine(texts).replace('k8s render', 'k8s monitoring');
+        process.stdout.write(renderYaml(monitoringObjects(o), line));
+      }),
+    );
   k8s
     .command('check')
     .description('Check manifests for what schemas cannot: selectors, names, ports, budgets')

@@ -65,8 +65,8 @@ export function renderObjects(o: RenderOptions): KubeObject[] {
 export function renderYaml(objects: readonly KubeObject[], commandLine: string): string {
   const header =
     `# Gregor on Kubernetes, rendered by: ${commandLine}\n` +
-    '# Apply with: kubectl apply -f <this file>. Regenerate rather than edit: the options\n' +
-    '# keep the StatefulSet, its Services, the ConfigMap and the PDBs consistent.\n';
+    '# Apply with: kubectl apply -f <this file>. Regenerate rather than edit: the options keep\n' +
+    '# the objects consistent with each other (names, labels, ports, budgets).\n';
   const docs = objects.map((obj) => stringify(obj, { lineWidth: 0, aliasDuplicateObjects: false }));
   return `${header}---\n${docs.join('---\n')}`;
 }

@@ -203,6 +203,16 @@ describe('the rendered StatefulSet, executed', { timeout: 900_000 }, () => {
     });
     assert.ok(urp > 0);
     await oneActiveController();
+    // The leaders of the partitions pod 0 was in counted the shrinks; nothing went offline.
+    const shrinks = metricSum(
+      await scrapeRunning(),
+      'kafka_server_replicamanager_isrshrinks_total',
+    );
+    assert.ok(shrinks > 0, 'no ISR shrink counted while pod 0 was down');
+    assert.equal(
+      metricSum(await scrapeRunning(), 'kafka_controller_kafkacontroller_offlinepartitionscount'),
+      0,
+    );
 
     await pods.start(0);
     running.add(0);
@@ -232,6 +242,11 @@ describe('the rendered StatefulSet, executed', { timeout: 900_000 }, () => {
       60_000,
       async () => (await underReplicated()) === 0,
     );
+    const expands = metricSum(
+      await scrapeRunning(),
+      'kafka_server_replicamanager_isrexpands_total',
+    );
+    assert.ok(expands > 0, 'no ISR expansion counted when pod 0 caught up');
     await oneActiveController();
   });
 
