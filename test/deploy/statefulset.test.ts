@@ -25,6 +25,8 @@ import { StatefulSetPods } from '../harness/statefulset-pods.ts';
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'gregor');
 const PRODUCER = join(import.meta.dirname, '..', 'cluster', 'python', 'acked_offsets_producer.py');
 const READY_TIMEOUT_MS = 120_000;
+/** The load balancers' DNS zone (external-dns names each broker's Service <pod>.<zone>). */
+const EXTERNAL_DOMAIN = 'kafka.example.test';
 
 async function waitUntil<T>(
   what: string,
@@ -139,9 +141,19 @@ describe('the rendered StatefulSet, executed', { timeout: 900_000 }, () => {
     etcd = await startEtcd();
     work = await mkdtemp(join(tmpdir(), 'gregor-sts-'));
     const namespace = `sts-${randomBytes(3).toString('hex')}`;
-    const options = parseRenderOptions({ namespace, brokers: '3' });
+    const options = parseRenderOptions({
+      namespace,
+      brokers: '3',
+      external: 'loadbalancer',
+      externalDomain: EXTERNAL_DOMAIN,
+    });
     const objects = parseManifests(renderYaml(renderObjects(options), 'test'));
-    pods = await StatefulSetPods.create({ objects, etcdEndpoint: etcd.endpoint, workDir: work });
+    pods = await StatefulSetPods.create({
+      objects,
+      etcdEndpoint: etcd.endpoint,
+      workDir: work,
+      externalDomain: EXTERNAL_DOMAIN,
+    });
   });
 
   after(async () => {
@@ -175,6 +187,34 @@ describe('the rendered StatefulSet, executed', { timeout: 900_000 }, () => {
       return v.length === 6 && v.every((p) => p.isr.length === 3) ? v : null;
     });
     assert.deepEqual(new Set(view.flatMap((p) => p.replicas)), new Set([0, 1, 2]));
+    // Clients outside the cluster: bootstrap through a load balancer's name, and every broker
+    // they are sent on to is advertised on its own external name and port.
+    const external = `${pods.podName(1)}.${EXTERNAL_DOMAIN}:9094`;
+    const md = await run('kcat', ['-b', external, '-L', '-J'], { timeoutMs: 30_000 });
+    assert.equal(md.code, 0, md.stderr);
+    const brokers = (JSON.parse(md.stdout) as { brokers: Array<{ id: number; name: string }> })
+      .brokers;
+    assert.deepEqual(
+      brokers.map((x) => x.name).sort(),
+      [0, 1, 2].map((i) => `${pods.podName(i)}.${EXTERNAL_DOMAIN}:9094`),
+    );
+    const outside = await run('kcat', ['-b', external, '-P', '-t', 'orders', '-X', 'acks=all'], {
+      input: 'from-outside-1\nfrom-outside-2\n',
+      timeoutMs: 60_000,
+    });
+    assert.equal(outside.code, 0, outside.stderr);
+    const back = await run(
+      'kcat',
+      ['-b', external, '-C', '-t', 'orders', '-o', 'beginning', '-e', '-q', '-f', '%s\n'],
+      { timeoutMs: 60_000 },
+    );
+    assert.deepEqual(
+      back.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('from-outside'))
+        .sort(),
+      ['from-outside-1', 'from-outside-2'],
+    );
     await oneActiveController();
     await waitUntil(
       'no under-replicated partition',

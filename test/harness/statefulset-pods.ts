@@ -117,6 +117,8 @@ export interface StatefulSetPodsOptions {
   /** `http://127.0.0.1:<port>` of the local etcd standing in for the etcd StatefulSet. */
   readonly etcdEndpoint: string;
   readonly workDir: string;
+  /** With --external loadbalancer: the DNS zone whose `<pod>.<zone>` names reach each pod. */
+  readonly externalDomain?: string;
 }
 
 export class StatefulSetPods {
@@ -179,7 +181,12 @@ export class StatefulSetPods {
       port: Number(etcd.port),
     });
     const lines = [`${serviceAddress} ${store[1]}`];
-    for (let i = 0; i < 16; i++) lines.push(`${this.address(i)} ${this.dnsName(i)}`);
+    for (let i = 0; i < 16; i++) {
+      lines.push(`${this.address(i)} ${this.dnsName(i)}`);
+      // A load balancer per broker forwards its port to the pod: the name reaches the pod.
+      if (this.o.externalDomain !== undefined)
+        lines.push(`${this.address(i)} ${this.podName(i)}.${this.o.externalDomain}`);
+    }
     await editHosts(lines);
   }
 
