@@ -14,7 +14,7 @@ import {
   RenderOptionError,
   type RenderOptionTexts,
 } from '../deploy/render-options.ts';
-import { runTool, UsageError } from './tool-support.ts';
+import { collect, runTool, UsageError } from './tool-support.ts';
 
 /** Flags in the order the header of the output repeats them. */
 const FLAGS: ReadonlyArray<readonly [keyof RenderOptionTexts, string, string]> = [
@@ -72,7 +72,7 @@ const FLAGS: ReadonlyArray<readonly [keyof RenderOptionTexts, string, string]> =
   ['terminationGracePeriod', '--termination-grace-period <s>', 'seconds for controlled shutdown'],
 ];
 
-type RenderFlags = { [K in keyof RenderOptionTexts]?: string | boolean };
+type RenderFlags = { [K in keyof RenderOptionTexts]?: string | boolean | string[] };
 
 export function addK8sCommand(program: Command): void {
   const k8s = program.command('k8s').description('Kubernetes manifests for a Gregor cluster');
@@ -81,12 +81,23 @@ export function addK8sCommand(program: Command): void {
     .description('Print the Kubernetes objects of a Gregor cluster as YAML (kubectl apply -f -)');
   for (const [, flag, help] of FLAGS) render.option(flag, help);
   render
+    .option(
+      '--config <key=value>',
+      'a broker property for the ConfigMap, e.g. log.retention.hours=72 (repeatable)',
+      collect,
+      [],
+    )
     .option('--no-create-namespace', 'leave the Namespace object out')
     .option('--no-rack-from-zone', "leave broker.rack unset instead of the pod's zone label");
   render.action((flags: RenderFlags) =>
     runTool('', async () => {
       const texts = renderTexts(flags);
-      process.stdout.write(renderYaml(renderObjects(options(texts)), commandLine(texts)));
+      const yaml = renderYaml(renderObjects(options(texts)), commandLine(texts));
+      // What would fail at run time (a --config value the broker refuses) fails here instead.
+      const problems = checkManifests(parseManifests(yaml));
+      if (problems.length > 0)
+        throw new UsageError(problems.map((p) => `${p.object}: ${p.problem}`).join('\n'));
+      process.stdout.write(yaml);
     }),
   );
   k8s
@@ -144,7 +155,8 @@ function renderTexts(flags: RenderFlags): RenderOptionTexts {
   }
   if (flags.createNamespace === false) texts['createNamespace'] = false;
   if (flags.rackFromZone === false) texts['rackFromZone'] = false;
-  return texts as RenderOptionTexts;
+  const config = flags.config as unknown;
+  return { ...(texts as RenderOptionTexts), ...(Array.isArray(config) ? { config } : {}) };
 }
 
 function options(texts: RenderOptionTexts) {
@@ -163,6 +175,7 @@ export function commandLine(texts: RenderOptionTexts): string {
     const v = texts[key];
     if (typeof v === 'string') parts.push(`${flag.split(' ')[0]} ${v}`);
   }
+  for (const c of texts.config ?? []) parts.push(`--config ${c}`);
   if (texts.createNamespace === false) parts.push('--no-create-namespace');
   if (texts.rackFromZone === false) parts.push('--no-rack-from-zone');
   return parts.join(' ');

@@ -39,7 +39,7 @@ import type { RenderOptions } from './render-options.ts';
 const HEAP_SHARE_OF_MEMORY = 0.75;
 
 /** Properties every broker shares, in the order the file lists them. */
-export function sharedBrokerProperties(o: RenderOptions): Array<[string, string]> {
+export function sharedBrokerProperties(o: RenderOptions): Array<readonly [string, string]> {
   const protocols = [`${INTERNAL_LISTENER}:PLAINTEXT`];
   if (o.external.kind !== 'none') protocols.push(`${EXTERNAL_LISTENER}:PLAINTEXT`);
   return [
@@ -54,6 +54,7 @@ export function sharedBrokerProperties(o: RenderOptions): Array<[string, string]
     ['transaction.state.log.replication.factor', String(o.replicationFactor)],
     ['transaction.state.log.min.isr', String(o.minInsyncReplicas)],
     ['controlled.shutdown.enable', 'true'],
+    ...o.brokerProperties,
   ];
 }
 

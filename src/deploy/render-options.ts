@@ -5,6 +5,7 @@
 // is a RenderOptionError naming the option, never a manifest that fails at apply time.
 
 import { createHash } from 'node:crypto';
+import { BROKER_CONFIG_KEYS } from '../config/config-def.ts';
 
 export type EtcdChoice =
   | { readonly kind: 'internal'; readonly members: number }
@@ -53,6 +54,8 @@ export interface RenderOptions {
   readonly minInsyncReplicas: number;
   /** Seconds Kubernetes waits after SIGTERM: controlled shutdown plus log flush. */
   readonly terminationGracePeriodSeconds: number;
+  /** Further broker properties for the ConfigMap (--config key=value), in the order given. */
+  readonly brokerProperties: ReadonlyArray<readonly [string, string]>;
 }
 
 export class RenderOptionError extends Error {
@@ -88,6 +91,8 @@ export interface RenderOptionTexts {
   readonly replicationFactor?: string | undefined;
   readonly minInsyncReplicas?: string | undefined;
   readonly terminationGracePeriod?: string | undefined;
+  /** `key=value` broker properties. */
+  readonly config?: readonly string[] | undefined;
 }
 
 export const RENDER_DEFAULTS = {
@@ -176,7 +181,37 @@ export function parseRenderOptions(t: RenderOptionTexts): RenderOptions {
       30,
       3600,
     ),
+    brokerProperties: (t.config ?? []).map(brokerProperty),
   };
+}
+
+/** Keys the StatefulSet sets per pod or the render options own: --config may not set them. */
+const RENDER_OWNED_KEYS: ReadonlyMap<string, string> = new Map([
+  ['node.id', 'comes from the pod ordinal'],
+  ['broker.id', 'comes from the pod ordinal (node.id)'],
+  ['broker.rack', 'comes from the zone label (--no-rack-from-zone to leave it unset)'],
+  ['listeners', "comes from the pod's DNS name"],
+  ['advertised.listeners', "comes from the pod's DNS name and --external"],
+  ['http.listener', 'serves the probes and must match their port'],
+  ['log.dirs', 'is the volume of each pod (--storage)'],
+  ['log.dir', 'is the volume of each pod (--storage)'],
+  ['metadata.store', 'comes from --etcd'],
+  ['cluster.id', 'comes from --cluster-id'],
+  ['listener.security.protocol.map', 'names the INTERNAL and EXTERNAL listeners'],
+  ['inter.broker.listener.name', 'is INTERNAL'],
+  ['default.replication.factor', 'comes from --replication-factor'],
+  ['min.insync.replicas', 'comes from --min-insync-replicas'],
+]);
+
+function brokerProperty(text: string): [string, string] {
+  const at = text.indexOf('=');
+  const key = at < 0 ? '' : text.slice(0, at).trim();
+  if (key === '') throw new RenderOptionError(`--config '${text}' is not key=value`);
+  const owned = RENDER_OWNED_KEYS.get(key);
+  if (owned !== undefined) throw new RenderOptionError(`--config ${key}: ${key} ${owned}`);
+  if (!BROKER_CONFIG_KEYS.has(key))
+    throw new RenderOptionError(`--config ${key}: not a Gregor broker key (docs/configuration.md)`);
+  return [key, text.slice(at + 1)];
 }
 
 /**

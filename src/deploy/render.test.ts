@@ -22,7 +22,14 @@ const COMMITTED = join(import.meta.dirname, '..', '..', 'deploy', 'kubernetes', 
 
 const OPTION_SETS: ReadonlyArray<RenderOptionTexts> = [
   {},
-  { brokers: '5', namespace: 'streaming', name: 'events', storage: '500Gi', etcdMembers: '5' },
+  {
+    brokers: '5',
+    namespace: 'streaming',
+    name: 'events',
+    storage: '500Gi',
+    etcdMembers: '5',
+    config: ['log.retention.hours=72', 'num.partitions=12'],
+  },
   { brokers: '1', etcd: 'external:etcd://etcd-0.infra.svc.cluster.local:2379,etcd-1.infra:2379' },
   { external: 'nodeport', externalHost: 'kafka.example.com', nodePortBase: '32000' },
   { external: 'loadbalancer', externalDomain: 'kafka.example.com', brokers: '4' },
@@ -128,6 +135,9 @@ describe('gregor k8s render', () => {
       [{ brokers: '2', replicationFactor: '3' }, /--replication-factor '3'/],
       [{ etcd: 'zookeeper' }, /--etcd 'zookeeper'/],
       [{ name: 'Gregor' }, /--name 'Gregor' is not a DNS label/],
+      [{ config: ['node.id=1'] }, /--config node.id: node.id comes from the pod ordinal/],
+      [{ config: ['log.retention.hourz=1'] }, /not a Gregor broker key/],
+      [{ config: ['retention'] }, /is not key=value/],
     ];
     for (const [texts, message] of refused)
       assert.throws(() => parseRenderOptions(texts), message, JSON.stringify(texts));
