@@ -10,6 +10,11 @@ missing=()
 command -v kcat >/dev/null 2>&1 || missing+=(kcat)
 [ -x /usr/bin/etcd ] || missing+=(etcd-server)
 /usr/bin/python3 -c 'import confluent_kafka' >/dev/null 2>&1 || missing+=(python3-confluent-kafka)
+# The image test (test/deploy/image.test.ts) builds and runs the container image.
+command -v docker >/dev/null 2>&1 || missing+=(docker.io)
+command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+# promtool (Debian's prometheus package) checks the shipped alert rules and dashboard queries.
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing Debian packages the tests need: ${missing[*]}"
@@ -20,6 +25,13 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "Install them with: sudo apt-get install -y ${missing[*]}" >&2
     exit 1
   fi
+fi
+
+# A fresh machine has the engine installed but not running (no init system in CI containers).
+if ! docker info >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v dockerd >/dev/null 2>&1; then
+  echo "Starting dockerd (log: /tmp/gregor-dockerd.log)"
+  nohup dockerd >/tmp/gregor-dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
 fi
 
 if ! npm ls --depth=0 >/dev/null 2>&1; then

@@ -15,6 +15,7 @@ import { listPartitionReassignmentsHandler } from './api/list-partition-reassign
 import { registerTransactionHandlers } from './api/transaction-handlers.ts';
 import { createTransactionWiring } from './broker-transactions.ts';
 import { BrokerConfigAdmin } from './cluster/broker-config-admin.ts';
+import { notReadyReasons } from './cluster/broker-readiness.ts';
 import { BrokerSession } from './cluster/broker-session.ts';
 import {
   checkStoredClusterId,
@@ -572,6 +573,8 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
       requestCounts.set(apiKey, (requestCounts.get(apiKey) ?? 0) + 1);
       metrics?.countRequest(apiKey);
     },
+    onResponse: (apiKey, request, response, elapsedMs) =>
+      metrics?.answered(apiKey, request, response, elapsedMs),
   });
   const advertised = advertisedEndpoints(config.advertisedListeners, server.ports);
   const first = advertised.find((l) => l.name === config.listeners[0]!.name);
@@ -647,7 +650,13 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     logDirHealth,
     isActiveController: () => controller.isActive(),
     apiName: (apiKey) => registry.get(apiKey)?.name ?? String(apiKey),
+    minInsyncReplicas: (topic) => topicConfigs.get(topic).minInsyncReplicas,
+    connectionCounts: () => server.connectionCounts,
+    committedOffsets: () => groups.committedOffsets(),
   });
+  loader.onChanges(() => metrics?.metadataChanged());
+  // Readiness waits for the logs and fetchers below (broker-readiness.ts says what else).
+  let started = false;
   const httpAddress = config.httpListener === '' ? null : parseHttpListener(config.httpListener);
   const http =
     httpAddress === null
@@ -658,7 +667,17 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
           isReady: () => session.lease?.isAlive() ?? false,
           notReadyReasons: () => {
             const metadata = persistProblem();
-            return [...logDirHealth.problems(), ...(metadata === null ? [] : [metadata])];
+            return [
+              ...notReadyReasons({
+                nodeId,
+                image,
+                started,
+                registered: session.lease?.isAlive() ?? false,
+                metadataCurrent: !fence.isFenced(),
+              }),
+              ...logDirHealth.problems(),
+              ...(metadata === null ? [] : [metadata]),
+            ];
           },
         });
   // The image is current: directories it gives this broker no partition for are leftovers.
@@ -735,6 +754,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   // Buffers a burst of large requests or fetches left in the pool go back once unused.
   const poolTrimTimer = setInterval(() => brokerBufferPool.trim(), POOL_TRIM_INTERVAL_MS);
   poolTrimTimer.unref();
+  started = true;
   logger.info(
     {
       nodeId,

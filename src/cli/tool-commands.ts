@@ -8,6 +8,8 @@ import { addConfigsCommand } from './configs-command.ts';
 import { addConsoleConsumerCommand } from './console-consumer-command.ts';
 import { addConsoleProducerCommand } from './console-producer-command.ts';
 import { addConsumerGroupsCommand } from './consumer-groups-command.ts';
+import { addDrainCommands } from './drain-command.ts';
+import { addK8sCommand } from './k8s-command.ts';
 import { addLeaderElectionCommand } from './leader-election-command.ts';
 import { addPerfCommand } from './perf-command.ts';
 import { addReassignPartitionsCommand } from './reassign-partitions-command.ts';
@@ -26,6 +28,9 @@ export const TOOL_COMMANDS: readonly string[] = [
   'leader-election',
   'reassign-partitions',
   'transactions',
+  'k8s',
+  'drain',
+  'rebalance',
 ];
 
 export function addToolCommands(program: Command): void {
@@ -39,4 +44,6 @@ export function addToolCommands(program: Command): void {
   addLeaderElectionCommand(program);
   addReassignPartitionsCommand(program);
   addTransactionsCommand(program);
+  addK8sCommand(program);
+  addDrainCommands(program);
 }

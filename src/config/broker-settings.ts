@@ -259,7 +259,8 @@ function readClusterSettings(lookup: SettingLookup): ClusterSettings {
   assert.ok(store.ok, 'metadata.store passed validation but does not parse');
   return {
     nodeId: nodeId ?? brokerId ?? 0,
-    rack: read.stringOrNull('broker.rack'),
+    // Empty is no rack: Kubernetes' downward API gives '' for a zone label the pod lacks.
+    rack: read.stringOrNull('broker.rack') || null,
     clusterId: read.stringOrNull('cluster.id'),
     metadataStore: store.value,
     metadataStorePrefix: read.string('metadata.store.prefix'),

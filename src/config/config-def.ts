@@ -172,7 +172,9 @@ const CLUSTER_KEYS: readonly UngroupedKeyDef[] = [
     type: 'string',
     default: null,
     importance: 'medium',
-    doc: 'Rack or zone of this broker; replica placement spreads a partition across racks.',
+    doc:
+      'Rack or zone of this broker; replica placement spreads a partition across racks. ' +
+      'Empty means no rack.',
   },
   {
     name: 'cluster.id',

@@ -275,6 +275,16 @@ export class GroupCoordinator {
       .sort((a, b) => a - b);
   }
 
+  /** Offsets committed by the groups this broker coordinates (for consumer-lag metrics). */
+  committedOffsets(): Array<{ group: string; topic: string; partition: number; offset: number }> {
+    const out: Array<{ group: string; topic: string; partition: number; offset: number }> = [];
+    for (const g of this.state.groups.values())
+      for (const [topic, partitions] of g.offsets)
+        for (const [partition, c] of partitions)
+          out.push({ group: g.groupId, topic, partition, offset: c.offset });
+    return out;
+  }
+
   private ask<A extends Api>(
     api: A,
     make: (requestId: RequestId) => GroupInput,

@@ -27,6 +27,14 @@ import type { Logger } from '../util/logger.ts';
 import { describeOperatingError, isOperatingError } from '../util/operating-error.ts';
 import type { RequestMemory } from './request-memory.ts';
 
+/** Called once per answered request; the request's frame may be reused once it returns. */
+export type ResponseObserver = (
+  apiKey: number,
+  request: unknown,
+  response: unknown,
+  elapsedMs: number,
+) => void;
+
 export interface ConnectionLimits {
   readonly requestSizeBytesMax: number;
   readonly inflightRequestsMax: number;
@@ -47,6 +55,8 @@ export interface ConnectionOptions {
   readonly onClose: (id: number) => void;
   /** Counts of requests per API key, for metrics; optional. */
   readonly onRequest?: (apiKey: number) => void;
+  /** Each answered request, decoded, with its response and the time it took (for metrics). */
+  readonly onResponse?: ResponseObserver;
   /** Where large request frames are leased from; the broker-wide pool by default. */
   readonly bufferPool?: BufferPool;
   /** The broker-wide bound on request memory (queued.max.request.bytes); none if absent. */
@@ -305,6 +315,7 @@ export class Connection {
       return false;
     }
     this.o.onRequest?.(header.apiKey);
+    const startedMs = performance.now();
     const ctx: RequestContext = {
       apiKey: header.apiKey,
       apiVersion: header.apiVersion,
@@ -321,6 +332,7 @@ export class Connection {
       .then(
         (response) => {
           this.inflight--;
+          this.o.onResponse?.(header.apiKey, request, response, performance.now() - startedMs);
           this.releaseFrame(frame);
           if (RECYCLED_FRAME_API_KEYS.has(header.apiKey)) releaseLease(frame);
           if (response === null) {

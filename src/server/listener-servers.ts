@@ -7,7 +7,7 @@
 import type { HandlerRegistry } from '../api/handler.ts';
 import type { Listener } from '../config/listeners.ts';
 import type { Logger } from '../util/logger.ts';
-import type { ConnectionLimits } from './connection.ts';
+import type { ConnectionLimits, ResponseObserver } from './connection.ts';
 import { refuseUnservedListeners } from './listener-security.ts';
 import { RequestMemory } from './request-memory.ts';
 import { SocketServer } from './socket-server.ts';
@@ -19,6 +19,7 @@ export interface ListenerServersOptions {
   readonly limits: ConnectionLimits;
   readonly connectionsMax: number;
   readonly onRequest?: (apiKey: number) => void;
+  readonly onResponse?: ResponseObserver;
   /** queued.max.request.bytes across all listeners; null for no bound. */
   readonly requestBytesMax: number | null;
 }
@@ -43,6 +44,7 @@ export class ListenerServers {
             connectionsOpen,
             requestMemory,
             ...(o.onRequest ? { onRequest: o.onRequest } : {}),
+            ...(o.onResponse ? { onResponse: o.onResponse } : {}),
           }),
         );
       }
@@ -56,6 +58,11 @@ export class ListenerServers {
   /** Bound port by listener name, in the order of `listeners`. */
   get ports(): ReadonlyMap<string, number> {
     return new Map(this.servers.map((s) => [s.listenerName, s.port]));
+  }
+
+  /** Open connections by listener name, for metrics. */
+  get connectionCounts(): Array<{ listener: string; count: number }> {
+    return this.servers.map((s) => ({ listener: s.listenerName, count: s.connectionCount }));
   }
 
   /** The first listener's bound port (the library's `broker.port`). */

@@ -7,7 +7,7 @@ import type { Server, Socket } from 'node:net';
 import type { HandlerRegistry } from '../api/handler.ts';
 import type { Listener } from '../config/listeners.ts';
 import type { Logger } from '../util/logger.ts';
-import { Connection, type ConnectionLimits } from './connection.ts';
+import { Connection, type ConnectionLimits, type ResponseObserver } from './connection.ts';
 import { createListenerServer } from './listener-security.ts';
 import type { RequestMemory } from './request-memory.ts';
 
@@ -23,6 +23,7 @@ export interface SocketServerOptions {
   readonly onRequest?: (apiKey: number) => void;
   /** The broker-wide request memory bound, shared by every listener. */
   readonly requestMemory?: RequestMemory;
+  readonly onResponse?: ResponseObserver;
 }
 
 let nextConnectionId = 1;
@@ -93,6 +94,7 @@ export class SocketServer {
       onClose: (closedId) => this.connections.delete(closedId),
       ...(this.o.onRequest ? { onRequest: this.o.onRequest } : {}),
       ...(this.o.requestMemory ? { requestMemory: this.o.requestMemory } : {}),
+      ...(this.o.onResponse ? { onResponse: this.o.onResponse } : {}),
     });
     this.connections.set(id, conn);
   }
