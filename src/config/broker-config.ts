@@ -19,6 +19,7 @@ import {
   BROKER_CONFIG_KEYS,
   brokerSynonyms,
   type ConfigKeyDef,
+  type SaslMechanism,
   TOPIC_CONFIG_KEYS,
 } from './config-def.ts';
 import type { ConfigEntry, ConfigSynonym } from './config-entry.ts';
@@ -30,6 +31,7 @@ import {
   type RawSetting,
 } from './config-sources.ts';
 import { type ConfigValue, parseConfigValue } from './config-value.ts';
+import { listenerLookupOrder, parseListenerScopedKey } from './listener-scoped-keys.ts';
 
 export type { BrokerSettings, TopicDefault } from './broker-settings.ts';
 export type { ConfigOrigin, ConfigSetting } from './config-sources.ts';
@@ -43,6 +45,11 @@ export interface BrokerConfig extends BrokerSettings {
   topicDefault(topicKey: string): TopicDefault;
   /** DescribeConfigs entries of broker keys, sorted by name; `names` filters (unknown ignored). */
   entries(options?: { readonly names?: readonly string[] | null | undefined }): ConfigEntry[];
+  /**
+   * An ssl.* or sasl.* setting as one listener sees it: `listener.name.<l>.<mechanism>.<name>`,
+   * then `listener.name.<l>.<name>`, then `<name>`.
+   */
+  forListener(listenerName: string, name: string, mechanism?: SaslMechanism | null): ConfigSetting;
 }
 
 export interface LoadBrokerConfigOptions {
@@ -87,6 +94,7 @@ export function buildBrokerConfig(
   for (const def of BROKER_CONFIG_DEFS) {
     settings.set(def.name, resolveSetting(def, raw.get(def.name)));
   }
+  const scoped = listenerScopedSettings(raw);
   const lookup: SettingLookup = {
     value: (name) => requireSetting(settings, name).value,
     isSet: (name) => requireSetting(settings, name).origin !== 'default',
@@ -94,13 +102,54 @@ export function buildBrokerConfig(
     topicDefault: (topicKey) => topicDefaultOf(settings, topicKey),
   };
   const typed = readBrokerSettings(lookup, sources.hostname ?? osHostname());
+  requireScopedListenersExist(raw, typed.listeners);
   return {
     ...typed,
     get: (name) => requireSetting(settings, name).value,
     setting: (name) => requireSetting(settings, name),
     topicDefault: (topicKey) => topicDefaultOf(settings, topicKey),
     entries: (options) => brokerEntries(settings, options?.names ?? null),
+    forListener: (listenerName, name, mechanism = null) => {
+      for (const candidate of listenerLookupOrder(listenerName, name, mechanism)) {
+        const hit = scoped.get(candidate);
+        if (hit !== undefined) return hit;
+      }
+      return requireSetting(settings, name);
+    },
   };
+}
+
+/** A listener-scoped key for a listener the broker does not have is a typo: say so. */
+function requireScopedListenersExist(
+  raw: ReadonlyMap<string, RawSetting>,
+  listeners: readonly { readonly name: string }[],
+): void {
+  const names = new Set(listeners.map((l) => l.name));
+  for (const [key, setting] of raw) {
+    const parsed = parseListenerScopedKey(key);
+    if (parsed === null || names.has(parsed.listener)) continue;
+    throw new ConfigError(
+      'GREGOR_ERR_CONFIG_INVALID',
+      `${key} (${setting.where}) names listener ${parsed.listener}, which is not in listeners ` +
+        `(${[...names].join(', ')})`,
+      { key, where: setting.where },
+    );
+  }
+}
+
+/**
+ * The `listener.name.…` settings, validated by the key they override and stored under the
+ * lower-cased name Kafka uses (`listener.name.sasl_ssl.plain.sasl.jaas.config`).
+ */
+function listenerScopedSettings(raw: ReadonlyMap<string, RawSetting>): Map<string, ConfigSetting> {
+  const scoped = new Map<string, ConfigSetting>();
+  for (const [key, setting] of raw) {
+    const parsed = parseListenerScopedKey(key);
+    if (parsed === null) continue;
+    const name = listenerLookupOrder(parsed.listener, parsed.base, parsed.mechanism)[0]!;
+    scoped.set(name, resolveSetting({ ...parsed.def, name }, setting));
+  }
+  return scoped;
 }
 
 function resolveSetting(def: ConfigKeyDef, raw: RawSetting | undefined): ConfigSetting {
