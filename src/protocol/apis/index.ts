@@ -3,6 +3,7 @@
 import type { ApiDef } from '../schema.ts';
 import { AlterConfigs } from './alter-configs.ts';
 import { AlterPartitionReassignments } from './alter-partition-reassignments.ts';
+import { AlterUserScramCredentials } from './alter-user-scram-credentials.ts';
 import { ApiVersions } from './api-versions.ts';
 import { CreatePartitions } from './create-partitions.ts';
 import { CreateTopics } from './create-topics.ts';
@@ -13,6 +14,7 @@ import { DescribeCluster } from './describe-cluster.ts';
 import { DescribeConfigs } from './describe-configs.ts';
 import { DescribeGroups } from './describe-groups.ts';
 import { DescribeLogDirs } from './describe-log-dirs.ts';
+import { DescribeUserScramCredentials } from './describe-user-scram-credentials.ts';
 import { ElectLeaders } from './elect-leaders.ts';
 import { Fetch } from './fetch.ts';
 import { FindCoordinator } from './find-coordinator.ts';
@@ -37,6 +39,7 @@ import { SyncGroup } from './sync-group.ts';
 export const ALL_APIS: readonly ApiDef[] = [
   AlterConfigs,
   AlterPartitionReassignments,
+  AlterUserScramCredentials,
   ApiVersions,
   CreatePartitions,
   CreateTopics,
@@ -47,6 +50,7 @@ export const ALL_APIS: readonly ApiDef[] = [
   DescribeConfigs,
   DescribeGroups,
   DescribeLogDirs,
+  DescribeUserScramCredentials,
   ElectLeaders,
   Fetch,
   FindCoordinator,
