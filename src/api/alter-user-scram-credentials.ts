@@ -14,7 +14,7 @@ import {
   SCRAM_ITERATIONS_MIN,
   type ScramMechanism,
   scramMechanismOfType,
-} from '../security/sasl/scram-crypto.ts';
+} from '../protocol/sasl/scram-crypto.ts';
 import type { CredentialChange, ScramCredentialStore } from '../security/scram-credential-store.ts';
 import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
 

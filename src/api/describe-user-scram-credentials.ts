@@ -6,7 +6,7 @@
 
 import { DescribeUserScramCredentials } from '../protocol/apis/describe-user-scram-credentials.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
-import { SCRAM_MECHANISM_TYPES } from '../security/sasl/scram-crypto.ts';
+import { SCRAM_MECHANISM_TYPES } from '../protocol/sasl/scram-crypto.ts';
 import type {
   ScramCredentialStore,
   UserCredentialInfo,

@@ -11,7 +11,7 @@ import {
   isScramMechanism,
   type ScramCredential,
   type ScramMechanism,
-} from './sasl/scram-crypto.ts';
+} from '../protocol/sasl/scram-crypto.ts';
 import type { ScramCredentials } from './sasl/scram-server.ts';
 
 interface StoredCredential {

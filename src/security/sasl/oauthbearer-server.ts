@@ -3,6 +3,7 @@
 // or signed JWTs checked against a JWKS). The token's subject becomes the user and its
 // expiry bounds the session (KIP-368). Failures answer Kafka's `{"status":"invalid_token"}`.
 
+import { parseClientInitialResponse } from '../../protocol/sasl/oauthbearer-messages.ts';
 import {
   failed,
   type SaslServerExchange,
@@ -18,41 +19,7 @@ export interface OAuthTokenValidator {
   validate(token: string, nowMs: number): Promise<TokenCheck>;
 }
 
-export interface ClientInitialResponse {
-  readonly authorizationId: string;
-  readonly token: string;
-  readonly extensions: ReadonlyMap<string, string>;
-}
-
-const KV_KEY = /^[A-Za-z]+$/;
-const KV_VALUE = /^[\x21-\x7e \t\r\n]+$/;
-const AUTH_VALUE = /^([A-Za-z0-9_]+) +([-_.A-Za-z0-9]+)$/;
 const INVALID_TOKEN = '{"status":"invalid_token"}';
-
-/** Parses `n,[a=authzid],^Aauth=Bearer <token>^A[key=value^A]*^A`; null when malformed. */
-export function parseClientInitialResponse(token: Buffer): ClientInitialResponse | null {
-  const text = token.toString('utf8');
-  const kvStart = text.indexOf('\u0001');
-  if (kvStart < 0 || !text.endsWith('\u0001\u0001')) return null;
-  const gs2 = text.slice(0, kvStart).split(',');
-  if (gs2.length !== 3 || (gs2[0] !== 'n' && gs2[0] !== 'y') || gs2[2] !== '') return null;
-  const authz = gs2[1] ?? '';
-  if (authz !== '' && !authz.startsWith('a=')) return null;
-  const pairs = text.slice(kvStart + 1, -2).split('\u0001');
-  const extensions = new Map<string, string>();
-  let auth: string | null = null;
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    const key = pair.slice(0, eq);
-    const value = pair.slice(eq + 1);
-    if (eq <= 0 || !KV_KEY.test(key) || !KV_VALUE.test(value)) return null;
-    if (key === 'auth') auth = value;
-    else extensions.set(key, value);
-  }
-  const bearer = auth === null ? null : AUTH_VALUE.exec(auth);
-  if (bearer === null || bearer[1]!.toLowerCase() !== 'bearer') return null;
-  return { authorizationId: authz.slice(2), token: bearer[2]!, extensions };
-}
 
 class OAuthBearerExchange implements SaslServerExchange {
   readonly mechanism = 'OAUTHBEARER' as const;

@@ -9,9 +9,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import {
+  parseClientInitialResponse,
+  unsecuredJws,
+} from '../../protocol/sasl/oauthbearer-messages.ts';
 import { jwksValidator, unsecuredJwsCheck } from './oauth-token-validators.ts';
-import { oauthBearerMechanism, parseClientInitialResponse } from './oauthbearer-server.ts';
-import { unsecuredJws } from './sasl-client.ts';
+import { oauthBearerMechanism } from './oauthbearer-server.ts';
 
 const NOW = 1_700_000_000_000;
 const unsecured = {

@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ErrorCode } from '../../protocol/error-codes.ts';
+import { unsecuredJws } from '../../protocol/sasl/oauthbearer-messages.ts';
 import { unsecuredValidator } from './oauth-token-validators.ts';
 import { oauthBearerMechanism } from './oauthbearer-server.ts';
 import { plainMechanism } from './plain-server.ts';
 import { SaslAuthenticator } from './sasl-authenticator.ts';
-import { unsecuredJws } from './sasl-client.ts';
 
 const users = new Map([
   ['alice', 'alice-pw'],

@@ -7,12 +7,6 @@
 
 import { createHmac, randomBytes } from 'node:crypto';
 import {
-  failed,
-  type SaslServerExchange,
-  type SaslServerMechanism,
-  type SaslStep,
-} from './sasl-mechanism.ts';
-import {
   constantTimeEqual,
   hash,
   hashSpec,
@@ -22,14 +16,20 @@ import {
   type ScramCredential,
   type ScramMechanism,
   xor,
-} from './scram-crypto.ts';
+} from '../../protocol/sasl/scram-crypto.ts';
 import {
   type ClientFirstMessage,
   formatServerFinal,
   formatServerFirst,
   parseClientFinal,
   parseClientFirst,
-} from './scram-messages.ts';
+} from '../../protocol/sasl/scram-messages.ts';
+import {
+  failed,
+  type SaslServerExchange,
+  type SaslServerMechanism,
+  type SaslStep,
+} from './sasl-mechanism.ts';
 
 /** Where stored SCRAM credentials are read (the metadata store). */
 export interface ScramCredentials {

@@ -4,15 +4,15 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ScramClient, startSaslClient } from './sasl-client.ts';
-import type { SaslStep } from './sasl-mechanism.ts';
+import { ScramClient, startSaslClient } from '../../src/client/sasl-client.ts';
+import type { SaslStep } from '../../src/security/sasl/sasl-mechanism.ts';
 import {
   newCredential,
   SCRAM_ITERATIONS_MIN,
   type ScramCredential,
   type ScramMechanism,
-} from './scram-crypto.ts';
-import { scramMechanism } from './scram-server.ts';
+} from '../../src/protocol/sasl/scram-crypto.ts';
+import { scramMechanism } from '../../src/security/sasl/scram-server.ts';
 
 function credentials(users: Record<string, string>, mechanism: ScramMechanism) {
   const stored = new Map<string, ScramCredential>();

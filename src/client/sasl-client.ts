@@ -5,7 +5,10 @@
 // Each exchange is a small state machine: first token, then one answer per server token.
 
 import { randomBytes } from 'node:crypto';
-import type { SaslMechanism } from '../../config/config-def.ts';
+import {
+  formatClientInitialResponse,
+  unsecuredJws,
+} from '../protocol/sasl/oauthbearer-messages.ts';
 import {
   clientKeyOf,
   constantTimeEqual,
@@ -17,8 +20,15 @@ import {
   saltedPassword,
   serverKeyOf,
   xor,
-} from './scram-crypto.ts';
-import { encodeSaslName, parseServerFinal, parseServerFirst } from './scram-messages.ts';
+} from '../protocol/sasl/scram-crypto.ts';
+import {
+  encodeSaslName,
+  parseServerFinal,
+  parseServerFirst,
+} from '../protocol/sasl/scram-messages.ts';
+
+/** The SASL mechanisms this client speaks (Kafka's names). */
+export type SaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512' | 'OAUTHBEARER';
 
 export type ClientStep =
   | { readonly kind: 'send'; readonly token: Buffer }
@@ -123,19 +133,6 @@ export class ScramClient implements SaslClientExchange {
   }
 }
 
-/** Kafka's unsecured JWS (OAuthBearerUnsecuredLoginCallbackHandler): alg none, no signature. */
-export function unsecuredJws(
-  claims: ReadonlyMap<string, string>,
-  lifetimeSeconds: number,
-  nowMs: number,
-): string {
-  const iat = Math.floor(nowMs / 1000);
-  const body: Record<string, unknown> = { iat, exp: iat + lifetimeSeconds };
-  for (const [k, v] of claims) body[k] = v;
-  const encode = (o: object) => Buffer.from(JSON.stringify(o), 'utf8').toString('base64url');
-  return `${encode({ alg: 'none' })}.${encode(body)}.`;
-}
-
 class OAuthBearerClient implements SaslClientExchange {
   readonly mechanism = 'OAUTHBEARER' as const;
   constructor(
@@ -146,7 +143,7 @@ class OAuthBearerClient implements SaslClientExchange {
     const claims = this.c.unsecuredClaims ?? new Map([['sub', this.c.username]]);
     const token =
       this.c.token ?? unsecuredJws(claims, this.c.unsecuredLifetimeSeconds ?? 3600, this.nowMs);
-    return Buffer.from(`n,,\u0001auth=Bearer ${token}\u0001\u0001`, 'utf8');
+    return formatClientInitialResponse(token);
   }
   next(challenge: Buffer): ClientStep {
     if (challenge.length === 0) return { kind: 'done' };

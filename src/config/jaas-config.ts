@@ -4,7 +4,7 @@
 // options carry users (`user_<name>`), client credentials (`username`, `password`) and the
 // OAUTHBEARER settings. Errors name the position, never an option's value (values are secrets).
 
-import type { SaslMechanism } from '../config/config-def.ts';
+import type { SaslMechanism } from './config-def.ts';
 
 export interface JaasEntry {
   readonly loginModule: string;

@@ -8,17 +8,17 @@
 import type { BrokerConfig } from '../config/broker-config.ts';
 import type { SaslMechanism } from '../config/config-def.ts';
 import { ConfigError } from '../config/config-error.ts';
+import { checkLoginModule, type JaasEntry, parseJaasConfig } from '../config/jaas-config.ts';
 import type { Listener, SecurityProtocol } from '../config/listeners.ts';
+import { brokerSslReader, readSslSettings } from '../config/ssl-settings.ts';
+import { isScramMechanism } from '../protocol/sasl/scram-crypto.ts';
 import type { Logger } from '../util/logger.ts';
-import { checkLoginModule, type JaasEntry, parseJaasConfig } from './jaas-config.ts';
 import { jwksValidator, unsecuredValidator } from './sasl/oauth-token-validators.ts';
 import { oauthBearerMechanism } from './sasl/oauthbearer-server.ts';
 import { plainMechanism } from './sasl/plain-server.ts';
 import { openPlainUsers, usersFromJaasOptions } from './sasl/plain-users.ts';
 import type { SaslServerMechanism } from './sasl/sasl-mechanism.ts';
-import { isScramMechanism } from './sasl/scram-crypto.ts';
 import { type ScramCredentials, scramMechanism } from './sasl/scram-server.ts';
-import { brokerSslReader, readSslSettings } from './tls/ssl-settings.ts';
 import { TlsContextSource } from './tls/tls-context.ts';
 
 export interface SaslListenerSettings {
@@ -28,14 +28,14 @@ export interface SaslListenerSettings {
   readonly receiveSizeBytesMax: number;
 }
 
-export interface ListenerSecurity {
+export interface ListenerAuth {
   readonly listenerName: string;
   readonly protocol: SecurityProtocol;
   readonly tls: TlsContextSource | null;
   readonly sasl: SaslListenerSettings | null;
 }
 
-export interface ListenerSecurityDeps {
+export interface ListenerAuthDeps {
   readonly scramCredentials: ScramCredentials;
   readonly logger: Logger;
 }
@@ -170,7 +170,7 @@ function oauthFor(config: BrokerConfig, listener: string, logger: Logger): SaslS
 async function saslFor(
   config: BrokerConfig,
   listener: string,
-  deps: ListenerSecurityDeps,
+  deps: ListenerAuthDeps,
 ): Promise<SaslListenerSettings> {
   const names = listSetting(config, listener, 'sasl.enabled.mechanisms') as SaslMechanism[];
   if (names.length === 0) {
@@ -197,11 +197,11 @@ async function saslFor(
 }
 
 /** Builds and checks one listener's security; throws ConfigError when it cannot work. */
-export async function openListenerSecurity(
+export async function openListenerAuth(
   config: BrokerConfig,
   listener: Listener,
-  deps: ListenerSecurityDeps,
-): Promise<ListenerSecurity> {
+  deps: ListenerAuthDeps,
+): Promise<ListenerAuth> {
   const name = listener.name;
   let tls: TlsContextSource | null = null;
   if (usesTls(listener.securityProtocol)) {

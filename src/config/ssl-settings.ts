@@ -4,32 +4,20 @@
 // cipher suite names we cannot translate), so a broker refuses to start instead of serving
 // TLS that a client cannot use.
 
-import type { BrokerConfig } from '../../config/broker-config.ts';
-import { ConfigError } from '../../config/config-error.ts';
-import type { ConfigValue } from '../../config/config-value.ts';
+import type { TlsFileSettings } from '../util/tls-files.ts';
+import type { BrokerConfig } from './broker-config.ts';
+import { ConfigError } from './config-error.ts';
+import type { ConfigValue } from './config-value.ts';
 import {
   type PrincipalMappingRule,
   parsePrincipalMappingRules,
-} from '../../config/principal-mapping-rules.ts';
+} from './principal-mapping-rules.ts';
 
 export type ClientAuth = 'none' | 'requested' | 'required';
 export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
 
-export interface SslSettings {
-  readonly keystoreType: 'PEM' | 'PKCS12';
-  readonly keystoreLocation: string | null;
-  readonly keystorePassword: string | null;
-  readonly keyPassword: string | null;
-  readonly keystoreKey: string | null;
-  readonly keystoreCertificateChain: string | null;
-  readonly truststoreType: 'PEM' | 'PKCS12';
-  readonly truststoreLocation: string | null;
-  readonly truststorePassword: string | null;
-  readonly truststoreCertificates: string | null;
+export interface SslSettings extends TlsFileSettings {
   readonly clientAuth: ClientAuth;
-  readonly enabledProtocols: readonly TlsVersion[];
-  /** OpenSSL names, translated from Kafka's IANA names; empty: Node's defaults. */
-  readonly cipherSuites: readonly string[];
   readonly principalMappingRules: readonly PrincipalMappingRule[];
   /** Clients only: check the server's host name against its certificate. */
   readonly endpointIdentification: boolean;
