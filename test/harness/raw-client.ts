@@ -113,6 +113,12 @@ export class RawClient {
   }
 
   private onData(chunk: Buffer): void {
+    // A raw SASL token may be empty (PLAIN's answer after a v0 handshake): a Kafka frame never is.
+    if (this.waiting[0]?.correlationId === -1 && chunk.length >= 4 && chunk.readInt32BE(0) === 0) {
+      this.waiting.shift()?.resolve(Buffer.alloc(0));
+      if (chunk.length === 4) return;
+      chunk = chunk.subarray(4);
+    }
     for (const body of this.frames.push(chunk)) this.waiting.shift()?.resolve(body);
     if (this.frames.error !== null) {
       this.failAll(this.frames.error);

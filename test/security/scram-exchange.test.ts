@@ -5,13 +5,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ScramClient, startSaslClient } from '../../src/client/sasl-client.ts';
-import type { SaslStep } from '../../src/security/sasl/sasl-mechanism.ts';
 import {
   newCredential,
   SCRAM_ITERATIONS_MIN,
   type ScramCredential,
   type ScramMechanism,
 } from '../../src/protocol/sasl/scram-crypto.ts';
+import type { SaslStep } from '../../src/security/sasl/sasl-mechanism.ts';
 import { scramMechanism } from '../../src/security/sasl/scram-server.ts';
 
 function credentials(users: Record<string, string>, mechanism: ScramMechanism) {

@@ -4,14 +4,19 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EmbeddedMetaStore } from '../metadata/embedded-store.ts';
-import { KeyLayout } from '../metadata/key-layout.ts';
-import { ErrorCode } from '../protocol/error-codes.ts';
-import { clientKeyOf, hash, saltedPassword, serverKeyOf } from '../protocol/sasl/scram-crypto.ts';
-import { ScramCredentialStore } from '../security/scram-credential-store.ts';
-import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.ts';
-import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.ts';
-import type { RequestContext } from './handler.ts';
+import { alterUserScramCredentialsHandler } from '../../src/api/alter-user-scram-credentials.ts';
+import { describeUserScramCredentialsHandler } from '../../src/api/describe-user-scram-credentials.ts';
+import type { RequestContext } from '../../src/api/handler.ts';
+import { EmbeddedMetaStore } from '../../src/metadata/embedded-store.ts';
+import { KeyLayout } from '../../src/metadata/key-layout.ts';
+import { ErrorCode } from '../../src/protocol/error-codes.ts';
+import {
+  clientKeyOf,
+  hash,
+  saltedPassword,
+  serverKeyOf,
+} from '../../src/protocol/sasl/scram-crypto.ts';
+import { ScramCredentialStore } from '../../src/security/scram-credential-store.ts';
 
 const ctx = {} as RequestContext;
 
