@@ -4,7 +4,7 @@
 // cipher suites. Errors say what is missing without quoting any key or password.
 
 import { readFile } from 'node:fs/promises';
-import type { SecureContextOptions } from 'node:tls';
+import type { ConnectionOptions, SecureContextOptions } from 'node:tls';
 
 export interface TlsFileSettings {
   readonly keystoreType: 'PEM' | 'PKCS12';
@@ -125,4 +125,17 @@ export async function loadTlsOptions(
     ...(await truststoreOptions(s)),
     ...versionOptions(s),
   };
+}
+
+/**
+ * TLS options for a client connection: the material of `loadTlsOptions` (a keystore only for
+ * mutual TLS), always verifying the broker's chain, and its host name unless
+ * ssl.endpoint.identification.algorithm is empty.
+ */
+export async function loadTlsClientOptions(
+  s: TlsFileSettings,
+  endpointIdentification: boolean,
+): Promise<ConnectionOptions> {
+  const options: ConnectionOptions = { ...(await loadTlsOptions(s, false)), rejectUnauthorized: true };
+  return endpointIdentification ? options : { ...options, checkServerIdentity: () => undefined };
 }
