@@ -6,10 +6,10 @@
 // refused; the caller closes the socket and counts it.
 
 import type { Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
+import { createServer as createTlsServer, type Server, type TLSSocket } from 'node:tls';
 import { ANONYMOUS, type KafkaPrincipal, userPrincipal } from '../security/principal.ts';
 import { mapPrincipalName, rfc2253Subject } from '../security/tls/ssl-principal.ts';
-import type { TlsContextSource } from '../security/tls/tls-context.ts';
+import type { TlsContextSource, TlsMaterial } from '../security/tls/tls-context.ts';
 
 export type TlsAcceptResult =
   | { readonly ok: true; readonly socket: TLSSocket; readonly principal: KafkaPrincipal }
@@ -17,25 +17,6 @@ export type TlsAcceptResult =
 
 /** A client that opens TCP and never finishes the handshake holds a slot no longer than this. */
 export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
-
-function handshake(socket: TLSSocket, timeoutMs: number): Promise<string | null> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => done('TLS handshake timed out'), timeoutMs);
-    function done(failure: string | null): void {
-      clearTimeout(timer);
-      socket.off('secure', onSecure);
-      socket.off('error', onError);
-      socket.off('close', onClose);
-      resolve(failure);
-    }
-    const onSecure = () => done(null);
-    const onError = (err: Error) => done(`TLS handshake failed: ${err.message}`);
-    const onClose = () => done('closed during the TLS handshake');
-    socket.once('secure', onSecure);
-    socket.once('error', onError);
-    socket.once('close', onClose);
-  });
-}
 
 function principalOf(socket: TLSSocket, tls: TlsContextSource): TlsAcceptResult {
   const certificate = socket.getPeerX509Certificate();
@@ -53,27 +34,70 @@ function principalOf(socket: TLSSocket, tls: TlsContextSource): TlsAcceptResult 
   return { ok: true, socket, principal: userPrincipal(name) };
 }
 
-export async function acceptTls(
-  raw: Socket,
-  tls: TlsContextSource,
-  timeoutMs: number = TLS_HANDSHAKE_TIMEOUT_MS,
-): Promise<TlsAcceptResult> {
-  raw.pause();
-  const material = await tls.current();
-  if (raw.destroyed) return { ok: false, reason: 'closed before the TLS handshake' };
-  const clientAuth = tls.ssl.clientAuth;
-  const socket = new TLSSocket(raw, {
-    isServer: true,
-    secureContext: material.context,
-    requestCert: clientAuth !== 'none',
-    rejectUnauthorized: clientAuth === 'required',
-  });
-  const failure = await handshake(socket, timeoutMs);
-  if (failure !== null) {
-    socket.destroy();
-    return { ok: false, reason: failure };
+/**
+ * Accepts the TLS connections of one listener. A Node TLS server that never listens does the
+ * handshakes (`emit('connection')` hands it each socket), so client certificates are verified
+ * as Node verifies them; before each handshake its context is replaced if the listener's
+ * files changed.
+ */
+export class TlsAcceptor {
+  private readonly server: Server;
+  private applied: TlsMaterial | null = null;
+  private readonly waiting = new Map<string, (result: TlsAcceptResult) => void>();
+
+  constructor(
+    private readonly tls: TlsContextSource,
+    handshakeTimeoutMs: number = TLS_HANDSHAKE_TIMEOUT_MS,
+  ) {
+    const clientAuth = tls.ssl.clientAuth;
+    this.server = createTlsServer({
+      requestCert: clientAuth !== 'none',
+      rejectUnauthorized: clientAuth === 'required',
+      handshakeTimeout: handshakeTimeoutMs,
+    });
+    this.server.on('secureConnection', (socket: TLSSocket) => {
+      const result = principalOf(socket, this.tls);
+      if (!result.ok) socket.destroy();
+      this.settle(socket, result);
+    });
+    this.server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+      socket.destroy();
+      this.settle(socket, { ok: false, reason: `TLS handshake failed: ${err.message}` });
+    });
   }
-  const result = principalOf(socket, tls);
-  if (!result.ok) socket.destroy();
-  return result;
+
+  /** Runs the TLS handshake on an accepted TCP socket (best accepted paused). */
+  async accept(raw: Socket): Promise<TlsAcceptResult> {
+    const material = await this.tls.current();
+    if (raw.destroyed) return { ok: false, reason: 'closed before the TLS handshake' };
+    if (material !== this.applied) {
+      this.server.setSecureContext(material.options);
+      this.applied = material;
+    }
+    const key = keyOf(raw);
+    const result = new Promise<TlsAcceptResult>((resolve) => this.waiting.set(key, resolve));
+    const onClose = () =>
+      this.settleKey(key, { ok: false, reason: 'closed during the TLS handshake' });
+    raw.once('close', onClose);
+    this.server.emit('connection', raw);
+    const settled = await result;
+    raw.off('close', onClose);
+    return settled;
+  }
+
+  private settle(socket: TLSSocket, result: TlsAcceptResult): void {
+    this.settleKey(keyOf(socket), result);
+  }
+
+  private settleKey(key: string, result: TlsAcceptResult): void {
+    const resolve = this.waiting.get(key);
+    if (resolve === undefined) return;
+    this.waiting.delete(key);
+    resolve(result);
+  }
+}
+
+/** The TCP socket and its TLS wrapper share one handle: the peer address names both. */
+function keyOf(socket: Socket): string {
+  return `${socket.remoteAddress ?? '?'}|${socket.remotePort ?? '?'}`;
 }
