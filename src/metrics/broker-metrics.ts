@@ -9,6 +9,7 @@ import { Registry } from 'prom-client';
 import type { MetadataImage } from '../cluster/metadata-image.ts';
 import type { LogDirHealth } from '../log/log-dir-health.ts';
 import type { ReplicaManager } from '../replication/replica-manager.ts';
+import { type AuthenticationEvent, AuthenticationMetrics } from './authentication-metrics.ts';
 import { registerControllerMetrics } from './controller-metrics.ts';
 import { registerLogDirMetrics } from './log-dir-metrics.ts';
 import { registerLogMetrics } from './log-metrics.ts';
@@ -27,6 +28,7 @@ export interface BrokerMetricsSources {
 export class BrokerMetrics {
   readonly registry = new Registry();
   private readonly requests: RequestMetrics;
+  private readonly authentication: AuthenticationMetrics;
 
   constructor(s: BrokerMetricsSources) {
     registerControllerMetrics(this.registry, s);
@@ -34,6 +36,11 @@ export class BrokerMetrics {
     registerLogMetrics(this.registry, s);
     registerLogDirMetrics(this.registry, s.logDirHealth);
     this.requests = new RequestMetrics(this.registry, s);
+    this.authentication = new AuthenticationMetrics(this.registry);
+  }
+
+  countAuthentication(event: AuthenticationEvent, listener: string): void {
+    this.authentication.count(event, listener);
   }
 
   countRequest(apiKey: number): void {
