@@ -64,8 +64,13 @@ function jaasFor(
   const parsed = parseJaasConfig(setting.value);
   if (!parsed.ok) throw refuse(listener, setting.name, `${setting.name}: ${parsed.reason}`);
   const wrongModule = checkLoginModule(parsed.value, mechanism);
-  if (wrongModule !== null) throw refuse(listener, setting.name, `${setting.name}: ${wrongModule}`);
-  return parsed.value;
+  if (wrongModule === null) return parsed.value;
+  // A listener-wide or broker-wide entry serves the mechanism it names; for another
+  // mechanism it is not meant (Kafka only ignores it less visibly). A mechanism's own
+  // entry naming the wrong module is a mistake.
+  const own = setting.name.endsWith(`.${mechanism.toLowerCase()}.sasl.jaas.config`);
+  if (own) throw refuse(listener, setting.name, `${setting.name}: ${wrongModule}`);
+  return null;
 }
 
 async function plainFor(
@@ -183,6 +188,7 @@ async function saslFor(
   const mechanisms: SaslServerMechanism[] = [];
   const reauth = new Map<SaslMechanism, number>();
   for (const name of names) {
+    jaasFor(config, listener, name); // a broken entry refuses the start whatever uses it
     if (name === 'PLAIN') mechanisms.push(await plainFor(config, listener, deps.logger));
     else if (isScramMechanism(name)) mechanisms.push(scramMechanism(name, deps.scramCredentials));
     else mechanisms.push(oauthFor(config, listener, deps.logger));
