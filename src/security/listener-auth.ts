@@ -226,3 +226,16 @@ export async function openListenerAuth(
   const sasl = usesSasl(listener.securityProtocol) ? await saslFor(config, name, deps) : null;
   return { listenerName: name, protocol: listener.securityProtocol, tls, sasl };
 }
+
+/** The security of every secured listener, by name; PLAINTEXT listeners have none. */
+export async function openListenerAuths(
+  config: BrokerConfig,
+  deps: ListenerAuthDeps,
+): Promise<Map<string, ListenerAuth>> {
+  const auths = new Map<string, ListenerAuth>();
+  for (const listener of config.listeners) {
+    if (listener.securityProtocol === 'PLAINTEXT') continue;
+    auths.set(listener.name, await openListenerAuth(config, listener, deps));
+  }
+  return auths;
+}

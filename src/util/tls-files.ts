@@ -136,6 +136,9 @@ export async function loadTlsClientOptions(
   s: TlsFileSettings,
   endpointIdentification: boolean,
 ): Promise<ConnectionOptions> {
-  const options: ConnectionOptions = { ...(await loadTlsOptions(s, false)), rejectUnauthorized: true };
+  const options: ConnectionOptions = {
+    ...(await loadTlsOptions(s, false)),
+    rejectUnauthorized: true,
+  };
   return endpointIdentification ? options : { ...options, checkServerIdentity: () => undefined };
 }

@@ -6,10 +6,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ScramClient, startSaslClient } from '../../src/client/sasl-client.ts';
 import {
+  clientKeyOf,
+  hash,
+  hmac,
   newCredential,
   SCRAM_ITERATIONS_MIN,
   type ScramCredential,
   type ScramMechanism,
+  saltedPassword,
+  xor,
 } from '../../src/protocol/sasl/scram-crypto.ts';
 import type { SaslStep } from '../../src/security/sasl/sasl-mechanism.ts';
 import { scramMechanism } from '../../src/security/sasl/scram-server.ts';
@@ -161,5 +166,25 @@ describe('SCRAM', () => {
       const step = await m.start().step(Buffer.from(text), 0);
       assert.equal(step.kind, 'failed', text);
     }
+  });
+
+  it("accepts librdkafka 2.0.2's client-final nonce (its own nonce before the combined one)", async () => {
+    const m = scramMechanism('SCRAM-SHA-256', credentials({ alice: 'pw' }, 'SCRAM-SHA-256'));
+    const ex = m.start();
+    const bare = 'n=alice,r=clientnonce';
+    const serverFirst = tokenOf(await ex.step(Buffer.from(`n,,${bare}`), 0)).toString();
+    const combined = /r=([^,]+)/.exec(serverFirst)![1]!;
+    const salt = Buffer.from(/s=([^,]+)/.exec(serverFirst)![1]!, 'base64');
+    // The client-final as librdkafka sends it, with a proof over that message.
+    const withoutProof = `c=biws,r=clientnonce${combined}`;
+    const salted = saltedPassword('SCRAM-SHA-256', 'pw', salt, 4096);
+    const clientKey = clientKeyOf('SCRAM-SHA-256', salted);
+    const authMessage = `${bare},${serverFirst},${withoutProof}`;
+    const proof = xor(
+      clientKey,
+      hmac('SCRAM-SHA-256', hash('SCRAM-SHA-256', clientKey), authMessage),
+    );
+    const final = `${withoutProof},p=${proof.toString('base64')}`;
+    assert.equal((await ex.step(Buffer.from(final), 0)).kind, 'complete');
   });
 });

@@ -62,6 +62,19 @@ function decoyCredential(mechanism: ScramMechanism, user: string): ScramCredenti
   };
 }
 
+/**
+ * The client-final must repeat the combined nonce. librdkafka 2.0.2 sends its own nonce
+ * before the combined one (Kafka accepts any nonce that ends with the combined one); that
+ * form is accepted too: it still carries this exchange's fresh server nonce, and the proof
+ * covers the message as sent.
+ */
+function nonceRepeated(
+  nonce: string,
+  state: { readonly nonce: string; readonly first: ClientFirstMessage },
+): boolean {
+  return nonce === state.nonce || nonce === state.first.nonce + state.nonce;
+}
+
 class ScramExchange implements SaslServerExchange {
   private state: State = { name: 'client-first' };
   private readonly invalid: string;
@@ -114,7 +127,8 @@ class ScramExchange implements SaslServerExchange {
   private onClientFinal(state: Extract<State, { name: 'client-final' }>, token: Buffer): SaslStep {
     const final = parseClientFinal(token.toString('utf8'));
     if (final === null) return failed(this.invalid, 'malformed client-final message');
-    if (final.nonce !== state.nonce) return failed(this.invalid, 'nonce mismatch (replayed?)');
+    if (!nonceRepeated(final.nonce, state))
+      return failed(this.invalid, 'nonce mismatch (replayed?)');
     const expectedBinding = Buffer.from(state.first.gs2Header, 'utf8').toString('base64');
     if (final.channelBinding !== expectedBinding) {
       return failed(this.invalid, 'channel binding differs from the GS2 header');
