@@ -10,7 +10,7 @@
 // connection authenticates before it is handed out, and again before the session lifetime
 // the broker gave runs out (KIP-368), holding new requests while it does.
 
-import { Socket } from 'node:net';
+import { isIP, Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions as TlsConnectOptions } from 'node:tls';
 import { ApiVersions } from '../protocol/apis/api-versions.ts';
 import { SaslAuthenticate } from '../protocol/apis/sasl-authenticate.ts';
@@ -104,7 +104,13 @@ async function connectSocket(opts: ConnectionOptions): Promise<Socket> {
     const socket =
       tls === undefined
         ? new Socket()
-        : connectTls({ servername: opts.host, ...tls, host: opts.host, port: opts.port });
+        : connectTls({
+            // SNI names hosts, not addresses (RFC 6066); the certificate check still covers IPs.
+            ...(isIP(opts.host) === 0 ? { servername: opts.host } : {}),
+            ...tls,
+            host: opts.host,
+            port: opts.port,
+          });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(
