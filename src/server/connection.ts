@@ -57,6 +57,8 @@ export interface ConnectionOptions {
   readonly sasl?: SaslGate;
   /** The principal before (or without) SASL: a mapped client certificate, else ANONYMOUS. */
   readonly principal?: KafkaPrincipal;
+  /** Write each response as one buffer (TLS sockets, where every write is encrypted apart). */
+  readonly coalesceWrites?: boolean;
 }
 
 type Outcome = Buffer[] | null;
@@ -464,6 +466,14 @@ export class Connection {
       if (!corked) {
         socket.cork();
         corked = true;
+      }
+      if (this.o.coalesceWrites === true && chunks.length > 1) {
+        // TLS encrypts each write apart: one buffer per response (a copy, far cheaper than
+        // the encryption) made consume over SSL about 1.5 times as fast in bench/gregor/tls.ts.
+        const whole = Buffer.concat(chunks);
+        for (const c of chunks) if (isLeased(c)) releaseLease(c);
+        if (!socket.write(whole)) this.pausedForDrain = true;
+        continue;
       }
       const leased = chunks.filter(isLeased);
       const last = chunks.length - 1;

@@ -4,6 +4,7 @@
 // How a listener's security protocol is served is listener-security.ts's decision.
 
 import type { Server, Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { HandlerRegistry } from '../api/handler.ts';
 import type { Listener } from '../config/listeners.ts';
 import { ANONYMOUS } from '../security/principal.ts';
@@ -119,6 +120,7 @@ export class SocketServer {
       id,
       socket: secured.socket,
       principal: secured.principal,
+      coalesceWrites: secured.socket instanceof TLSSocket,
       ...(secured.sasl === undefined ? {} : { sasl: secured.sasl }),
       registry: this.o.registry,
       logger: this.o.logger,
