@@ -22,6 +22,7 @@ async function open(overrides: Record<string, string>) {
   const config = buildBrokerConfig({
     overrides: {
       listeners: 'SASL_PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0',
+      'inter.broker.listener.name': 'SASL_PLAINTEXT',
       'log.dirs': '/tmp/unused',
       ...overrides,
     },
@@ -84,7 +85,11 @@ describe('openListenerAuth', () => {
 
   it('refuses a TLS listener without a keystore', async () => {
     const config = buildBrokerConfig({
-      overrides: { listeners: 'SSL://127.0.0.1:0', 'log.dirs': '/tmp/unused' },
+      overrides: {
+        listeners: 'SSL://127.0.0.1:0',
+        'inter.broker.listener.name': 'SSL',
+        'log.dirs': '/tmp/unused',
+      },
     });
     await assert.rejects(
       openListenerAuth(config, config.listeners[0]!, deps),
