@@ -4,6 +4,7 @@
 // module that names concrete backends. `startBroker` is also the library API
 // for running a real Kafka-protocol broker inside a Node process.
 
+import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { alterPartitionReassignmentsHandler } from './api/alter-partition-reassignments.ts';
@@ -12,6 +13,7 @@ import { registerGroupHandlers } from './api/group-handlers.ts';
 import { HandlerRegistry } from './api/handler.ts';
 import { registerHandlers } from './api/handlers.ts';
 import { listPartitionReassignmentsHandler } from './api/list-partition-reassignments.ts';
+import { registerSecurityHandlers } from './api/security-handlers.ts';
 import { registerTransactionHandlers } from './api/transaction-handlers.ts';
 import { createTransactionWiring } from './broker-transactions.ts';
 import { BrokerConfigAdmin } from './cluster/broker-config-admin.ts';
@@ -33,6 +35,7 @@ import { ReassignmentAdmin } from './cluster/reassignment-admin.ts';
 import { TopicAdmin } from './cluster/topic-admin.ts';
 import { type BrokerConfig, buildBrokerConfig } from './config/broker-config.ts';
 import { parseHttpListener, topicKeyForBrokerKey } from './config/config-def.ts';
+import { ConfigError } from './config/config-error.ts';
 import { DYNAMIC_BROKER_KEYS, DynamicConfigHooks } from './config/dynamic-broker-config.ts';
 import { deriveLimits } from './config/limits.ts';
 import type { Listener } from './config/listeners.ts';
@@ -60,10 +63,21 @@ import {
   effectiveTimestampBounds,
   type TopicValidationPolicy,
 } from './protocol/batch-validation.ts';
+import { API_VERSIONS_KEY } from './protocol/headers.ts';
 import { IsrManager } from './replication/isr-manager.ts';
 import { ReplicaFetchers } from './replication/replica-fetcher.ts';
 import { ReplicaManager } from './replication/replica-manager.ts';
+import { interBrokerClientSecurity } from './security/inter-broker-client.ts';
+import { openListenerAuths } from './security/listener-auth.ts';
+import {
+  AddScramError,
+  type BootstrapCredential,
+  bootstrapCredentials,
+  parseAddScram,
+} from './security/scram-bootstrap.ts';
+import { ScramCredentialStore } from './security/scram-credential-store.ts';
 import { HttpEndpoint } from './server/http-endpoint.ts';
+import { ListenerProtection } from './server/listener-protection.ts';
 import { refuseUnservedListeners } from './server/listener-security.ts';
 import { ListenerServers } from './server/listener-servers.ts';
 import { ProducerIdAllocator } from './txn/producer-id-allocator.ts';
@@ -95,6 +109,11 @@ export interface StartBrokerOptions {
    * that injects I/O errors here (a failing log directory).
    */
   readonly logFileSystem?: LogFileSystem;
+  /**
+   * SCRAM users to create if absent, as `kafka-storage format --add-scram` takes them:
+   * `SCRAM-SHA-256=[name=admin,password=...]`. An existing credential is never replaced.
+   */
+  readonly addScram?: readonly string[];
 }
 
 export interface Broker {
@@ -420,7 +439,21 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   // cannot secure stop start-up.
   const { limits, warnings } = deriveLimits(config);
   for (const warning of warnings) logger.warn({ warning }, 'doubtful configuration');
-  refuseUnservedListeners(config.listeners);
+  // Listener security is checked (and TLS files read) now; SCRAM look-ups reach the
+  // store once it is open, before any listener accepts a connection.
+  let credentialStore: ScramCredentialStore | null = null;
+  const listenerAuths = await openListenerAuths(config, {
+    logger,
+    scramCredentials: {
+      get: (user, mechanism) => {
+        assert.ok(credentialStore !== null, 'SCRAM credentials read before the store is open');
+        return credentialStore.get(user, mechanism);
+      },
+    },
+  });
+  refuseUnservedListeners(config.listeners, listenerAuths);
+  const interBrokerSecurity = interBrokerClientSecurity(config);
+  const bootstrapUsers = (opts.addScram ?? []).map(parseAddScramOption);
   const logDir = config.logDirs[0]!;
   for (const dir of config.logDirs) await mkdir(dir, { recursive: true });
   const nodeId = config.nodeId;
@@ -438,6 +471,13 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     }
   }
   const keys = new KeyLayout(clusterId, { rootPrefix: config.metadataStorePrefix });
+  credentialStore = new ScramCredentialStore(store, keys);
+  for (const created of await bootstrapCredentials(credentialStore, bootstrapUsers)) {
+    logger.info(
+      { user: created.user, mechanism: created.mechanism },
+      'created SCRAM credential (--add-scram)',
+    );
+  }
   const image = new MetadataImage(clusterId);
   const loader = new MetadataLoader(store, keys, image, logger);
   await loader.start();
@@ -555,11 +595,27 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   const txns = transactions.start(services, groups, (l) => loader.onChanges(l));
   registerGroupHandlers(registry, services, groups, txns);
   registerTransactionHandlers(registry, services, txns, groups);
+  registerSecurityHandlers(registry, credentialStore);
 
   const requestCounts = new Map<number, number>();
   let metrics: BrokerMetrics | null = null;
+  const protections = new Map(
+    [...listenerAuths].map(([name, auth]) => [
+      name,
+      new ListenerProtection({
+        auth,
+        logger,
+        onEvent: (event, listener) => metrics?.countAuthentication(event, listener),
+        apiVersionsSupported: (version) => {
+          const h = registry.get(API_VERSIONS_KEY);
+          return h !== undefined && version >= h.minVersion && version <= h.maxVersion;
+        },
+      }),
+    ]),
+  );
   const server = await ListenerServers.listen({
     listeners: config.listeners,
+    protections,
     registry,
     logger,
     limits: {
@@ -723,6 +779,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     replicas,
     logger,
     listenerName: config.interBrokerListenerName,
+    security: interBrokerSecurity,
     fetch: {
       partitionMaxBytes: config.replicaFetchMaxBytes,
       responseMaxBytes: limits.replicaFetchResponseSizeBytesMax,
@@ -873,4 +930,14 @@ function advertisedEndpoints(
     port: l.port === 0 ? (boundPorts.get(l.name) ?? 0) : l.port,
     securityProtocol: l.securityProtocol,
   }));
+}
+
+/** One --add-scram value; a malformed one is a configuration error (exit code 2). */
+function parseAddScramOption(text: string): BootstrapCredential {
+  try {
+    return parseAddScram(text);
+  } catch (err) {
+    if (!(err instanceof AddScramError)) throw err;
+    throw new ConfigError('GREGOR_ERR_CONFIG_INVALID', err.message, { key: '--add-scram' });
+  }
 }

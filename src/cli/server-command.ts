@@ -16,6 +16,19 @@ interface ServerOptions {
   readonly config?: string;
   readonly override: string[];
   readonly metadata?: string;
+  readonly addScram: string[];
+}
+
+/**
+ * --add-scram values, plus GREGOR_ADD_SCRAM (values separated by `;`), which keeps the
+ * password out of the process list.
+ */
+function addScramValues(opts: ServerOptions, env: NodeJS.ProcessEnv): string[] {
+  const fromEnv = (env['GREGOR_ADD_SCRAM'] ?? '')
+    .split(';')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+  return [...opts.addScram, ...fromEnv];
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -47,6 +60,13 @@ export function addServerCommand(program: Command): void {
       '--metadata <url>',
       'metadata store, short for --override metadata.store=<url>: ' +
         'etcd://host:port[,host:port...] or embedded:[path]',
+    )
+    .option(
+      '--add-scram <SCRAM-SHA-256=[name=...,password=...]>',
+      'create a SCRAM user if it has no credential yet, as kafka-storage format ' +
+        '--add-scram (repeatable; GREGOR_ADD_SCRAM keeps the password out of ps)',
+      collect,
+      [],
     )
     .action(async (file: string | undefined, opts: ServerOptions) => {
       const logger = createLogger();
@@ -85,6 +105,7 @@ export function addServerCommand(program: Command): void {
           config: withMetadataOption(parseOverrideArgs(opts.override), opts.metadata),
           env: process.env,
           logger,
+          addScram: addScramValues(opts, process.env),
         });
       } catch (err) {
         if (err instanceof ConfigError) {

@@ -21,6 +21,7 @@ import {
   BROKER_CONFIG_KEYS,
   brokerSynonyms,
   type ConfigKeyDef,
+  type SaslMechanism,
   TOPIC_CONFIG_KEYS,
 } from './config-def.ts';
 import type { ConfigEntry, ConfigSource, ConfigSynonym } from './config-entry.ts';
@@ -37,6 +38,7 @@ import {
   isDynamicBrokerKey,
   NO_DYNAMIC_LAYERS,
 } from './dynamic-broker-config.ts';
+import { listenerLookupOrder, parseListenerScopedKey } from './listener-scoped-keys.ts';
 
 export type { BrokerSettings, TopicDefault } from './broker-settings.ts';
 export type { ConfigOrigin, ConfigSetting } from './config-sources.ts';
@@ -60,6 +62,11 @@ export interface BrokerConfig extends BrokerSettings {
   defaultEntries(options?: {
     readonly names?: readonly string[] | null | undefined;
   }): ConfigEntry[];
+  /**
+   * An ssl.* or sasl.* setting as one listener sees it: `listener.name.<l>.<mechanism>.<name>`,
+   * then `listener.name.<l>.<name>`, then `<name>`.
+   */
+  forListener(listenerName: string, name: string, mechanism?: SaslMechanism | null): ConfigSetting;
 }
 
 export interface LoadBrokerConfigOptions {
@@ -120,6 +127,7 @@ export function buildBrokerConfig(
     );
     return [...found, requireSetting(staticSettings, name)];
   };
+  const scoped = listenerScopedSettings(raw);
   const lookup: SettingLookup = {
     value: (name) => requireSetting(settings, name).value,
     isSet: (name) => requireSetting(settings, name).origin !== 'default',
@@ -128,6 +136,7 @@ export function buildBrokerConfig(
   };
   const typed = readBrokerSettings(lookup, sources.hostname ?? osHostname());
   const describer = { setting: (name: string) => requireSetting(settings, name), layers };
+  requireScopedListenersExist(raw, typed.listeners);
   return {
     ...typed,
     get: (name) => requireSetting(settings, name).value,
@@ -138,6 +147,13 @@ export function buildBrokerConfig(
     topicDefault: (topicKey) => topicDefaultOf(settings, topicKey),
     entries: (options) => brokerEntries(describer, options?.names ?? null),
     defaultEntries: (options) => defaultEntries(dynamicDefault, options?.names ?? null),
+    forListener: (listenerName, name, mechanism = null) => {
+      for (const candidate of listenerLookupOrder(listenerName, name, mechanism)) {
+        const hit = scoped.get(candidate);
+        if (hit !== undefined) return hit;
+      }
+      return requireSetting(settings, name);
+    },
   };
 }
 
@@ -160,6 +176,39 @@ function dynamicSettings(
     out.set(name, setting);
   }
   return out;
+}
+
+/** A listener-scoped key for a listener the broker does not have is a typo: say so. */
+function requireScopedListenersExist(
+  raw: ReadonlyMap<string, RawSetting>,
+  listeners: readonly { readonly name: string }[],
+): void {
+  const names = new Set(listeners.map((l) => l.name));
+  for (const [key, setting] of raw) {
+    const parsed = parseListenerScopedKey(key);
+    if (parsed === null || names.has(parsed.listener)) continue;
+    throw new ConfigError(
+      'GREGOR_ERR_CONFIG_INVALID',
+      `${key} (${setting.where}) names listener ${parsed.listener}, which is not in listeners ` +
+        `(${[...names].join(', ')})`,
+      { key, where: setting.where },
+    );
+  }
+}
+
+/**
+ * The `listener.name.…` settings, validated by the key they override and stored under the
+ * lower-cased name Kafka uses (`listener.name.sasl_ssl.plain.sasl.jaas.config`).
+ */
+function listenerScopedSettings(raw: ReadonlyMap<string, RawSetting>): Map<string, ConfigSetting> {
+  const scoped = new Map<string, ConfigSetting>();
+  for (const [key, setting] of raw) {
+    const parsed = parseListenerScopedKey(key);
+    if (parsed === null) continue;
+    const name = listenerLookupOrder(parsed.listener, parsed.base, parsed.mechanism)[0]!;
+    scoped.set(name, resolveSetting({ ...parsed.def, name }, setting));
+  }
+  return scoped;
 }
 
 function resolveSetting(def: ConfigKeyDef, raw: RawSetting | undefined): ConfigSetting {

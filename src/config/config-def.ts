@@ -17,6 +17,7 @@ import {
 import { parseListenerList, parseSecurityProtocolMap, SECURITY_PROTOCOLS } from './listeners.ts';
 import { parseMetadataStore } from './metadata-store-location.ts';
 import { DEFAULT_MESSAGE_FORMAT_VERSION, isKafkaVersionString } from './metadata-version.ts';
+import { parsePrincipalMappingRules } from './principal-mapping-rules.ts';
 
 export type Importance = 'high' | 'medium' | 'low';
 
@@ -1078,10 +1079,40 @@ const secret = (name: string, doc: string): UngroupedKeyDef => ({
   doc,
 });
 
-const SECURITY_KEYS: readonly UngroupedKeyDef[] = [
+/** Kafka's OAUTHBEARER validator callback handlers, in their 3.x package names. */
+export const OAUTHBEARER_VALIDATOR_CLASSES = [
+  'org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler',
+  'org.apache.kafka.common.security.oauthbearer.secured.OAuthBearerValidatorCallbackHandler',
+  'org.apache.kafka.common.security.oauthbearer.internals.unsecured.OAuthBearerUnsecuredValidatorCallbackHandler',
+] as const;
+
+const TLS_PROTOCOLS = ['TLSv1.2', 'TLSv1.3'] as const;
+
+const principalRules = custom('DEFAULT, or RULE:pattern/replacement/[LU], comma-separated', (v) =>
+  parsePrincipalMappingRules(String(v)).ok ? null : 'is not a list of DEFAULT and RULE:p/r/[LU]',
+);
+
+const jwksUrl = custom('an https://, http:// or file: URL', (value) => {
+  if (value === null || value === '') return null;
+  try {
+    const url = new URL(String(value));
+    return ['https:', 'http:', 'file:'].includes(url.protocol)
+      ? null
+      : 'is not https, http or file';
+  } catch {
+    return 'is not a URL';
+  }
+});
+
+const SSL_KEYS: readonly UngroupedKeyDef[] = [
   path('ssl.keystore.location', 'Certificate and key file of SSL and SASL_SSL listeners.'),
   secret('ssl.keystore.password', 'Password of the keystore file (PKCS12).'),
-  secret('ssl.key.password', 'Password of the private key.'),
+  secret('ssl.key.password', 'Password of the private key (PKCS12, or an encrypted PEM key).'),
+  secret('ssl.keystore.key', 'PEM private key given inline instead of ssl.keystore.location.'),
+  secret(
+    'ssl.keystore.certificate.chain',
+    'PEM certificate chain given inline, with ssl.keystore.key.',
+  ),
   {
     name: 'ssl.keystore.type',
     type: 'string',
@@ -1092,13 +1123,14 @@ const SECURITY_KEYS: readonly UngroupedKeyDef[] = [
   },
   path('ssl.truststore.location', 'CA certificates that client certificates must chain to.'),
   secret('ssl.truststore.password', 'Password of the truststore file (PKCS12).'),
+  secret('ssl.truststore.certificates', 'PEM CA certificates given inline.'),
   {
     name: 'ssl.truststore.type',
     type: 'string',
     default: 'PEM',
     valid: oneOf('PEM', 'PKCS12'),
     importance: 'medium',
-    doc: 'Truststore format.',
+    doc: 'Truststore format. A PKCS12 truststore must hold a key too (as Node reads it).',
   },
   {
     name: 'ssl.client.auth',
@@ -1108,6 +1140,50 @@ const SECURITY_KEYS: readonly UngroupedKeyDef[] = [
     importance: 'medium',
     doc: 'Whether SSL listeners ask clients for a certificate.',
   },
+  {
+    name: 'ssl.enabled.protocols',
+    type: 'list',
+    default: 'TLSv1.2,TLSv1.3',
+    valid: oneOf(...TLS_PROTOCOLS),
+    importance: 'medium',
+    doc: 'TLS versions accepted (TLSv1.2, TLSv1.3).',
+  },
+  {
+    name: 'ssl.protocol',
+    type: 'string',
+    default: 'TLSv1.3',
+    valid: oneOf('TLS', 'TLSv1.2', 'TLSv1.3'),
+    importance: 'medium',
+    doc: 'Highest TLS version offered by the inter-broker and tool clients.',
+  },
+  {
+    name: 'ssl.cipher.suites',
+    type: 'list',
+    default: '',
+    importance: 'low',
+    doc:
+      "Cipher suites, in OpenSSL's or IANA's names (TLS_AES_128_GCM_SHA256, " +
+      "ECDHE-RSA-AES128-GCM-SHA256); empty: Node's defaults.",
+  },
+  {
+    name: 'ssl.principal.mapping.rules',
+    type: 'string',
+    default: 'DEFAULT',
+    valid: principalRules,
+    importance: 'low',
+    doc: "Rules mapping a client certificate's subject (RFC 2253) to a principal name.",
+  },
+  {
+    name: 'ssl.endpoint.identification.algorithm',
+    type: 'string',
+    default: 'https',
+    valid: oneOf('https', ''),
+    importance: 'low',
+    doc: "https: brokers check the host name in each other's certificates; empty: they do not.",
+  },
+];
+
+const SASL_KEYS: readonly UngroupedKeyDef[] = [
   {
     name: 'sasl.enabled.mechanisms',
     type: 'list',
@@ -1122,16 +1198,115 @@ const SECURITY_KEYS: readonly UngroupedKeyDef[] = [
     default: 'PLAIN',
     valid: oneOf(...SASL_MECHANISMS),
     importance: 'medium',
-    doc: 'SASL mechanism brokers use with each other.',
+    doc: 'SASL mechanism brokers use with each other when the inter-broker listener uses SASL.',
   },
   {
     name: 'sasl.server.max.receive.size',
     type: 'int',
     default: '524288',
+    valid: atLeast(1),
     importance: 'medium',
     doc: 'Largest frame accepted before SASL authentication completes.',
   },
+  secret(
+    'sasl.jaas.config',
+    "JAAS login module and options, as Kafka's; usually per listener and mechanism " +
+      '(listener.name.<l>.<mechanism>.sasl.jaas.config).',
+  ),
+  path(
+    'sasl.plain.users.file',
+    'Gregor: a properties file of PLAIN users, name=password per line, read again when it ' +
+      'changes (besides user_<name> options of the JAAS config).',
+  ),
+  {
+    name: 'sasl.server.callback.handler.class',
+    type: 'string',
+    default: null,
+    valid: oneOf(...OAUTHBEARER_VALIDATOR_CLASSES),
+    importance: 'medium',
+    doc: "Only Kafka's OAUTHBEARER validator classes are understood (unsecured or JWKS-secured).",
+  },
+  {
+    name: 'connections.max.reauth.ms',
+    type: 'long',
+    default: '0',
+    valid: atLeast(0),
+    importance: 'medium',
+    doc:
+      'Longest SASL session before the client must re-authenticate (KIP-368); 0: no limit ' +
+      "but the credential's own expiry.",
+  },
+  {
+    name: 'sasl.oauthbearer.jwks.endpoint.url',
+    type: 'string',
+    default: null,
+    valid: jwksUrl,
+    importance: 'medium',
+    doc: 'JWKS of the OAuth issuer (https:, or file: read again when it changes); set: tokens must be signed.',
+  },
+  {
+    name: 'sasl.oauthbearer.jwks.endpoint.refresh.ms',
+    type: 'long',
+    default: '3600000',
+    valid: atLeast(0),
+    importance: 'low',
+    doc: 'How long fetched keys are trusted before the JWKS endpoint is asked again.',
+  },
+  {
+    name: 'sasl.oauthbearer.jwks.endpoint.retry.backoff.ms',
+    type: 'long',
+    default: '100',
+    valid: atLeast(0),
+    importance: 'low',
+    doc: 'Least wait before asking the JWKS endpoint again (an unknown key id).',
+  },
+  {
+    name: 'sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms',
+    type: 'long',
+    default: '10000',
+    valid: atLeast(0),
+    importance: 'low',
+    doc: 'Timeout of one JWKS request.',
+  },
+  {
+    name: 'sasl.oauthbearer.expected.audience',
+    type: 'list',
+    default: '',
+    importance: 'medium',
+    doc: 'Audiences a token must name one of (aud); empty: not checked.',
+  },
+  {
+    name: 'sasl.oauthbearer.expected.issuer',
+    type: 'string',
+    default: null,
+    importance: 'medium',
+    doc: 'Issuer a token must name (iss); unset: not checked.',
+  },
+  {
+    name: 'sasl.oauthbearer.sub.claim.name',
+    type: 'string',
+    default: 'sub',
+    importance: 'low',
+    doc: 'Claim whose value is the principal name.',
+  },
+  {
+    name: 'sasl.oauthbearer.scope.claim.name',
+    type: 'string',
+    default: 'scope',
+    importance: 'low',
+    doc: "Claim holding the token's scopes.",
+  },
+  {
+    name: 'sasl.oauthbearer.clock.skew.seconds',
+    type: 'int',
+    default: '30',
+    valid: atLeast(0),
+    importance: 'low',
+    doc: "Tolerated difference between our clock and the issuer's (exp, nbf, iat).",
+  },
 ];
+
+const SECURITY_KEYS: readonly UngroupedKeyDef[] = [...SSL_KEYS, ...SASL_KEYS];
 
 /** Every broker key, grouped as docs/configuration.md shows them. */
 export const BROKER_CONFIG_DEFS: readonly BrokerKeyDef[] = (

@@ -10,6 +10,7 @@ import { Registry } from 'prom-client';
 import type { MetadataImage } from '../cluster/metadata-image.ts';
 import type { LogDirHealth } from '../log/log-dir-health.ts';
 import type { ReplicaManager } from '../replication/replica-manager.ts';
+import { type AuthenticationEvent, AuthenticationMetrics } from './authentication-metrics.ts';
 import { BrokerTopicMetrics } from './broker-topic-metrics.ts';
 import {
   registerControllerMetrics,
@@ -46,6 +47,7 @@ export class BrokerMetrics {
   private readonly requests: RequestMetrics;
   private readonly topics: BrokerTopicMetrics;
   private readonly isrChanges: IsrChangeMetrics;
+  private readonly authentication: AuthenticationMetrics;
 
   constructor(s: BrokerMetricsSources) {
     registerControllerMetrics(this.registry, s);
@@ -60,6 +62,11 @@ export class BrokerMetrics {
     this.topics = new BrokerTopicMetrics(this.registry, s);
     this.isrChanges = new IsrChangeMetrics(this.registry, s);
     this.isrChanges.observe();
+    this.authentication = new AuthenticationMetrics(this.registry);
+  }
+
+  countAuthentication(event: AuthenticationEvent, listener: string): void {
+    this.authentication.count(event, listener);
   }
 
   countRequest(apiKey: number): void {

@@ -8,6 +8,7 @@ import type { HandlerRegistry } from '../api/handler.ts';
 import type { Listener } from '../config/listeners.ts';
 import type { Logger } from '../util/logger.ts';
 import type { ConnectionLimits, ResponseObserver } from './connection.ts';
+import type { ListenerProtection } from './listener-protection.ts';
 import { refuseUnservedListeners } from './listener-security.ts';
 import { RequestMemory } from './request-memory.ts';
 import { SocketServer } from './socket-server.ts';
@@ -20,6 +21,8 @@ export interface ListenerServersOptions {
   readonly connectionsMax: number;
   readonly onRequest?: (apiKey: number) => void;
   readonly onResponse?: ResponseObserver;
+  /** TLS and SASL of each secured listener, by listener name. */
+  readonly protections?: ReadonlyMap<string, ListenerProtection>;
   /** queued.max.request.bytes across all listeners; null for no bound. */
   readonly requestBytesMax: number | null;
 }
@@ -28,7 +31,8 @@ export class ListenerServers {
   private constructor(private readonly servers: readonly SocketServer[]) {}
 
   static async listen(o: ListenerServersOptions): Promise<ListenerServers> {
-    refuseUnservedListeners(o.listeners);
+    const protections = o.protections ?? new Map<string, ListenerProtection>();
+    refuseUnservedListeners(o.listeners, protections);
     const servers: SocketServer[] = [];
     const connectionsOpen = () => servers.reduce((n, s) => n + s.connectionCount, 0);
     const requestMemory = new RequestMemory(o.requestBytesMax);
@@ -43,6 +47,9 @@ export class ListenerServers {
             connectionsMax: o.connectionsMax,
             connectionsOpen,
             requestMemory,
+            ...(protections.has(listener.name)
+              ? { protection: protections.get(listener.name)! }
+              : {}),
             ...(o.onRequest ? { onRequest: o.onRequest } : {}),
             ...(o.onResponse ? { onResponse: o.onResponse } : {}),
           }),

@@ -6,6 +6,7 @@ import { AddPartitionsToTxn } from './add-partitions-to-txn.ts';
 import { AlterConfigs } from './alter-configs.ts';
 import { AlterPartitionReassignments } from './alter-partition-reassignments.ts';
 import { AlterReplicaLogDirs } from './alter-replica-log-dirs.ts';
+import { AlterUserScramCredentials } from './alter-user-scram-credentials.ts';
 import { ApiVersions } from './api-versions.ts';
 import { CreatePartitions } from './create-partitions.ts';
 import { CreateTopics } from './create-topics.ts';
@@ -18,6 +19,7 @@ import { DescribeGroups } from './describe-groups.ts';
 import { DescribeLogDirs } from './describe-log-dirs.ts';
 import { DescribeProducers } from './describe-producers.ts';
 import { DescribeTransactions } from './describe-transactions.ts';
+import { DescribeUserScramCredentials } from './describe-user-scram-credentials.ts';
 import { ElectLeaders } from './elect-leaders.ts';
 import { EndTxn } from './end-txn.ts';
 import { Fetch } from './fetch.ts';
@@ -49,6 +51,7 @@ export const ALL_APIS: readonly ApiDef[] = [
   AlterConfigs,
   AlterPartitionReassignments,
   AlterReplicaLogDirs,
+  AlterUserScramCredentials,
   ApiVersions,
   CreatePartitions,
   CreateTopics,
@@ -61,6 +64,7 @@ export const ALL_APIS: readonly ApiDef[] = [
   DescribeLogDirs,
   DescribeProducers,
   DescribeTransactions,
+  DescribeUserScramCredentials,
   ElectLeaders,
   EndTxn,
   Fetch,
