@@ -55,6 +55,9 @@ const EXPECTED_CODES = new Set<number>([
   ErrorCode.DUPLICATE_SEQUENCE_NUMBER,
   ErrorCode.INVALID_PRODUCER_EPOCH,
   ErrorCode.UNKNOWN_PRODUCER_ID,
+  // Transactional batches in a request without a transactional id: Kafka's KafkaApis
+  // answers this before anything else, and so does Gregor since transactions.
+  ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
 ]);
 
 export interface CampaignOptions {
