@@ -99,13 +99,26 @@ function splitKey(k: string): [string, number] {
   return [k.slice(0, at), Number(k.slice(at + 1))];
 }
 
-/** An error from the disk (errno), as opposed to a refusal of the log's own. */
+/** The first errno code along an error's cause chain (wrappers keep the disk's error as cause). */
+function errnoOf(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let depth = 0; e !== null && e !== undefined && depth < 8; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * An error from the disk, which takes its whole log directory offline (Kafka's JBOD rule),
+ * as opposed to a refusal of the log's own. A full disk refuses writes and recovers when
+ * space returns, and files missing under one partition concern that partition only.
+ */
 function isDiskFailure(err: unknown): boolean {
-  // A full disk refuses writes and recovers when space returns: not a failed directory.
-  if (isNoSpaceError(err instanceof LogStorageError ? err.cause : err)) return false;
-  if (err instanceof LogStorageError) return true;
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^E[A-Z]+$/.test(code) && code !== 'ENOENT';
+  const code = errnoOf(err);
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'ENOENT') return false;
+  return code !== undefined || err instanceof LogStorageError;
 }
 
 export class ReplicaManager {
@@ -198,9 +211,12 @@ export class ReplicaManager {
     const state = this.o.image.partition(topic, index);
     if (state === undefined || !state.replicas.includes(this.o.nodeId) || this.closed)
       return undefined;
-    if (this.offlineKeys.has(key(topic, index)) || this.swapping.has(key(topic, index))) {
-      return undefined;
+    // A replica in a failed log directory answers KAFKA_STORAGE_ERROR, as Kafka's offline
+    // partitions do, until the controller has moved its leadership elsewhere.
+    if (this.offlineKeys.has(key(topic, index))) {
+      throw new LogStorageError(`${topic}-${index} is in an offline log directory`);
     }
+    if (this.swapping.has(key(topic, index))) return undefined;
     try {
       return await this.open(topic, index, state.leaderEpoch);
     } catch (err) {
@@ -360,7 +376,9 @@ export class ReplicaManager {
         throw err;
       }
       this.located.set(k, logDir);
-      log.onFailure((err) => this.failDir(logDir, err));
+      log.onFailure((err) => {
+        if (isDiskFailure(err)) this.failDir(logDir, err);
+      });
       if (topicId !== undefined) this.openedTopicIds.set(k, topicId);
       if (recordId && topicId !== undefined) {
         await writePartitionMetadata(
