@@ -269,8 +269,16 @@ describe('the rendered StatefulSet, executed', { timeout: 900_000 }, () => {
       await new Promise((res) => setTimeout(res, 50));
     }
     // Ready: the cluster's own view (from another broker) has it in the ISR of all it replicates.
-    const view = await describeAll(pods.bootstrap([1]));
-    const missing = view.filter((p) => p.replicas.includes(0) && !p.isr.includes(0));
+    // Pod 0 judged from its image, which the store's watch fills; broker 1's image is fed by its
+    // own watch and may be a few milliseconds behind (even for an ISR change broker 1 wrote), so
+    // its view is read until it has caught up - briefly, since the change is already committed.
+    let missing: PartitionView[] = [];
+    for (const deadline = Date.now() + 3_000; ; ) {
+      const view = await describeAll(pods.bootstrap([1]));
+      missing = view.filter((p) => p.replicas.includes(0) && !p.isr.includes(0));
+      if (missing.length === 0 || Date.now() > deadline) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
     assert.deepEqual(
       missing,
       [],
