@@ -7,6 +7,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { alterPartitionReassignmentsHandler } from './api/alter-partition-reassignments.ts';
+import { RequestAuthorizer } from './api/authorization.ts';
 import type { BrokerServices, HandlerSettings } from './api/broker-services.ts';
 import { registerGroupHandlers } from './api/group-handlers.ts';
 import { HandlerRegistry } from './api/handler.ts';
@@ -51,6 +52,10 @@ import { ReplicaFetchers } from './replication/replica-fetcher.ts';
 import { ReplicaManager } from './replication/replica-manager.ts';
 import { HttpEndpoint } from './server/http-endpoint.ts';
 import { SocketServer } from './server/socket-server.ts';
+import { decodeStoredAcls } from './security/acl-records.ts';
+import { AclStore } from './security/acl-store.ts';
+import { StandardAuthorizer } from './security/authorizer.ts';
+import { authorizerConfigOf } from './security/authorizer-config.ts';
 import { ProducerIdAllocator } from './txn/producer-id-allocator.ts';
 import { type Logger, libraryLogger } from './util/logger.ts';
 
@@ -219,6 +224,8 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   const keys = new KeyLayout(clusterId, { rootPrefix: config.metadataStorePrefix });
   const image = new MetadataImage(clusterId);
   const loader = new MetadataLoader(store, keys, image, logger);
+  // Registered before the first read, so the authorizer starts from every stored ACL.
+  const authorizer = followAcls(config, loader, logger);
   await loader.start();
   logger.info({ revision: image.revision }, 'metadata loaded');
 
@@ -278,6 +285,11 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     logger,
     now,
     config,
+    authorizer: new RequestAuthorizer(authorizer),
+    aclStore:
+      authorizer === null
+        ? null
+        : new AclStore({ store, keys, waitForRevision: (rev) => loader.waitForRevision(rev) }),
   };
   const registry = new HandlerRegistry();
   registerHandlers(registry, services);
@@ -461,6 +473,31 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
       return closing;
     },
   };
+}
+
+/**
+ * The ACL authorizer when authorizer.class.name names one, kept in step with the
+ * `acls/...` keys through the metadata loader, in revision order; null otherwise.
+ */
+function followAcls(
+  config: BrokerConfig,
+  loader: MetadataLoader,
+  logger: Logger,
+): StandardAuthorizer | null {
+  const c = authorizerConfigOf(config);
+  if (!c.enabled) return null;
+  const authorizer = new StandardAuthorizer(c.settings, logger);
+  loader.onChanges((changes) => {
+    for (const change of changes) {
+      if (change.kind !== 'acl') continue;
+      const { resourceType, patternType, name, value } = change;
+      const decoded = decodeStoredAcls(resourceType, patternType, name, value);
+      if (decoded === null || decoded.skipped > 0)
+        logger.warn({ resourceType, patternType, name }, 'ignoring unreadable ACL entries');
+      if (decoded !== null) authorizer.applyStored(decoded.pattern, decoded.entries);
+    }
+  });
+  return authorizer;
 }
 
 /**

@@ -7,8 +7,10 @@ import type { LeaderElections } from '../cluster/preferred-leader-elections.ts';
 import type { TopicAdmin } from '../cluster/topic-admin.ts';
 import type { BrokerConfig } from '../config/broker-config.ts';
 import type { ReplicaManager } from '../replication/replica-manager.ts';
+import type { AclStore } from '../security/acl-store.ts';
 import type { ProducerIdAllocator } from '../txn/producer-id-allocator.ts';
 import type { Logger } from '../util/logger.ts';
+import type { RequestAuthorizer } from './authorization.ts';
 
 /** Broker settings the handlers read, with Kafka's names in the comments. */
 export interface HandlerSettings {
@@ -46,4 +48,8 @@ export interface BrokerServices {
   readonly now: () => number;
   /** The static broker configuration, for DescribeConfigs and topic defaults. */
   readonly config: BrokerConfig;
+  /** Every handler's authorization checks (allows all when no authorizer is configured). */
+  readonly authorizer: RequestAuthorizer;
+  /** ACL writes for CreateAcls and DeleteAcls; null without an authorizer. */
+  readonly aclStore: AclStore | null;
 }

@@ -5,6 +5,7 @@
 
 import { type Codec, codecFor, type MessageValue } from '../protocol/codec.ts';
 import type { ApiDef } from '../protocol/schema.ts';
+import type { KafkaPrincipal } from '../security/principal.ts';
 
 export interface RequestContext {
   readonly apiKey: number;
@@ -14,6 +15,23 @@ export interface RequestContext {
   readonly connectionId: number;
   readonly remoteAddress: string;
   readonly listenerName: string;
+  /** Who sent the request: the SASL user, the mapped certificate subject, or ANONYMOUS. */
+  readonly principal: KafkaPrincipal;
+  /**
+   * The client's IP address without the port, as ACL host entries name it
+   * (Kafka's `clientAddress().getHostAddress()`).
+   */
+  readonly clientAddress: string;
+  /**
+   * Size of the request frame in bytes (Kafka's `request.sizeInBytes`), what a
+   * producer's byte-rate quota counts.
+   */
+  readonly requestSizeBytes?: number;
+  /**
+   * Asks the connection to stop reading from this client for `ms` once the
+   * response is sent (Kafka mutes a throttled channel, KIP-219).
+   */
+  readonly throttle?: (ms: number) => void;
 }
 
 export type RequestOf<A extends ApiDef> = MessageValue<A['request']>;

@@ -5,10 +5,13 @@ import { describeTopicConfig } from '../config/topic-config.ts';
 import { alterConfigsHandler, incrementalAlterConfigsHandler } from './alter-configs.ts';
 import { apiVersionsHandler } from './api-versions.ts';
 import type { BrokerServices } from './broker-services.ts';
+import { createAclsHandler } from './create-acls.ts';
 import { createPartitionsHandler } from './create-partitions.ts';
 import { createTopicsHandler } from './create-topics.ts';
+import { deleteAclsHandler } from './delete-acls.ts';
 import { deleteRecordsHandler } from './delete-records.ts';
 import { deleteTopicsHandler } from './delete-topics.ts';
+import { describeAclsHandler } from './describe-acls.ts';
 import { describeClusterHandler } from './describe-cluster.ts';
 import { configEntriesOut, describeConfigsHandler } from './describe-configs.ts';
 import { describeLogDirsHandler } from './describe-log-dirs.ts';
@@ -47,5 +50,8 @@ export function registerHandlers(registry: HandlerRegistry, s: BrokerServices): 
     .add(describeClusterHandler(s))
     .add(describeLogDirsHandler(s))
     .add(electLeadersHandler(s))
+    .add(describeAclsHandler(s.authorizer))
+    .add(createAclsHandler(s.authorizer, s.aclStore))
+    .add(deleteAclsHandler(s.authorizer, s.aclStore))
     .add(apiVersionsHandler(registry));
 }

@@ -3,6 +3,7 @@
 // (tools-main.ts, which skips loading the broker) offer the same commands.
 
 import type { Command } from 'commander';
+import { addAclsCommand } from './acls-command.ts';
 import { addClusterCommand } from './cluster-command.ts';
 import { addConfigsCommand } from './configs-command.ts';
 import { addConsoleConsumerCommand } from './console-consumer-command.ts';
@@ -24,6 +25,7 @@ export const TOOL_COMMANDS: readonly string[] = [
   'perf',
   'leader-election',
   'reassign-partitions',
+  'acls',
 ];
 
 export function addToolCommands(program: Command): void {
@@ -36,4 +38,5 @@ export function addToolCommands(program: Command): void {
   addPerfCommand(program);
   addLeaderElectionCommand(program);
   addReassignPartitionsCommand(program);
+  addAclsCommand(program);
 }

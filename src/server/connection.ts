@@ -20,6 +20,7 @@ import {
 } from '../protocol/headers.ts';
 import { DecodeError, Reader } from '../protocol/reader.ts';
 import { Writer } from '../protocol/writer.ts';
+import { ANONYMOUS, type KafkaPrincipal } from '../security/principal.ts';
 import { type BufferPool, brokerBufferPool, isLeased, releaseLease } from '../util/buffer-pool.ts';
 import { LogRateLimiter } from '../util/log-rate-limiter.ts';
 import type { Logger } from '../util/logger.ts';
@@ -41,6 +42,11 @@ export interface ConnectionOptions {
   readonly onRequest?: (apiKey: number) => void;
   /** Where large request frames are leased from; the broker-wide pool by default. */
   readonly bufferPool?: BufferPool;
+  /**
+   * The connection's principal; ANONYMOUS when absent (PLAINTEXT, as Kafka). The
+   * security work (TLS client certificates, SASL) fills this in.
+   */
+  readonly principal?: KafkaPrincipal;
 }
 
 type Outcome = Buffer[] | null;
@@ -76,6 +82,11 @@ export class Connection {
   private pausedForInflight = false;
   private pausedForDrain = false;
   private readonly remoteAddress: string;
+  /** The client's IP without the port, what ACL host entries match. */
+  private readonly clientAddress: string;
+  /** While a quota throttles this client, the socket is not read (Kafka mutes the channel). */
+  private throttledUntilMs = 0;
+  private throttleTimer: NodeJS.Timeout | null = null;
   /** Set when the connection must close once in-flight requests are answered. */
   private closeWhenDrained: string | null = null;
 
@@ -85,6 +96,7 @@ export class Connection {
       pool.acquireView(sizeBytes),
     );
     this.remoteAddress = `${o.socket.remoteAddress ?? '?'}:${o.socket.remotePort ?? '?'}`;
+    this.clientAddress = clientAddressOf(o.socket.remoteAddress);
     o.socket.setNoDelay(true);
     o.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     o.socket.on('drain', () => {
@@ -96,6 +108,7 @@ export class Connection {
     });
     o.socket.on('close', () => {
       this.closed = true;
+      if (this.throttleTimer !== null) clearTimeout(this.throttleTimer);
       this.o.onClose(this.o.id);
     });
   }
@@ -188,6 +201,10 @@ export class Connection {
       connectionId: this.o.id,
       remoteAddress: this.remoteAddress,
       listenerName: this.o.listenerName,
+      principal: this.o.principal ?? ANONYMOUS,
+      clientAddress: this.clientAddress,
+      requestSizeBytes: frame.length + 4,
+      throttle: (ms) => this.throttleFor(ms),
     };
     this.inflight++;
     this.updateReading();
@@ -286,11 +303,36 @@ export class Connection {
     if (corked) socket.uncork();
   }
 
+  /**
+   * A quota was exceeded: stop reading from this client for `ms` (the response
+   * carrying throttle_time_ms is still written), as Kafka mutes the channel.
+   */
+  private throttleFor(ms: number): void {
+    if (this.closed || !(ms > 0)) return;
+    const until = Date.now() + ms;
+    if (until <= this.throttledUntilMs) return;
+    this.throttledUntilMs = until;
+    if (this.throttleTimer !== null) clearTimeout(this.throttleTimer);
+    this.throttleTimer = setTimeout(() => {
+      this.throttleTimer = null;
+      this.throttledUntilMs = 0;
+      this.updateReading();
+    }, ms);
+    this.updateReading();
+  }
+
   private updateReading(): void {
-    if (this.closed) return;
+    if (this.closed || this.closeWhenDrained !== null) return;
     const pending = this.inflight + this.done.size;
     this.pausedForInflight = pending >= this.o.limits.inflightRequestsMax;
-    if (this.pausedForInflight || this.pausedForDrain) this.o.socket.pause();
+    const throttled = this.throttledUntilMs > 0;
+    if (this.pausedForInflight || this.pausedForDrain || throttled) this.o.socket.pause();
     else this.o.socket.resume();
   }
+}
+
+/** `::ffff:127.0.0.1` → `127.0.0.1`: Kafka's host address of an IPv4 client. */
+function clientAddressOf(remote: string | undefined): string {
+  if (remote === undefined) return '';
+  return remote.startsWith('::ffff:') && remote.includes('.') ? remote.slice(7) : remote;
 }

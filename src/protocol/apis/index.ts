@@ -1,14 +1,19 @@
 // Every API definition Gregor has, for tools and tests that walk them all.
 
 import type { ApiDef } from '../schema.ts';
+import { AlterClientQuotas } from './alter-client-quotas.ts';
 import { AlterConfigs } from './alter-configs.ts';
 import { AlterPartitionReassignments } from './alter-partition-reassignments.ts';
 import { ApiVersions } from './api-versions.ts';
+import { CreateAcls } from './create-acls.ts';
 import { CreatePartitions } from './create-partitions.ts';
 import { CreateTopics } from './create-topics.ts';
+import { DeleteAcls } from './delete-acls.ts';
 import { DeleteGroups } from './delete-groups.ts';
 import { DeleteRecords } from './delete-records.ts';
 import { DeleteTopics } from './delete-topics.ts';
+import { DescribeAcls } from './describe-acls.ts';
+import { DescribeClientQuotas } from './describe-client-quotas.ts';
 import { DescribeCluster } from './describe-cluster.ts';
 import { DescribeConfigs } from './describe-configs.ts';
 import { DescribeGroups } from './describe-groups.ts';
@@ -35,14 +40,19 @@ import { SaslHandshake } from './sasl-handshake.ts';
 import { SyncGroup } from './sync-group.ts';
 
 export const ALL_APIS: readonly ApiDef[] = [
+  AlterClientQuotas,
   AlterConfigs,
   AlterPartitionReassignments,
   ApiVersions,
+  CreateAcls,
   CreatePartitions,
   CreateTopics,
+  DeleteAcls,
   DeleteGroups,
   DeleteRecords,
   DeleteTopics,
+  DescribeAcls,
+  DescribeClientQuotas,
   DescribeCluster,
   DescribeConfigs,
   DescribeGroups,
