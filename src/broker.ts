@@ -50,12 +50,12 @@ import { BrokerMetrics } from './metrics/broker-metrics.ts';
 import { IsrManager } from './replication/isr-manager.ts';
 import { ReplicaFetchers } from './replication/replica-fetcher.ts';
 import { ReplicaManager } from './replication/replica-manager.ts';
-import { HttpEndpoint } from './server/http-endpoint.ts';
-import { SocketServer } from './server/socket-server.ts';
 import { decodeStoredAcls } from './security/acl-records.ts';
 import { AclStore } from './security/acl-store.ts';
 import { StandardAuthorizer } from './security/authorizer.ts';
 import { authorizerConfigOf } from './security/authorizer-config.ts';
+import { HttpEndpoint } from './server/http-endpoint.ts';
+import { SocketServer } from './server/socket-server.ts';
 import { ProducerIdAllocator } from './txn/producer-id-allocator.ts';
 import { type Logger, libraryLogger } from './util/logger.ts';
 

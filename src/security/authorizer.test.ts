@@ -148,7 +148,7 @@ describe('StandardAuthorizer', () => {
     assert.equal(may(a, req('alice'), 'READ', 'TOPIC', 't'), false);
   });
 
-  test("authorizeByResourceType: Write on any topic stands in for IdempotentWrite, unless a Deny dominates it", () => {
+  test('authorizeByResourceType: Write on any topic stands in for IdempotentWrite, unless a Deny dominates it', () => {
     const a = authorizer();
     assert.equal(a.authorizeByResourceType(req('alice'), 'WRITE', 'TOPIC'), false);
     a.applyStored(pattern('TOPIC', 'fin-a'), [entry('User:alice', 'WRITE')]);
