@@ -208,6 +208,22 @@ async function openClusterStore(
 }
 
 export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker> {
+  return (await startBrokerWithHandlers(opts)).broker;
+}
+
+/**
+ * A broker and its handler registry, for tests of the request path that call handlers
+ * with a RequestContext of their choosing (another principal than the connection's,
+ * as the authorization matrix does). Not part of the package's API.
+ */
+export interface BrokerWithHandlers {
+  readonly broker: Broker;
+  readonly handlers: HandlerRegistry;
+}
+
+export async function startBrokerWithHandlers(
+  opts: StartBrokerOptions = {},
+): Promise<BrokerWithHandlers> {
   const logger = opts.logger ?? libraryLogger();
   const config = buildBrokerConfig({
     env: opts.env ?? {},
@@ -302,8 +318,8 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     logger,
   });
   registry
-    .add(alterPartitionReassignmentsHandler(reassignments))
-    .add(listPartitionReassignmentsHandler(reassignments));
+    .add(alterPartitionReassignmentsHandler(reassignments, services.authorizer))
+    .add(listPartitionReassignmentsHandler(reassignments, services.authorizer));
   const groups = new GroupCoordinator(services, { subscribe: (l) => loader.onChanges(l) });
   registerGroupHandlers(registry, services, groups);
 
@@ -437,7 +453,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   );
 
   let closing: Promise<void> | null = null;
-  return {
+  const broker: Broker = {
     nodeId,
     clusterId,
     host: advertised.host,
@@ -473,6 +489,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
       return closing;
     },
   };
+  return { broker, handlers: registry };
 }
 
 /**

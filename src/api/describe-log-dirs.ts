@@ -3,6 +3,8 @@
 // each hosted partition's log, its offset lag (0 for a leader; for a follower
 // how far its log end is behind the high watermark it knows) and, from v4,
 // the file system's total and usable bytes. A null topic list means all.
+// Authorization (as Kafka's KafkaApis): Describe on the cluster
+// (CLUSTER_AUTHORIZATION_FAILED, no results).
 // Version notes: v1 unchanged; v2 flexible; v3 top-level error code; v4
 // total and usable bytes (KIP-827).
 
@@ -10,7 +12,7 @@ import { statfs } from 'node:fs/promises';
 import { DescribeLogDirs } from '../protocol/apis/describe-log-dirs.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { BrokerServices } from './broker-services.ts';
-import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
+import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
 type Response = ResponseOf<typeof DescribeLogDirs>;
 type TopicOut = Response['results'][number]['topics'][number];
@@ -20,7 +22,13 @@ export function describeLogDirsHandler(s: BrokerServices): ApiHandler<typeof Des
     api: DescribeLogDirs,
     minVersion: 0,
     maxVersion: 4,
-    async handle(req: RequestOf<typeof DescribeLogDirs>): Promise<Response> {
+    async handle(req: RequestOf<typeof DescribeLogDirs>, ctx: RequestContext): Promise<Response> {
+      if (!s.authorizer.cluster(ctx, 'DESCRIBE'))
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+          results: [],
+        };
       const wanted =
         req.topics === null
           ? null

@@ -7,13 +7,16 @@
 // KafkaApis, an id without an epoch (or the reverse) is INVALID_REQUEST. There
 // is no transaction coordinator yet, so a transactional id is refused with
 // TRANSACTIONAL_ID_AUTHORIZATION_FAILED rather than half-served.
+// Authorization (as Kafka's KafkaApis): Write on the transactional id
+// (TRANSACTIONAL_ID_AUTHORIZATION_FAILED); without one, IdempotentWrite on the
+// cluster or Write on any topic (CLUSTER_AUTHORIZATION_FAILED).
 // Version notes: v2 flexible; v3 producer id/epoch in the request; v4
 // PRODUCER_FENCED; v5 (KIP-890) unchanged for idempotent producers.
 
 import { InitProducerId } from '../protocol/apis/init-producer-id.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { BrokerServices } from './broker-services.ts';
-import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
+import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
 type Response = ResponseOf<typeof InitProducerId>;
 const NO_PRODUCER_ID = -1;
@@ -24,7 +27,26 @@ export function initProducerIdHandler(s: BrokerServices): ApiHandler<typeof Init
     api: InitProducerId,
     minVersion: 0,
     maxVersion: 5,
-    async handle(req: RequestOf<typeof InitProducerId>): Promise<Response> {
+    async handle(req: RequestOf<typeof InitProducerId>, ctx: RequestContext): Promise<Response> {
+      const fail = (errorCode: number): Response => ({
+        throttleTimeMs: 0,
+        errorCode,
+        producerId: -1,
+        producerEpoch: -1,
+      });
+      // Kafka's rule: Write on the transactional id; an idempotent producer needs
+      // IdempotentWrite on the cluster, or (Kafka 3.x, KIP-679) Write on any topic.
+      if (
+        req.transactionalId !== null &&
+        !s.authorizer.allowed(ctx, 'WRITE', 'TRANSACTIONAL_ID', req.transactionalId)
+      )
+        return fail(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+      if (
+        req.transactionalId === null &&
+        !s.authorizer.cluster(ctx, 'IDEMPOTENT_WRITE', { logIfDenied: false }) &&
+        !s.authorizer.byResourceType(ctx, 'WRITE', 'TOPIC')
+      )
+        return fail(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
       if (req.transactionalId !== null) {
         return {
           throttleTimeMs: 0,
