@@ -23,7 +23,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { HandlerRegistry, RequestContext, ResponseOf } from '../../src/api/handler.ts';
+import type { HandlerRegistry, ResponseOf } from '../../src/api/handler.ts';
 import { type BrokerWithHandlers, startBrokerWithHandlers } from '../../src/broker.ts';
 import { buildValueBatch } from '../../src/log/testing/test-batch.ts';
 import {
@@ -69,8 +69,7 @@ import { Produce } from '../../src/protocol/apis/produce.ts';
 import { SyncGroup } from '../../src/protocol/apis/sync-group.ts';
 import { ErrorCode, errorInfo } from '../../src/protocol/error-codes.ts';
 import type { ApiDef } from '../../src/protocol/schema.ts';
-import { userPrincipal } from '../../src/security/principal.ts';
-import { requestAt } from './message-fill.ts';
+import { callAs } from './handler-calls.ts';
 
 const TOPIC = 'mx-orders';
 const GROUP = 'mx-group';
@@ -153,26 +152,13 @@ class Env {
     return this.nextCell++;
   }
 
-  async call<A extends ApiDef>(
+  call<A extends ApiDef>(
     api: A,
     version: number,
     partial: Record<string, unknown>,
     user: string,
   ): Promise<ResponseOf<A>> {
-    const h = this.handlers.get(api.apiKey);
-    assert.ok(h !== undefined, `no handler for ${api.name}`);
-    const ctx: RequestContext = {
-      apiKey: api.apiKey,
-      apiVersion: version,
-      correlationId: 1,
-      clientId: 'matrix',
-      connectionId: 1,
-      remoteAddress: '127.0.0.1:1',
-      listenerName: 'PLAINTEXT',
-      principal: userPrincipal(user),
-      clientAddress: '127.0.0.1',
-    };
-    return (await h.handle(requestAt(api, version, partial), ctx)) as ResponseOf<A>;
+    return callAs(this.handlers, user, api, version, partial);
   }
 
   admin<A extends ApiDef>(
