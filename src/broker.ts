@@ -13,6 +13,7 @@ import { registerGroupHandlers } from './api/group-handlers.ts';
 import { HandlerRegistry } from './api/handler.ts';
 import { registerHandlers } from './api/handlers.ts';
 import { listPartitionReassignmentsHandler } from './api/list-partition-reassignments.ts';
+import { withClientQuotas } from './api/quota-enforcement.ts';
 import { BrokerSession } from './cluster/broker-session.ts';
 import {
   checkStoredClusterId,
@@ -54,6 +55,9 @@ import { decodeStoredAcls } from './security/acl-records.ts';
 import { AclStore } from './security/acl-store.ts';
 import { StandardAuthorizer } from './security/authorizer.ts';
 import { authorizerConfigOf } from './security/authorizer-config.ts';
+import { ClientQuotaConfig } from './security/client-quota-config.ts';
+import { ClientQuotaManager } from './security/client-quota-manager.ts';
+import { ClientQuotaStore } from './security/client-quota-store.ts';
 import { HttpEndpoint } from './server/http-endpoint.ts';
 import { SocketServer } from './server/socket-server.ts';
 import { ProducerIdAllocator } from './txn/producer-id-allocator.ts';
@@ -242,6 +246,7 @@ export async function startBrokerWithHandlers(
   const loader = new MetadataLoader(store, keys, image, logger);
   // Registered before the first read, so the authorizer starts from every stored ACL.
   const authorizer = followAcls(config, loader, logger);
+  const clientQuotas = followClientQuotas(loader);
   await loader.start();
   logger.info({ revision: image.revision }, 'metadata loaded');
 
@@ -306,6 +311,12 @@ export async function startBrokerWithHandlers(
       authorizer === null
         ? null
         : new AclStore({ store, keys, waitForRevision: (rev) => loader.waitForRevision(rev) }),
+    clientQuotas,
+    clientQuotaStore: new ClientQuotaStore({
+      store,
+      keys,
+      waitForRevision: (rev) => loader.waitForRevision(rev),
+    }),
   };
   const registry = new HandlerRegistry();
   registerHandlers(registry, services);
@@ -322,6 +333,11 @@ export async function startBrokerWithHandlers(
     .add(listPartitionReassignmentsHandler(reassignments, services.authorizer));
   const groups = new GroupCoordinator(services, { subscribe: (l) => loader.onChanges(l) });
   registerGroupHandlers(registry, services, groups);
+  const quotaManager = new ClientQuotaManager(clientQuotas, {
+    samples: Number(config.get('quota.window.num')),
+    sampleMs: Number(config.get('quota.window.size.seconds')) * 1000,
+  });
+  registry.wrapAll(withClientQuotas(quotaManager));
 
   const requestCounts = new Map<number, number>();
   let metrics: BrokerMetrics | null = null;
@@ -400,6 +416,7 @@ export async function startBrokerWithHandlers(
     replicas,
     isActiveController: () => controller.isActive(),
     apiName: (apiKey) => registry.get(apiKey)?.name ?? String(apiKey),
+    quotaUsage: (nowMs) => quotaManager.usage(nowMs),
   });
   const httpAddress = config.httpListener === '' ? null : parseHttpListener(config.httpListener);
   const http =
@@ -515,6 +532,16 @@ function followAcls(
     }
   });
   return authorizer;
+}
+
+/** Client quotas as stored under `quotas/...`, kept in step through the metadata loader. */
+function followClientQuotas(loader: MetadataLoader): ClientQuotaConfig {
+  const quotas = new ClientQuotaConfig();
+  loader.onChanges((changes) => {
+    for (const change of changes)
+      if (change.kind === 'client-quota') quotas.applyStored(change.entity, change.value);
+  });
+  return quotas;
 }
 
 /**

@@ -8,6 +8,8 @@ import type { TopicAdmin } from '../cluster/topic-admin.ts';
 import type { BrokerConfig } from '../config/broker-config.ts';
 import type { ReplicaManager } from '../replication/replica-manager.ts';
 import type { AclStore } from '../security/acl-store.ts';
+import type { ClientQuotaConfig } from '../security/client-quota-config.ts';
+import type { ClientQuotaStore } from '../security/client-quota-store.ts';
 import type { ProducerIdAllocator } from '../txn/producer-id-allocator.ts';
 import type { Logger } from '../util/logger.ts';
 import type { RequestAuthorizer } from './authorization.ts';
@@ -52,4 +54,7 @@ export interface BrokerServices {
   readonly authorizer: RequestAuthorizer;
   /** ACL writes for CreateAcls and DeleteAcls; null without an authorizer. */
   readonly aclStore: AclStore | null;
+  /** Client quotas as stored (DescribeClientQuotas), and their writes (AlterClientQuotas). */
+  readonly clientQuotas: ClientQuotaConfig;
+  readonly clientQuotaStore: ClientQuotaStore;
 }

@@ -91,6 +91,12 @@ export class HandlerRegistry {
     return this.byKey.get(apiKey);
   }
 
+  /** Wraps every handler registered so far (client quotas wrap them all, as Kafka applies them). */
+  wrapAll(wrap: (h: RegisteredHandler) => RegisteredHandler): this {
+    for (const [k, h] of this.byKey) this.byKey.set(k, wrap(h));
+    return this;
+  }
+
   /** Supported ranges in api-key order, for ApiVersions. */
   supported(): Array<{ apiKey: number; minVersion: number; maxVersion: number }> {
     return [...this.byKey.values()]

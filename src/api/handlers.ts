@@ -2,6 +2,7 @@
 // registry, so adding a handler here is what advertises it.
 
 import { describeTopicConfig } from '../config/topic-config.ts';
+import { alterClientQuotasHandler } from './alter-client-quotas.ts';
 import { alterConfigsHandler, incrementalAlterConfigsHandler } from './alter-configs.ts';
 import { apiVersionsHandler } from './api-versions.ts';
 import type { BrokerServices } from './broker-services.ts';
@@ -12,6 +13,7 @@ import { deleteAclsHandler } from './delete-acls.ts';
 import { deleteRecordsHandler } from './delete-records.ts';
 import { deleteTopicsHandler } from './delete-topics.ts';
 import { describeAclsHandler } from './describe-acls.ts';
+import { describeClientQuotasHandler } from './describe-client-quotas.ts';
 import { describeClusterHandler } from './describe-cluster.ts';
 import { configEntriesOut, describeConfigsHandler } from './describe-configs.ts';
 import { describeLogDirsHandler } from './describe-log-dirs.ts';
@@ -53,5 +55,7 @@ export function registerHandlers(registry: HandlerRegistry, s: BrokerServices): 
     .add(describeAclsHandler(s.authorizer))
     .add(createAclsHandler(s.authorizer, s.aclStore))
     .add(deleteAclsHandler(s.authorizer, s.aclStore))
+    .add(describeClientQuotasHandler(s.authorizer, s.clientQuotas))
+    .add(alterClientQuotasHandler(s.authorizer, s.clientQuotaStore))
     .add(apiVersionsHandler(registry));
 }

@@ -10,6 +10,7 @@ import type { MetadataImage } from '../cluster/metadata-image.ts';
 import type { ReplicaManager } from '../replication/replica-manager.ts';
 import { registerControllerMetrics } from './controller-metrics.ts';
 import { registerLogMetrics } from './log-metrics.ts';
+import { type QuotaUsageSample, registerQuotaMetrics } from './quota-metrics.ts';
 import { registerReplicaManagerMetrics } from './replica-manager-metrics.ts';
 import { RequestMetrics } from './request-metrics.ts';
 
@@ -19,6 +20,8 @@ export interface BrokerMetricsSources {
   readonly replicas: ReplicaManager;
   readonly isActiveController: () => boolean;
   readonly apiName: (apiKey: number) => string;
+  /** Client quota usage per user and client id (none without client quotas). */
+  readonly quotaUsage?: (nowMs: number) => readonly QuotaUsageSample[];
 }
 
 export class BrokerMetrics {
@@ -30,6 +33,7 @@ export class BrokerMetrics {
     registerReplicaManagerMetrics(this.registry, s);
     registerLogMetrics(this.registry, s);
     this.requests = new RequestMetrics(this.registry, s);
+    registerQuotaMetrics(this.registry, { quotaUsage: s.quotaUsage ?? (() => []) });
   }
 
   countRequest(apiKey: number): void {
