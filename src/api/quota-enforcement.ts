@@ -1,5 +1,6 @@
 // Client quotas on the request path, as Kafka's KafkaApis applies them: a
-// Produce counts its request's bytes against producer_byte_rate, a consumer's
+// Produce counts its request's bytes against producer_byte_rate (as it
+// arrives, where Kafka counts after the append), a consumer's
 // Fetch its response's bytes against consumer_byte_rate (its max bytes capped
 // to what one window allows; a throttled fetch answers no records and takes
 // its bytes back), and every request but ApiVersions and SASL counts its time
@@ -91,6 +92,15 @@ async function handleWithQuotas(
     const most = quotas.maxValueInWindow('consumer_byte_rate', user, clientId);
     if (most < f.maxBytes) f.maxBytes = Math.max(1, Math.floor(most));
   }
+  // A Produce's bytes are counted as it arrives, so a client over its quota is throttled
+  // before its next request already read is handled (Kafka handles one request per
+  // connection at a time; Gregor several).
+  let bandwidthThrottle = 0;
+  if (h.apiKey === PRODUCE) {
+    const bytes = ctx.requestSizeBytes ?? 0;
+    bandwidthThrottle = quotas.record('producer_byte_rate', user, clientId, bytes, now());
+    if (bandwidthThrottle > 0) ctx.throttle?.(bandwidthThrottle);
+  }
   const startedMs = performance.now();
   const pending = h.handle(request, ctx);
   // A Fetch's long poll and a Produce's wait for replicas are not work: count the call only.
@@ -100,12 +110,9 @@ async function handleWithQuotas(
   if (!waits) busyMs = performance.now() - startedMs;
   const t = now();
   const requestThrottle = quotas.record('request_percentage', user, clientId, busyMs / 10, t);
-  let bandwidthThrottle = 0;
   let quota: 'producer_byte_rate' | 'consumer_byte_rate' | null = null;
-  if (h.apiKey === PRODUCE) {
-    quota = 'producer_byte_rate';
-    bandwidthThrottle = quotas.record(quota, user, clientId, ctx.requestSizeBytes ?? 0, t);
-  } else if (isFetch && response !== null) {
+  if (h.apiKey === PRODUCE) quota = 'producer_byte_rate';
+  else if (isFetch && response !== null) {
     quota = 'consumer_byte_rate';
     const bytes = fetchBytes(response as FetchResponseLike);
     bandwidthThrottle = quotas.record(quota, user, clientId, bytes, t);

@@ -1,4 +1,5 @@
-// `gregor configs`: kafka-configs.sh for topics and brokers. --describe prints
+// `gregor configs`: kafka-configs.sh for topics and brokers (and, through
+// quota-configs.ts, the client quotas of users and clients). --describe prints
 // "Dynamic configs for topic t are:" (or "All configs ..." with --all, or
 // "Default configs for brokers in the cluster are:") and one
 // "  name=value sensitive=false synonyms={SOURCE:name=value, ...}" line per
@@ -18,6 +19,12 @@ import {
   incrementalAlterConfigs,
 } from '../client/admin.ts';
 import type { KafkaClient } from '../client/kafka-client.ts';
+import {
+  alterQuotaConfigs,
+  describeQuotaConfigs,
+  pairQuotaEntities,
+  type QuotaEntitySpec,
+} from './quota-configs.ts';
 import {
   addBootstrapOption,
   addOutputOption,
@@ -44,6 +51,10 @@ interface ConfigsOptions extends CommonToolOptions {
   readonly addConfig?: string;
   readonly deleteConfig: string[];
   readonly output?: string;
+  readonly user?: string;
+  readonly client?: string;
+  readonly userDefaults?: boolean;
+  readonly clientDefaults?: boolean;
 }
 
 type EntityType = 'topics' | 'brokers';
@@ -61,8 +72,8 @@ export function addConfigsCommand(program: Command): void {
     .option('--describe', 'List configs for the given entity.')
     .option('--alter', 'Alter the configuration for the entity.')
     .option('--all', 'With --describe, list all configs, not only the dynamic ones.')
-    .option('--entity-type <type>', 'Type of entity: topics or brokers.')
-    .option('--entity-name <name>', 'Name of entity: a topic name or a broker id.')
+    .option('--entity-type <type>', 'Type of entity: topics, brokers, users or clients.')
+    .option('--entity-name <name>', 'Name of entity: a topic, a broker id, a user or a client id.')
     .option(
       '--entity-default',
       'With --entity-type brokers, the cluster-wide default broker configs.',
@@ -70,6 +81,10 @@ export function addConfigsCommand(program: Command): void {
     .option('--topic <topic>', 'Short for --entity-type topics --entity-name <topic>.')
     .option('--broker <id>', 'Short for --entity-type brokers --entity-name <id>.')
     .option('--broker-defaults', 'Short for --entity-type brokers --entity-default.')
+    .option('--user <user>', 'Short for --entity-type users --entity-name <user>.')
+    .option('--client <client-id>', 'Short for --entity-type clients --entity-name <client-id>.')
+    .option('--user-defaults', 'Short for --entity-type users --entity-default.')
+    .option('--client-defaults', 'Short for --entity-type clients --entity-default.')
     .option(
       '--add-config <k=v,...>',
       'Configs to add, comma-separated; [a,b] groups a value with commas.',
@@ -85,6 +100,9 @@ export function addConfigsCommand(program: Command): void {
   cmd.action((opts: ConfigsOptions) => {
     const args = process.argv.slice(3).join(' ');
     return runTool(`Error while executing config command with args '${args}': `, async () => {
+      // Users and clients are client quotas (a user and a client may be given together).
+      const quotaEntities = pairQuotaEntities(process.argv.slice(3));
+      if (quotaEntities !== null) return quotaAction(opts, quotaEntities);
       const entity = entityOf(opts);
       const format = outputFormat(opts.output);
       const client = clientFor(opts, 'gregor-configs');
@@ -96,6 +114,32 @@ export function addConfigsCommand(program: Command): void {
       }
     });
   });
+}
+
+async function quotaAction(opts: ConfigsOptions, entities: QuotaEntitySpec[]): Promise<void> {
+  if ((opts.describe === true) === (opts.alter === true)) {
+    throw new UsageError('Command must include exactly one action: --describe, --alter');
+  }
+  const client = clientFor(opts, 'gregor-configs');
+  try {
+    if (opts.describe === true) {
+      await describeQuotaConfigs(client, entities);
+      return;
+    }
+    const add =
+      opts.addConfig === undefined ? new Map<string, string>() : parseAddConfig(opts.addConfig);
+    const remove = opts.deleteConfig
+      .flatMap((d) => d.split(','))
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
+    if (add.size === 0 && remove.length === 0)
+      throw new UsageError(
+        'At least one of --add-config or --delete-config must be specified with --alter',
+      );
+    await alterQuotaConfigs(client, entities, add, remove);
+  } finally {
+    client.close();
+  }
 }
 
 function entityOf(opts: ConfigsOptions): Entity {
@@ -114,7 +158,7 @@ function entityOf(opts: ConfigsOptions): Entity {
   if (type === undefined) throw new UsageError('Missing required argument "[entity-type]"');
   if (type !== 'topics' && type !== 'brokers') {
     throw new UsageError(
-      `Invalid entity type ${type}, the entity type must be one of topics, brokers`,
+      `Invalid entity type ${type}, the entity type must be one of topics, brokers, users, clients`,
     );
   }
   if (type === 'brokers' && name !== null && name !== '' && !/^\d+$/.test(name)) {

@@ -1,14 +1,18 @@
-// Enforcement of client quotas as Kafka's ClientQuotaManager does it: usage is
+// Enforcement of client quotas after Kafka's ClientQuotaManager: usage is
 // recorded per quota type (produce bytes, fetch bytes, request time) and per
-// the (user, client id) tags the configured quotas group it by; when the rate
-// over the window (quota.window.num samples of quota.window.size.seconds)
-// exceeds the quota, the throttle time is how long the client must stay quiet
-// for the rate to come back to the quota: (rate - quota) / quota x window.
-// Pure: time is passed in; the request path mutes the connection and writes
-// throttle_time_ms. The set of tracked clients is bounded.
+// the (user, client id) tags the configured quotas group it by, and a client
+// over its quota gets the time it must stay quiet to be back within it.
+// Kafka 3.x decides this on the windowed Rate ((rate - quota) / quota x
+// window); Gregor decides it on Kafka's token bucket (KIP-599) with the same
+// window (quota.window.num x quota.window.size.seconds) as burst: the same
+// long-run rate and burst allowance, without the Rate's cycle of window-sized
+// bursts and long pauses once an early burst leaves the window, so any 30 s
+// stays at the quota. The windowed Rate is still kept for the byte-rate
+// metrics, as Kafka reports them. Pure: time is passed in; the request path
+// mutes the connection and writes throttle_time_ms. Tracked clients are bounded.
 
 import type { ClientQuotaConfig, QuotaKey, QuotaTags } from './client-quota-config.ts';
-import { SampledAvg, SampledRate, type SampleWindow } from './sampled-rate.ts';
+import { SampledAvg, SampledRate, type SampleWindow, TokenBucket } from './sampled-rate.ts';
 
 /** Sensors idle this long are dropped (Kafka expires them after an hour of inactivity). */
 const SENSOR_IDLE_MS_MAX = 3_600_000;
@@ -19,6 +23,7 @@ interface Sensor {
   readonly quota: QuotaKey;
   readonly tags: QuotaTags;
   readonly rate: SampledRate;
+  readonly bucket: TokenBucket;
   readonly throttle: SampledAvg;
   throttledTotal: number;
   lastUsedMs: number;
@@ -55,6 +60,7 @@ export class ClientQuotaManager {
         quota,
         tags,
         rate: new SampledRate(this.window),
+        bucket: new TokenBucket(this.window, nowMs, this.config.limit(quota, tags) ?? 0),
         throttle: new SampledAvg(this.window),
         throttledTotal: 0,
         lastUsedMs: nowMs,
@@ -88,15 +94,16 @@ export class ClientQuotaManager {
     s.rate.record(value, nowMs);
     const limit = this.config.limit(quota, s.tags);
     if (limit === null) return 0;
-    const rate = s.rate.perSecond(nowMs);
-    if (rate <= limit) return 0;
-    return Math.round(((rate - limit) / limit) * s.rate.windowMs(nowMs));
+    return s.bucket.take(value, limit, nowMs);
   }
 
   /** Takes back a recorded value (a throttled fetch answers no data, so it used none). */
   unrecord(quota: QuotaKey, user: string, clientId: string, value: number, nowMs: number): void {
     if (!this.enabled(quota)) return;
-    this.sensor(quota, user, clientId, nowMs).rate.record(-value, nowMs);
+    const s = this.sensor(quota, user, clientId, nowMs);
+    s.rate.record(-value, nowMs);
+    const limit = this.config.limit(quota, s.tags);
+    if (limit !== null) s.bucket.take(-value, limit, nowMs);
   }
 
   /** The throttle applied, for the throttle-time metric. */

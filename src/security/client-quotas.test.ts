@@ -36,15 +36,32 @@ describe('SampledRate', () => {
 });
 
 describe('ClientQuotaManager', () => {
-  test('throttle time brings the rate back to the quota: (rate - quota) / quota x window', () => {
+  test('a burst of the whole window is free; beyond it the throttle is the deficit at the quota', () => {
     const config = new ClientQuotaConfig();
     config.applyStored([user('alice')], { producer_byte_rate: 1000 });
     const m = new ClientQuotaManager(config, WINDOW);
+    // 11 samples of 1 s at 1000 B/s: an 11,000-byte burst.
     assert.equal(m.record('producer_byte_rate', 'alice', 'c', 10_000, 0), 0);
-    // 20,000 bytes over a 10 s window: 2000 B/s, twice the quota: 10 s more to come back.
-    assert.equal(m.record('producer_byte_rate', 'alice', 'c', 10_000, 0), 10_000);
+    // 9000 bytes over: 9 s at 1000 B/s to earn them back.
+    assert.equal(m.record('producer_byte_rate', 'alice', 'c', 10_000, 0), 9000);
+    // After those 9 s the balance is 0: 500 bytes more is half a second.
+    assert.equal(m.record('producer_byte_rate', 'alice', 'c', 500, 9000), 500);
     // Another user has no quota.
     assert.equal(m.record('producer_byte_rate', 'bob', 'c', 1e9, 0), 0);
+  });
+
+  test('a client that sends without pause is held at the quota over any 30 s', () => {
+    const config = new ClientQuotaConfig();
+    config.applyStored([client('c')], { producer_byte_rate: 1_000_000 });
+    const m = new ClientQuotaManager(config, WINDOW);
+    let t = 0;
+    let counted = 0;
+    while (t < 60_000) {
+      const throttleMs = m.record('producer_byte_rate', 'u', 'c', 50_000, t);
+      if (t >= 20_000 && t < 50_000) counted += 50_000;
+      t += throttleMs + 5;
+    }
+    assert.ok(Math.abs(counted / 30 - 1_000_000) < 20_000, String(counted / 30));
   });
 
   test('a throttled fetch takes its bytes back', () => {

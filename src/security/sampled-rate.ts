@@ -121,3 +121,42 @@ export class SampledAvg {
     return t.count === 0 ? 0 : t.value / t.count;
   }
 }
+
+/**
+ * Kafka's TokenBucket (KIP-599, its controller mutation quota): tokens refill at the
+ * quota per second up to a burst of quota x samples x sample length, each use takes its
+ * amount, and a negative balance is how far over the quota the client is. Throttling
+ * until the balance is back to zero keeps any stretch of time at the quota, where
+ * throttling on the windowed Rate lets a client alternate window-sized bursts and
+ * pauses once an early burst leaves the window.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private lastMs: number;
+
+  constructor(
+    private readonly window: SampleWindow,
+    nowMs: number,
+    quota: number,
+  ) {
+    this.tokens = this.burst(quota);
+    this.lastMs = nowMs;
+  }
+
+  private burst(quota: number): number {
+    return quota * this.window.samples * (this.window.sampleMs / 1000);
+  }
+
+  private refill(quota: number, nowMs: number): void {
+    const elapsedS = Math.max(0, nowMs - this.lastMs) / 1000;
+    this.tokens = Math.min(this.burst(quota), this.tokens + quota * elapsedS);
+    this.lastMs = Math.max(this.lastMs, nowMs);
+  }
+
+  /** Takes `value` (negative gives back) and returns the ms until the balance is back to 0. */
+  take(value: number, quota: number, nowMs: number): number {
+    this.refill(quota, nowMs);
+    this.tokens = Math.min(this.burst(quota), this.tokens - value);
+    return this.tokens >= 0 ? 0 : Math.round((-this.tokens / quota) * 1000);
+  }
+}

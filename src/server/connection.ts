@@ -87,6 +87,8 @@ export class Connection {
   /** While a quota throttles this client, the socket is not read (Kafka mutes the channel). */
   private throttledUntilMs = 0;
   private throttleTimer: NodeJS.Timeout | null = null;
+  /** Frames read before a throttle began, handled once it ends. */
+  private readonly held: Buffer[] = [];
   /** Set when the connection must close once in-flight requests are answered. */
   private closeWhenDrained: string | null = null;
 
@@ -127,7 +129,9 @@ export class Connection {
     const frames = this.frames.push(chunk);
     for (const frame of frames) {
       if (this.closed) return;
-      this.onFrame(frame);
+      // A throttled client's requests already read wait until the throttle ends.
+      if (this.throttledUntilMs > 0 || this.held.length > 0) this.held.push(frame);
+      else this.onFrame(frame);
     }
     if (this.frames.error !== null) this.rejectAfterPending(this.frames.error.message);
   }
@@ -208,52 +212,58 @@ export class Connection {
     };
     this.inflight++;
     this.updateReading();
-    Promise.resolve()
-      .then(() => handler.handle(request, ctx))
-      .then(
-        (response) => {
-          this.inflight--;
-          if (RECYCLED_FRAME_API_KEYS.has(header.apiKey)) releaseLease(frame);
-          if (response === null) {
-            this.finish(seq, null);
-            return;
-          }
-          let chunks: Buffer[];
-          try {
-            const responseCodec = handler.responseCodec.at(header.apiVersion);
-            const w = new Writer();
-            const setSize = w.reserveInt32();
-            const flexibleHeader = responseHeaderIsFlexible(header.apiKey, responseCodec.flexible);
-            writeResponseHeader(w, header.correlationId, flexibleHeader);
-            responseCodec.encode(w, response);
-            setSize(w.length - 4);
-            chunks = w.toChunks();
-          } catch (err) {
-            // Our bug, not the client's: say so and close, rather than leave
-            // the client waiting for an answer that never comes.
-            this.o.logger.error(
-              { err, apiKey: header.apiKey, apiVersion: header.apiVersion },
-              'could not encode response',
-            );
-            this.close();
-            return;
-          }
-          this.finish(seq, chunks);
-        },
-        (err: unknown) => {
-          this.inflight--;
+    // The handler starts at once, so what it decides before its first await (a quota's
+    // throttle) applies before the next frame already read is handled.
+    let handled: Promise<unknown>;
+    try {
+      handled = Promise.resolve(handler.handle(request, ctx));
+    } catch (err) {
+      handled = Promise.reject(err);
+    }
+    handled.then(
+      (response) => {
+        this.inflight--;
+        if (RECYCLED_FRAME_API_KEYS.has(header.apiKey)) releaseLease(frame);
+        if (response === null) {
+          this.finish(seq, null);
+          return;
+        }
+        let chunks: Buffer[];
+        try {
+          const responseCodec = handler.responseCodec.at(header.apiVersion);
+          const w = new Writer();
+          const setSize = w.reserveInt32();
+          const flexibleHeader = responseHeaderIsFlexible(header.apiKey, responseCodec.flexible);
+          writeResponseHeader(w, header.correlationId, flexibleHeader);
+          responseCodec.encode(w, response);
+          setSize(w.length - 4);
+          chunks = w.toChunks();
+        } catch (err) {
+          // Our bug, not the client's: say so and close, rather than leave
+          // the client waiting for an answer that never comes.
           this.o.logger.error(
-            {
-              err,
-              apiKey: header.apiKey,
-              apiVersion: header.apiVersion,
-              correlationId: header.correlationId,
-            },
-            'request failed',
+            { err, apiKey: header.apiKey, apiVersion: header.apiVersion },
+            'could not encode response',
           );
           this.close();
-        },
-      );
+          return;
+        }
+        this.finish(seq, chunks);
+      },
+      (err: unknown) => {
+        this.inflight--;
+        this.o.logger.error(
+          {
+            err,
+            apiKey: header.apiKey,
+            apiVersion: header.apiVersion,
+            correlationId: header.correlationId,
+          },
+          'request failed',
+        );
+        this.close();
+      },
+    );
   }
 
   /** ApiVersions at v0 with UNSUPPORTED_VERSION and the full list (KIP-511). */
@@ -316,6 +326,8 @@ export class Connection {
     this.throttleTimer = setTimeout(() => {
       this.throttleTimer = null;
       this.throttledUntilMs = 0;
+      while (this.held.length > 0 && this.throttledUntilMs === 0 && !this.closed)
+        this.onFrame(this.held.shift()!);
       this.updateReading();
     }, ms);
     this.updateReading();
