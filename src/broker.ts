@@ -14,6 +14,7 @@ import { HandlerRegistry } from './api/handler.ts';
 import { registerHandlers } from './api/handlers.ts';
 import { listPartitionReassignmentsHandler } from './api/list-partition-reassignments.ts';
 import { withClientQuotas } from './api/quota-enforcement.ts';
+import { BrokerConfigAdmin } from './cluster/broker-config-admin.ts';
 import { BrokerSession } from './cluster/broker-session.ts';
 import {
   checkStoredClusterId,
@@ -58,6 +59,7 @@ import { authorizerConfigOf } from './security/authorizer-config.ts';
 import { ClientQuotaConfig } from './security/client-quota-config.ts';
 import { ClientQuotaManager } from './security/client-quota-manager.ts';
 import { ClientQuotaStore } from './security/client-quota-store.ts';
+import { ReplicationQuota } from './security/replication-quota.ts';
 import { HttpEndpoint } from './server/http-endpoint.ts';
 import { SocketServer } from './server/socket-server.ts';
 import { ProducerIdAllocator } from './txn/producer-id-allocator.ts';
@@ -287,6 +289,19 @@ export async function startBrokerWithHandlers(
     minInsyncReplicas: (topic) => topicConfigs.get(topic).minInsyncReplicas,
     messageDownconversionEnable: (topic) => topicConfigs.get(topic).messageDownconversionEnable,
   };
+  const replicationQuota = (side: 'leader' | 'follower') =>
+    new ReplicationQuota({
+      brokerId: nodeId,
+      window: {
+        samples: Number(config.get('replication.quota.window.num')),
+        sampleMs: Number(config.get('replication.quota.window.size.seconds')) * 1000,
+      },
+      rate: () => replicationRate(config, image, nodeId, `${side}.replication.throttled.rate`),
+      throttledReplicas: (topic) =>
+        side === 'leader'
+          ? topicConfigs.get(topic).leaderReplicationThrottledReplicas
+          : topicConfigs.get(topic).followerReplicationThrottledReplicas,
+    });
   const services: BrokerServices = {
     nodeId,
     clusterId,
@@ -312,6 +327,13 @@ export async function startBrokerWithHandlers(
         ? null
         : new AclStore({ store, keys, waitForRevision: (rev) => loader.waitForRevision(rev) }),
     clientQuotas,
+    leaderThrottle: replicationQuota('leader'),
+    brokerConfigs: new BrokerConfigAdmin({
+      store,
+      keys,
+      image,
+      waitForRevision: (rev) => loader.waitForRevision(rev),
+    }),
     clientQuotaStore: new ClientQuotaStore({
       store,
       keys,
@@ -444,6 +466,7 @@ export async function startBrokerWithHandlers(
       backoffMs: config.replicaFetchBackoffMs,
       socketTimeoutMs: config.replicaSocketTimeoutMs,
     },
+    throttle: replicationQuota('follower'),
   });
   replicas.onLeadershipChange(() => fetchers.update());
   fetchers.update();
@@ -532,6 +555,20 @@ function followAcls(
     }
   });
   return authorizer;
+}
+
+/**
+ * A replication throttle rate now: this broker's dynamic override, else the cluster-wide
+ * default override, else the static configuration (Long.MAX_VALUE: no throttle).
+ */
+function replicationRate(
+  config: BrokerConfig,
+  image: MetadataImage,
+  nodeId: number,
+  key: string,
+): number {
+  const dynamic = image.brokerConfig(String(nodeId))[key] ?? image.brokerConfig('')[key];
+  return dynamic === undefined ? Number(config.get(key)) : Number(dynamic);
 }
 
 /** Client quotas as stored under `quotas/...`, kept in step through the metadata loader. */

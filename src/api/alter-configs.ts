@@ -3,8 +3,10 @@
 // Behaviour: AlterConfigs replaces the whole override set of a topic;
 // IncrementalAlterConfigs applies SET (0), DELETE (1), APPEND (2) and
 // SUBTRACT (3) to list keys. Values are validated as at topic creation
-// (INVALID_CONFIG naming the key). Broker configs are static in Gregor for now:
-// altering them gets INVALID_REQUEST with a message saying so.
+// (INVALID_CONFIG naming the key). Broker configs are static in Gregor for now,
+// except the replication throttle rates (cluster/broker-config-admin.ts), which
+// reassign-partitions --throttle sets per broker: altering any other broker key
+// gets INVALID_REQUEST with a message saying so.
 // Authorization (as Kafka's KafkaApis): AlterConfigs on the topic, or on the
 // cluster for brokers (TOPIC_/CLUSTER_AUTHORIZATION_FAILED per resource).
 // Version notes: AlterConfigs v2 flexible; IncrementalAlterConfigs v1 flexible.
@@ -41,13 +43,7 @@ async function applyTopic(
 }
 
 function unsupported(resourceType: number): Outcome | null {
-  if (resourceType === RESOURCE_TOPIC) return null;
-  if (resourceType === RESOURCE_BROKER)
-    return {
-      errorCode: ErrorCode.INVALID_REQUEST,
-      errorMessage:
-        'Broker configs are static in Gregor; change them in the properties file and restart.',
-    };
+  if (resourceType === RESOURCE_TOPIC || resourceType === RESOURCE_BROKER) return null;
   return {
     errorCode: ErrorCode.INVALID_REQUEST,
     errorMessage: `Unsupported resource type ${resourceType}`,
@@ -83,11 +79,17 @@ async function alterEach<R extends Resource>(
     let out: Outcome;
     if (denied !== null) out = { errorCode: denied, errorMessage: null };
     else if (refused !== null) out = refused;
+    else if (r.resourceType === RESOURCE_BROKER && !/^(\d+)?$/.test(r.resourceName))
+      out = {
+        errorCode: ErrorCode.INVALID_REQUEST,
+        errorMessage: `Invalid broker id ${r.resourceName}`,
+      };
     else {
       const merged = merge(r);
-      out = merged.ok
-        ? await applyTopic(s, r.resourceName, merged.configs, validateOnly)
-        : merged.outcome;
+      if (!merged.ok) out = merged.outcome;
+      else if (r.resourceType === RESOURCE_BROKER)
+        out = await s.brokerConfigs.set(r.resourceName, merged.configs, validateOnly);
+      else out = await applyTopic(s, r.resourceName, merged.configs, validateOnly);
     }
     responses.push({ ...out, resourceType: r.resourceType, resourceName: r.resourceName });
   }
@@ -174,7 +176,12 @@ export function incrementalAlterConfigsHandler(
       ctx: RequestContext,
     ): Promise<ResponseOf<typeof IncrementalAlterConfigs>> {
       const responses = await alterEach(s, ctx, req.resources, req.validateOnly, (r) =>
-        incremental(s.image.topicConfig(r.resourceName), r.configs),
+        incremental(
+          r.resourceType === RESOURCE_BROKER
+            ? s.brokerConfigs.current(r.resourceName)
+            : s.image.topicConfig(r.resourceName),
+          r.configs,
+        ),
       );
       return { throttleTimeMs: 0, responses };
     },

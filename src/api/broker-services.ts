@@ -2,6 +2,7 @@
 // the composition root (broker.ts). Handlers depend on this interface only,
 // never on how the parts were built.
 
+import type { BrokerConfigAdmin } from '../cluster/broker-config-admin.ts';
 import type { MetadataImage } from '../cluster/metadata-image.ts';
 import type { LeaderElections } from '../cluster/preferred-leader-elections.ts';
 import type { TopicAdmin } from '../cluster/topic-admin.ts';
@@ -10,6 +11,7 @@ import type { ReplicaManager } from '../replication/replica-manager.ts';
 import type { AclStore } from '../security/acl-store.ts';
 import type { ClientQuotaConfig } from '../security/client-quota-config.ts';
 import type { ClientQuotaStore } from '../security/client-quota-store.ts';
+import type { ReplicationQuota } from '../security/replication-quota.ts';
 import type { ProducerIdAllocator } from '../txn/producer-id-allocator.ts';
 import type { Logger } from '../util/logger.ts';
 import type { RequestAuthorizer } from './authorization.ts';
@@ -57,4 +59,8 @@ export interface BrokerServices {
   /** Client quotas as stored (DescribeClientQuotas), and their writes (AlterClientQuotas). */
   readonly clientQuotas: ClientQuotaConfig;
   readonly clientQuotaStore: ClientQuotaStore;
+  /** The broker keys that change at run time (the replication throttle rates). */
+  readonly brokerConfigs: BrokerConfigAdmin;
+  /** Leader side of replication throttles (leader.replication.throttled.*). */
+  readonly leaderThrottle?: ReplicationQuota;
 }

@@ -12,6 +12,7 @@
 // Version notes: v1 synonyms and config source; v3 type and documentation;
 // v4 flexible.
 
+import { DYNAMIC_BROKER_KEYS } from '../cluster/broker-config-admin.ts';
 import type { ConfigEntry } from '../config/config-entry.ts';
 import { CONFIG_SOURCE_IDS, CONFIG_TYPE_IDS } from '../config/config-entry.ts';
 import { describeTopicConfig } from '../config/topic-config.ts';
@@ -75,6 +76,29 @@ export function configEntriesOut(
   }));
 }
 
+/**
+ * A broker key changed at run time (the replication throttle rates): the broker's own
+ * override, else the cluster-wide default, shown as Kafka shows dynamic broker configs.
+ */
+function withDynamicBrokerValue(s: BrokerServices, name: string, e: ConfigEntry): ConfigEntry {
+  if (!DYNAMIC_BROKER_KEYS.has(e.name)) return e;
+  const own = name === '' ? undefined : s.image.brokerConfig(name)[e.name];
+  const fallback = s.image.brokerConfig('')[e.name];
+  const value = own ?? fallback;
+  if (value === undefined) return e;
+  const source = own !== undefined ? 'DYNAMIC_BROKER_CONFIG' : 'DYNAMIC_DEFAULT_BROKER_CONFIG';
+  const synonyms = [
+    ...(own !== undefined
+      ? [{ name: e.name, value: own, source: 'DYNAMIC_BROKER_CONFIG' as const }]
+      : []),
+    ...(fallback !== undefined
+      ? [{ name: e.name, value: fallback, source: 'DYNAMIC_DEFAULT_BROKER_CONFIG' as const }]
+      : []),
+    ...e.synonyms,
+  ];
+  return { ...e, value, source, readOnly: false, synonyms };
+}
+
 export function describeConfigsHandler(s: BrokerServices): ApiHandler<typeof DescribeConfigs> {
   function one(
     r: RequestOf<typeof DescribeConfigs>['resources'][number],
@@ -111,7 +135,9 @@ export function describeConfigsHandler(s: BrokerServices): ApiHandler<typeof Des
           configs: [],
         };
       }
-      const entries = s.config.entries({ names });
+      const entries = s.config
+        .entries({ names })
+        .map((e) => withDynamicBrokerValue(s, r.resourceName, e));
       return {
         ...base,
         errorCode: ErrorCode.NONE,

@@ -150,6 +150,16 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
     }
     const log = partition.log;
     const fromFollower = replicaId >= 0;
+    // Leader-side replication throttle: a throttled replica out of the ISR gets nothing
+    // yet; the partition stays waitable, so the fetch long-polls instead of spinning.
+    const throttle = fromFollower ? s.leaderThrottle : undefined;
+    if (throttle?.holds(w.topic, w.partition, state.isr.includes(replicaId)) === true) {
+      const hw = log.highWatermark;
+      return {
+        result: emptyPartition(w.partition, ErrorCode.NONE, hw, hw, log.logStartOffset),
+        partition,
+      };
+    }
     if (fromFollower && w.lastFetchedEpoch >= 0) {
       // KIP-595 style divergence check: where did the follower's last epoch end here?
       const end = partition.endOffsetForEpoch(w.lastFetchedEpoch);
@@ -187,6 +197,8 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
       throw err;
     }
     if (fromFollower) partition.updateFollower(replicaId, w.fetchOffset);
+    if (throttle?.isThrottled(w.topic, w.partition) === true)
+      throttle.record(read.records?.length ?? 0);
     const hw = fromFollower ? log.highWatermark : read.highWatermark;
     const result = emptyPartition(w.partition, ErrorCode.NONE, hw, hw, read.logStartOffset);
     result.records = read.records ?? EMPTY;

@@ -128,6 +128,12 @@ export type MetadataChange =
       readonly configs: Record<string, string> | null;
     }
   | {
+      /** Dynamic overrides of one broker ('' is the cluster-wide default), `configs/broker/<id>`. */
+      readonly kind: 'broker-config';
+      readonly name: string;
+      readonly configs: Record<string, string> | null;
+    }
+  | {
       readonly kind: 'controller';
       readonly nodeId: number | null;
       readonly controllerEpoch: number;
@@ -172,6 +178,7 @@ export class MetadataImage {
   private readonly topicsByName = new Map<string, MutableTopic>();
   private readonly topicsById = new Map<string, MutableTopic>();
   private readonly topicConfigs = new Map<string, Record<string, string>>();
+  private readonly brokerConfigs = new Map<string, Record<string, string>>();
   private controller: number | null = null;
   private controllerEpochValue = 0;
   revision = 0;
@@ -197,6 +204,10 @@ export class MetadataImage {
       case 'controller':
         this.controller = change.nodeId;
         if (change.nodeId !== null) this.controllerEpochValue = change.controllerEpoch;
+        return;
+      case 'broker-config':
+        if (change.configs === null) this.brokerConfigs.delete(change.name);
+        else this.brokerConfigs.set(change.name, change.configs);
         return;
       case 'acl':
       case 'client-quota':
@@ -301,6 +312,11 @@ export class MetadataImage {
 
   partition(topic: string, partition: number): PartitionState | undefined {
     return this.topicsByName.get(topic)?.partitions.get(partition);
+  }
+
+  /** A broker's dynamic overrides (name: its id, or '' for the cluster-wide default). */
+  brokerConfig(name: string): Record<string, string> {
+    return this.brokerConfigs.get(name) ?? NO_OVERRIDES;
   }
 
   /** The topic's overrides; the same object until they change (callers may cache by identity). */
