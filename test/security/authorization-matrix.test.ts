@@ -35,6 +35,7 @@ import {
   ResourceType,
   type ResourceTypeName,
 } from '../../src/protocol/acl-codes.ts';
+import { AlterClientQuotas } from '../../src/protocol/apis/alter-client-quotas.ts';
 import { AlterConfigs } from '../../src/protocol/apis/alter-configs.ts';
 import { AlterPartitionReassignments } from '../../src/protocol/apis/alter-partition-reassignments.ts';
 import { CreateAcls } from '../../src/protocol/apis/create-acls.ts';
@@ -45,6 +46,7 @@ import { DeleteGroups } from '../../src/protocol/apis/delete-groups.ts';
 import { DeleteRecords } from '../../src/protocol/apis/delete-records.ts';
 import { DeleteTopics } from '../../src/protocol/apis/delete-topics.ts';
 import { DescribeAcls } from '../../src/protocol/apis/describe-acls.ts';
+import { DescribeClientQuotas } from '../../src/protocol/apis/describe-client-quotas.ts';
 import { DescribeCluster } from '../../src/protocol/apis/describe-cluster.ts';
 import { DescribeConfigs } from '../../src/protocol/apis/describe-configs.ts';
 import { DescribeGroups } from '../../src/protocol/apis/describe-groups.ts';
@@ -796,6 +798,30 @@ const CASES: readonly ApiCase[] = [
     GROUP_DENIED,
     () => ({ groupsNames: ['mx-gone'] }),
     (r) => auth(r.results[0]?.errorCode),
+  ),
+  single(
+    DescribeClientQuotas,
+    1,
+    clusterReq('DESCRIBE_CONFIGS'),
+    CLUSTER_DENIED,
+    () => ({ components: [], strict: false }),
+    (r) => auth(r.errorCode),
+  ),
+  single(
+    AlterClientQuotas,
+    1,
+    clusterReq('ALTER_CONFIGS'),
+    CLUSTER_DENIED,
+    () => ({
+      entries: [
+        {
+          entity: [{ entityType: 'client-id', entityName: 'mx-client' }],
+          ops: [{ key: 'producer_byte_rate', value: 1_000_000_000, remove: false }],
+        },
+      ],
+      validateOnly: true,
+    }),
+    (r) => auth(r.entries[0]?.errorCode),
   ),
   single(
     CreateAcls,
