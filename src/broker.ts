@@ -659,7 +659,7 @@ export async function startBrokerWithHandlers(
   const txns = transactions.start(services, groups, (l) => loader.onChanges(l));
   registerGroupHandlers(registry, services, groups, txns);
   registerTransactionHandlers(registry, services, txns, groups);
-  registerSecurityHandlers(registry, credentialStore);
+  registerSecurityHandlers(registry, credentialStore, services.authorizer);
   // Last, so every handler registered is wrapped.
   const quotaManager = new ClientQuotaManager(clientQuotas, {
     samples: Number(config.get('quota.window.num')),
