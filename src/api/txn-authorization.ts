@@ -1,8 +1,9 @@
-// What Kafka's KafkaApis checks for the transaction APIs, ready for their
-// handlers (the transactions work calls these once merged): each function
-// answers the error code Kafka puts where it puts it, or NONE. Produce,
-// InitProducerId and FindCoordinator (key type 1) already check the
-// transactional id themselves.
+// What Kafka's KafkaApis checks for the transaction APIs, called by their
+// handlers (add-partitions-to-txn.ts, add-offsets-to-txn.ts, end-txn.ts,
+// txn-offset-commit.ts, write-txn-markers.ts, describe-transactions.ts,
+// list-transactions.ts, describe-producers.ts): each function answers the
+// error code Kafka puts where it puts it, or NONE. Produce, InitProducerId and
+// FindCoordinator (key type 1) check the transactional id themselves.
 
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { RequestAuthorizer } from './authorization.ts';
