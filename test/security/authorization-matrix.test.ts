@@ -35,9 +35,14 @@ import {
   ResourceType,
   type ResourceTypeName,
 } from '../../src/protocol/acl-codes.ts';
+import { AddOffsetsToTxn } from '../../src/protocol/apis/add-offsets-to-txn.ts';
+import { AddPartitionsToTxn } from '../../src/protocol/apis/add-partitions-to-txn.ts';
 import { AlterClientQuotas } from '../../src/protocol/apis/alter-client-quotas.ts';
 import { AlterConfigs } from '../../src/protocol/apis/alter-configs.ts';
 import { AlterPartitionReassignments } from '../../src/protocol/apis/alter-partition-reassignments.ts';
+import { AlterReplicaLogDirs } from '../../src/protocol/apis/alter-replica-log-dirs.ts';
+import { AlterUserScramCredentials } from '../../src/protocol/apis/alter-user-scram-credentials.ts';
+import { ApiVersions } from '../../src/protocol/apis/api-versions.ts';
 import { CreateAcls } from '../../src/protocol/apis/create-acls.ts';
 import { CreatePartitions } from '../../src/protocol/apis/create-partitions.ts';
 import { CreateTopics } from '../../src/protocol/apis/create-topics.ts';
@@ -51,7 +56,11 @@ import { DescribeCluster } from '../../src/protocol/apis/describe-cluster.ts';
 import { DescribeConfigs } from '../../src/protocol/apis/describe-configs.ts';
 import { DescribeGroups } from '../../src/protocol/apis/describe-groups.ts';
 import { DescribeLogDirs } from '../../src/protocol/apis/describe-log-dirs.ts';
+import { DescribeProducers } from '../../src/protocol/apis/describe-producers.ts';
+import { DescribeTransactions } from '../../src/protocol/apis/describe-transactions.ts';
+import { DescribeUserScramCredentials } from '../../src/protocol/apis/describe-user-scram-credentials.ts';
 import { ElectLeaders } from '../../src/protocol/apis/elect-leaders.ts';
+import { EndTxn } from '../../src/protocol/apis/end-txn.ts';
 import { Fetch } from '../../src/protocol/apis/fetch.ts';
 import { FindCoordinator } from '../../src/protocol/apis/find-coordinator.ts';
 import { Heartbeat } from '../../src/protocol/apis/heartbeat.ts';
@@ -62,13 +71,18 @@ import { LeaveGroup } from '../../src/protocol/apis/leave-group.ts';
 import { ListGroups } from '../../src/protocol/apis/list-groups.ts';
 import { ListOffsets } from '../../src/protocol/apis/list-offsets.ts';
 import { ListPartitionReassignments } from '../../src/protocol/apis/list-partition-reassignments.ts';
+import { ListTransactions } from '../../src/protocol/apis/list-transactions.ts';
 import { Metadata } from '../../src/protocol/apis/metadata.ts';
 import { OffsetCommit } from '../../src/protocol/apis/offset-commit.ts';
 import { OffsetDelete } from '../../src/protocol/apis/offset-delete.ts';
 import { OffsetFetch } from '../../src/protocol/apis/offset-fetch.ts';
 import { OffsetForLeaderEpoch } from '../../src/protocol/apis/offset-for-leader-epoch.ts';
 import { Produce } from '../../src/protocol/apis/produce.ts';
+import { SaslAuthenticate } from '../../src/protocol/apis/sasl-authenticate.ts';
+import { SaslHandshake } from '../../src/protocol/apis/sasl-handshake.ts';
 import { SyncGroup } from '../../src/protocol/apis/sync-group.ts';
+import { TxnOffsetCommit } from '../../src/protocol/apis/txn-offset-commit.ts';
+import { WriteTxnMarkers } from '../../src/protocol/apis/write-txn-markers.ts';
 import { ErrorCode, errorInfo } from '../../src/protocol/error-codes.ts';
 import type { ApiDef } from '../../src/protocol/schema.ts';
 import { callAs } from './handler-calls.ts';
@@ -76,6 +90,8 @@ import { callAs } from './handler-calls.ts';
 const TOPIC = 'mx-orders';
 const GROUP = 'mx-group';
 const TXN = 'mx-txn';
+/** The id InitProducerId cells use: initialising TXN would abort its open transaction. */
+const TXN_INIT = 'mx-txn-init';
 const CLUSTER = CLUSTER_RESOURCE_NAME;
 
 const AUTH_ERRORS = new Set<number>([
@@ -237,6 +253,11 @@ const topicReq = (op: AclOperationName, name: Requirement['name'] = TOPIC): Requ
   name,
 });
 const groupReq = (op: AclOperationName): Requirement => ({ op, type: 'GROUP', name: GROUP });
+const txnReq = (op: AclOperationName, name: string = TXN): Requirement => ({
+  op,
+  type: 'TRANSACTIONAL_ID',
+  name,
+});
 const clusterReq = (op: AclOperationName, baseline?: Requirement['baseline']): Requirement => ({
   op,
   type: 'CLUSTER',
@@ -879,7 +900,227 @@ const CASES: readonly ApiCase[] = [
     }),
     (r) => auth(r.filterResults[0]?.errorCode),
   ),
+  // Transactions (Kafka's KafkaApis checks, api/txn-authorization.ts).
+  defineCase({
+    title: 'Produce (transactional id)',
+    api: Produce,
+    version: 9,
+    requirements: [txnReq('WRITE'), topicReq('WRITE')],
+    rule: allOf(TXN_DENIED, TOPIC_DENIED),
+    request: () => ({
+      acks: 1,
+      timeoutMs: 5000,
+      transactionalId: TXN,
+      topicData: [{ name: TOPIC, partitionData: [{ index: 0, records: buildValueBatch('t', 1) }] }],
+    }),
+    observe: (r) => auth(r.responses[0]?.partitionResponses[0]?.errorCode),
+  }),
+  single(
+    InitProducerId,
+    4,
+    txnReq('WRITE', TXN_INIT),
+    TXN_DENIED,
+    () => ({
+      transactionalId: TXN_INIT,
+      transactionTimeoutMs: 60000,
+      producerId: -1,
+      producerEpoch: -1,
+    }),
+    (r) => auth(r.errorCode),
+    'InitProducerId (transactional)',
+  ),
+  defineCase({
+    title: 'AddPartitionsToTxn v3 (client)',
+    api: AddPartitionsToTxn,
+    version: 3,
+    requirements: [txnReq('WRITE'), topicReq('WRITE')],
+    rule: allOf(TXN_DENIED, TOPIC_DENIED),
+    request: () => ({
+      v3AndBelowTransactionalId: TXN,
+      v3AndBelowProducerId: 424242,
+      v3AndBelowProducerEpoch: 0,
+      v3AndBelowTopics: [{ name: TOPIC, partitions: [0] }],
+    }),
+    observe: (r) => auth(r.resultsByTopicV3AndBelow[0]?.resultsByPartition[0]?.partitionErrorCode),
+  }),
+  single(
+    AddPartitionsToTxn,
+    4,
+    clusterReq('CLUSTER_ACTION'),
+    CLUSTER_DENIED,
+    () => ({
+      transactions: [
+        {
+          transactionalId: TXN,
+          producerId: 424242,
+          producerEpoch: 0,
+          verifyOnly: true,
+          topics: [{ name: TOPIC, partitions: [0] }],
+        },
+      ],
+    }),
+    (r) => auth(r.errorCode),
+    'AddPartitionsToTxn v4 (broker)',
+  ),
+  defineCase({
+    title: 'AddOffsetsToTxn',
+    api: AddOffsetsToTxn,
+    version: 3,
+    requirements: [txnReq('WRITE'), groupReq('READ')],
+    rule: allOf(TXN_DENIED, GROUP_DENIED),
+    request: () => ({
+      transactionalId: TXN,
+      producerId: 424242,
+      producerEpoch: 0,
+      groupId: GROUP,
+    }),
+    observe: (r) => auth(r.errorCode),
+  }),
+  single(
+    EndTxn,
+    3,
+    txnReq('WRITE'),
+    TXN_DENIED,
+    () => ({ transactionalId: TXN, producerId: 424242, producerEpoch: 0, committed: false }),
+    (r) => auth(r.errorCode),
+  ),
+  defineCase({
+    title: 'TxnOffsetCommit',
+    api: TxnOffsetCommit,
+    version: 3,
+    requirements: [txnReq('WRITE'), groupReq('READ'), topicReq('READ')],
+    rule: allOf(TXN_DENIED, GROUP_DENIED, TOPIC_DENIED),
+    request: () => ({
+      transactionalId: TXN,
+      groupId: GROUP,
+      producerId: 424242,
+      producerEpoch: 0,
+      generationId: -1,
+      memberId: '',
+      groupInstanceId: null,
+      topics: [
+        {
+          name: TOPIC,
+          partitions: [
+            {
+              partitionIndex: 0,
+              committedOffset: 0,
+              committedLeaderEpoch: -1,
+              committedMetadata: null,
+            },
+          ],
+        },
+      ],
+    }),
+    observe: (r) => auth(r.topics[0]?.partitions[0]?.errorCode),
+  }),
+  defineCase({
+    title: 'WriteTxnMarkers',
+    api: WriteTxnMarkers,
+    version: 1,
+    // Kafka asks Alter on the cluster first (not logged if denied), then ClusterAction.
+    requirements: [clusterReq('ALTER', { state: 'denied' }), clusterReq('CLUSTER_ACTION')],
+    rule: ([alter, clusterAction]) => (alter || clusterAction ? 'NONE' : CLUSTER_DENIED),
+    request: () => ({
+      markers: [
+        {
+          producerId: 424242,
+          producerEpoch: 0,
+          transactionResult: false,
+          // A topic nobody leads: an allowed marker is answered without writing anything.
+          topics: [{ name: 'mx-nowhere', partitionIndexes: [0] }],
+          coordinatorEpoch: 0,
+        },
+      ],
+    }),
+    observe: (r) => auth(r.markers[0]?.topics[0]?.partitions[0]?.errorCode),
+  }),
+  single(
+    DescribeTransactions,
+    0,
+    txnReq('DESCRIBE'),
+    TXN_DENIED,
+    () => ({ transactionalIds: [TXN] }),
+    (r) => auth(r.transactionStates[0]?.errorCode),
+  ),
+  defineCase({
+    title: 'DescribeTransactions (partitions of describable topics)',
+    api: DescribeTransactions,
+    version: 0,
+    requirements: [txnReq('DESCRIBE'), topicReq('DESCRIBE')],
+    rule: allOf(TXN_DENIED, HIDDEN),
+    request: () => ({ transactionalIds: [TXN] }),
+    observe: (r) => {
+      const t = r.transactionStates[0]!;
+      if (auth(t.errorCode) !== 'NONE') return auth(t.errorCode);
+      return t.topics.some((x) => x.topic === TOPIC) ? 'NONE' : HIDDEN;
+    },
+  }),
+  defineCase({
+    title: 'ListTransactions',
+    api: ListTransactions,
+    version: 0,
+    requirements: [txnReq('DESCRIBE')],
+    rule: ([d]) => (d ? 'NONE' : HIDDEN),
+    request: () => ({ stateFilters: [], producerIdFilters: [] }),
+    observe: (r) => (r.transactionStates.some((t) => t.transactionalId === TXN) ? 'NONE' : HIDDEN),
+  }),
+  single(
+    DescribeProducers,
+    0,
+    topicReq('READ'),
+    TOPIC_DENIED,
+    () => ({ topics: [{ name: TOPIC, partitionIndexes: [0] }] }),
+    (r) => auth(r.topics[0]?.partitions[0]?.errorCode),
+  ),
+  // Security and log directories.
+  single(
+    DescribeUserScramCredentials,
+    0,
+    clusterReq('DESCRIBE'),
+    CLUSTER_DENIED,
+    () => ({ users: null }),
+    (r) => auth(r.errorCode),
+  ),
+  single(
+    AlterUserScramCredentials,
+    0,
+    clusterReq('ALTER'),
+    CLUSTER_DENIED,
+    () => ({
+      deletions: [],
+      upsertions: [
+        {
+          name: 'mx-user',
+          mechanism: 1,
+          iterations: 4096,
+          salt: Buffer.from('mx-salt'),
+          saltedPassword: Buffer.alloc(32, 7),
+        },
+      ],
+    }),
+    (r) => auth(r.results[0]?.errorCode),
+  ),
+  single(
+    AlterReplicaLogDirs,
+    2,
+    clusterReq('ALTER'),
+    CLUSTER_DENIED,
+    // A directory the broker does not have: allowed, it answers LOG_DIR_NOT_FOUND.
+    () => ({ dirs: [{ path: '/mx-no-such-dir', topics: [{ name: TOPIC, partitions: [0] }] }] }),
+    (r) => auth(r.results[0]?.partitions[0]?.errorCode),
+  ),
 ];
+
+/**
+ * The APIs Kafka answers without asking the authorizer: the version handshake and the
+ * SASL exchange, which come before (or are) authentication.
+ */
+const NO_AUTHORIZATION: ReadonlySet<number> = new Set([
+  ApiVersions.apiKey,
+  SaslHandshake.apiKey,
+  SaslAuthenticate.apiKey,
+]);
 
 const topicIds = new Map<string, string>();
 
@@ -982,11 +1223,13 @@ async function startMatrixBroker(allowEveryone: boolean): Promise<{ env: Env; di
       'allow.everyone.if.no.acl.found': String(allowEveryone),
       'group.initial.rebalance.delay.ms': '0',
       'offsets.topic.num.partitions': '1',
+      'transaction.state.log.num.partitions': '1',
       'num.partitions': '1',
     },
   });
   const env = new Env(b, b.handlers);
   await createTopic(env, TOPIC);
+  await openTransaction(env);
   // A group with a committed offset, so listings and offset fetches have something to show.
   const commit = await env.admin(OffsetCommit, 8, {
     groupId: GROUP,
@@ -1034,6 +1277,56 @@ async function startMatrixBroker(allowEveryone: boolean): Promise<{ env: Env; di
   return { env, dir };
 }
 
+/** Polls `attempt` until it answers NONE (a coordinator loading its partition answers retriably). */
+async function untilNone<T>(
+  what: string,
+  attempt: () => Promise<T>,
+  code: (r: T) => number,
+): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const r = await attempt();
+    if (code(r) === ErrorCode.NONE) return r;
+    assert.ok(Date.now() < deadline, `${what}: ${errorInfo(code(r))?.name ?? code(r)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * A transaction of TXN left open on TOPIC's partition, so DescribeTransactions and
+ * ListTransactions have something to show (and to hide). Its timeout outlasts the test.
+ */
+async function openTransaction(env: Env): Promise<void> {
+  // As a client does: FindCoordinator is what creates __transaction_state.
+  await untilNone(
+    'FindCoordinator',
+    () => env.admin(FindCoordinator, 4, { keyType: 1, coordinatorKeys: [TXN] }),
+    (r) => r.coordinators[0]?.errorCode ?? -1,
+  );
+  const init = await untilNone(
+    'InitProducerId',
+    () =>
+      env.admin(InitProducerId, 4, {
+        transactionalId: TXN,
+        transactionTimeoutMs: 900_000,
+        producerId: -1,
+        producerEpoch: -1,
+      }),
+    (r) => r.errorCode,
+  );
+  await untilNone(
+    'AddPartitionsToTxn',
+    () =>
+      env.admin(AddPartitionsToTxn, 3, {
+        v3AndBelowTransactionalId: TXN,
+        v3AndBelowProducerId: init.producerId,
+        v3AndBelowProducerEpoch: init.producerEpoch,
+        v3AndBelowTopics: [{ name: TOPIC, partitions: [0] }],
+      }),
+    (r) => r.resultsByTopicV3AndBelow[0]?.resultsByPartition[0]?.partitionErrorCode ?? -1,
+  );
+}
+
 describe('authorization matrix (every API, each operation allowed, denied and absent)', () => {
   const cells: Cell[] = [];
   const running: Array<{ env: Env; dir: string }> = [];
@@ -1059,6 +1352,13 @@ describe('authorization matrix (every API, each operation allowed, denied and ab
       assert.deepEqual(wrong, []);
     });
   }
+
+  test('every API the broker serves is in the matrix or needs no authorization', () => {
+    const served = running[0]!.env.b.handlers.supported().map((a) => a.apiKey);
+    const covered = new Set(CASES.map((c) => c.api.apiKey));
+    const missing = served.filter((k) => !covered.has(k) && !NO_AUTHORIZATION.has(k));
+    assert.deepEqual(missing, []);
+  });
 
   test('covers every case in both settings and reports the total', (t) => {
     const apis = new Set(cells.map((c) => c.api));
