@@ -1,19 +1,21 @@
 # A client allowed to produce to one topic and consume another: produces to
 # both and consumes (in group GROUP) from both, reporting each outcome by
-# Kafka's error name. Prints one JSON line.
+# Kafka's error name. CONFIG (JSON) holds bootstrap.servers and the security
+# settings (security.protocol, sasl.*) that log in as the user. Prints one
+# JSON line.
 import json
 import os
 import time
 
 from confluent_kafka import Consumer, KafkaError, Producer
 
-bootstrap = os.environ["BOOTSTRAP"]
+config = json.loads(os.environ["CONFIG"])
 produce_only = os.environ["PRODUCE_ONLY"]
 consume_only = os.environ["CONSUME_ONLY"]
 group = os.environ["GROUP"]
 out = {"produce": {}, "consume": {}}
 
-p = Producer({"bootstrap.servers": bootstrap, "message.timeout.ms": 10000})
+p = Producer({**config, "message.timeout.ms": 10000})
 for topic in (produce_only, consume_only):
     results = []
     p.produce(topic, value=b"from-python", on_delivery=lambda err, msg, r=results: r.append(
@@ -23,7 +25,7 @@ for topic in (produce_only, consume_only):
 
 for topic in (produce_only, consume_only):
     c = Consumer({
-        "bootstrap.servers": bootstrap,
+        **config,
         "group.id": group,
         "auto.offset.reset": "earliest",
         "enable.auto.commit": False,
