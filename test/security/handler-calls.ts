@@ -1,6 +1,7 @@
-// Calls a broker's handler directly, as a chosen principal: what tests of
-// authorization use where the wire cannot yet name another user than
-// ANONYMOUS (until SASL is in), and to set things up as a super user.
+// Calls a broker's handler directly, as a chosen principal: what the
+// authorization matrix uses to try every API as many principals without a
+// login each, and what tests use to set things up as a super user. Tests of
+// what a client meets log in over SASL instead (acl-clients.test.ts).
 
 import assert from 'node:assert/strict';
 import type { HandlerRegistry, RequestContext, ResponseOf } from '../../src/api/handler.ts';
