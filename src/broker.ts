@@ -8,11 +8,13 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { alterPartitionReassignmentsHandler } from './api/alter-partition-reassignments.ts';
+import { RequestAuthorizer } from './api/authorization.ts';
 import type { BrokerServices, HandlerSettings } from './api/broker-services.ts';
 import { registerGroupHandlers } from './api/group-handlers.ts';
 import { HandlerRegistry } from './api/handler.ts';
 import { registerHandlers } from './api/handlers.ts';
 import { listPartitionReassignmentsHandler } from './api/list-partition-reassignments.ts';
+import { withClientQuotas } from './api/quota-enforcement.ts';
 import { registerSecurityHandlers } from './api/security-handlers.ts';
 import { registerTransactionHandlers } from './api/transaction-handlers.ts';
 import { createTransactionWiring } from './broker-transactions.ts';
@@ -67,8 +69,16 @@ import { API_VERSIONS_KEY } from './protocol/headers.ts';
 import { IsrManager } from './replication/isr-manager.ts';
 import { ReplicaFetchers } from './replication/replica-fetcher.ts';
 import { ReplicaManager } from './replication/replica-manager.ts';
+import { decodeStoredAcls } from './security/acl-records.ts';
+import { AclStore } from './security/acl-store.ts';
+import { StandardAuthorizer } from './security/authorizer.ts';
+import { authorizerConfigOf } from './security/authorizer-config.ts';
+import { ClientQuotaConfig } from './security/client-quota-config.ts';
+import { ClientQuotaManager } from './security/client-quota-manager.ts';
+import { ClientQuotaStore } from './security/client-quota-store.ts';
 import { interBrokerClientSecurity } from './security/inter-broker-client.ts';
 import { openListenerAuths } from './security/listener-auth.ts';
+import { ReplicationQuota } from './security/replication-quota.ts';
 import {
   AddScramError,
   type BootstrapCredential,
@@ -427,6 +437,22 @@ async function openClusterStore(
 }
 
 export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker> {
+  return (await startBrokerWithHandlers(opts)).broker;
+}
+
+/**
+ * A broker and its handler registry, for tests of the request path that call handlers
+ * with a RequestContext of their choosing (another principal than the connection's,
+ * as the authorization matrix does). Not part of the package's API.
+ */
+export interface BrokerWithHandlers {
+  readonly broker: Broker;
+  readonly handlers: HandlerRegistry;
+}
+
+export async function startBrokerWithHandlers(
+  opts: StartBrokerOptions = {},
+): Promise<BrokerWithHandlers> {
   const logger = opts.logger ?? libraryLogger();
   const config = buildBrokerConfig({
     env: opts.env ?? {},
@@ -480,6 +506,9 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   }
   const image = new MetadataImage(clusterId);
   const loader = new MetadataLoader(store, keys, image, logger);
+  // Registered before the first read, so the authorizer starts from every stored ACL.
+  const authorizer = followAcls(config, loader, logger);
+  const clientQuotas = followClientQuotas(loader);
   await loader.start();
   logger.info({ revision: image.revision }, 'metadata loaded');
   // Dynamic broker configs the store holds apply from the start (a restart keeps them).
@@ -545,6 +574,29 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     produceValidation: (topic) => validationPolicyOf(topicConfigs.get(topic), decompression),
   };
   const transactions = createTransactionWiring({ nodeId, image, config, logger });
+  // Replication throttles: the rates are dynamic broker configs (per broker or the cluster
+  // default), applied live by the hook below; the throttled replicas are topic configs.
+  const replicationQuota = (side: 'leader' | 'follower') =>
+    new ReplicationQuota({
+      brokerId: nodeId,
+      window: {
+        samples: Number(config.get('replication.quota.window.num')),
+        sampleMs: Number(config.get('replication.quota.window.size.seconds')) * 1000,
+      },
+      rateBytesPerS: Number(live.current.get(`${side}.replication.throttled.rate`)),
+      throttledReplicas: (topic) =>
+        side === 'leader'
+          ? topicConfigs.get(topic).leaderReplicationThrottledReplicas
+          : topicConfigs.get(topic).followerReplicationThrottledReplicas,
+    });
+  const leaderThrottle = replicationQuota('leader');
+  const followerThrottle = replicationQuota('follower');
+  live.hooks.on(['leader.replication.throttled.rate'], (c) =>
+    leaderThrottle.setRate(Number(c.get('leader.replication.throttled.rate'))),
+  );
+  live.hooks.on(['follower.replication.throttled.rate'], (c) =>
+    followerThrottle.setRate(Number(c.get('follower.replication.throttled.rate'))),
+  );
   const services: BrokerServices = {
     nodeId,
     clusterId,
@@ -575,6 +627,18 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
       waitForRevision: (rev) => loader.waitForRevision(rev),
       config: () => live.current,
     }),
+    authorizer: new RequestAuthorizer(authorizer),
+    aclStore:
+      authorizer === null
+        ? null
+        : new AclStore({ store, keys, waitForRevision: (rev) => loader.waitForRevision(rev) }),
+    clientQuotas,
+    leaderThrottle,
+    clientQuotaStore: new ClientQuotaStore({
+      store,
+      keys,
+      waitForRevision: (rev) => loader.waitForRevision(rev),
+    }),
   };
   const registry = new HandlerRegistry();
   registerHandlers(registry, services);
@@ -589,13 +653,19 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     logger,
   });
   registry
-    .add(alterPartitionReassignmentsHandler(reassignments))
-    .add(listPartitionReassignmentsHandler(reassignments));
+    .add(alterPartitionReassignmentsHandler(reassignments, services.authorizer))
+    .add(listPartitionReassignmentsHandler(reassignments, services.authorizer));
   const groups = new GroupCoordinator(services, { subscribe: (l) => loader.onChanges(l) });
   const txns = transactions.start(services, groups, (l) => loader.onChanges(l));
   registerGroupHandlers(registry, services, groups, txns);
   registerTransactionHandlers(registry, services, txns, groups);
-  registerSecurityHandlers(registry, credentialStore);
+  registerSecurityHandlers(registry, credentialStore, services.authorizer);
+  // Last, so every handler registered is wrapped.
+  const quotaManager = new ClientQuotaManager(clientQuotas, {
+    samples: Number(config.get('quota.window.num')),
+    sampleMs: Number(config.get('quota.window.size.seconds')) * 1000,
+  });
+  registry.wrapAll(withClientQuotas(quotaManager));
 
   const requestCounts = new Map<number, number>();
   let metrics: BrokerMetrics | null = null;
@@ -709,6 +779,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     minInsyncReplicas: (topic) => topicConfigs.get(topic).minInsyncReplicas,
     connectionCounts: () => server.connectionCounts,
     committedOffsets: () => groups.committedOffsets(),
+    quotaUsage: (nowMs) => quotaManager.usage(nowMs),
   });
   loader.onChanges(() => metrics?.metadataChanged());
   // Readiness waits for the logs and fetchers below (broker-readiness.ts says what else).
@@ -788,6 +859,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
       backoffMs: config.replicaFetchBackoffMs,
       socketTimeoutMs: config.replicaSocketTimeoutMs,
     },
+    throttle: followerThrottle,
   });
   replicas.onLeadershipChange(() => fetchers.update());
   fetchers.update();
@@ -825,7 +897,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   );
 
   let closing: Promise<void> | null = null;
-  return {
+  const broker: Broker = {
     nodeId,
     clusterId,
     // An unadvertised first listener still has a bind address to report.
@@ -873,6 +945,42 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
       return closing;
     },
   };
+  return { broker, handlers: registry };
+}
+
+/**
+ * The ACL authorizer when authorizer.class.name names one, kept in step with the
+ * `acls/...` keys through the metadata loader, in revision order; null otherwise.
+ */
+function followAcls(
+  config: BrokerConfig,
+  loader: MetadataLoader,
+  logger: Logger,
+): StandardAuthorizer | null {
+  const c = authorizerConfigOf(config);
+  if (!c.enabled) return null;
+  const authorizer = new StandardAuthorizer(c.settings, logger);
+  loader.onChanges((changes) => {
+    for (const change of changes) {
+      if (change.kind !== 'acl') continue;
+      const { resourceType, patternType, name, value } = change;
+      const decoded = decodeStoredAcls(resourceType, patternType, name, value);
+      if (decoded === null || decoded.skipped > 0)
+        logger.warn({ resourceType, patternType, name }, 'ignoring unreadable ACL entries');
+      if (decoded !== null) authorizer.applyStored(decoded.pattern, decoded.entries);
+    }
+  });
+  return authorizer;
+}
+
+/** Client quotas as stored under `quotas/...`, kept in step through the metadata loader. */
+function followClientQuotas(loader: MetadataLoader): ClientQuotaConfig {
+  const quotas = new ClientQuotaConfig();
+  loader.onChanges((changes) => {
+    for (const change of changes)
+      if (change.kind === 'client-quota') quotas.applyStored(change.entity, change.value);
+  });
+  return quotas;
 }
 
 /**

@@ -3,6 +3,9 @@
 // the group id) to the producer's ongoing transaction, so the coordinator
 // writes the transaction's marker there and the group coordinator shows the
 // offsets committed with TxnOffsetCommit only on commit.
+// Authorization (as Kafka's KafkaApis): Write on the transactional id
+// (TRANSACTIONAL_ID_AUTHORIZATION_FAILED), then Read on the group
+// (GROUP_AUTHORIZATION_FAILED).
 // Version notes: v2 PRODUCER_FENCED (INVALID_PRODUCER_EPOCH before); v3
 // flexible; v4 TRANSACTION_ABORTABLE (never sent here).
 
@@ -14,6 +17,7 @@ import type { TransactionCoordinator } from '../txn/transaction-coordinator.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 import { fencedForVersion } from './transaction-errors.ts';
+import { authorizeAddOffsetsToTxn } from './txn-authorization.ts';
 
 const PRODUCER_FENCED_FROM_VERSION = 2;
 
@@ -29,6 +33,8 @@ export function addOffsetsToTxnHandler(
       req: RequestOf<typeof AddOffsetsToTxn>,
       ctx: RequestContext,
     ): Promise<ResponseOf<typeof AddOffsetsToTxn>> {
+      const denied = authorizeAddOffsetsToTxn(s.authorizer, ctx, req.transactionalId, req.groupId);
+      if (denied !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: denied };
       if (req.groupId === '') return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_GROUP_ID };
       const partition = partitionForGroup(req.groupId, s.config.offsetsTopicNumPartitions);
       const r = await txns.addPartitions({

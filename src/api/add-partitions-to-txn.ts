@@ -7,6 +7,11 @@
 // checked: NONE for partitions in the ongoing transaction, INVALID_TXN_STATE
 // for others. Errors of the coordinator (NOT_COORDINATOR, CONCURRENT_TRANSACTIONS,
 // PRODUCER_FENCED, INVALID_PRODUCER_ID_MAPPING) are given per partition.
+// Authorization (as Kafka's KafkaApis): v0-3 Write on the transactional id
+// (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED on every partition) and Write on
+// each topic, internal topics never (TOPIC_AUTHORIZATION_FAILED, and the other
+// partitions OPERATION_NOT_ATTEMPTED); v4+ ClusterAction on the cluster (else
+// CLUSTER_AUTHORIZATION_FAILED at the top).
 // Version notes: v2 PRODUCER_FENCED (INVALID_PRODUCER_EPOCH before); v3
 // flexible; v4 batched form with VerifyOnly and a top-level error; v5
 // TRANSACTION_ABORTABLE (never sent here).
@@ -19,6 +24,10 @@ import type { PartitionResult } from '../txn/transaction-machine-types.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 import { fencedForVersion } from './transaction-errors.ts';
+import {
+  authorizeAddPartitionsToTxn,
+  authorizeBrokerAddPartitionsToTxn,
+} from './txn-authorization.ts';
 
 type Request = RequestOf<typeof AddPartitionsToTxn>;
 type Response = ResponseOf<typeof AddPartitionsToTxn>;
@@ -53,24 +62,24 @@ export function addPartitionsToTxnHandler(
     producerEpoch: number,
     topics: readonly { name: string; partitions: number[] }[],
     verifyOnly: boolean,
+    deniedTopics: ReadonlySet<string> = new Set(),
   ): Promise<PartitionResult[]> {
     const unknown = topics.flatMap((t) =>
       t.partitions
         .filter((p) => s.image.partition(t.name, p) === undefined)
         .map((p) => ({ topic: t.name, partition: p })),
     );
-    if (unknown.length > 0 && !verifyOnly) {
-      // Kafka adds nothing when any partition is unknown.
+    if ((unknown.length > 0 && !verifyOnly) || deniedTopics.size > 0) {
+      // Kafka adds nothing when any partition is refused or unknown.
       const isUnknown = (t: string, p: number) =>
         unknown.some((u) => u.topic === t && u.partition === p);
+      const errorOf = (t: string, p: number) => {
+        if (deniedTopics.has(t)) return ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        if (isUnknown(t, p)) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        return ErrorCode.OPERATION_NOT_ATTEMPTED;
+      };
       return topics.flatMap((t) =>
-        t.partitions.map((p) => ({
-          topic: t.name,
-          partition: p,
-          errorCode: isUnknown(t.name, p)
-            ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
-            : ErrorCode.OPERATION_NOT_ATTEMPTED,
-        })),
+        t.partitions.map((p) => ({ topic: t.name, partition: p, errorCode: errorOf(t.name, p) })),
       );
     }
     const partitions: TopicPartitions[] = topics.map((t) => ({
@@ -94,13 +103,36 @@ export function addPartitionsToTxnHandler(
     async handle(req: Request, ctx: RequestContext): Promise<Response> {
       const v = ctx.apiVersion;
       if (v < BATCHED_FROM_VERSION) {
-        const results = await one(
+        const topics = req.v3AndBelowTopics;
+        const names = topics.map((t) => t.name);
+        const auth = authorizeAddPartitionsToTxn(
+          s.authorizer,
+          ctx,
           req.v3AndBelowTransactionalId,
-          req.v3AndBelowProducerId,
-          req.v3AndBelowProducerEpoch,
-          req.v3AndBelowTopics,
-          false,
+          names.filter((n) => s.image.topic(n)?.internal !== true),
         );
+        // Kafka never lets a client add an internal topic's partition itself.
+        const denied = new Set([
+          ...auth.deniedTopics,
+          ...names.filter((n) => s.image.topic(n)?.internal === true),
+        ]);
+        const results =
+          auth.errorCode !== ErrorCode.NONE
+            ? topics.flatMap((t) =>
+                t.partitions.map((p) => ({
+                  topic: t.name,
+                  partition: p,
+                  errorCode: auth.errorCode,
+                })),
+              )
+            : await one(
+                req.v3AndBelowTransactionalId,
+                req.v3AndBelowProducerId,
+                req.v3AndBelowProducerEpoch,
+                topics,
+                false,
+                denied,
+              );
         return {
           throttleTimeMs: 0,
           errorCode: ErrorCode.NONE,
@@ -108,6 +140,15 @@ export function addPartitionsToTxnHandler(
           resultsByTopicV3AndBelow: byTopic(results, v),
         };
       }
+      // Versions 4+ come from brokers only (KIP-890).
+      const denied = authorizeBrokerAddPartitionsToTxn(s.authorizer, ctx);
+      if (denied !== ErrorCode.NONE)
+        return {
+          throttleTimeMs: 0,
+          errorCode: denied,
+          resultsByTransaction: [],
+          resultsByTopicV3AndBelow: [],
+        };
       const resultsByTransaction = await Promise.all(
         req.transactions.map(async (t) => ({
           transactionalId: t.transactionalId,

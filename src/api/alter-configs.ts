@@ -7,14 +7,16 @@
 // configs: the name is a broker id, or empty for the cluster-wide default; only
 // Kafka's dynamic keys are accepted (config/dynamic-broker-config.ts), others get
 // INVALID_CONFIG with Kafka's message.
+// Authorization (as Kafka's KafkaApis): AlterConfigs on the topic, or on the
+// cluster for brokers (TOPIC_/CLUSTER_AUTHORIZATION_FAILED per resource).
 // Version notes: AlterConfigs v2 flexible; IncrementalAlterConfigs v1 flexible.
 
 import { AlterConfigs } from '../protocol/apis/alter-configs.ts';
 import { IncrementalAlterConfigs } from '../protocol/apis/incremental-alter-configs.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { BrokerServices } from './broker-services.ts';
-import { RESOURCE_BROKER, RESOURCE_TOPIC } from './describe-configs.ts';
-import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
+import { configAuthorizationError, RESOURCE_BROKER, RESOURCE_TOPIC } from './describe-configs.ts';
+import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
 interface Outcome {
   errorCode: number;
@@ -59,6 +61,7 @@ interface Resource {
  */
 async function alterEach<R extends Resource>(
   s: BrokerServices,
+  ctx: RequestContext,
   resources: readonly R[],
   validateOnly: boolean,
   merge: (r: R) => Merged,
@@ -66,8 +69,16 @@ async function alterEach<R extends Resource>(
   const responses: Array<Outcome & Resource> = [];
   for (const r of resources) {
     const refused = unsupported(r.resourceType);
+    const denied = configAuthorizationError(
+      s.authorizer,
+      ctx,
+      'ALTER_CONFIGS',
+      r.resourceType,
+      r.resourceName,
+    );
     let out: Outcome;
-    if (refused !== null) out = refused;
+    if (denied !== null) out = { errorCode: denied, errorMessage: null };
+    else if (refused !== null) out = refused;
     else {
       const merged = merge(r);
       if (!merged.ok) out = merged.outcome;
@@ -85,9 +96,12 @@ export function alterConfigsHandler(s: BrokerServices): ApiHandler<typeof AlterC
     api: AlterConfigs,
     minVersion: 0,
     maxVersion: 2,
-    async handle(req: RequestOf<typeof AlterConfigs>): Promise<ResponseOf<typeof AlterConfigs>> {
+    async handle(
+      req: RequestOf<typeof AlterConfigs>,
+      ctx: RequestContext,
+    ): Promise<ResponseOf<typeof AlterConfigs>> {
       // AlterConfigs replaces the whole override set.
-      const responses = await alterEach(s, req.resources, req.validateOnly, (r) => {
+      const responses = await alterEach(s, ctx, req.resources, req.validateOnly, (r) => {
         const configs: Record<string, string> = {};
         for (const c of r.configs) if (c.value !== null) configs[c.name] = c.value;
         return { ok: true, configs };
@@ -154,8 +168,9 @@ export function incrementalAlterConfigsHandler(
     maxVersion: 1,
     async handle(
       req: RequestOf<typeof IncrementalAlterConfigs>,
+      ctx: RequestContext,
     ): Promise<ResponseOf<typeof IncrementalAlterConfigs>> {
-      const responses = await alterEach(s, req.resources, req.validateOnly, (r) =>
+      const responses = await alterEach(s, ctx, req.resources, req.validateOnly, (r) =>
         incremental(
           r.resourceType === RESOURCE_BROKER
             ? s.brokerConfigs.current(r.resourceName)

@@ -4,11 +4,14 @@
 // runs in the background; DescribeLogDirs shows it as a future replica),
 // LOG_DIR_NOT_FOUND for a path not in log.dirs, KAFKA_STORAGE_ERROR for a failed
 // directory, REPLICA_NOT_AVAILABLE for a partition not hosted here.
+// Authorization (as Kafka's KafkaApis): Alter on the cluster, else every
+// partition gets CLUSTER_AUTHORIZATION_FAILED and nothing moves.
 // Version notes: v1 is v0; v2 flexible.
 
 import { AlterReplicaLogDirs } from '../protocol/apis/alter-replica-log-dirs.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
 import type { BrokerServices } from './broker-services.ts';
-import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
+import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
 type Response = ResponseOf<typeof AlterReplicaLogDirs>;
 
@@ -19,14 +22,20 @@ export function alterReplicaLogDirsHandler(
     api: AlterReplicaLogDirs,
     minVersion: 0,
     maxVersion: 2,
-    async handle(req: RequestOf<typeof AlterReplicaLogDirs>): Promise<Response> {
+    async handle(
+      req: RequestOf<typeof AlterReplicaLogDirs>,
+      ctx: RequestContext,
+    ): Promise<Response> {
+      const allowed = s.authorizer.cluster(ctx, 'ALTER');
       const byTopic = new Map<string, Array<{ partitionIndex: number; errorCode: number }>>();
       for (const dir of req.dirs) {
         for (const t of dir.topics) {
           const out = byTopic.get(t.name) ?? [];
           byTopic.set(t.name, out);
           for (const partition of t.partitions) {
-            const errorCode = await s.replicas.moveReplica(t.name, partition, dir.path);
+            const errorCode = allowed
+              ? await s.replicas.moveReplica(t.name, partition, dir.path)
+              : ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
             out.push({ partitionIndex: partition, errorCode });
           }
         }

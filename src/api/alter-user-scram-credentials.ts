@@ -4,7 +4,10 @@
 // Behaviour: checks as Kafka's (empty user, unknown mechanism, iterations outside
 // 4096..16384, empty salt, one user and mechanism twice in a request, deleting a credential
 // that does not exist); a user with any failed change gets its error and none of its changes,
-// the other users' changes are written in one transaction. No authorizer yet (see README).
+// the other users' changes are written in one transaction.
+// Authorization (as Kafka's): Alter on the cluster, else every user named gets
+// CLUSTER_AUTHORIZATION_FAILED and nothing is written. Without an authorizer any
+// authenticated principal may manage SCRAM users, as in Kafka.
 
 import { AlterUserScramCredentials } from '../protocol/apis/alter-user-scram-credentials.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
@@ -16,7 +19,8 @@ import {
   scramMechanismOfType,
 } from '../protocol/sasl/scram-crypto.ts';
 import type { CredentialChange, ScramCredentialStore } from '../security/scram-credential-store.ts';
-import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
+import type { RequestAuthorizer } from './authorization.ts';
+import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
 type Request = RequestOf<typeof AlterUserScramCredentials>;
 type Response = ResponseOf<typeof AlterUserScramCredentials>;
@@ -118,14 +122,27 @@ async function plan(req: Request, store: ScramCredentialStore): Promise<Plan> {
   return p;
 }
 
+/** Kafka's error response: each user named, in name order, with the one error. */
+function refused(req: Request): Response {
+  const users = new Set([...req.deletions, ...req.upsertions].map((c) => c.name));
+  const results = [...users].sort().map((user) => ({
+    user,
+    errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+    errorMessage: 'Cluster authorization failed.',
+  }));
+  return { throttleTimeMs: 0, results };
+}
+
 export function alterUserScramCredentialsHandler(
   store: ScramCredentialStore,
+  authz: RequestAuthorizer,
 ): ApiHandler<typeof AlterUserScramCredentials> {
   return {
     api: AlterUserScramCredentials,
     minVersion: 0,
     maxVersion: 0,
-    async handle(req: Request): Promise<Response> {
+    async handle(req: Request, ctx: RequestContext): Promise<Response> {
+      if (!authz.cluster(ctx, 'ALTER')) return refused(req);
       const p = await plan(req, store);
       await store.apply(p.changes.filter((c) => !p.failures.has(c.user)));
       const results = p.users.map((user) => {

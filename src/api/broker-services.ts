@@ -10,9 +10,14 @@ import type { BrokerConfig } from '../config/broker-config.ts';
 import type { Limits } from '../config/limits.ts';
 import type { TopicValidationPolicy } from '../protocol/batch-validation.ts';
 import type { ReplicaManager } from '../replication/replica-manager.ts';
+import type { AclStore } from '../security/acl-store.ts';
+import type { ClientQuotaConfig } from '../security/client-quota-config.ts';
+import type { ClientQuotaStore } from '../security/client-quota-store.ts';
+import type { ReplicationQuota } from '../security/replication-quota.ts';
 import type { ProducerIdAllocator } from '../txn/producer-id-allocator.ts';
 import type { TransactionVerifier } from '../txn/transaction-verifier.ts';
 import type { Logger } from '../util/logger.ts';
+import type { RequestAuthorizer } from './authorization.ts';
 
 /** Broker settings the handlers read, with Kafka's names in the comments. */
 export interface HandlerSettings {
@@ -61,4 +66,13 @@ export interface BrokerServices {
   readonly limits: Limits;
   /** Dynamic broker configs (AlterConfigs and IncrementalAlterConfigs on brokers). */
   readonly brokerConfigs: BrokerConfigAdmin;
+  /** Every handler's authorization checks (allows all when no authorizer is configured). */
+  readonly authorizer: RequestAuthorizer;
+  /** ACL writes for CreateAcls and DeleteAcls; null without an authorizer. */
+  readonly aclStore: AclStore | null;
+  /** Client quotas as stored (DescribeClientQuotas), and their writes (AlterClientQuotas). */
+  readonly clientQuotas: ClientQuotaConfig;
+  readonly clientQuotaStore: ClientQuotaStore;
+  /** Leader side of replication throttles (leader.replication.throttled.*). */
+  readonly leaderThrottle?: ReplicationQuota;
 }

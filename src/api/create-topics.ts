@@ -7,6 +7,9 @@
 // synchronous. Each topic is answered on its own; one failure does not stop
 // the others. A metadata store that cannot commit in time (unreachable, or
 // its disk full) gets REQUEST_TIMED_OUT for the topic.
+// Authorization (as Kafka's KafkaApis): Create on the cluster or on each topic
+// (TOPIC_AUTHORIZATION_FAILED); the created topic's configs and counts only
+// with DescribeConfigs on it.
 // Version notes: v1 validate_only and error messages; v4 defaults (-1); v5
 // flexible, returns partitions, replication factor and configs; v7 topic id.
 
@@ -14,11 +17,32 @@ import { CreateTopics } from '../protocol/apis/create-topics.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { ZERO_UUID } from '../protocol/schema.ts';
 import type { BrokerServices } from './broker-services.ts';
-import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
+import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
 type Request = RequestOf<typeof CreateTopics>;
 type Response = ResponseOf<typeof CreateTopics>;
 type TopicOut = Response['topics'][number];
+
+function unauthorized(name: string): TopicOut {
+  return {
+    name,
+    topicId: ZERO_UUID,
+    errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+    errorMessage: 'Authorization failed.',
+    topicConfigErrorCode: ErrorCode.NONE,
+    numPartitions: -1,
+    replicationFactor: -1,
+    configs: [],
+  };
+}
+
+/** Without DescribeConfigs on the topic, Kafka answers no configs and no counts. */
+function hideConfigs(out: TopicOut): void {
+  out.topicConfigErrorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+  out.numPartitions = -1;
+  out.replicationFactor = -1;
+  out.configs = [];
+}
 
 export function createTopicsHandler(
   s: BrokerServices,
@@ -86,11 +110,27 @@ export function createTopicsHandler(
     api: CreateTopics,
     minVersion: 0,
     maxVersion: 7,
-    async handle(req: Request): Promise<Response> {
+    async handle(req: Request, ctx: RequestContext): Promise<Response> {
       const seen = new Map<string, number>();
       for (const t of req.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
+      // Kafka's rule: Create on the cluster, else on each topic; the created topic's
+      // configs are shown only with DescribeConfigs on it.
+      const names = req.topics.map((t) => t.name);
+      const creatable = s.authorizer.cluster(ctx, 'CREATE', { logIfDenied: false })
+        ? new Set(names)
+        : s.authorizer.allowedNames(ctx, 'CREATE', 'TOPIC', names);
+      const describable = s.authorizer.allowedNames(ctx, 'DESCRIBE_CONFIGS', 'TOPIC', names, {
+        logIfDenied: false,
+      });
       const topics: TopicOut[] = [];
-      for (const t of req.topics) topics.push(await createOne(t, req.validateOnly, seen));
+      for (const t of req.topics) {
+        const out =
+          (seen.get(t.name) ?? 0) > 1 || creatable.has(t.name)
+            ? await createOne(t, req.validateOnly, seen)
+            : unauthorized(t.name);
+        if (!describable.has(t.name)) hideConfigs(out);
+        topics.push(out);
+      }
       return { throttleTimeMs: 0, topics };
     },
   };

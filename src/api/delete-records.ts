@@ -2,12 +2,14 @@
 // offset forward (kafka-delete-records.sh). Whole segments below it are
 // deleted; reads below it get OFFSET_OUT_OF_RANGE. Offset -1 means the high
 // watermark. An offset above the high watermark is OFFSET_OUT_OF_RANGE.
+// Authorization (as Kafka's KafkaApis): Delete on each topic
+// (TOPIC_AUTHORIZATION_FAILED per partition).
 // Version notes: v2 flexible.
 
 import { DeleteRecords } from '../protocol/apis/delete-records.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { BrokerServices } from './broker-services.ts';
-import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
+import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
 type Response = ResponseOf<typeof DeleteRecords>;
 type PartitionOut = Response['topics'][number]['partitions'][number];
@@ -40,11 +42,24 @@ export function deleteRecordsHandler(s: BrokerServices): ApiHandler<typeof Delet
     api: DeleteRecords,
     minVersion: 0,
     maxVersion: 2,
-    async handle(req: RequestOf<typeof DeleteRecords>): Promise<Response> {
+    async handle(req: RequestOf<typeof DeleteRecords>, ctx: RequestContext): Promise<Response> {
+      const deletable = s.authorizer.allowedNames(
+        ctx,
+        'DELETE',
+        'TOPIC',
+        req.topics.map((t) => t.name),
+      );
+      const denied = (p: { partitionIndex: number }): PartitionOut => ({
+        partitionIndex: p.partitionIndex,
+        lowWatermark: -1,
+        errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+      });
       const topics = await Promise.all(
         req.topics.map(async (t) => ({
           name: t.name,
-          partitions: await Promise.all(t.partitions.map((p) => one(t.name, p))),
+          partitions: await Promise.all(
+            t.partitions.map((p) => (deletable.has(t.name) ? one(t.name, p) : denied(p))),
+          ),
         })),
       );
       return { throttleTimeMs: 0, topics };

@@ -3,6 +3,8 @@
 // transaction; the hosting brokers remove the logs when the deletion reaches
 // their metadata image. Internal topics cannot be deleted. When
 // delete.topic.enable is false every topic gets TOPIC_DELETION_DISABLED.
+// Authorization (as Kafka's KafkaApis): Delete on each topic; by id also
+// Describe, without which the name is withheld (TOPIC_AUTHORIZATION_FAILED).
 // Version notes: v1 throttle time; v4 flexible; v5 error messages; v6 topics
 // by name or id.
 
@@ -46,8 +48,22 @@ export function deleteTopicsHandler(s: BrokerServices): ApiHandler<typeof Delete
         ctx.apiVersion >= 6
           ? req.topics.map((t) => ({ name: t.name, topicId: t.topicId }))
           : req.topicNames.map((n) => ({ name: n as string | null, topicId: ZERO_UUID }));
+      // Kafka's rule: Delete on each topic; a topic named by id needs Describe too, and
+      // without it its name is not shown.
+      const named = targets.map((t) => t.name ?? s.image.topicById(t.topicId)?.name ?? null);
+      const known = named.filter((n): n is string => n !== null);
+      const describable = s.authorizer.allowedNames(ctx, 'DESCRIBE', 'TOPIC', known);
+      const deletable = s.authorizer.allowedNames(ctx, 'DELETE', 'TOPIC', known);
       const responses: Result[] = [];
-      for (const t of targets) responses.push(await deleteOne(t.name, t.topicId));
+      for (const [i, t] of targets.entries()) {
+        const name = named[i] ?? null;
+        const denied = { topicId: t.topicId, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
+        if (name !== null && t.name === null && !describable.has(name))
+          responses.push({ ...denied, name: null, errorMessage: null });
+        else if (name !== null && !deletable.has(name))
+          responses.push({ ...denied, name, errorMessage: null });
+        else responses.push(await deleteOne(t.name, t.topicId));
+      }
       return { throttleTimeMs: 0, responses };
     },
   };

@@ -2,12 +2,15 @@
 // and the controller, as the Java AdminClient's describeCluster() asks.
 // Behaviour: only broker endpoints (endpoint type 1) are served; a request for
 // controller endpoints (type 2, KIP-919) gets UNSUPPORTED_ENDPOINT_TYPE.
-// Authorized operations are left at Kafka's "not requested" value. Brokers are
-// given with the addresses of the listener the request came through.
+// Brokers are given with the addresses of the listener the request came through.
+// Authorization (as Kafka's KafkaApis): none; the cluster's authorized
+// operations only with Describe on the cluster (else 0).
 // Version notes: v1 adds the endpoint type.
 
+import { CLUSTER_RESOURCE_NAME } from '../protocol/acl-codes.ts';
 import { DescribeCluster } from '../protocol/apis/describe-cluster.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
+import { AUTHORIZED_OPERATIONS_OMITTED } from './authorization.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
@@ -20,12 +23,18 @@ export function describeClusterHandler(s: BrokerServices): ApiHandler<typeof Des
     minVersion: 0,
     maxVersion: 1,
     handle(req: RequestOf<typeof DescribeCluster>, ctx: RequestContext): Response {
+      // As Kafka: no authorization error; the operations only with Describe on the cluster.
+      let clusterAuthorizedOperations = AUTHORIZED_OPERATIONS_OMITTED;
+      if (req.includeClusterAuthorizedOperations)
+        clusterAuthorizedOperations = s.authorizer.cluster(ctx, 'DESCRIBE')
+          ? s.authorizer.authorizedOperations(ctx, 'CLUSTER', CLUSTER_RESOURCE_NAME)
+          : 0;
       const base = {
         throttleTimeMs: 0,
         endpointType: BROKER_ENDPOINTS,
         clusterId: s.clusterId,
         controllerId: s.image.controllerId(),
-        clusterAuthorizedOperations: -2147483648,
+        clusterAuthorizedOperations,
       };
       if (req.endpointType !== BROKER_ENDPOINTS) {
         return {

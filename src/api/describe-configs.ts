@@ -8,6 +8,8 @@
 // cluster default); broker loggers (type 8) are not supported yet and get
 // INVALID_REQUEST. A null or empty list of names asks for every key (Kafka's
 // ConfigHelper, all versions); unknown names are left out.
+// Authorization (as Kafka's KafkaApis): DescribeConfigs on the topic, or on the
+// cluster for brokers (TOPIC_/CLUSTER_AUTHORIZATION_FAILED per resource).
 // Version notes: v1 synonyms and config source; v3 type and documentation;
 // v4 flexible.
 
@@ -16,6 +18,7 @@ import { CONFIG_SOURCE_IDS, CONFIG_TYPE_IDS } from '../config/config-entry.ts';
 import { describeTopicConfig } from '../config/topic-config.ts';
 import { DescribeConfigs } from '../protocol/apis/describe-configs.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
+import type { RequestAuthorizer } from './authorization.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
@@ -25,6 +28,29 @@ type ConfigOut = ResultOut['configs'][number];
 
 export const RESOURCE_TOPIC = 2;
 export const RESOURCE_BROKER = 4;
+export const RESOURCE_BROKER_LOGGER = 8;
+
+/**
+ * Kafka's rule for config resources: DescribeConfigs or AlterConfigs on the topic
+ * (else TOPIC_AUTHORIZATION_FAILED), on the cluster for broker and broker-logger
+ * resources (else CLUSTER_AUTHORIZATION_FAILED). Null when allowed, or for a type
+ * the caller refuses anyway.
+ */
+export function configAuthorizationError(
+  authz: RequestAuthorizer,
+  ctx: RequestContext,
+  operation: 'DESCRIBE_CONFIGS' | 'ALTER_CONFIGS',
+  resourceType: number,
+  resourceName: string,
+): number | null {
+  if (resourceType === RESOURCE_TOPIC)
+    return authz.allowed(ctx, operation, 'TOPIC', resourceName)
+      ? null
+      : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+  if (resourceType === RESOURCE_BROKER || resourceType === RESOURCE_BROKER_LOGGER)
+    return authz.cluster(ctx, operation) ? null : ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+  return null;
+}
 
 export function configEntriesOut(
   entries: readonly ConfigEntry[],
@@ -110,7 +136,19 @@ export function describeConfigsHandler(s: BrokerServices): ApiHandler<typeof Des
     handle(req: RequestOf<typeof DescribeConfigs>, ctx: RequestContext): Response {
       const synonyms = ctx.apiVersion >= 1 && req.includeSynonyms;
       const docs = ctx.apiVersion >= 3 && req.includeDocumentation;
-      return { throttleTimeMs: 0, results: req.resources.map((r) => one(r, synonyms, docs)) };
+      const results = req.resources.map((r) => {
+        const denied = configAuthorizationError(
+          s.authorizer,
+          ctx,
+          'DESCRIBE_CONFIGS',
+          r.resourceType,
+          r.resourceName,
+        );
+        if (denied === null) return one(r, synonyms, docs);
+        const { resourceType, resourceName } = r;
+        return { resourceType, resourceName, errorCode: denied, errorMessage: null, configs: [] };
+      });
+      return { throttleTimeMs: 0, results };
     },
   };
 }

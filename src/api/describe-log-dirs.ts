@@ -5,6 +5,8 @@
 // usable bytes; a future replica being moved there by AlterReplicaLogDirs is
 // listed with isFuture; a failed dir answers KAFKA_STORAGE_ERROR with no
 // partitions, as Kafka's offline dirs do. A null topic list means all.
+// Authorization (as Kafka's KafkaApis): Describe on the cluster
+// (CLUSTER_AUTHORIZATION_FAILED, no results).
 // Version notes: v1 unchanged; v2 flexible; v3 top-level error code; v4
 // total and usable bytes (KIP-827).
 
@@ -12,7 +14,7 @@ import { statfs } from 'node:fs/promises';
 import { DescribeLogDirs } from '../protocol/apis/describe-log-dirs.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { BrokerServices } from './broker-services.ts';
-import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
+import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
 type Response = ResponseOf<typeof DescribeLogDirs>;
 type TopicOut = Response['results'][number]['topics'][number];
@@ -22,7 +24,13 @@ export function describeLogDirsHandler(s: BrokerServices): ApiHandler<typeof Des
     api: DescribeLogDirs,
     minVersion: 0,
     maxVersion: 4,
-    async handle(req: RequestOf<typeof DescribeLogDirs>): Promise<Response> {
+    async handle(req: RequestOf<typeof DescribeLogDirs>, ctx: RequestContext): Promise<Response> {
+      if (!s.authorizer.cluster(ctx, 'DESCRIBE'))
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+          results: [],
+        };
       const wanted =
         req.topics === null
           ? null

@@ -5,11 +5,14 @@
 // coordinator that wrote the producer's last marker, and the first offset of
 // its open transaction (-1 when none), which find-hanging and abort use.
 // Partitions not hosted here: NOT_LEADER_OR_FOLLOWER or UNKNOWN_TOPIC_OR_PARTITION.
+// Authorization (as Kafka's KafkaApis): Read on each topic (TOPIC_AUTHORIZATION_FAILED
+// on its partitions).
 
 import { DescribeProducers } from '../protocol/apis/describe-producers.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { BrokerServices } from './broker-services.ts';
-import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
+import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
+import { describableProducerTopics } from './txn-authorization.ts';
 
 type Response = ResponseOf<typeof DescribeProducers>;
 type PartitionOut = Response['topics'][number]['partitions'][number];
@@ -46,11 +49,26 @@ export function describeProducersHandler(s: BrokerServices): ApiHandler<typeof D
     api: DescribeProducers,
     minVersion: 0,
     maxVersion: 0,
-    async handle(req: RequestOf<typeof DescribeProducers>): Promise<Response> {
+    async handle(req: RequestOf<typeof DescribeProducers>, ctx: RequestContext): Promise<Response> {
+      const readable = describableProducerTopics(
+        s.authorizer,
+        ctx,
+        req.topics.map((t) => t.name),
+      );
+      const refused = (index: number): PartitionOut => ({
+        partitionIndex: index,
+        errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+        errorMessage: null,
+        activeProducers: [],
+      });
       const topics = await Promise.all(
         req.topics.map(async (t) => ({
           name: t.name,
-          partitions: await Promise.all(t.partitionIndexes.map((p) => one(t.name, p))),
+          partitions: await Promise.all(
+            t.partitionIndexes.map((p) =>
+              readable.has(t.name) ? one(t.name, p) : Promise.resolve(refused(p)),
+            ),
+          ),
         })),
       );
       return { throttleTimeMs: 0, topics };

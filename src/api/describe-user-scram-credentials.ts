@@ -2,7 +2,8 @@
 // iteration counts stored for each user (KIP-554), read from the metadata store.
 // Behaviour: a null or empty user list describes every user with a credential; a named user
 // without one gets RESOURCE_NOT_FOUND, a user named twice DUPLICATE_RESOURCE, as in Kafka.
-// No authorizer yet: any client that may connect may describe (Kafka without an authorizer).
+// Authorization (as Kafka's): Describe on the cluster, else CLUSTER_AUTHORIZATION_FAILED at
+// the top and no results; without an authorizer any client that may connect may describe.
 
 import { DescribeUserScramCredentials } from '../protocol/apis/describe-user-scram-credentials.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
@@ -11,7 +12,8 @@ import type {
   ScramCredentialStore,
   UserCredentialInfo,
 } from '../security/scram-credential-store.ts';
-import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
+import type { RequestAuthorizer } from './authorization.ts';
+import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
 type Response = ResponseOf<typeof DescribeUserScramCredentials>;
 type Result = Response['results'][number];
@@ -69,12 +71,23 @@ function namedResults(
 
 export function describeUserScramCredentialsHandler(
   credentials: ScramCredentialStore,
+  authz: RequestAuthorizer,
 ): ApiHandler<typeof DescribeUserScramCredentials> {
   return {
     api: DescribeUserScramCredentials,
     minVersion: 0,
     maxVersion: 0,
-    async handle(req: RequestOf<typeof DescribeUserScramCredentials>): Promise<Response> {
+    async handle(
+      req: RequestOf<typeof DescribeUserScramCredentials>,
+      ctx: RequestContext,
+    ): Promise<Response> {
+      if (!authz.cluster(ctx, 'DESCRIBE'))
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+          errorMessage: 'Cluster authorization failed.',
+          results: [],
+        };
       const users = byUser(await credentials.describe());
       const names = req.users?.map((u) => u.name) ?? [];
       const results =

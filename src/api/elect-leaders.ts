@@ -3,6 +3,8 @@
 // or on every partition when the list is null, done by this broker with a
 // compare-and-set per partition (cluster/preferred-leader-elections.ts); the
 // answer waits, within timeoutMs, until this broker's metadata shows them.
+// Authorization (as Kafka's KafkaApis): Alter on the cluster
+// (CLUSTER_AUTHORIZATION_FAILED).
 // Version notes: v0 is always preferred; v1 adds the election type and a
 // top-level error code (INVALID_REQUEST for an unknown type); v2 flexible.
 
@@ -11,7 +13,7 @@ import type { ElectionResult } from '../cluster/preferred-leader-elections.ts';
 import { ElectLeaders } from '../protocol/apis/elect-leaders.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { BrokerServices } from './broker-services.ts';
-import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
+import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
 type Request = RequestOf<typeof ElectLeaders>;
 type Response = ResponseOf<typeof ElectLeaders>;
@@ -21,8 +23,13 @@ export function electLeadersHandler(s: BrokerServices): ApiHandler<typeof ElectL
     api: ElectLeaders,
     minVersion: 0,
     maxVersion: 2,
-    async handle(req: Request): Promise<Response> {
+    async handle(req: Request, ctx: RequestContext): Promise<Response> {
       const partitions = requestedPartitions(req);
+      if (!s.authorizer.cluster(ctx, 'ALTER')) {
+        const errorCode = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+        const results = (partitions ?? []).map((p) => ({ ...p, errorCode, errorMessage: null }));
+        return { throttleTimeMs: 0, errorCode, replicaElectionResults: byTopic(results) };
+      }
       if (!isElectionType(req.electionType)) {
         const errorMessage = `Unknown election type ${req.electionType}`;
         const results = (partitions ?? []).map((p) => ({

@@ -8,15 +8,23 @@
 // Version notes: v2 PRODUCER_FENCED (INVALID_PRODUCER_EPOCH before); v3
 // flexible; v4 TRANSACTION_ABORTABLE (never sent here). v5 (KIP-890 part 2) is
 // not served.
+// Authorization (as Kafka's KafkaApis): Write on the transactional id
+// (TRANSACTIONAL_ID_AUTHORIZATION_FAILED).
 
 import { EndTxn } from '../protocol/apis/end-txn.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
 import type { TransactionCoordinator } from '../txn/transaction-coordinator.ts';
+import type { RequestAuthorizer } from './authorization.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 import { fencedForVersion } from './transaction-errors.ts';
+import { authorizeEndTxn } from './txn-authorization.ts';
 
 const PRODUCER_FENCED_FROM_VERSION = 2;
 
-export function endTxnHandler(txns: TransactionCoordinator): ApiHandler<typeof EndTxn> {
+export function endTxnHandler(
+  txns: TransactionCoordinator,
+  authz: RequestAuthorizer,
+): ApiHandler<typeof EndTxn> {
   return {
     api: EndTxn,
     minVersion: 0,
@@ -25,6 +33,8 @@ export function endTxnHandler(txns: TransactionCoordinator): ApiHandler<typeof E
       req: RequestOf<typeof EndTxn>,
       ctx: RequestContext,
     ): Promise<ResponseOf<typeof EndTxn>> {
+      const denied = authorizeEndTxn(authz, ctx, req.transactionalId);
+      if (denied !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: denied };
       const r = await txns.endTxn({
         transactionalId: req.transactionalId,
         producerId: req.producerId,

@@ -16,6 +16,9 @@
 // what was read (at least the first batch's records), as Kafka 3.x does for
 // older Sarama, Burrow 1.x and the like; a topic with
 // message.downconversion.enable=false answers them UNSUPPORTED_VERSION instead.
+// Authorization (as Kafka's KafkaApis): a follower (replica id >= 0) needs
+// ClusterAction on the cluster, a consumer Read on each topic; refused
+// partitions get TOPIC_AUTHORIZATION_FAILED.
 // Version notes: v3 response max bytes; v4 isolation level; v5 log start offset; v7 sessions; v9
 // current leader epoch (FENCED/UNKNOWN_LEADER_EPOCH); v11 rack id; v12
 // flexible; v13 topic ids (UNKNOWN_TOPIC_ID); v15 replica state; v17 directory.
@@ -175,6 +178,16 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
     const log = partition.log;
     const fromFollower = replicaId >= 0;
     const readCommitted = !fromFollower && isolationLevel === READ_COMMITTED;
+    // Leader-side replication throttle: a throttled replica out of the ISR gets nothing
+    // yet; the partition stays waitable, so the fetch long-polls instead of spinning.
+    const throttle = fromFollower ? s.leaderThrottle : undefined;
+    if (throttle?.holds(w.topic, w.partition, state.isr.includes(replicaId)) === true) {
+      const hw = log.highWatermark;
+      return {
+        result: emptyPartition(w.partition, ErrorCode.NONE, hw, hw, log.logStartOffset),
+        partition,
+      };
+    }
     if (fromFollower && w.lastFetchedEpoch >= 0) {
       // KIP-595 style divergence check: where did the follower's last epoch end here?
       const end = partition.endOffsetForEpoch(w.lastFetchedEpoch);
@@ -226,6 +239,8 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
       throw err;
     }
     if (fromFollower) partition.updateFollower(replicaId, w.fetchOffset);
+    if (throttle?.isThrottled(w.topic, w.partition) === true)
+      throttle.record(read.records?.length ?? 0);
     const hw = fromFollower ? log.highWatermark : read.highWatermark;
     const lso = Math.min(partition.lastStableOffset(), hw);
     const result = emptyPartition(w.partition, ErrorCode.NONE, hw, lso, read.logStartOffset);
@@ -392,6 +407,33 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
     return { ...g, out };
   }
 
+  /**
+   * Kafka's rule: a follower needs ClusterAction on the cluster for every partition, a
+   * consumer Read on each topic; refused partitions get TOPIC_AUTHORIZATION_FAILED
+   * (an unknown topic id stays UNKNOWN_TOPIC_ID: it names no topic to authorize).
+   */
+  function authorizeFetch(ctx: RequestContext, replicaId: number) {
+    return (wanted: readonly Wanted[]): Wanted[] => {
+      const known = wanted.filter((w) => w.errorCode !== ErrorCode.UNKNOWN_TOPIC_ID);
+      const allowed =
+        replicaId >= 0
+          ? s.authorizer.cluster(ctx, 'CLUSTER_ACTION')
+            ? new Set(known.map((w) => w.topic))
+            : new Set<string>()
+          : s.authorizer.allowedNames(
+              ctx,
+              'READ',
+              'TOPIC',
+              known.map((w) => w.topic),
+            );
+      return wanted.map((w) =>
+        w.errorCode === ErrorCode.UNKNOWN_TOPIC_ID || allowed.has(w.topic)
+          ? w
+          : { ...w, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED },
+      );
+    };
+  }
+
   return {
     api: Fetch,
     minVersion: 0,
@@ -414,16 +456,22 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
       }
       // A broker's follower fetch names itself: replica_id before v15, replica_state after.
       const replicaId = version >= 15 ? (req.replicaState?.replicaId ?? -1) : req.replicaId;
+      const authorized = authorizeFetch(ctx, replicaId);
       if (lookup.kind === 'sessionless') {
-        const g = await fetchWithWait(req, wanted, replicaId);
+        const g = await fetchWithWait(req, authorized(wanted), replicaId);
         if (version < RECORD_BATCH_FROM_VERSION) await downConvertAll(g, version);
         return toResponse(g, version, 0, ErrorCode.NONE);
       }
       const session = lookup.session;
       if (session === null)
-        return toResponse(await fetchWithWait(req, wanted, replicaId), version, 0, ErrorCode.NONE);
+        return toResponse(
+          await fetchWithWait(req, authorized(wanted), replicaId),
+          version,
+          0,
+          ErrorCode.NONE,
+        );
       const all = updateSession(session, req, wanted);
-      const g = await fetchWithWait(req, all, replicaId);
+      const g = await fetchWithWait(req, authorized(all), replicaId);
       const filtered = filterIncremental(session, g);
       if (lookup.kind === 'incremental')
         session.epoch = session.epoch === 0x7fffffff ? 1 : session.epoch + 1;

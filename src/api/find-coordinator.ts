@@ -6,6 +6,8 @@
 // COORDINATOR_NOT_AVAILABLE, which clients retry. A transactional id's (key
 // type 1) is the leader of its __transaction_state partition, found the same
 // way; other key types (share groups) get INVALID_REQUEST.
+// Authorization (as Kafka's KafkaApis): Describe on the group, or on the
+// transactional id (GROUP_/TRANSACTIONAL_ID_AUTHORIZATION_FAILED per key).
 // Version notes: v1 key type, throttle time and error message; v3 flexible;
 // v4 batched coordinatorKeys with a result per key (KIP-699); v5 and v6 only
 // widen the errors and key types.
@@ -79,17 +81,24 @@ export function findCoordinatorHandler(
     maxVersion: 6,
     async handle(req: RequestOf<typeof FindCoordinator>, ctx: RequestContext): Promise<Response> {
       const keyType = ctx.apiVersion >= 1 ? req.keyType : KEY_TYPE_GROUP;
+      // Kafka's rule: Describe on the group, or on the transactional id, before the lookup.
+      const authorized = (key: string): Promise<Lookup> => {
+        if (keyType === KEY_TYPE_GROUP && !s.authorizer.allowed(ctx, 'DESCRIBE', 'GROUP', key))
+          return Promise.resolve(failed(ErrorCode.GROUP_AUTHORIZATION_FAILED));
+        if (
+          keyType === KEY_TYPE_TRANSACTION &&
+          !s.authorizer.allowed(ctx, 'DESCRIBE', 'TRANSACTIONAL_ID', key)
+        )
+          return Promise.resolve(failed(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED));
+        return lookup(key, keyType, ctx.listenerName);
+      };
       if (ctx.apiVersion >= 4) {
         const coordinators = await Promise.all(
-          req.coordinatorKeys.map(async (key) => ({
-            key,
-            ...(await lookup(key, keyType, ctx.listenerName)),
-          })),
+          req.coordinatorKeys.map(async (key) => ({ key, ...(await authorized(key)) })),
         );
         return { throttleTimeMs: 0, ...failed(ErrorCode.NONE), errorMessage: null, coordinators };
       }
-      const found = await lookup(req.key, keyType, ctx.listenerName);
-      return { throttleTimeMs: 0, ...found, coordinators: [] };
+      return { throttleTimeMs: 0, ...(await authorized(req.key)), coordinators: [] };
     },
   };
 }

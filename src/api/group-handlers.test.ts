@@ -10,6 +10,7 @@ import { NODE_ID, settle, TestEnv } from '../group/group-coordinator-test-env.ts
 import { partitionForGroup } from '../group/offsets-topic-format.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { ANONYMOUS } from '../security/principal.ts';
+import { ALLOW_ALL } from './authorization.ts';
 import type { BrokerServices } from './broker-services.ts';
 import { findCoordinatorHandler } from './find-coordinator.ts';
 import type { RequestContext } from './handler.ts';
@@ -30,6 +31,7 @@ function ctx(apiKey: number, apiVersion: number): RequestContext {
     remoteAddress: '127.0.0.1:50000',
     listenerName: 'PLAINTEXT',
     principal: ANONYMOUS,
+    clientAddress: '127.0.0.1',
   };
 }
 
@@ -57,6 +59,7 @@ const services = {
         ? { nodeId, host: `broker-${nodeId}`, port: 9000 + nodeId, rack: null }
         : undefined,
   },
+  authorizer: ALLOW_ALL,
 } as unknown as BrokerServices;
 
 async function setup(awayGroup: string) {
@@ -72,7 +75,7 @@ async function setup(awayGroup: string) {
 describe('group handlers', () => {
   test('OffsetFetch v1 puts a group error on every partition; v2 answers it at the top', async () => {
     const { c } = await setup('away');
-    const h = offsetFetchHandler(c);
+    const h = offsetFetchHandler(c, ALLOW_ALL);
     const req = {
       groupId: 'away',
       topics: [{ name: 'orders', partitionIndexes: [0, 1] }],
@@ -95,7 +98,7 @@ describe('group handlers', () => {
 
   test("LeaveGroup v0 gives the member's error at the top; v3 per member", async () => {
     const { env, c } = await setup('away');
-    const h = leaveGroupHandler(c);
+    const h = leaveGroupHandler(c, ALLOW_ALL);
     // A group with one member ("g" is not on the partition that moved away).
     const joining = c.join({
       apiVersion: 3,
@@ -134,7 +137,7 @@ describe('group handlers', () => {
 
   test('JoinGroup before v7 sends an empty protocol name instead of null', async () => {
     const { c } = await setup('away');
-    const h = joinGroupHandler(c);
+    const h = joinGroupHandler(c, ALLOW_ALL);
     const req = {
       groupId: 'away',
       sessionTimeoutMs: 10_000,

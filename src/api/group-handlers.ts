@@ -24,16 +24,17 @@ export function registerGroupHandlers(
   coordinator: GroupCoordinator,
   transactions?: TransactionCoordinatorLookup,
 ): void {
+  const authz = services.authorizer;
   registry
     .add(offsetCommitHandler(services, coordinator))
-    .add(offsetFetchHandler(coordinator))
+    .add(offsetFetchHandler(coordinator, authz))
     .add(findCoordinatorHandler(services, coordinator, transactions))
-    .add(joinGroupHandler(coordinator))
-    .add(heartbeatHandler(coordinator))
-    .add(leaveGroupHandler(coordinator))
-    .add(syncGroupHandler(coordinator))
-    .add(describeGroupsHandler(coordinator))
-    .add(listGroupsHandler(coordinator))
-    .add(deleteGroupsHandler(coordinator))
+    .add(joinGroupHandler(coordinator, authz))
+    .add(heartbeatHandler(coordinator, authz))
+    .add(leaveGroupHandler(coordinator, authz))
+    .add(syncGroupHandler(coordinator, authz))
+    .add(describeGroupsHandler(coordinator, authz))
+    .add(listGroupsHandler(coordinator, authz))
+    .add(deleteGroupsHandler(coordinator, authz))
     .add(offsetDeleteHandler(services, coordinator));
 }

@@ -17,6 +17,21 @@ export interface RequestContext {
   readonly listenerName: string;
   /** Who sent the request: the SASL user, the mapped certificate subject, or ANONYMOUS. */
   readonly principal: KafkaPrincipal;
+  /**
+   * The client's IP address without the port, as ACL host entries name it
+   * (Kafka's `clientAddress().getHostAddress()`).
+   */
+  readonly clientAddress: string;
+  /**
+   * Size of the request frame in bytes (Kafka's `request.sizeInBytes`), what a
+   * producer's byte-rate quota counts.
+   */
+  readonly requestSizeBytes?: number;
+  /**
+   * Asks the connection to stop reading from this client for `ms` once the
+   * response is sent (Kafka mutes a throttled channel, KIP-219).
+   */
+  readonly throttle?: (ms: number) => void;
 }
 
 export type RequestOf<A extends ApiDef> = MessageValue<A['request']>;
@@ -74,6 +89,12 @@ export class HandlerRegistry {
 
   get(apiKey: number): RegisteredHandler | undefined {
     return this.byKey.get(apiKey);
+  }
+
+  /** Wraps every handler registered so far (client quotas wrap them all, as Kafka applies them). */
+  wrapAll(wrap: (h: RegisteredHandler) => RegisteredHandler): this {
+    for (const [k, h] of this.byKey) this.byKey.set(k, wrap(h));
+    return this;
   }
 
   /** Supported ranges in api-key order, for ApiVersions. */

@@ -4,14 +4,19 @@
 // transaction-handlers.ts, which also serves InitProducerId).
 
 import { describeTopicConfig } from '../config/topic-config.ts';
+import { alterClientQuotasHandler } from './alter-client-quotas.ts';
 import { alterConfigsHandler, incrementalAlterConfigsHandler } from './alter-configs.ts';
 import { alterReplicaLogDirsHandler } from './alter-replica-log-dirs.ts';
 import { apiVersionsHandler } from './api-versions.ts';
 import type { BrokerServices } from './broker-services.ts';
+import { createAclsHandler } from './create-acls.ts';
 import { createPartitionsHandler } from './create-partitions.ts';
 import { createTopicsHandler } from './create-topics.ts';
+import { deleteAclsHandler } from './delete-acls.ts';
 import { deleteRecordsHandler } from './delete-records.ts';
 import { deleteTopicsHandler } from './delete-topics.ts';
+import { describeAclsHandler } from './describe-acls.ts';
+import { describeClientQuotasHandler } from './describe-client-quotas.ts';
 import { describeClusterHandler } from './describe-cluster.ts';
 import { configEntriesOut, describeConfigsHandler } from './describe-configs.ts';
 import { describeLogDirsHandler } from './describe-log-dirs.ts';
@@ -49,5 +54,10 @@ export function registerHandlers(registry: HandlerRegistry, s: BrokerServices): 
     .add(describeLogDirsHandler(s))
     .add(alterReplicaLogDirsHandler(s))
     .add(electLeadersHandler(s))
+    .add(describeAclsHandler(s.authorizer))
+    .add(createAclsHandler(s.authorizer, s.aclStore))
+    .add(deleteAclsHandler(s.authorizer, s.aclStore))
+    .add(describeClientQuotasHandler(s.authorizer, s.clientQuotas))
+    .add(alterClientQuotasHandler(s.authorizer, s.clientQuotaStore))
     .add(apiVersionsHandler(registry));
 }

@@ -10,6 +10,9 @@
 // aborted first (CONCURRENT_TRANSACTIONS until it is); a timeout above
 // transaction.max.timeout.ms is INVALID_TRANSACTION_TIMEOUT. Ids are reserved
 // from the metadata store in blocks.
+// Authorization (as Kafka's KafkaApis): Write on the transactional id
+// (TRANSACTIONAL_ID_AUTHORIZATION_FAILED); without one, IdempotentWrite on the
+// cluster or Write on any topic (CLUSTER_AUTHORIZATION_FAILED).
 // Version notes: v2 flexible; v3 producer id/epoch in the request (KIP-360
 // epoch bump); v4 PRODUCER_FENCED (INVALID_PRODUCER_EPOCH before); v5
 // (KIP-890) unchanged.
@@ -35,14 +38,27 @@ export function initProducerIdHandler(
     minVersion: 0,
     maxVersion: 5,
     async handle(req: RequestOf<typeof InitProducerId>, ctx: RequestContext): Promise<Response> {
-      if ((req.producerId === NO_PRODUCER_ID) !== (req.producerEpoch === NO_PRODUCER_EPOCH)) {
-        return {
-          throttleTimeMs: 0,
-          errorCode: ErrorCode.INVALID_REQUEST,
-          producerId: -1,
-          producerEpoch: -1,
-        };
-      }
+      const fail = (errorCode: number): Response => ({
+        throttleTimeMs: 0,
+        errorCode,
+        producerId: -1,
+        producerEpoch: -1,
+      });
+      // Kafka's rule: Write on the transactional id; an idempotent producer needs
+      // IdempotentWrite on the cluster, or (Kafka 3.x, KIP-679) Write on any topic.
+      if (
+        req.transactionalId !== null &&
+        !s.authorizer.allowed(ctx, 'WRITE', 'TRANSACTIONAL_ID', req.transactionalId)
+      )
+        return fail(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+      if (
+        req.transactionalId === null &&
+        !s.authorizer.cluster(ctx, 'IDEMPOTENT_WRITE', { logIfDenied: false }) &&
+        !s.authorizer.byResourceType(ctx, 'WRITE', 'TOPIC')
+      )
+        return fail(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+      if ((req.producerId === NO_PRODUCER_ID) !== (req.producerEpoch === NO_PRODUCER_EPOCH))
+        return fail(ErrorCode.INVALID_REQUEST);
       if (req.transactionalId === null) {
         const producerId = await s.producerIds.allocate();
         return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };

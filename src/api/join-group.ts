@@ -7,6 +7,8 @@
 // match the group's, INVALID_SESSION_TIMEOUT outside
 // group.min/max.session.timeout.ms, GROUP_MAX_SIZE_REACHED, and (ours, not
 // Kafka's) INVALID_REQUEST for member metadata over 1 MiB.
+// Authorization (as Kafka's KafkaApis): Read on the group
+// (GROUP_AUTHORIZATION_FAILED).
 // Version notes: v1 rebalance timeout (v0 uses the session timeout, as does a
 // timeout of 0 or less, a client's "unset": see effectiveRebalanceTimeoutMs); v2
 // throttle time; v4 new dynamic members first get MEMBER_ID_REQUIRED (KIP-394);
@@ -16,18 +18,36 @@
 
 import type { GroupCoordinator } from '../group/group-coordinator.ts';
 import { JoinGroup } from '../protocol/apis/join-group.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
+import type { RequestAuthorizer } from './authorization.ts';
 import { clientHostOf, toBuffer } from './group-fields.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
 type Response = ResponseOf<typeof JoinGroup>;
 
-export function joinGroupHandler(groups: GroupCoordinator): ApiHandler<typeof JoinGroup> {
+export function joinGroupHandler(
+  groups: GroupCoordinator,
+  authz: RequestAuthorizer,
+): ApiHandler<typeof JoinGroup> {
   return {
     api: JoinGroup,
     minVersion: 0,
     maxVersion: 9,
     async handle(req: RequestOf<typeof JoinGroup>, ctx: RequestContext): Promise<Response> {
       const v = ctx.apiVersion;
+      if (!authz.allowed(ctx, 'READ', 'GROUP', req.groupId)) {
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
+          generationId: -1,
+          protocolType: null,
+          protocolName: v >= 7 ? null : '',
+          leader: '',
+          skipAssignment: false,
+          memberId: '',
+          members: [],
+        };
+      }
       const r = await groups.join({
         apiVersion: v,
         groupId: req.groupId,

@@ -11,6 +11,8 @@
 // oldest only, a time those last modified at or before it; at most
 // maxNumOffsets, newest first, and offsets above the high watermark replaced by
 // it.
+// Authorization (as Kafka's KafkaApis): Describe on each topic
+// (TOPIC_AUTHORIZATION_FAILED per partition).
 // Version notes: v2 isolation level; v4 current leader epoch and the returned
 // leader epoch; v6 flexible; v7 max timestamp (KIP-734); v8 tiered-storage
 // local offsets (-4) answered as earliest; v9 last tiered offset (-5) likewise.
@@ -162,10 +164,22 @@ export function listOffsetsHandler(s: BrokerServices): ApiHandler<typeof ListOff
         topic: string,
         p: RequestOf<typeof ListOffsets>['topics'][number]['partitions'][number],
       ) => (ctx.apiVersion === 0 ? legacy(topic, p) : one(topic, p, readCommitted));
+      const describable = s.authorizer.allowedNames(
+        ctx,
+        'DESCRIBE',
+        'TOPIC',
+        req.topics.map((t) => t.name),
+      );
       const topics = await Promise.all(
         req.topics.map(async (t) => ({
           name: t.name,
-          partitions: await Promise.all(t.partitions.map((p) => answer(t.name, p))),
+          partitions: await Promise.all(
+            t.partitions.map((p) =>
+              describable.has(t.name)
+                ? answer(t.name, p)
+                : result(p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED),
+            ),
+          ),
         })),
       );
       return { throttleTimeMs: 0, topics };

@@ -4,25 +4,29 @@
 // created when auto.create.topics.enable is on and the request allows it
 // (v4+ asks explicitly; earlier versions always allow), using num.partitions
 // and default.replication.factor. Names that are not legal topic names get
-// INVALID_TOPIC_EXCEPTION. Authorized-operations fields are left at Kafka's
-// "not requested" value. Brokers are given with the addresses of the listener the
-// request came through; a leader registered without it is LISTENER_NOT_FOUND (v6+).
+// INVALID_TOPIC_EXCEPTION. Authorization as Kafka: an all-topics answer lists
+// only topics the principal may Describe; a named topic it may not Describe
+// gets TOPIC_AUTHORIZATION_FAILED whether or not it exists; auto-creation needs
+// Create on the cluster or the topic. Authorized operations (v8+) are filled
+// when asked for (the cluster's only in v8-10, as in Kafka). Brokers are given
+// with the addresses of the listener the request came through; a leader
+// registered without it is LISTENER_NOT_FOUND (v6+).
 // Version notes: v1 controller id, rack, internal flag; v2 cluster id; v4
 // allow_auto_topic_creation; v7 leader epoch; v9 flexible; v10 topic ids;
 // v12 lookup by topic id.
 
 import { endpointFor, type MetadataImage, type TopicImage } from '../cluster/metadata-image.ts';
 import { topicNameProblem } from '../cluster/topic-admin.ts';
+import { CLUSTER_RESOURCE_NAME } from '../protocol/acl-codes.ts';
 import { Metadata } from '../protocol/apis/metadata.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { ZERO_UUID } from '../protocol/schema.ts';
+import { AUTHORIZED_OPERATIONS_OMITTED } from './authorization.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
 type Response = ResponseOf<typeof Metadata>;
 type TopicOut = Response['topics'][number];
-
-const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 
 /** Who can be reached on the request's listener; a leader that cannot is no leader to it. */
 interface Reachable {
@@ -100,6 +104,49 @@ export function metadataHandler(s: BrokerServices): ApiHandler<typeof Metadata> 
     return topicError(name, ZERO_UUID, code);
   }
 
+  /**
+   * Kafka's rule: topics the principal may not Describe are left out of an all-topics
+   * answer and refused (TOPIC_AUTHORIZATION_FAILED) when named, without saying whether
+   * they exist; auto-creation needs Create on the cluster or on the topic.
+   */
+  async function requested(
+    req: RequestOf<typeof Metadata>,
+    ctx: RequestContext,
+    autoCreate: boolean,
+    r: Reachable,
+  ): Promise<TopicOut[]> {
+    const wanted = req.topics ?? [];
+    const byId = (t: (typeof wanted)[number]) => t.name === null || t.name === '';
+    const names = wanted.map((t) => (byId(t) ? s.image.topicById(t.topicId)?.name : t.name));
+    const describable = s.authorizer.allowedNames(
+      ctx,
+      'DESCRIBE',
+      'TOPIC',
+      names.filter((n): n is string => n !== undefined && n !== null),
+    );
+    const creatable = (name: string) =>
+      s.authorizer.cluster(ctx, 'CREATE', { logIfDenied: false }) ||
+      s.authorizer.allowed(ctx, 'CREATE', 'TOPIC', name);
+    return Promise.all(
+      wanted.map((t, i) => {
+        const name = names[i];
+        if (byId(t)) {
+          if (name === undefined || name === null)
+            return topicError(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
+          if (!describable.has(name))
+            return topicError(null, t.topicId, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+          return topicOut(s.image.topic(name)!, r);
+        }
+        const topic = t.name!;
+        if (!describable.has(topic))
+          return topicError(topic, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+        if (s.image.topic(topic) === undefined && autoCreate && !creatable(topic))
+          return topicError(topic, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+        return resolveByName(topic, autoCreate, r);
+      }),
+    );
+  }
+
   return {
     api: Metadata,
     minVersion: 0,
@@ -115,21 +162,27 @@ export function metadataHandler(s: BrokerServices): ApiHandler<typeof Metadata> 
       };
       let topics: TopicOut[];
       if (allTopics) {
-        topics = s.image.topics().map((t) => topicOut(t, r));
+        const all = s.image.topics();
+        const names = all.map((t) => t.name);
+        const describable = s.authorizer.allowedNames(ctx, 'DESCRIBE', 'TOPIC', names, {
+          logIfDenied: false,
+        });
+        topics = all.filter((t) => describable.has(t.name)).map((t) => topicOut(t, r));
       } else {
-        topics = await Promise.all(
-          (req.topics ?? []).map((t) => {
-            if (t.name === null || t.name === '') {
-              const byId = s.image.topicById(t.topicId);
-              return Promise.resolve(
-                byId !== undefined
-                  ? topicOut(byId, r)
-                  : topicError(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID),
-              );
-            }
-            return resolveByName(t.name, autoCreate, r);
-          }),
-        );
+        topics = await requested(req, ctx, autoCreate, r);
+      }
+      if (ctx.apiVersion >= 8 && req.includeTopicAuthorizedOperations) {
+        for (const t of topics) {
+          const authorized = t.errorCode !== ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+          if (t.name !== null && authorized)
+            t.topicAuthorizedOperations = s.authorizer.authorizedOperations(ctx, 'TOPIC', t.name);
+        }
+      }
+      let clusterAuthorizedOperations = AUTHORIZED_OPERATIONS_OMITTED;
+      if (ctx.apiVersion >= 8 && ctx.apiVersion <= 10 && req.includeClusterAuthorizedOperations) {
+        clusterAuthorizedOperations = s.authorizer.cluster(ctx, 'DESCRIBE')
+          ? s.authorizer.authorizedOperations(ctx, 'CLUSTER', CLUSTER_RESOURCE_NAME)
+          : 0;
       }
       return {
         throttleTimeMs: 0,
@@ -138,7 +191,7 @@ export function metadataHandler(s: BrokerServices): ApiHandler<typeof Metadata> 
         clusterId: s.clusterId,
         controllerId: s.image.controllerId(),
         topics,
-        clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+        clusterAuthorizedOperations,
       };
     },
   };

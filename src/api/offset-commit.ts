@@ -7,6 +7,9 @@
 // offset.metadata.max.bytes gets OFFSET_METADATA_TOO_LARGE; the other
 // partitions are committed. v0 commits are stored like v1 commits with
 // generation -1 (Kafka once kept them in ZooKeeper).
+// Authorization (as Kafka's KafkaApis): Read on the group
+// (GROUP_AUTHORIZATION_FAILED on every partition), then Read on each topic
+// (TOPIC_AUTHORIZATION_FAILED).
 // Version notes: v1 generation, member id and a per-partition commit
 // timestamp; v2-4 retention time (v5 drops it); v3 throttle time; v6 leader
 // epoch (KIP-320); v7 group.instance.id (KIP-345); v8 flexible; v9 KIP-848
@@ -25,6 +28,17 @@ type RequestPartition = Request['topics'][number]['partitions'][number];
 
 function partitionKey(topic: string, partition: number): string {
   return JSON.stringify([topic, partition]);
+}
+
+/** Every requested partition with one error code. */
+function everyPartition(req: Request, errorCode: number): Response {
+  return {
+    throttleTimeMs: 0,
+    topics: req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
+    })),
+  };
 }
 
 export function offsetCommitHandler(
@@ -65,9 +79,20 @@ export function offsetCommitHandler(
     maxVersion: 9,
     async handle(req: Request, ctx: RequestContext): Promise<Response> {
       const v = ctx.apiVersion;
+      // Kafka's rule: Read on the group (else every partition GROUP_AUTHORIZATION_FAILED),
+      // then Read on each topic (else its partitions TOPIC_AUTHORIZATION_FAILED).
+      if (!s.authorizer.allowed(ctx, 'READ', 'GROUP', req.groupId))
+        return everyPartition(req, ErrorCode.GROUP_AUTHORIZATION_FAILED);
+      const readable = s.authorizer.allowedNames(
+        ctx,
+        'READ',
+        'TOPIC',
+        req.topics.map((t) => t.name),
+      );
       // Decided once, so the answer agrees with what was sent even if metadata changes meanwhile.
       const missing = missingPartitions(req);
       const topics = req.topics
+        .filter((t) => readable.has(t.name))
         .map((t) => ({
           name: t.name,
           partitions: t.partitions
@@ -95,6 +120,7 @@ export function offsetCommitHandler(
       }
       // Answer in request order, each partition with the coordinator's code or ours.
       const errorOf = (topic: string, partition: number): number => {
+        if (!readable.has(topic)) return ErrorCode.TOPIC_AUTHORIZATION_FAILED;
         const key = partitionKey(topic, partition);
         if (missing.has(key)) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         return answered.get(key)?.shift() ?? ErrorCode.UNKNOWN_SERVER_ERROR;

@@ -6,6 +6,9 @@
 // a group error (NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS...) is given
 // on every requested partition, as Kafka does. requireStable has no effect
 // until transactional offset commits exist.
+// Authorization (as Kafka's KafkaApis): Describe on the group
+// (GROUP_AUTHORIZATION_FAILED); named topics without Describe get
+// TOPIC_AUTHORIZATION_FAILED, an all-topics answer leaves them out.
 // Version notes: v1 reads Kafka-stored offsets (v0 read ZooKeeper's; served
 // alike here); v2 null topics and top-level error; v3 throttle time; v5 leader
 // epoch (KIP-320); v6 flexible; v7 requireStable (KIP-447); v8 several groups
@@ -15,6 +18,7 @@ import type { GroupCoordinator } from '../group/group-coordinator.ts';
 import type { OffsetFetchResponse as Fetched } from '../group/group-machine-types.ts';
 import { OffsetFetch } from '../protocol/apis/offset-fetch.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
+import type { RequestAuthorizer } from './authorization.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
 type Request = RequestOf<typeof OffsetFetch>;
@@ -48,13 +52,53 @@ function groupErrorOnPartitions(topics: RequestedTopics, errorCode: number) {
   }));
 }
 
-export function offsetFetchHandler(groups: GroupCoordinator): ApiHandler<typeof OffsetFetch> {
-  const fetchOne = (groupId: string, topics: RequestedTopics, requireStable: boolean) =>
+export function offsetFetchHandler(
+  groups: GroupCoordinator,
+  authz: RequestAuthorizer,
+): ApiHandler<typeof OffsetFetch> {
+  const fetchAny = (groupId: string, topics: RequestedTopics, requireStable: boolean) =>
     groups.fetchOffsets({
       groupId,
       topics: topics?.map((t) => ({ name: t.name, partitionIndexes: t.partitionIndexes })) ?? null,
       requireStable,
     });
+
+  /**
+   * Kafka's rule: Describe on the group (else GROUP_AUTHORIZATION_FAILED), and only
+   * topics the principal may Describe: named ones it may not get
+   * TOPIC_AUTHORIZATION_FAILED, an all-topics answer leaves them out.
+   */
+  async function fetchOne(
+    ctx: RequestContext,
+    groupId: string,
+    topics: RequestedTopics,
+    requireStable: boolean,
+  ): Promise<Fetched> {
+    if (!authz.allowed(ctx, 'DESCRIBE', 'GROUP', groupId))
+      return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
+    if (topics === null) {
+      const f = await fetchAny(groupId, null, requireStable);
+      const names = f.topics.map((t) => t.name);
+      const allowed = authz.allowedNames(ctx, 'DESCRIBE', 'TOPIC', names, { logIfDenied: false });
+      return { errorCode: f.errorCode, topics: f.topics.filter((t) => allowed.has(t.name)) };
+    }
+    const allowed = authz.allowedNames(
+      ctx,
+      'DESCRIBE',
+      'TOPIC',
+      topics.map((t) => t.name),
+    );
+    const f = await fetchAny(
+      groupId,
+      topics.filter((t) => allowed.has(t.name)),
+      requireStable,
+    );
+    const denied = groupErrorOnPartitions(
+      topics.filter((t) => !allowed.has(t.name)),
+      ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+    );
+    return { errorCode: f.errorCode, topics: [...f.topics, ...denied] };
+  }
 
   return {
     api: OffsetFetch,
@@ -66,7 +110,7 @@ export function offsetFetchHandler(groups: GroupCoordinator): ApiHandler<typeof 
       if (v >= 8) {
         const results = await Promise.all(
           req.groups.map(async (g) => {
-            const f = await fetchOne(g.groupId, g.topics, requireStable);
+            const f = await fetchOne(ctx, g.groupId, g.topics, requireStable);
             return { groupId: g.groupId, topics: partitionsOut(f), errorCode: f.errorCode };
           }),
         );
@@ -74,7 +118,7 @@ export function offsetFetchHandler(groups: GroupCoordinator): ApiHandler<typeof 
       }
       // v0-1 cannot send a null list; an empty one asks for nothing.
       const requested = v >= 2 ? req.topics : (req.topics ?? []);
-      const f = await fetchOne(req.groupId, requested, requireStable);
+      const f = await fetchOne(ctx, req.groupId, requested, requireStable);
       const topics =
         v < 2 && f.errorCode !== ErrorCode.NONE
           ? groupErrorOnPartitions(requested, f.errorCode)

@@ -5,13 +5,15 @@
 // or the log end offset for the current epoch; an epoch newer than any known
 // gets UNDEFINED (-1, -1) as Kafka answers. Current-leader-epoch fencing as in
 // Fetch.
+// Authorization (as Kafka's KafkaApis): ClusterAction on the cluster, else
+// Describe on each topic (TOPIC_AUTHORIZATION_FAILED).
 // Version notes: v1 returns the leader epoch; v2 current leader epoch; v3
 // replica id; v4 flexible.
 
 import { OffsetForLeaderEpoch } from '../protocol/apis/offset-for-leader-epoch.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { BrokerServices } from './broker-services.ts';
-import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
+import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 
 type Response = ResponseOf<typeof OffsetForLeaderEpoch>;
 type PartitionOut = Response['topics'][number]['partitions'][number];
@@ -44,11 +46,27 @@ export function offsetForLeaderEpochHandler(
     api: OffsetForLeaderEpoch,
     minVersion: 0,
     maxVersion: 4,
-    async handle(req: RequestOf<typeof OffsetForLeaderEpoch>): Promise<Response> {
+    async handle(
+      req: RequestOf<typeof OffsetForLeaderEpoch>,
+      ctx: RequestContext,
+    ): Promise<Response> {
+      // Brokers (ClusterAction) may ask for any topic; consumers (KIP-320) need Describe.
+      const names = req.topics.map((t) => t.topic);
+      const allowed = s.authorizer.cluster(ctx, 'CLUSTER_ACTION', { logIfDenied: false })
+        ? new Set(names)
+        : s.authorizer.allowedNames(ctx, 'DESCRIBE', 'TOPIC', names);
+      const denied = (p: { partition: number }): PartitionOut => ({
+        errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+        partition: p.partition,
+        leaderEpoch: -1,
+        endOffset: -1,
+      });
       const topics = await Promise.all(
         req.topics.map(async (t) => ({
           topic: t.topic,
-          partitions: await Promise.all(t.partitions.map((p) => one(t.topic, p))),
+          partitions: await Promise.all(
+            t.partitions.map((p) => (allowed.has(t.topic) ? one(t.topic, p) : denied(p))),
+          ),
         })),
       );
       return { throttleTimeMs: 0, topics };

@@ -21,6 +21,10 @@
 // as in Kafka 4, such a request stores nothing: every partition gets
 // UNSUPPORTED_VERSION, and with acks=0, which has no response to carry it, the
 // connection is closed.
+// Authorization (as Kafka's KafkaApis): Write on each topic
+// (TOPIC_AUTHORIZATION_FAILED per partition, before the topic is looked up);
+// Write on the transactional id when there is one
+// (TRANSACTIONAL_ID_AUTHORIZATION_FAILED).
 // Version notes: v3 transactional id and record batch v2; v5 log start
 // offset; v7 zstd allowed; v8 record errors and error message; v9 flexible;
 // v10 current leader and node endpoints (KIP-951); v11 TRANSACTION_ABORTABLE.
@@ -158,8 +162,21 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
     maxVersion: 11,
     async handle(req: RequestOf<typeof Produce>, ctx: RequestContext): Promise<Response | null> {
       if (ctx.apiVersion < FIRST_SERVED_VERSION) return refuseOldVersion(req, ctx.apiVersion);
+      // Authorization as Kafka's KafkaApis: Write on the transactional id for
+      // transactional requests, Write on each topic (before it is looked up).
+      const writable = s.authorizer.allowedNames(
+        ctx,
+        'WRITE',
+        'TOPIC',
+        req.topicData.map((t) => t.name),
+      );
       let topLevelError: number = ErrorCode.NONE;
       if (!VALID_ACKS.has(req.acks)) topLevelError = ErrorCode.INVALID_REQUIRED_ACKS;
+      else if (
+        req.transactionalId !== null &&
+        !s.authorizer.allowed(ctx, 'WRITE', 'TRANSACTIONAL_ID', req.transactionalId)
+      )
+        topLevelError = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
       const responses = await Promise.all(
         req.topicData.map(async (t) => ({
           name: t.name,
@@ -167,15 +184,19 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
             t.partitionData.map((p) =>
               topLevelError !== ErrorCode.NONE
                 ? Promise.resolve(partitionError(p.index, topLevelError, null))
-                : appendOne(
-                    t.name,
-                    p.index,
-                    p.records,
-                    req.acks,
-                    req.timeoutMs,
-                    req.transactionalId,
-                    ctx.apiVersion,
-                  ),
+                : !writable.has(t.name)
+                  ? Promise.resolve(
+                      partitionError(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null),
+                    )
+                  : appendOne(
+                      t.name,
+                      p.index,
+                      p.records,
+                      req.acks,
+                      req.timeoutMs,
+                      req.transactionalId,
+                      ctx.apiVersion,
+                    ),
             ),
           ),
         })),

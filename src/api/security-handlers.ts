@@ -1,9 +1,12 @@
 // The security APIs a broker serves: SCRAM credential management (50, 51) on the metadata
 // store, and SaslHandshake/SaslAuthenticate (17, 36) for connections outside a SASL exchange
 // (a SASL listener's connections have them answered by their authenticator first).
+// Authorization: SaslHandshake and SaslAuthenticate need none; the SCRAM APIs Describe or
+// Alter on the cluster, as Kafka's.
 
 import type { ScramCredentialStore } from '../security/scram-credential-store.ts';
 import { alterUserScramCredentialsHandler } from './alter-user-scram-credentials.ts';
+import type { RequestAuthorizer } from './authorization.ts';
 import { describeUserScramCredentialsHandler } from './describe-user-scram-credentials.ts';
 import type { HandlerRegistry } from './handler.ts';
 import { saslAuthenticateHandler } from './sasl-authenticate.ts';
@@ -12,10 +15,11 @@ import { saslHandshakeHandler } from './sasl-handshake.ts';
 export function registerSecurityHandlers(
   registry: HandlerRegistry,
   credentials: ScramCredentialStore,
+  authz: RequestAuthorizer,
 ): void {
   registry
     .add(saslHandshakeHandler())
     .add(saslAuthenticateHandler())
-    .add(describeUserScramCredentialsHandler(credentials))
-    .add(alterUserScramCredentialsHandler(credentials));
+    .add(describeUserScramCredentialsHandler(credentials, authz))
+    .add(alterUserScramCredentialsHandler(credentials, authz));
 }

@@ -28,10 +28,10 @@ export function registerTransactionHandlers(
     .add(initProducerIdHandler(s, txns))
     .add(addPartitionsToTxnHandler(s, txns))
     .add(addOffsetsToTxnHandler(s, txns))
-    .add(endTxnHandler(txns))
+    .add(endTxnHandler(txns, s.authorizer))
     .add(writeTxnMarkersHandler(s, groups))
     .add(txnOffsetCommitHandler(s, groups))
     .add(describeProducersHandler(s))
-    .add(describeTransactionsHandler(txns))
-    .add(listTransactionsHandler(txns));
+    .add(describeTransactionsHandler(txns, s.authorizer))
+    .add(listTransactionsHandler(txns, s.authorizer));
 }

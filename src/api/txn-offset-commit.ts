@@ -8,13 +8,33 @@
 // member is checked like an OffsetCommit's (UNKNOWN_MEMBER_ID,
 // ILLEGAL_GENERATION, FENCED_INSTANCE_ID). A partition of an unknown topic
 // gets UNKNOWN_TOPIC_OR_PARTITION.
+// Authorization (as Kafka's KafkaApis): Write on the transactional id
+// (TRANSACTIONAL_ID_AUTHORIZATION_FAILED) and Read on the group
+// (GROUP_AUTHORIZATION_FAILED), each on every partition; then Read on each
+// topic (TOPIC_AUTHORIZATION_FAILED for its partitions, the others committed).
 // Version notes: v2 committed leader epoch; v3 flexible, member id,
 // generation and group.instance.id; v4 TRANSACTION_ABORTABLE (never sent).
 
 import type { GroupCoordinator } from '../group/group-coordinator.ts';
 import { TxnOffsetCommit } from '../protocol/apis/txn-offset-commit.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
+import { authorizeTxnOffsetCommit } from './txn-authorization.ts';
+
+type Request = RequestOf<typeof TxnOffsetCommit>;
+type Response = ResponseOf<typeof TxnOffsetCommit>;
+
+/** Every partition of the request with one error (Kafka's error response). */
+function allFailed(req: Request, errorCode: number): Response {
+  return {
+    throttleTimeMs: 0,
+    topics: req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
+    })),
+  };
+}
 
 export function txnOffsetCommitHandler(
   s: BrokerServices,
@@ -24,10 +44,21 @@ export function txnOffsetCommitHandler(
     api: TxnOffsetCommit,
     minVersion: 0,
     maxVersion: 4,
-    async handle(
-      req: RequestOf<typeof TxnOffsetCommit>,
-      ctx: RequestContext,
-    ): Promise<ResponseOf<typeof TxnOffsetCommit>> {
+    async handle(req: Request, ctx: RequestContext): Promise<Response> {
+      const auth = authorizeTxnOffsetCommit(
+        s.authorizer,
+        ctx,
+        req.transactionalId,
+        req.groupId,
+        req.topics.map((t) => t.name),
+      );
+      if (auth.errorCode !== ErrorCode.NONE) return allFailed(req, auth.errorCode);
+      const refused = allFailed(
+        { ...req, topics: req.topics.filter((t) => auth.deniedTopics.has(t.name)) },
+        ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+      ).topics;
+      const allowed = req.topics.filter((t) => !auth.deniedTopics.has(t.name));
+      if (allowed.length === 0) return { throttleTimeMs: 0, topics: refused };
       const v = ctx.apiVersion;
       const topicExists = (name: string) => s.image.topic(name) !== undefined;
       const partitionExists = (name: string, p: number) => s.image.partition(name, p) !== undefined;
@@ -38,7 +69,7 @@ export function txnOffsetCommitHandler(
         generationId: v >= 3 ? req.generationId : -1,
         memberId: v >= 3 ? req.memberId : '',
         groupInstanceId: v >= 3 ? req.groupInstanceId : null,
-        topics: req.topics.map((t) => ({
+        topics: allowed.map((t) => ({
           name: t.name,
           partitions: t.partitions.map((p) => ({
             partitionIndex: p.partitionIndex,
@@ -49,19 +80,22 @@ export function txnOffsetCommitHandler(
         })),
         topicExists: (name) =>
           topicExists(name) &&
-          req.topics
+          allowed
             .filter((t) => t.name === name)
             .every((t) => t.partitions.every((p) => partitionExists(name, p.partitionIndex))),
       });
       return {
         throttleTimeMs: 0,
-        topics: r.topics.map((t) => ({
-          name: t.name,
-          partitions: t.partitions.map((p) => ({
-            partitionIndex: p.partitionIndex,
-            errorCode: p.errorCode,
+        topics: [
+          ...r.topics.map((t) => ({
+            name: t.name,
+            partitions: t.partitions.map((p) => ({
+              partitionIndex: p.partitionIndex,
+              errorCode: p.errorCode,
+            })),
           })),
-        })),
+          ...refused,
+        ],
       };
     },
   };

@@ -8,6 +8,8 @@
 // A marker written to a __consumer_offsets partition also settles the
 // offsets the producer committed there (TxnOffsetCommit). Sent by
 // transaction coordinators, and by admin tools to abort a hanging transaction.
+// Authorization (as Kafka's KafkaApis): Alter on the cluster, else ClusterAction
+// on it (else CLUSTER_AUTHORIZATION_FAILED on every partition).
 // Version notes: v1 flexible.
 
 import { OFFSETS_TOPIC } from '../group/group-coordinator.ts';
@@ -15,7 +17,8 @@ import { WriteTxnMarkers } from '../protocol/apis/write-txn-markers.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { MarkerRequest, MarkerResult } from '../txn/transaction-markers.ts';
 import type { BrokerServices } from './broker-services.ts';
-import type { ApiHandler, RequestOf, ResponseOf } from './handler.ts';
+import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
+import { authorizeWriteTxnMarkers } from './txn-authorization.ts';
 
 /** How long a marker waits for the in-sync replicas before REQUEST_TIMED_OUT. */
 export const MARKER_REPLICATION_TIMEOUT_MS = 5000;
@@ -93,7 +96,19 @@ export function writeTxnMarkersHandler(
     maxVersion: 1,
     async handle(
       req: RequestOf<typeof WriteTxnMarkers>,
+      ctx: RequestContext,
     ): Promise<ResponseOf<typeof WriteTxnMarkers>> {
+      const denied = authorizeWriteTxnMarkers(s.authorizer, ctx);
+      if (denied !== ErrorCode.NONE)
+        return {
+          markers: req.markers.map((m) => ({
+            producerId: m.producerId,
+            topics: m.topics.map((t) => ({
+              name: t.name,
+              partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, errorCode: denied })),
+            })),
+          })),
+        };
       const markers = await Promise.all(
         req.markers.map(async (m) => {
           const results = await writeMarkersHere(s, groups, m);

@@ -1,5 +1,6 @@
-// `gregor configs`: kafka-configs.sh for topics, brokers and users (SCRAM credentials,
-// user-configs.ts). --describe prints
+// `gregor configs`: kafka-configs.sh for topics and brokers, and for users and clients
+// (client quotas through quota-configs.ts, a user's SCRAM credentials through
+// user-configs.ts, both in one command as Kafka's tool takes them). --describe prints
 // "Dynamic configs for topic t are:" (or "All configs ..." with --all, or
 // "Default configs for brokers in the cluster are:") and one
 // "  name=value sensitive=false synonyms={SOURCE:name=value, ...}" line per
@@ -19,6 +20,14 @@ import {
   incrementalAlterConfigs,
 } from '../client/admin.ts';
 import type { KafkaClient } from '../client/kafka-client.ts';
+import { isScramMechanism } from '../client/scram-admin.ts';
+import {
+  alterQuotaConfigs,
+  completedLine,
+  describeQuotaConfigs,
+  pairQuotaEntities,
+  type QuotaEntitySpec,
+} from './quota-configs.ts';
 import {
   addBootstrapOption,
   addOutputOption,
@@ -46,6 +55,10 @@ interface ConfigsOptions extends CommonToolOptions {
   readonly addConfig?: string;
   readonly deleteConfig: string[];
   readonly output?: string;
+  readonly user?: string;
+  readonly client?: string;
+  readonly userDefaults?: boolean;
+  readonly clientDefaults?: boolean;
 }
 
 type EntityType = 'topics' | 'brokers' | 'users';
@@ -63,8 +76,8 @@ export function addConfigsCommand(program: Command): void {
     .option('--describe', 'List configs for the given entity.')
     .option('--alter', 'Alter the configuration for the entity.')
     .option('--all', 'With --describe, list all configs, not only the dynamic ones.')
-    .option('--entity-type <type>', 'Type of entity: topics, brokers or users.')
-    .option('--entity-name <name>', 'Name of entity: a topic name, a broker id or a user name.')
+    .option('--entity-type <type>', 'Type of entity: topics, brokers, users or clients.')
+    .option('--entity-name <name>', 'Name of entity: a topic, a broker id, a user or a client id.')
     .option(
       '--entity-default',
       'With --entity-type brokers, the cluster-wide default broker configs.',
@@ -72,6 +85,10 @@ export function addConfigsCommand(program: Command): void {
     .option('--topic <topic>', 'Short for --entity-type topics --entity-name <topic>.')
     .option('--broker <id>', 'Short for --entity-type brokers --entity-name <id>.')
     .option('--broker-defaults', 'Short for --entity-type brokers --entity-default.')
+    .option('--user <user>', 'Short for --entity-type users --entity-name <user>.')
+    .option('--client <client-id>', 'Short for --entity-type clients --entity-name <client-id>.')
+    .option('--user-defaults', 'Short for --entity-type users --entity-default.')
+    .option('--client-defaults', 'Short for --entity-type clients --entity-default.')
     .option(
       '--add-config <k=v,...>',
       'Configs to add, comma-separated; [a,b] groups a value with commas.',
@@ -87,18 +104,75 @@ export function addConfigsCommand(program: Command): void {
   cmd.action((opts: ConfigsOptions) => {
     const args = process.argv.slice(3).join(' ');
     return runTool(`Error while executing config command with args '${args}': `, async () => {
+      // Users and clients are client quotas (a user and a client may be given together).
+      const quotaEntities = pairQuotaEntities(process.argv.slice(3));
+      if (quotaEntities !== null) return quotaAction(opts, quotaEntities);
       const entity = entityOf(opts);
       const format = outputFormat(opts.output);
       const client = clientFor(opts, 'gregor-configs');
       try {
-        if (entity.type === 'users') await usersAction(client, entity, opts, format);
-        else if (opts.alter === true) await alterAction(client, entity, opts);
+        if (opts.alter === true) await alterAction(client, entity, opts);
         else await describeAction(client, entity, opts.all === true, format);
       } finally {
         client.close();
       }
     });
   });
+}
+
+/**
+ * Users and clients, as kafka-configs.sh: quota keys go to AlterClientQuotas; for one named
+ * user, SCRAM-SHA-256/512 keys go to AlterUserScramCredentials in the same command, and
+ * --describe shows the user's credentials after its quotas.
+ */
+async function quotaAction(opts: ConfigsOptions, entities: QuotaEntitySpec[]): Promise<void> {
+  if ((opts.describe === true) === (opts.alter === true)) {
+    throw new UsageError('Command must include exactly one action: --describe, --alter');
+  }
+  const oneUser = entities.length === 1 && entities[0]!.type === 'users' ? entities[0]! : null;
+  const client = clientFor(opts, 'gregor-configs');
+  try {
+    if (opts.describe === true) {
+      await describeQuotaConfigs(client, entities);
+      if (oneUser !== null && oneUser.name !== '')
+        await describeUsers(client, oneUser.name, outputFormat(opts.output) === 'json');
+      return;
+    }
+    const add =
+      opts.addConfig === undefined ? new Map<string, string>() : parseAddConfig(opts.addConfig);
+    const remove = opts.deleteConfig
+      .flatMap((d) => d.split(','))
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
+    if (add.size === 0 && remove.length === 0)
+      throw new UsageError(
+        'At least one of --add-config or --delete-config must be specified with --alter',
+      );
+    const scramAdd = new Map([...add].filter(([k]) => isScramMechanism(k)));
+    const scramRemove = remove.filter((k) => isScramMechanism(k));
+    const quotaAdd = new Map([...add].filter(([k]) => !isScramMechanism(k)));
+    const quotaRemove = remove.filter((k) => !isScramMechanism(k));
+    const scram = scramAdd.size > 0 || scramRemove.length > 0;
+    if (scram && (oneUser === null || oneUser.name === null || oneUser.name === ''))
+      throw new UsageError(
+        oneUser === null
+          ? `Only quota configs can be ${scramAdd.size > 0 ? 'added' : 'deleted'} for '${entities.map((e) => e.type).join(',')}' using --bootstrap-server. Unexpected config names: ${[...scramAdd.keys(), ...scramRemove].join(',')}`
+          : 'The use of --entity-default or --user-defaults is not allowed with User SCRAM Credentials using --bootstrap-server.',
+      );
+    if (quotaAdd.size > 0 || quotaRemove.length > 0)
+      await alterQuotaConfigs(client, entities, quotaAdd, quotaRemove);
+    if (scram && oneUser?.name) {
+      try {
+        await alterUser(client, oneUser.name, scramAdd, scramRemove);
+      } catch (err) {
+        if (err instanceof UserConfigError) throw new UsageError(err.message);
+        throw err;
+      }
+    }
+    process.stdout.write(`${completedLine(entities[0]!)}\n`);
+  } finally {
+    client.close();
+  }
 }
 
 function entityOf(opts: ConfigsOptions): Entity {
@@ -117,7 +191,7 @@ function entityOf(opts: ConfigsOptions): Entity {
   if (type === undefined) throw new UsageError('Missing required argument "[entity-type]"');
   if (type !== 'topics' && type !== 'brokers' && type !== 'users') {
     throw new UsageError(
-      `Invalid entity type ${type}, the entity type must be one of topics, brokers, users`,
+      `Invalid entity type ${type}, the entity type must be one of topics, brokers, users, clients`,
     );
   }
   if (type === 'brokers' && name !== null && name !== '' && !/^\d+$/.test(name)) {
@@ -228,34 +302,6 @@ export function parseAddConfig(text: string): Map<string, string> {
     );
   }
   return out;
-}
-
-async function usersAction(
-  client: KafkaClient,
-  e: Entity,
-  opts: ConfigsOptions,
-  format: OutputFormat,
-): Promise<void> {
-  if (opts.alter !== true) {
-    await describeUsers(client, e.name, format === 'json');
-    return;
-  }
-  const add =
-    opts.addConfig === undefined ? new Map<string, string>() : parseAddConfig(opts.addConfig);
-  const remove = opts.deleteConfig
-    .flatMap((d) => d.split(','))
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  if (add.size === 0 && remove.length === 0)
-    throw new UsageError(
-      'At least one of --add-config or --delete-config must be specified with --alter',
-    );
-  try {
-    await alterUser(client, e.name ?? '', add, remove);
-  } catch (err) {
-    if (err instanceof UserConfigError) throw new UsageError(err.message);
-    throw err;
-  }
 }
 
 async function alterAction(client: KafkaClient, e: Entity, opts: ConfigsOptions): Promise<void> {

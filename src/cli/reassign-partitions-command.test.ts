@@ -7,6 +7,7 @@ import {
   parseReassignmentJson,
   verifyLines,
 } from './reassign-partitions-command.ts';
+import { reassigningBrokers, throttledReplicas } from './reassignment-throttle.ts';
 
 const base = { bootstrapServer: 'x:9092' };
 
@@ -21,9 +22,17 @@ describe('gregor reassign-partitions', () => {
     assert.throws(() => chooseAction({ ...base, list: true, verify: true }), /exactly one action/);
     assert.throws(() => chooseAction({ ...base, verify: true }), /reassignment-json-file/);
     assert.throws(() => chooseAction({ ...base, generate: true }), /--generate is not available/);
+    assert.equal(
+      chooseAction({ ...base, execute: true, reassignmentJsonFile: 'f', throttle: '1000' }),
+      'execute',
+    );
     assert.throws(
-      () => chooseAction({ ...base, execute: true, reassignmentJsonFile: 'f', throttle: '1000' }),
-      /no replication throttles/,
+      () => chooseAction({ ...base, verify: true, reassignmentJsonFile: 'f', throttle: '1000' }),
+      /"\[throttle\]" can't be used with action "\[verify\]"/,
+    );
+    assert.throws(
+      () => chooseAction({ ...base, execute: true, reassignmentJsonFile: 'f', throttle: 'fast' }),
+      /Cannot parse argument 'fast' of option --throttle/,
     );
     assert.throws(
       () => chooseAction({ ...base, cancel: true, reassignmentJsonFile: 'f', additional: true }),
@@ -105,5 +114,20 @@ describe('gregor reassign-partitions', () => {
       'There is no active reassignment of partition t-3, but replica set is 2 rather than 1.',
       '',
     ]);
+  });
+});
+
+describe('reassign-partitions --throttle planning', () => {
+  it("throttles every current replica on the leader side and only the new ones on the follower side, as Kafka's tool", () => {
+    const moves = [
+      { topic: 't', partition: 0, sources: [0, 1], targets: [1, 2] },
+      { topic: 't', partition: 1, sources: [1, 2], targets: [1, 2] },
+      { topic: 'u', partition: 0, sources: [2], targets: [0] },
+    ];
+    assert.deepEqual(Object.fromEntries(throttledReplicas(moves)), {
+      t: { leader: '0:0,0:1,1:1,1:2', follower: '0:2' },
+      u: { leader: '0:2', follower: '0:0' },
+    });
+    assert.deepEqual(reassigningBrokers(moves), [0, 1, 2]);
   });
 });

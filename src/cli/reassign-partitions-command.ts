@@ -1,9 +1,10 @@
 // `gregor reassign-partitions`: kafka-reassign-partitions.sh's --execute,
 // --verify, --cancel and --list, with its reassignment JSON
 // ({"version":1,"partitions":[{"topic","partition","replicas","log_dirs"}]})
-// and its output lines. Gregor has no replication throttles and one log
-// directory per broker, so --throttle and log_dirs other than "any" are
-// refused, and --verify has no throttles to clear. --generate is not built.
+// and its output lines. --throttle sets Kafka's replication throttles for the
+// moves (reassignment-throttle.ts) and --verify clears them once the moves are
+// done. Gregor has one log directory per broker, so log_dirs other than "any"
+// are refused. --generate is not built.
 
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -20,6 +21,7 @@ import {
   type OngoingReassignment,
   type ReassignmentOutcome,
 } from '../client/reassignments.ts';
+import { applyThrottle, clearThrottles, VERIFY_WARNING } from './reassignment-throttle.ts';
 import {
   addBootstrapOption,
   type CommonToolOptions,
@@ -68,11 +70,11 @@ export function addReassignPartitionsCommand(program: Command): void {
       '--additional',
       'With --execute: start even though other reassignments are in progress.',
     )
-    .option('--throttle <bytes/s>', 'Replication throttle (not available in Gregor).')
     .option(
-      '--preserve-throttles',
-      'Accepted for compatibility; Gregor has no throttles to clear.',
-    );
+      '--throttle <bytes/s>',
+      'With --execute: limit the replication of the moves to this rate (cleared by --verify).',
+    )
+    .option('--preserve-throttles', 'With --verify: do not clear the throttles.');
   addBootstrapOption(cmd);
   cmd.action((opts: ReassignOptions) =>
     runTool('', async () => {
@@ -83,7 +85,11 @@ export function addReassignPartitionsCommand(program: Command): void {
           : parseReassignmentJson(await readFile(opts.reassignmentJsonFile!, 'utf8'));
       const client = clientFor(opts, 'gregor-reassign-partitions', { requestTimeoutMs: 75_000 });
       try {
-        const lines = await run(client, action, targets, opts.additional === true);
+        const lines = await run(client, action, targets, {
+          additional: opts.additional === true,
+          throttle: opts.throttle === undefined ? -1 : Number(opts.throttle),
+          preserveThrottles: opts.preserveThrottles === true,
+        });
         process.stdout.write(lines.map((l) => `${l}\n`).join(''));
       } finally {
         client.close();
@@ -107,7 +113,10 @@ export function chooseAction(opts: ReassignOptions): ReassignAction {
     );
   }
   if (opts.throttle !== undefined) {
-    throw new UsageError('--throttle is not available: Gregor has no replication throttles');
+    if (!/^\d+$/.test(opts.throttle.trim()))
+      throw new UsageError(`Cannot parse argument '${opts.throttle}' of option --throttle`);
+    if (action !== 'execute')
+      throw new UsageError(`Option "[throttle]" can't be used with action "[${action}]"`);
   }
   if (opts.additional === true && action !== 'execute') {
     throw new UsageError('Option "[additional]" can\'t be used with action "[' + action + ']"');
@@ -197,12 +206,20 @@ export function formatReassignmentJson(parts: readonly PartitionTarget[]): strin
   return JSON.stringify({ version: 1, partitions });
 }
 
+interface RunOptions {
+  readonly additional: boolean;
+  /** Bytes/s for --throttle; -1 for none. */
+  readonly throttle: number;
+  readonly preserveThrottles: boolean;
+}
+
 async function run(
   client: KafkaClient,
   action: ReassignAction,
   targets: readonly PartitionTarget[],
-  additional: boolean,
+  o: RunOptions,
 ): Promise<string[]> {
+  const additional = o.additional;
   const ongoing = await listPartitionReassignments(client);
   if (action === 'list') return listLines(ongoing);
   if (action === 'execute') {
@@ -225,6 +242,19 @@ async function run(
       '',
       'Save this to use as the --reassignment-json-file option during rollback',
     ];
+    if (o.throttle >= 0) {
+      lines.push(VERIFY_WARNING);
+      const moving = new Map(ongoing.map((r) => [tpName(r), r]));
+      const moves = targets.map((t) => {
+        const now = moving.get(tpName(t));
+        // A partition already moving moves from the replicas it is not adding.
+        const sources = now
+          ? now.replicas.filter((r) => !now.addingReplicas.includes(r))
+          : (current.get(tpName(t)) ?? []);
+        return { topic: t.topic, partition: t.partition, sources, targets: t.replicas };
+      });
+      lines.push(await applyThrottle(client, moves, o.throttle));
+    }
     const failed = failures(await alterPartitionReassignments(client, targets));
     if (failed.length > 0) {
       process.stdout.write(lines.map((l) => `${l}\n`).join(''));
@@ -236,8 +266,22 @@ async function run(
     );
     return lines;
   }
-  if (action === 'verify')
-    return verifyLines(targets, ongoing, (await clusterView(client, targets)).current);
+  if (action === 'verify') {
+    const view = await clusterView(client, targets);
+    const lines = verifyLines(targets, ongoing, view.current);
+    const active = new Set(ongoing.map(tpName));
+    if (!o.preserveThrottles && !targets.some((t) => active.has(tpName(t)))) {
+      const brokers = [...view.brokerIds, ...targets.flatMap((t) => t.replicas)];
+      lines.push(
+        ...(await clearThrottles(
+          client,
+          brokers,
+          targets.map((t) => t.topic),
+        )),
+      );
+    }
+    return lines;
+  }
   const active = new Set(ongoing.map(tpName));
   const cancelling = targets.filter((t) => active.has(tpName(t))).sort(byTopicPartition);
   const lines: string[] = [];

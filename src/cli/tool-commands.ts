@@ -3,6 +3,7 @@
 // (tools-main.ts, which skips loading the broker) offer the same commands.
 
 import type { Command } from 'commander';
+import { addAclsCommand } from './acls-command.ts';
 import { addClusterCommand } from './cluster-command.ts';
 import { addConfigsCommand } from './configs-command.ts';
 import { addConsoleConsumerCommand } from './console-consumer-command.ts';
@@ -31,6 +32,7 @@ export const TOOL_COMMANDS: readonly string[] = [
   'k8s',
   'drain',
   'rebalance',
+  'acls',
 ];
 
 export function addToolCommands(program: Command): void {
@@ -46,4 +48,5 @@ export function addToolCommands(program: Command): void {
   addTransactionsCommand(program);
   addK8sCommand(program);
   addDrainCommands(program);
+  addAclsCommand(program);
 }

@@ -2,7 +2,8 @@
 // --alter --add-config 'SCRAM-SHA-256=[iterations=8192,password=secret]' salts the password
 // here and sends the salted form (AlterUserScramCredentials); --delete-config SCRAM-SHA-512
 // removes one; --describe prints "SCRAM credential configs for user-principal 'alice' are
-// SCRAM-SHA-256=iterations=8192". Quotas of users are not served yet, so other keys are refused.
+// SCRAM-SHA-256=iterations=8192". configs-command.ts sends a user's quota keys to
+// quota-configs.ts and these here.
 
 import type { KafkaClient } from '../client/kafka-client.ts';
 import {
@@ -66,7 +67,6 @@ export async function alterUser(
     }),
   ];
   await alterUserScramCredentials(client, alterations);
-  process.stdout.write(`Completed updating config for user ${user}.\n`);
 }
 
 export async function describeUsers(

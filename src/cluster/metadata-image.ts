@@ -3,6 +3,10 @@
 // only from metadata-store records, applied in revision order (ARCHITECTURE
 // decision 5), so every broker holding the same revision sees the same image.
 // Pure data: `apply` takes decoded records; the store wiring lives elsewhere.
+// ACL and client-quota changes pass through the loader to their listeners
+// (the authorizer, the quota manager) in the same order; the image keeps none.
+
+import type { QuotaEntityPart } from '../metadata/key-layout.ts';
 
 /** One advertised listener of a broker: a client connected through `name` is sent here. */
 export interface ListenerEndpoint {
@@ -162,6 +166,26 @@ export type MetadataChange =
       readonly kind: 'controller';
       readonly nodeId: number | null;
       readonly controllerEpoch: number;
+    }
+  | {
+      /**
+       * The ACL entries of one resource pattern, as stored (null: deleted). The
+       * image keeps none: the authorizer (security/) follows these changes.
+       */
+      readonly kind: 'acl';
+      readonly resourceType: string;
+      readonly patternType: string;
+      readonly name: string;
+      readonly value: unknown;
+    }
+  | {
+      /**
+       * The quotas of one client entity, as stored (null: deleted). The image keeps
+       * none: the client quota manager (security/) follows these changes.
+       */
+      readonly kind: 'client-quota';
+      readonly entity: readonly QuotaEntityPart[];
+      readonly value: unknown;
     };
 
 const NO_OVERRIDES: Record<string, string> = Object.freeze({}) as Record<string, string>;
@@ -213,6 +237,9 @@ export class MetadataImage {
       case 'controller':
         this.controller = change.nodeId;
         if (change.nodeId !== null) this.controllerEpochValue = change.controllerEpoch;
+        return;
+      case 'acl':
+      case 'client-quota':
         return;
     }
   }

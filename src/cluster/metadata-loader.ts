@@ -165,6 +165,16 @@ export class MetadataLoader {
           name: parsed.name,
           configs: value as Record<string, string> | null,
         };
+      case 'acl':
+        return {
+          kind: 'acl',
+          resourceType: parsed.resourceType,
+          patternType: parsed.patternType,
+          name: parsed.name,
+          value,
+        };
+      case 'quota':
+        return { kind: 'client-quota', entity: parsed.entity, value };
       case 'controller': {
         const c = value as { brokerId: number; controllerEpoch: number } | null;
         return {

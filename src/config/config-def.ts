@@ -32,6 +32,8 @@ export const BROKER_KEY_GROUPS = [
   'groups',
   'transactions',
   'security',
+  'authorization',
+  'quotas',
 ] as const;
 export type BrokerKeyGroup = (typeof BROKER_KEY_GROUPS)[number];
 
@@ -1308,6 +1310,110 @@ const SASL_KEYS: readonly UngroupedKeyDef[] = [
 
 const SECURITY_KEYS: readonly UngroupedKeyDef[] = [...SSL_KEYS, ...SASL_KEYS];
 
+/**
+ * The authorizer class names Gregor answers to: its own, and Kafka's, so a
+ * server.properties written for Kafka works unchanged. All mean the same ACL
+ * authorizer (security/authorizer.ts).
+ */
+export const AUTHORIZER_CLASS_NAMES = [
+  'gregor.security.StandardAuthorizer',
+  'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+  'kafka.security.authorizer.AclAuthorizer',
+] as const;
+
+const authorizerClassName = custom(
+  `empty (no authorizer), or one of ${AUTHORIZER_CLASS_NAMES.join(', ')}`,
+  (value) =>
+    value === '' || (AUTHORIZER_CLASS_NAMES as readonly string[]).includes(String(value))
+      ? null
+      : `${String(value)} is not an authorizer Gregor has (use ${AUTHORIZER_CLASS_NAMES[0]})`,
+);
+
+const superUsers = custom('principals (type:name) separated by semicolons', (value) => {
+  const bad = String(value)
+    .split(';')
+    .map((p) => p.trim())
+    .find((p) => p !== '' && !p.includes(':'));
+  return bad === undefined ? null : `'${bad}' is not a principal of the form User:name`;
+});
+
+const AUTHORIZATION_KEYS: readonly UngroupedKeyDef[] = [
+  {
+    name: 'authorizer.class.name',
+    type: 'string',
+    default: '',
+    valid: authorizerClassName,
+    importance: 'low',
+    doc: 'The ACL authorizer; empty allows every request (ACL APIs answer SECURITY_DISABLED).',
+  },
+  {
+    name: 'super.users',
+    type: 'string',
+    default: '',
+    valid: superUsers,
+    importance: 'medium',
+    doc: 'Principals allowed everything whatever the ACLs say, e.g. User:admin;User:broker.',
+  },
+  {
+    name: 'allow.everyone.if.no.acl.found',
+    type: 'boolean',
+    default: 'false',
+    importance: 'medium',
+    doc: 'Allow an action on a resource that no ACL names (false: only what ACLs allow).',
+  },
+];
+
+const QUOTA_KEYS: readonly UngroupedKeyDef[] = [
+  {
+    name: 'quota.window.num',
+    type: 'int',
+    default: '11',
+    valid: atLeast(1),
+    importance: 'low',
+    doc: 'Samples kept for client quota rates.',
+  },
+  {
+    name: 'quota.window.size.seconds',
+    type: 'int',
+    default: '1',
+    valid: atLeast(1),
+    importance: 'low',
+    doc: 'Length of one client quota sample.',
+  },
+  {
+    name: 'replication.quota.window.num',
+    type: 'int',
+    default: '11',
+    valid: atLeast(1),
+    importance: 'low',
+    doc: 'Samples kept for replication throttle rates.',
+  },
+  {
+    name: 'replication.quota.window.size.seconds',
+    type: 'int',
+    default: '1',
+    valid: atLeast(1),
+    importance: 'low',
+    doc: 'Length of one replication throttle sample.',
+  },
+  {
+    name: 'leader.replication.throttled.rate',
+    type: 'long',
+    default: LONG_MAX_TEXT,
+    valid: atLeast(0),
+    importance: 'medium',
+    doc: "Bytes/s a leader sends to followers of throttled replicas (topic's leader.replication.throttled.replicas).",
+  },
+  {
+    name: 'follower.replication.throttled.rate',
+    type: 'long',
+    default: LONG_MAX_TEXT,
+    valid: atLeast(0),
+    importance: 'medium',
+    doc: "Bytes/s a follower fetches for throttled replicas (topic's follower.replication.throttled.replicas).",
+  },
+];
+
 /** Every broker key, grouped as docs/configuration.md shows them. */
 export const BROKER_CONFIG_DEFS: readonly BrokerKeyDef[] = (
   [
@@ -1320,6 +1426,8 @@ export const BROKER_CONFIG_DEFS: readonly BrokerKeyDef[] = (
     ['groups', GROUP_KEYS],
     ['transactions', TRANSACTION_KEYS],
     ['security', SECURITY_KEYS],
+    ['authorization', AUTHORIZATION_KEYS],
+    ['quotas', QUOTA_KEYS],
   ] as const
 ).flatMap(([group, defs]) => defs.map((def): BrokerKeyDef => ({ ...def, group })));
 

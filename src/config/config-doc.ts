@@ -26,6 +26,8 @@ const GROUP_TITLES: Readonly<Record<BrokerKeyGroup, string>> = {
   groups: 'Consumer groups and committed offsets',
   transactions: 'Transactions and producer ids',
   security: 'TLS and SASL',
+  authorization: 'Authorization (ACLs)',
+  quotas: 'Quotas and replication throttles',
 };
 
 const INTRO = `# Configuration

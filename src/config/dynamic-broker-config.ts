@@ -65,6 +65,10 @@ export const DYNAMIC_BROKER_KEYS: ReadonlyMap<string, DynamicScope> = new Map<st
     ['log.cleaner.io.buffer.load.factor', 'cluster-wide'],
     ['log.cleaner.io.max.bytes.per.second', 'cluster-wide'],
     ['log.cleaner.backoff.ms', 'cluster-wide'],
+    // Replication throttles (Kafka's DynamicConfig.Broker): per broker or the cluster
+    // default, as reassign-partitions --throttle sets them on each broker it moves to.
+    ['leader.replication.throttled.rate', 'cluster-wide'],
+    ['follower.replication.throttled.rate', 'cluster-wide'],
     // Thread pools: dynamic in Kafka, no effect in Gregor either way.
     ['num.io.threads', 'cluster-wide'],
     ['num.network.threads', 'cluster-wide'],

@@ -19,6 +19,7 @@ import {
 import { type ExporterMetricsSources, registerExporterMetrics } from './exporter-metrics.ts';
 import { registerLogDirMetrics } from './log-dir-metrics.ts';
 import { registerLogMetrics } from './log-metrics.ts';
+import { type QuotaUsageSample, registerQuotaMetrics } from './quota-metrics.ts';
 import {
   IsrChangeMetrics,
   registerMinIsrMetrics,
@@ -40,6 +41,8 @@ export interface BrokerMetricsSources {
   readonly minInsyncReplicas: (topic: string) => number;
   readonly connectionCounts: SocketServerMetricsSources['connectionCounts'];
   readonly committedOffsets: ExporterMetricsSources['committedOffsets'];
+  /** Client quota usage per user and client id (none without client quotas). */
+  readonly quotaUsage?: (nowMs: number) => readonly QuotaUsageSample[];
 }
 
 export class BrokerMetrics {
@@ -63,6 +66,7 @@ export class BrokerMetrics {
     this.isrChanges = new IsrChangeMetrics(this.registry, s);
     this.isrChanges.observe();
     this.authentication = new AuthenticationMetrics(this.registry);
+    registerQuotaMetrics(this.registry, { quotaUsage: s.quotaUsage ?? (() => []) });
   }
 
   countAuthentication(event: AuthenticationEvent, listener: string): void {

@@ -42,6 +42,17 @@ export const DEFAULT_REPLICA_FETCH_SETTINGS: ReplicaFetchSettings = {
   socketTimeoutMs: 30_000,
 };
 
+/**
+ * The follower side of replication throttling (follower.replication.throttled.*,
+ * security/replication-quota.ts implements it): a throttled replica out of the ISR is
+ * left out of the fetch while the rate is used up, and its fetched bytes are counted.
+ */
+export interface FollowerThrottle {
+  holds(topic: string, partition: number, inSync: boolean): boolean;
+  isThrottled(topic: string, partition: number): boolean;
+  record(bytes: number): void;
+}
+
 export interface ReplicaFetcherOptions {
   readonly nodeId: number;
   readonly image: MetadataImage;
@@ -55,7 +66,11 @@ export interface ReplicaFetcherOptions {
   readonly listenerName?: string;
   /** TLS and SASL of inter-broker connections (the inter-broker listener's protocol). */
   readonly security?: Pick<ConnectionOptions, 'tls' | 'sasl'>;
+  readonly throttle?: FollowerThrottle;
 }
+
+/** How soon a loop whose partitions are all held back by the throttle looks again. */
+const THROTTLED_RETRY_MS = 50;
 
 type FetchRequest = MessageValue<typeof Fetch.request>;
 type FetchResponse = MessageValue<typeof Fetch.response>;
@@ -143,7 +158,7 @@ class LeaderFetchLoop {
         const link = await this.connect();
         const request = this.buildRequest();
         if (request.topics.length === 0) {
-          await sleep(this.settings.backoffMs);
+          await sleep(this.held ? THROTTLED_RETRY_MS : this.settings.backoffMs);
           continue;
         }
         const response = await link.send(Fetch, request, { version: FETCH_VERSION });
@@ -191,11 +206,19 @@ class LeaderFetchLoop {
     return this.link;
   }
 
+  /** Set when the last request left a partition out for the throttle. */
+  private held = false;
+
   private buildRequest(): FetchRequest {
     const byTopic = new Map<string, FetchRequest['topics'][number]>();
+    this.held = false;
     for (const p of this.partitions) {
       const st = this.o.image.partition(p.topic, p.index);
       if (st === undefined || st.leader !== this.leaderId || !this.hosted(p)) continue;
+      if (this.o.throttle?.holds(p.topic, p.index, st.isr.includes(this.o.nodeId)) === true) {
+        this.held = true;
+        continue;
+      }
       let t = byTopic.get(p.topic);
       if (t === undefined) {
         t = {
@@ -271,7 +294,10 @@ class LeaderFetchLoop {
           await p.truncateTo(to);
           continue;
         }
-        await p.appendAsFollower(r.records ?? Buffer.alloc(0), r.highWatermark);
+        const records = r.records ?? Buffer.alloc(0);
+        if (this.o.throttle?.isThrottled(t.topic, r.partitionIndex) === true)
+          this.o.throttle.record(records.length);
+        await p.appendAsFollower(records, r.highWatermark);
       }
     }
     return healthy;

@@ -109,6 +109,13 @@ export class Connection {
   private pausedForInflight = false;
   private pausedForDrain = false;
   private readonly remoteAddress: string;
+  /** The client's IP without the port, what ACL host entries match. */
+  private readonly clientAddress: string;
+  /** While a quota throttles this client, the socket is not read (Kafka mutes the channel). */
+  private throttledUntilMs = 0;
+  private throttleTimer: NodeJS.Timeout | null = null;
+  /** Frames read before a throttle began, handled once it ends. */
+  private readonly held: Buffer[] = [];
   /** Set when the connection must close once in-flight requests are answered. */
   private closeWhenDrained: string | null = null;
   /** Set by drain(): shutdown; nothing more is read, the connection closes once answered. */
@@ -127,6 +134,7 @@ export class Connection {
       (sizeBytes) => this.admitFrame(sizeBytes),
     );
     this.remoteAddress = `${o.socket.remoteAddress ?? '?'}:${o.socket.remotePort ?? '?'}`;
+    this.clientAddress = clientAddressOf(o.socket.remoteAddress);
     o.socket.setNoDelay(true);
     o.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     o.socket.on('drain', () => {
@@ -145,6 +153,7 @@ export class Connection {
     this.socketClosed = new Promise((resolve) => {
       o.socket.on('close', () => {
         this.closed = true;
+        if (this.throttleTimer !== null) clearTimeout(this.throttleTimer);
         this.giveUpFrameInProgress();
         this.o.onClose(this.o.id);
         resolve();
@@ -196,7 +205,9 @@ export class Connection {
   private takeFrames(frames: readonly Buffer[]): void {
     for (const frame of frames) {
       if (this.closed) return;
-      this.onFrame(frame);
+      // A throttled client's requests already read wait until the throttle ends.
+      if (this.throttledUntilMs > 0 || this.held.length > 0) this.held.push(frame);
+      else this.onFrame(frame);
     }
     if (this.frames.error !== null) {
       this.rejectAfterPending(this.frames.error.message);
@@ -237,6 +248,8 @@ export class Connection {
   private giveUpFrameInProgress(): void {
     this.cancelMemoryWait?.();
     this.cancelMemoryWait = null;
+    // Frames held back by a throttle were admitted to request memory but never handled.
+    for (const frame of this.held.splice(0)) this.releaseFrame(frame);
     const collecting = this.frames.collectingBytes;
     const partial = this.frames.discard();
     if (partial !== null) releaseLease(partial);
@@ -378,64 +391,73 @@ export class Connection {
       remoteAddress: this.remoteAddress,
       listenerName: this.o.listenerName,
       principal: this.principal,
+      clientAddress: this.clientAddress,
+      requestSizeBytes: frame.length + 4,
+      throttle: (ms) => this.throttleFor(ms),
     };
     this.inflight++;
     this.updateReading();
-    Promise.resolve()
-      .then(() => handler.handle(request, ctx))
-      .then(
-        (response) => {
-          this.inflight--;
-          this.o.onResponse?.(header.apiKey, request, response, performance.now() - startedMs);
-          this.releaseFrame(frame);
-          if (RECYCLED_FRAME_API_KEYS.has(header.apiKey)) releaseLease(frame);
-          if (response === null) {
-            this.finish(seq, null);
-            return;
-          }
-          let chunks: Buffer[];
-          try {
-            const responseCodec = handler.responseCodec.at(header.apiVersion);
-            const w = new Writer();
-            const setSize = w.reserveInt32();
-            const flexibleHeader = responseHeaderIsFlexible(header.apiKey, responseCodec.flexible);
-            writeResponseHeader(w, header.correlationId, flexibleHeader);
-            responseCodec.encode(w, response);
-            setSize(w.length - 4);
-            chunks = w.toChunks();
-          } catch (err) {
-            // Our bug, not the client's: say so and close, rather than leave
-            // the client waiting for an answer that never comes.
-            rateLimited(this.o.logger).log(
-              'error',
-              `encode-failed:${header.apiKey}`,
-              { err, apiKey: header.apiKey, apiVersion: header.apiVersion },
-              'could not encode response',
-            );
-            this.close();
-            return;
-          }
-          this.finish(seq, chunks);
-        },
-        (err: unknown) => {
-          this.inflight--;
-          this.releaseFrame(frame);
-          const request = {
-            apiKey: header.apiKey,
-            apiVersion: header.apiVersion,
-            correlationId: header.correlationId,
-          };
-          // The world's failure (a store away, a disk full) is a line; ours gets the stack.
-          const operating = isOperatingError(err);
+    // The handler starts at once, so what it decides before its first await (a quota's
+    // throttle) applies before the next frame already read is handled.
+    let handled: Promise<unknown>;
+    try {
+      handled = Promise.resolve(handler.handle(request, ctx));
+    } catch (err) {
+      handled = Promise.reject(err);
+    }
+    handled.then(
+      (response) => {
+        this.inflight--;
+        this.o.onResponse?.(header.apiKey, request, response, performance.now() - startedMs);
+        this.releaseFrame(frame);
+        if (RECYCLED_FRAME_API_KEYS.has(header.apiKey)) releaseLease(frame);
+        if (response === null) {
+          this.finish(seq, null);
+          return;
+        }
+        let chunks: Buffer[];
+        try {
+          const responseCodec = handler.responseCodec.at(header.apiVersion);
+          const w = new Writer();
+          const setSize = w.reserveInt32();
+          const flexibleHeader = responseHeaderIsFlexible(header.apiKey, responseCodec.flexible);
+          writeResponseHeader(w, header.correlationId, flexibleHeader);
+          responseCodec.encode(w, response);
+          setSize(w.length - 4);
+          chunks = w.toChunks();
+        } catch (err) {
+          // Our bug, not the client's: say so and close, rather than leave
+          // the client waiting for an answer that never comes.
           rateLimited(this.o.logger).log(
-            operating ? 'warn' : 'error',
-            `request-failed:${header.apiKey}:${operating ? 'operating' : 'bug'}`,
-            operating ? { ...request, ...describeOperatingError(err) } : { ...request, err },
-            'request failed',
+            'error',
+            `encode-failed:${header.apiKey}`,
+            { err, apiKey: header.apiKey, apiVersion: header.apiVersion },
+            'could not encode response',
           );
           this.close();
-        },
-      );
+          return;
+        }
+        this.finish(seq, chunks);
+      },
+      (err: unknown) => {
+        this.inflight--;
+        this.releaseFrame(frame);
+        const request = {
+          apiKey: header.apiKey,
+          apiVersion: header.apiVersion,
+          correlationId: header.correlationId,
+        };
+        // The world's failure (a store away, a disk full) is a line; ours gets the stack.
+        const operating = isOperatingError(err);
+        rateLimited(this.o.logger).log(
+          operating ? 'warn' : 'error',
+          `request-failed:${header.apiKey}:${operating ? 'operating' : 'bug'}`,
+          operating ? { ...request, ...describeOperatingError(err) } : { ...request, err },
+          'request failed',
+        );
+        this.close();
+      },
+    );
     return true;
   }
 
@@ -498,12 +520,40 @@ export class Connection {
     if (corked) socket.uncork();
   }
 
+  /**
+   * A quota was exceeded: stop reading from this client for `ms` (the response
+   * carrying throttle_time_ms is still written), as Kafka mutes the channel.
+   */
+  private throttleFor(ms: number): void {
+    if (this.closed || !(ms > 0)) return;
+    const until = Date.now() + ms;
+    if (until <= this.throttledUntilMs) return;
+    this.throttledUntilMs = until;
+    if (this.throttleTimer !== null) clearTimeout(this.throttleTimer);
+    this.throttleTimer = setTimeout(() => {
+      this.throttleTimer = null;
+      this.throttledUntilMs = 0;
+      while (this.held.length > 0 && this.throttledUntilMs === 0 && !this.closed && !this.draining)
+        this.onFrame(this.held.shift()!);
+      this.updateReading();
+    }, ms);
+    this.updateReading();
+  }
+
   private updateReading(): void {
-    if (this.closed || this.draining) return;
+    if (this.closed || this.draining || this.closeWhenDrained !== null) return;
     const pending = this.inflight + this.done.size;
     this.pausedForInflight = pending >= this.o.limits.inflightRequestsMax;
     const waitingForMemory = this.cancelMemoryWait !== null;
-    if (this.pausedForInflight || this.pausedForDrain || waitingForMemory) this.o.socket.pause();
+    const throttled = this.throttledUntilMs > 0;
+    if (this.pausedForInflight || this.pausedForDrain || waitingForMemory || throttled)
+      this.o.socket.pause();
     else this.o.socket.resume();
   }
+}
+
+/** `::ffff:127.0.0.1` → `127.0.0.1`: Kafka's host address of an IPv4 client. */
+function clientAddressOf(remote: string | undefined): string {
+  if (remote === undefined) return '';
+  return remote.startsWith('::ffff:') && remote.includes('.') ? remote.slice(7) : remote;
 }

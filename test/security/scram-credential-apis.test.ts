@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { alterUserScramCredentialsHandler } from '../../src/api/alter-user-scram-credentials.ts';
+import { ALLOW_ALL, RequestAuthorizer } from '../../src/api/authorization.ts';
 import { describeUserScramCredentialsHandler } from '../../src/api/describe-user-scram-credentials.ts';
 import type { RequestContext } from '../../src/api/handler.ts';
 import { EmbeddedMetaStore } from '../../src/metadata/embedded-store.ts';
@@ -16,11 +17,14 @@ import {
   saltedPassword,
   serverKeyOf,
 } from '../../src/protocol/sasl/scram-crypto.ts';
+import { StandardAuthorizer } from '../../src/security/authorizer.ts';
+import { userPrincipal } from '../../src/security/principal.ts';
 import { ScramCredentialStore } from '../../src/security/scram-credential-store.ts';
+import { silentLogger } from '../../src/util/logger.ts';
 
 const ctx = {} as RequestContext;
 
-function setup() {
+function setup(authz: RequestAuthorizer = ALLOW_ALL) {
   const store = EmbeddedMetaStore.inMemory();
   const keys = new KeyLayout('c1');
   const credentials = new ScramCredentialStore(store, keys);
@@ -28,8 +32,34 @@ function setup() {
     store,
     keys,
     credentials,
-    alter: alterUserScramCredentialsHandler(credentials),
-    describe: describeUserScramCredentialsHandler(credentials),
+    alter: alterUserScramCredentialsHandler(credentials, authz),
+    describe: describeUserScramCredentialsHandler(credentials, authz),
+  };
+}
+
+/** An authorizer where User:admin may Alter and Describe the cluster, and nobody else may. */
+function clusterAdminOnly(): RequestAuthorizer {
+  const a = new StandardAuthorizer(
+    { superUsers: new Set(), allowEveryoneIfNoAclFound: false },
+    silentLogger(),
+  );
+  a.applyStored({ resourceType: 'CLUSTER', name: 'kafka-cluster', patternType: 'LITERAL' }, [
+    { principal: 'User:admin', host: '*', operation: 'ALTER', permissionType: 'ALLOW' },
+  ]);
+  return new RequestAuthorizer(a);
+}
+
+function as(user: string): RequestContext {
+  return {
+    apiKey: 51,
+    apiVersion: 0,
+    correlationId: 1,
+    clientId: null,
+    connectionId: 1,
+    remoteAddress: '127.0.0.1:1',
+    listenerName: 'SASL_PLAINTEXT',
+    principal: userPrincipal(user),
+    clientAddress: '127.0.0.1',
   };
 }
 
@@ -141,5 +171,39 @@ describe('SCRAM credential APIs', () => {
     );
     assert.equal(del?.results[0]?.errorCode, ErrorCode.NONE);
     assert.equal((await t.describe.handle({ users: null }, ctx))?.results.length, 0);
+  });
+
+  it('with an authorizer, managing credentials needs Alter on the cluster and describing Describe', async () => {
+    const t = setup(clusterAdminOnly());
+    const change = { deletions: [], upsertions: [upsert('bob', 1, 'b'), upsert('alice', 1, 'a')] };
+    const denied = await t.alter.handle(change, as('alice'));
+    assert.deepEqual(denied?.results, [
+      {
+        user: 'alice',
+        errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+        errorMessage: 'Cluster authorization failed.',
+      },
+      {
+        user: 'bob',
+        errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+        errorMessage: 'Cluster authorization failed.',
+      },
+    ]);
+    assert.equal(await t.credentials.get('alice', 'SCRAM-SHA-256'), null);
+    const listed = await t.describe.handle({ users: null }, as('alice'));
+    assert.equal(listed?.errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    assert.deepEqual(listed?.results, []);
+
+    const allowed = await t.alter.handle(change, as('admin'));
+    assert.deepEqual(
+      allowed?.results.map((r) => r.errorCode),
+      [ErrorCode.NONE, ErrorCode.NONE],
+    );
+    // Alter on the cluster implies Describe on it (Kafka's implication).
+    const described = await t.describe.handle({ users: null }, as('admin'));
+    assert.deepEqual(
+      described?.results.map((r) => r.user),
+      ['alice', 'bob'],
+    );
   });
 });

@@ -3,16 +3,21 @@
 import type { ApiDef } from '../schema.ts';
 import { AddOffsetsToTxn } from './add-offsets-to-txn.ts';
 import { AddPartitionsToTxn } from './add-partitions-to-txn.ts';
+import { AlterClientQuotas } from './alter-client-quotas.ts';
 import { AlterConfigs } from './alter-configs.ts';
 import { AlterPartitionReassignments } from './alter-partition-reassignments.ts';
 import { AlterReplicaLogDirs } from './alter-replica-log-dirs.ts';
 import { AlterUserScramCredentials } from './alter-user-scram-credentials.ts';
 import { ApiVersions } from './api-versions.ts';
+import { CreateAcls } from './create-acls.ts';
 import { CreatePartitions } from './create-partitions.ts';
 import { CreateTopics } from './create-topics.ts';
+import { DeleteAcls } from './delete-acls.ts';
 import { DeleteGroups } from './delete-groups.ts';
 import { DeleteRecords } from './delete-records.ts';
 import { DeleteTopics } from './delete-topics.ts';
+import { DescribeAcls } from './describe-acls.ts';
+import { DescribeClientQuotas } from './describe-client-quotas.ts';
 import { DescribeCluster } from './describe-cluster.ts';
 import { DescribeConfigs } from './describe-configs.ts';
 import { DescribeGroups } from './describe-groups.ts';
@@ -48,16 +53,21 @@ import { WriteTxnMarkers } from './write-txn-markers.ts';
 export const ALL_APIS: readonly ApiDef[] = [
   AddOffsetsToTxn,
   AddPartitionsToTxn,
+  AlterClientQuotas,
   AlterConfigs,
   AlterPartitionReassignments,
   AlterReplicaLogDirs,
   AlterUserScramCredentials,
   ApiVersions,
+  CreateAcls,
   CreatePartitions,
   CreateTopics,
+  DeleteAcls,
   DeleteGroups,
   DeleteRecords,
   DeleteTopics,
+  DescribeAcls,
+  DescribeClientQuotas,
   DescribeCluster,
   DescribeConfigs,
   DescribeGroups,
