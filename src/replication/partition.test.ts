@@ -1,7 +1,8 @@
 // A partition's guards against acting in an epoch that is over: a fenced or
 // superseded leader refuses appends, a produce waiting for replication fails
 // as soon as leadership moves, and truncation forgets the idempotent-producer
-// batches it removed so a retry is stored again.
+// batches it removed so a retry is stored again; a follower that takes over
+// knows the batches it replicated, so a retry of one is not stored twice.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -44,6 +45,7 @@ function idempotent(
   records: number,
   baseOffset = 0,
   partitionLeaderEpoch = -1,
+  producerEpoch = 0,
 ): Buffer {
   const rs = Array.from({ length: records }, (_, i) => ({
     key: null,
@@ -52,7 +54,7 @@ function idempotent(
   return buildTestBatch({
     records: rs,
     producerId: 7,
-    producerEpoch: 0,
+    producerEpoch,
     baseSequence,
     baseOffset,
     partitionLeaderEpoch,
@@ -113,5 +115,26 @@ test('truncation forgets the producer batches it removed: a retry is stored agai
   const again = await p.appendAsLeader(idempotent(5, 5), MESSAGE_BYTES_MAX);
   assert.equal(p.log.logEndOffset, 10, 'a second retry is a duplicate');
   assert.equal(again.baseOffset, 5);
+  await p.log.close();
+});
+
+test('a follower that takes over answers a retry of a batch it replicated with its offset', async () => {
+  // The paused-leader case: the producer's request to the old leader timed
+  // out on the client after the batch had reached this follower.
+  const { p, env } = await setup({ leader: 2, leaderEpoch: 1, isr: [ME, 2], replicas: [ME, 2] });
+  await p.appendAsFollower(Buffer.concat([idempotent(0, 5, 0, 1), idempotent(5, 5, 5, 1)]), 0);
+  env.state = { ...env.state, leader: ME, leaderEpoch: 2 };
+  p.becomeLeader(2);
+  const retry = await p.appendAsLeader(idempotent(5, 5), MESSAGE_BYTES_MAX);
+  assert.equal(retry.errorCode, 0);
+  assert.equal(retry.baseOffset, 5, 'answered with the offset it was replicated at');
+  assert.equal(p.log.logEndOffset, 10, 'not stored again');
+  const next = await p.appendAsLeader(idempotent(10, 2), MESSAGE_BYTES_MAX);
+  assert.deepEqual([next.errorCode, next.baseOffset], [0, 10]);
+  // Sequences are per epoch (Kafka's ProducerAppendInfo): the same records
+  // renumbered from 0 under a bumped epoch, as librdkafka sends messages it
+  // kept after others of theirs expired, are new to the broker.
+  const renumbered = await p.appendAsLeader(idempotent(0, 5, 0, -1, 1), MESSAGE_BYTES_MAX);
+  assert.deepEqual([renumbered.errorCode, renumbered.baseOffset], [0, 12]);
   await p.log.close();
 });

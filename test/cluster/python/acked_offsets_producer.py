@@ -1,8 +1,14 @@
 # Produces unique values with acks=all (idempotent) until killed, printing
 # "ACK <partition> <offset> <value>" for each acknowledged message. Optional:
-# PARTITION writes every message to that partition; MESSAGE_TIMEOUT_MS gives up
-# sooner on a silent (paused) leader: with idempotence librdkafka waits that long
-# for a request in flight to it, whatever request.timeout.ms says.
+# PARTITION writes every message to that partition; MESSAGE_TIMEOUT_MS is how
+# long librdkafka may try to deliver a message; SOCKET_TIMEOUT_MS how long it
+# waits for the answer to one request. A request in flight times out after the
+# lesser of socket.timeout.ms and what is left of its first message's
+# message.timeout.ms, whatever request.timeout.ms says. Only a request timeout
+# keeps the messages' sequence numbers for the retry: when messages themselves
+# time out, the idempotent producer bumps its epoch and renumbers the messages
+# still queued from sequence 0, so any of them a broker had already stored
+# (their request timed out, not their messages) is stored again.
 import os
 import sys
 
@@ -11,6 +17,8 @@ from confluent_kafka import Producer
 config = {"bootstrap.servers": os.environ["BOOTSTRAP"], "acks": "all", "enable.idempotence": True,
           "linger.ms": 5, "message.timeout.ms": int(os.environ.get("MESSAGE_TIMEOUT_MS", "30000")),
           "reconnect.backoff.max.ms": 500, "topic.metadata.refresh.interval.ms": 1000}
+if "SOCKET_TIMEOUT_MS" in os.environ:
+    config["socket.timeout.ms"] = int(os.environ["SOCKET_TIMEOUT_MS"])
 p = Producer(config)
 topic = os.environ["TOPIC"]
 partition = int(os.environ.get("PARTITION", "-1"))  # -1: librdkafka's partitioner picks
