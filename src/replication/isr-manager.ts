@@ -3,44 +3,14 @@
 // high watermark joins it again. The leader writes each change itself through
 // cluster/partition-write.ts (a compare-and-set on the partition key's
 // revision, and so on its leader and partition epochs), and acts on it only
-// once it comes back through the metadata watch.
+// once it comes back through the metadata watch. The decision itself is
+// isr-decision.ts's (pure); this module runs it and writes its result.
 
 import type { MetadataImage } from '../cluster/metadata-image.ts';
 import { type IsrWriteTarget, writeIsrChange } from '../cluster/partition-write.ts';
 import type { Logger } from '../util/logger.ts';
-import type { FollowerState } from './partition.ts';
+import { decideIsr } from './isr-decision.ts';
 import type { ReplicaManager } from './replica-manager.ts';
-
-export interface IsrInputs {
-  readonly nodeId: number;
-  readonly replicas: readonly number[];
-  readonly isr: readonly number[];
-  readonly highWatermark: number;
-  readonly followers: ReadonlyMap<number, FollowerState>;
-  readonly nowMs: number;
-  readonly lagTimeMaxMs: number;
-  /** Brokers with a live session: only they may join the ISR. */
-  readonly live: ReadonlySet<number>;
-}
-
-/** The ISR the leader should have now, or null when it is right as it is. */
-export function decideIsr(i: IsrInputs): number[] | null {
-  const keep = i.isr.filter((r) => {
-    if (r === i.nodeId) return true;
-    const f = i.followers.get(r);
-    return f !== undefined && i.nowMs - f.lastCaughtUpMs <= i.lagTimeMaxMs;
-  });
-  const join = i.replicas.filter((r) => {
-    if (r === i.nodeId || keep.includes(r) || !i.live.has(r)) return false;
-    const f = i.followers.get(r);
-    return (
-      f !== undefined && f.leo >= i.highWatermark && i.nowMs - f.lastCaughtUpMs <= i.lagTimeMaxMs
-    );
-  });
-  const next = [...keep, ...join];
-  const same = next.length === i.isr.length && next.every((r) => i.isr.includes(r));
-  return same ? null : next;
-}
 
 /** `store` and `keys` (IsrWriteTarget) are where the ISR changes are written. */
 export interface IsrManagerOptions extends IsrWriteTarget {

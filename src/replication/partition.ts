@@ -37,6 +37,12 @@ import {
   type SequenceCheck,
 } from '../txn/producer-state.ts';
 import { TransactionIndexFiles } from '../txn/transaction-index.ts';
+import {
+  type FollowerState,
+  followerAfterFetch,
+  followerAtLeaderStart,
+  highWatermarkOf,
+} from './high-watermark.ts';
 import { LeaderEpochCache, type LeaderEpochCacheLogger } from './leader-epoch-cache.ts';
 import { scanBatches, tailScanStart } from './log-scan.ts';
 
@@ -95,15 +101,14 @@ function failure(
   };
 }
 
-/** What the leader knows of one follower. */
-export interface FollowerState {
-  /** The follower's log end offset: the offset it last asked to fetch. */
-  leo: number;
-  /** Last time its log reached the leader's log end offset (Kafka's lastCaughtUpTimeMs). */
-  lastCaughtUpMs: number;
-  /** The leader's log end offset and the time of the follower's previous fetch. */
-  lastFetchLeaderLeo: number;
-  lastFetchMs: number;
+export type { FollowerState } from './high-watermark.ts';
+
+/** Calls `run` after `delayMs`; the returned function cancels it. */
+export type SetTimer = (delayMs: number, run: () => void) => () => void;
+
+function realTimer(delayMs: number, run: () => void): () => void {
+  const timer = setTimeout(run, delayMs);
+  return () => clearTimeout(timer);
 }
 
 /** The partition's replica set and ISR as the metadata image has them. */
@@ -146,6 +151,8 @@ export class Partition {
     private readonly view: ReplicaView,
     private readonly now: () => number,
     private readonly logger: PartitionLogger,
+    /** Arms the timeouts of produces waiting for replication; injected by the simulator. */
+    private readonly setTimer: SetTimer = realTimer,
   ) {
     this.epochs = new LeaderEpochCache({ fs: log.fileSystem, dir: log.dir, logger });
     this.txnIndex = new TransactionIndexFiles(log.fileSystem, log.dir);
@@ -180,13 +187,7 @@ export class Partition {
     const t = this.now();
     this.followers.clear();
     for (const r of this.view.state()?.replicas ?? []) {
-      if (r !== this.view.nodeId)
-        this.followers.set(r, {
-          leo: -1,
-          lastCaughtUpMs: t,
-          lastFetchLeaderLeo: -1,
-          lastFetchMs: t,
-        });
+      if (r !== this.view.nodeId) this.followers.set(r, followerAtLeaderStart(t));
     }
   }
 
@@ -227,35 +228,25 @@ export class Partition {
 
   /** Leader: a follower fetched from `fetchOffset`; update its state and the high watermark. */
   updateFollower(replicaId: number, fetchOffset: number): void {
-    const t = this.now();
-    const leaderLeo = this.log.logEndOffset;
-    const prev = this.followers.get(replicaId);
-    let lastCaughtUpMs = prev?.lastCaughtUpMs ?? t;
-    if (fetchOffset >= leaderLeo) lastCaughtUpMs = t;
-    else if (prev !== undefined && fetchOffset >= prev.lastFetchLeaderLeo)
-      lastCaughtUpMs = Math.max(lastCaughtUpMs, prev.lastFetchMs);
-    this.followers.set(replicaId, {
-      leo: fetchOffset,
-      lastCaughtUpMs,
-      lastFetchLeaderLeo: leaderLeo,
-      lastFetchMs: t,
-    });
+    const fetch = { fetchOffset, leaderLeo: this.log.logEndOffset, nowMs: this.now() };
+    this.followers.set(replicaId, followerAfterFetch(this.followers.get(replicaId), fetch));
     this.advanceHighWatermark();
   }
 
   /**
    * Leader: the high watermark is the smallest log end offset among the ISR
-   * (the leader's own included). It never moves backwards.
+   * (the leader's own included; high-watermark.ts). It never moves backwards.
    */
   advanceHighWatermark(): void {
     const st = this.view.state();
     if (st === undefined || st.leader !== this.view.nodeId) return;
-    let hw = this.log.logEndOffset;
-    for (const r of st.isr) {
-      if (r === this.view.nodeId) continue;
-      const f = this.followers.get(r);
-      hw = Math.min(hw, f === undefined || f.leo < 0 ? this.log.highWatermark : f.leo);
-    }
+    const hw = highWatermarkOf({
+      nodeId: this.view.nodeId,
+      leaderLeo: this.log.logEndOffset,
+      highWatermark: this.log.highWatermark,
+      isr: st.isr,
+      followers: this.followers,
+    });
     if (hw > this.log.highWatermark) {
       this.log.setHighWatermark(hw);
       this.resolveWaiters();
@@ -270,15 +261,15 @@ export class Partition {
       const waiter = {
         offset,
         resolve: (reached: boolean) => {
-          clearTimeout(timer);
+          cancel();
           resolve(reached);
         },
       };
-      const timer = setTimeout(() => {
+      const cancel = this.setTimer(timeoutMs, () => {
         const i = this.hwWaiters.indexOf(waiter);
         if (i >= 0) this.hwWaiters.splice(i, 1);
         resolve(false);
-      }, timeoutMs);
+      });
       this.hwWaiters.push(waiter);
     });
   }
