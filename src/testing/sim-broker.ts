@@ -44,8 +44,6 @@ export const DATA_DIR = '/data';
 const WALL_CLOCK_BASE_MS = 1_700_000_000_000;
 const RETRY_MS = 250;
 const MESSAGE_BYTES_MAX = 1024 * 1024;
-/** Keep what was written but not fsynced: a process crash leaves the page cache. */
-const KEEP_PAGE_CACHE = Number.MAX_SAFE_INTEGER;
 
 export class SimBroker implements SimBrokerHandle {
   readonly disk: SimDisk;
@@ -80,9 +78,10 @@ export class SimBroker implements SimBrokerHandle {
     this.ctx.scheduler.kill(this.nodeId);
     this.ctx.store.dropWatchesOf(this.nodeId);
     this.life = null;
-    this.disk.memory.crash({
-      keepUnsyncedBytes: options.powerLoss ? options.tornBytes : KEEP_PAGE_CACHE,
-    });
+    // A process crash keeps the page cache: writes and truncations not yet
+    // fsynced survive it (crash() would put back a truncated file's old bytes).
+    if (options.powerLoss) this.disk.memory.crash({ keepUnsyncedBytes: options.tornBytes });
+    else this.disk.memory.processCrash();
   }
 
   /** This incarnation's replica of a partition, if open. */

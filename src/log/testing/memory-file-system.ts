@@ -101,6 +101,15 @@ export class MemoryFileSystem implements LogFileSystem {
     this.handles.clear();
   }
 
+  /**
+   * The process dies but the machine does not: the page cache survives, so
+   * every write and truncation stays as it was; only the handles go.
+   */
+  processCrash(): void {
+    for (const handle of this.handles) handle.invalidate();
+    this.handles.clear();
+  }
+
   exists(path: string): boolean {
     const p = normalize(path);
     return this.files.has(p) || this.dirs.has(p);
