@@ -35,6 +35,8 @@ export interface SimOptions {
   readonly eventsMax?: number;
   /** Fault kinds to choose from; default all that the chosen settings allow. */
   readonly faults?: readonly FaultKind[];
+  /** Trace lines a failure report ends with; default 60. */
+  readonly traceLines?: number;
   /** A broken leader election to prove the checker fails (the mutation test). */
   readonly decideLeadership?: typeof decideLeadership;
 }
@@ -50,6 +52,9 @@ export interface SimStats {
   readonly messages: number;
   readonly messagesDropped: number;
   readonly leaseExpiries: number;
+  readonly elections: number;
+  readonly isrChanges: number;
+  readonly truncations: number;
   readonly produceErrors: Readonly<Record<string, number>>;
 }
 
@@ -120,7 +125,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
   const startedMs = performance.now();
   const random = new SimRandom(options.seed);
   const settings = settingsFor(random.fork(1));
-  const trace = new SimTrace();
+  const trace = new SimTrace(options.traceLines);
   const scheduler = new SimScheduler(trace);
   const network = new SimNetwork(scheduler, random.fork(2), {
     delayMsMin: 1,
@@ -167,6 +172,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       intervalMs: { min: 300, max: 3000 },
       activeMax: 2,
       clients: producers.map((p) => p.node),
+      leaders: () => checker.currentLeaders(),
     },
   );
   for (const p of producers) p.start();
@@ -232,6 +238,9 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       messages: network.sent,
       messagesDropped: network.dropped,
       leaseExpiries: store.expiredLeaseCount,
+      elections: checker.elections,
+      isrChanges: checker.isrChanges,
+      truncations: checker.truncations,
       produceErrors: Object.fromEntries(stats.errors),
     },
   };

@@ -107,6 +107,9 @@ export class SimChecker implements SimObserver {
   private readonly storeLeaders = new Map<string, Map<number, number>>();
   private readonly replicas = new Map<string, ReplicaCheck>();
   private ackCount = 0;
+  private electionCount = 0;
+  private isrChangeCount = 0;
+  private truncationCount = 0;
 
   constructor(
     private readonly settings: SimSettings,
@@ -117,6 +120,33 @@ export class SimChecker implements SimObserver {
 
   get acknowledged(): number {
     return this.ackCount;
+  }
+
+  /** The broker each partition's latest leader epoch names (as the store has it). */
+  currentLeaders(): number[] {
+    const out: number[] = [];
+    for (const byEpoch of this.storeLeaders.values()) {
+      let epoch = -1;
+      for (const e of byEpoch.keys()) epoch = Math.max(epoch, e);
+      const leader = byEpoch.get(epoch);
+      if (leader !== undefined && leader >= 0) out.push(leader);
+    }
+    return out;
+  }
+
+  /** Leader elections (new leader epochs written to the store after the first). */
+  get elections(): number {
+    return this.electionCount;
+  }
+
+  /** Partition-record writes within one leader epoch: ISR shrinks and expansions. */
+  get isrChanges(): number {
+    return this.isrChangeCount;
+  }
+
+  /** Follower truncations (divergence, or ahead of the leader). */
+  get truncations(): number {
+    return this.truncationCount;
   }
 
   private violate(kind: ViolationKind, message: string): void {
@@ -131,7 +161,15 @@ export class SimChecker implements SimObserver {
         for (const e of events) {
           const parsed = keys.parse(e.key);
           if (e.type !== 'put' || parsed?.type !== 'partition') continue;
-          const record = JSON.parse(e.kv.value) as { leader: number; leaderEpoch: number };
+          const record = JSON.parse(e.kv.value) as {
+            leader: number;
+            leaderEpoch: number;
+            isr: number[];
+          };
+          this.trace.add(
+            this.scheduler.nowMs,
+            `store: ${tpKey(parsed.topic, parsed.partition)} leader ${record.leader} epoch ${record.leaderEpoch} isr ${record.isr}`,
+          );
           this.noteStoreLeader(tpKey(parsed.topic, parsed.partition), record);
         }
       },
@@ -143,6 +181,8 @@ export class SimChecker implements SimObserver {
     const byEpoch = this.storeLeaders.get(tp) ?? new Map<number, number>();
     this.storeLeaders.set(tp, byEpoch);
     const known = byEpoch.get(r.leaderEpoch);
+    if (known === undefined && byEpoch.size > 0) this.electionCount += 1;
+    else if (known !== undefined) this.isrChangeCount += 1;
     if (known !== undefined && known !== r.leader) {
       this.violate(
         'two-leaders-one-epoch',
@@ -173,6 +213,7 @@ export class SimChecker implements SimObserver {
   }
 
   onTruncate(tp: string, broker: number, offset: number): void {
+    this.truncationCount += 1;
     const r = this.replicas.get(`${broker}/${tp}`);
     if (r === undefined) return;
     r.verifiedUpTo = Math.min(r.verifiedUpTo, offset);

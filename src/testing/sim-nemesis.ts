@@ -55,6 +55,8 @@ export class SimNemesis {
       readonly intervalMs: { readonly min: number; readonly max: number };
       readonly activeMax: number;
       readonly clients: readonly number[];
+      /** Current partition leaders: faults aimed at brokers hit one of them more often than not. */
+      readonly leaders: () => readonly number[];
     },
   ) {}
 
@@ -112,11 +114,23 @@ export class SimNemesis {
     return out;
   }
 
-  /** A broker no other fault holds, or undefined. */
+  /** A broker no other fault holds (a partition leader more often than not), or undefined. */
   private freeBroker(): SimBroker | undefined {
     const held = this.held();
     const free = this.brokers.filter((b) => b.up && !held.has(b.nodeId));
-    return free.length === 0 ? undefined : this.random.pick(free);
+    if (free.length === 0) return undefined;
+    const leaders = free.filter((b) => this.o.leaders().includes(b.nodeId));
+    return leaders.length > 0 && this.random.chance(0.6)
+      ? this.random.pick(leaders)
+      : this.random.pick(free);
+  }
+
+  /** Any broker, a partition leader more often than not. */
+  private anyBroker(): SimBroker {
+    const leaders = this.brokers.filter((b) => this.o.leaders().includes(b.nodeId));
+    return leaders.length > 0 && this.random.chance(0.6)
+      ? this.random.pick(leaders)
+      : this.random.pick(this.brokers);
   }
 
   private arm(kind: FaultKind, holds: number[], durationMs: number, heal: () => void): void {
@@ -167,7 +181,7 @@ export class SimNemesis {
         this.bridge();
         return;
       case 'store-cut': {
-        const b = this.random.pick(this.brokers).nodeId;
+        const b = this.anyBroker().nodeId;
         this.log(`store-cut: broker ${b} cannot reach the store`);
         this.cut(
           [
@@ -216,7 +230,7 @@ export class SimNemesis {
         return;
       }
       case 'lease-expiry': {
-        const b = this.random.pick(this.brokers);
+        const b = this.anyBroker();
         this.log(`lease-expiry broker ${b.nodeId}`);
         this.ctx.store.expireLeasesOf(b.nodeId);
         this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
@@ -256,7 +270,7 @@ export class SimNemesis {
 
   /** One broker cut off from the other brokers and the clients, and sometimes the store. */
   private isolate(): void {
-    const b = this.random.pick(this.brokers).nodeId;
+    const b = this.anyBroker().nodeId;
     const withStore = this.random.chance(0.5);
     this.log(`isolate broker ${b}${withStore ? ' and from the store' : ''}`);
     const others = [

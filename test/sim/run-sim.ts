@@ -75,6 +75,8 @@ async function main(): Promise<void> {
       console.log(
         `seed ${seed}: ${bad ? 'FAILED' : 'ok'} hash ${r.traceHash} events ${r.stats.events} ` +
           `acked ${r.stats.acked} faults ${r.stats.faultsInjected} ${JSON.stringify(r.stats.faults)} ` +
+          `elections ${r.stats.elections} isr ${r.stats.isrChanges} truncations ${r.stats.truncations} ` +
+          `leases expired ${r.stats.leaseExpiries} ` +
           `sim ${r.stats.simulatedMs} ms wall ${r.stats.wallMs} ms errors ${JSON.stringify(r.stats.produceErrors)}`,
       );
     }
