@@ -54,6 +54,9 @@ export class IsrManager {
           live,
         });
         if (isr === null) continue;
+        // From here the store may name the added replicas in-sync (and elect
+        // one) before our image does: the high watermark waits for them now.
+        p.expectIsr(isr, st.modRevision);
         // Replicas a reassignment adds are followers like any other: they join
         // once caught up, which is what lets the controller complete it.
         const r = await writeIsrChange(this.o, { topic: p.topic, partition: p.index }, st, isr);

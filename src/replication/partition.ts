@@ -115,7 +115,14 @@ function realTimer(delayMs: number, run: () => void): () => void {
 export interface ReplicaView {
   readonly nodeId: number;
   state():
-    | { leader: number; leaderEpoch: number; isr: readonly number[]; replicas: readonly number[] }
+    | {
+        leader: number;
+        leaderEpoch: number;
+        isr: readonly number[];
+        replicas: readonly number[];
+        /** Store revision of the partition state; absent in tests that never change the ISR. */
+        modRevision?: number;
+      }
     | undefined;
   /**
    * True while this broker must not act as a leader whatever the image says:
@@ -142,6 +149,14 @@ export class Partition {
   private readonly appendListeners = new Set<() => void>();
   private readonly hwWaiters: Array<{ offset: number; resolve: (reached: boolean) => void }> = [];
   private appendTail: Promise<unknown> = Promise.resolve();
+  /**
+   * An ISR expansion this leader is writing on top of the state at store
+   * revision `basedOn` (Kafka's maximal ISR, KIP-497): once written, the store
+   * names the added replicas in-sync and may elect one of them, so the high
+   * watermark must wait for them before the image shows the write.
+   */
+  private pendingIsr: { readonly members: readonly number[]; readonly basedOn: number } | null =
+    null;
 
   constructor(
     readonly topic: string,
@@ -244,7 +259,7 @@ export class Partition {
       nodeId: this.view.nodeId,
       leaderLeo: this.log.logEndOffset,
       highWatermark: this.log.highWatermark,
-      isr: st.isr,
+      isr: this.maximalIsr(st),
       followers: this.followers,
     });
     if (hw > this.log.highWatermark) {
@@ -252,6 +267,28 @@ export class Partition {
       this.resolveWaiters();
       this.notifyAppend();
     }
+  }
+
+  /**
+   * Leader: an ISR change to `isr` is about to be written on top of the state
+   * at store revision `basedOn`. Replicas it adds count for the high watermark
+   * at once, until the image moves past that revision (the write landed, lost
+   * its compare-and-set, or leadership moved). Shrinks need nothing: the old
+   * members hold the high watermark until the image drops them.
+   */
+  expectIsr(isr: readonly number[], basedOn: number): void {
+    this.pendingIsr = { members: isr, basedOn };
+  }
+
+  /** The image's ISR and the replicas an expansion in flight adds. */
+  private maximalIsr(st: { isr: readonly number[]; modRevision?: number }): readonly number[] {
+    const pending = this.pendingIsr;
+    if (pending === null) return st.isr;
+    if (st.modRevision === undefined || st.modRevision > pending.basedOn) {
+      this.pendingIsr = null;
+      return st.isr;
+    }
+    return [...st.isr, ...pending.members.filter((r) => !st.isr.includes(r))];
   }
 
   /** Resolves true once the high watermark reaches `offset`, false after timeoutMs. */
