@@ -24,6 +24,8 @@ import { SimMetadataStore } from './sim-store.ts';
 import { SimTrace } from './sim-trace.ts';
 
 export const TOPIC = 'orders';
+export const DEFAULT_FAULT_PHASE_MS = 60_000;
+export const DEFAULT_SETTLE_MS = 30_000;
 
 export interface SimOptions {
   readonly seed: number;
@@ -60,6 +62,10 @@ export interface SimStats {
 
 export interface SimResult {
   readonly seed: number;
+  readonly faultPhaseMs: number;
+  readonly settleMs: number;
+  /** True when a test injected its own leader election (see SimOptions.decideLeadership). */
+  readonly customElection: boolean;
   readonly settings: SimSettings;
   readonly violations: readonly Violation[];
   readonly traceHash: string;
@@ -178,8 +184,8 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
   for (const p of producers) p.start();
   nemesis.start();
 
-  const faultPhaseMs = options.faultPhaseMs ?? 60_000;
-  const settleMs = options.settleMs ?? 30_000;
+  const faultPhaseMs = options.faultPhaseMs ?? DEFAULT_FAULT_PHASE_MS;
+  const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
   const run = { phase: 'faults' as 'faults' | 'settle' | 'quiet' | 'done' };
   scheduler.after(faultPhaseMs, SIMULATOR_OWNER, 'heal everything', () => {
     run.phase = 'settle';
@@ -222,6 +228,9 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
   }
   return {
     seed: options.seed,
+    faultPhaseMs,
+    settleMs,
+    customElection: options.decideLeadership !== undefined,
     settings,
     violations: checker.violations,
     traceHash: trace.hash,
@@ -261,10 +270,20 @@ async function finalLeaders(store: SimMetadataStore, keys: KeyLayout, settings: 
   return out;
 }
 
+/** The `npm run sim` command that replays a run. */
+export function replayCommand(r: SimResult): string {
+  const args = [`--seed ${r.seed}`];
+  if (r.faultPhaseMs !== DEFAULT_FAULT_PHASE_MS) args.push(`--fault-phase-ms ${r.faultPhaseMs}`);
+  if (r.settleMs !== DEFAULT_SETTLE_MS) args.push(`--settle-ms ${r.settleMs}`);
+  // The only election the command line can inject is the mutation test's.
+  if (r.customElection) args.push('--broken-election');
+  return `npm run sim -- ${args.join(' ')}`;
+}
+
 /** A failing run as text: the seed to replay, what broke, and the last lines of its trace. */
 export function formatFailure(r: SimResult): string {
   const lines = [
-    `simulation seed ${r.seed} failed (replay: npm run sim -- --seed ${r.seed})`,
+    `simulation seed ${r.seed} failed (replay: ${replayCommand(r)})`,
     `settings: ${JSON.stringify(r.settings)}`,
     ...r.violations.map((v) => `  ${v.kind} at ${v.atMs} ms: ${v.message}`),
     `last ${r.traceTail.length} trace lines:`,
