@@ -43,6 +43,14 @@ export class IsrManager {
       for (const p of this.o.replicas.all()) {
         const st = this.o.image.partition(p.topic, p.index);
         if (st === undefined || st.leader !== this.o.nodeId || st.replicas.length < 2) continue;
+        const unsettled = p.unsettledIsrWrite();
+        if (unsettled !== null) {
+          // An earlier write's call failed, so its outcome is unknown. If the
+          // key is still at the revision it was based on, it did not land: its
+          // replicas stop holding the high watermark (one may have died since).
+          const kv = await this.o.store.get(this.o.keys.partition(p.topic, p.index));
+          if (kv !== null && kv.modRevision === unsettled) p.isrWriteSettled(unsettled);
+        }
         const isr = decideIsr({
           nodeId: this.o.nodeId,
           replicas: st.replicas,
@@ -60,6 +68,7 @@ export class IsrManager {
         // Replicas a reassignment adds are followers like any other: they join
         // once caught up, which is what lets the controller complete it.
         const r = await writeIsrChange(this.o, { topic: p.topic, partition: p.index }, st, isr);
+        if (!r.written) p.isrWriteSettled(st.modRevision);
         if (r.written) {
           this.o.logger.info(
             { topic: p.topic, partition: p.index, from: st.isr, to: isr },

@@ -125,7 +125,7 @@ describe('an ISR expansion in flight (maximal ISR)', () => {
   const state = { leader: ME, leaderEpoch: 3, isr: [ME, 2], replicas: [ME, 2, 3], modRevision: 10 };
 
   test('the high watermark waits for the joining replica until the image moves on', async () => {
-    const { p, env } = await setup(state);
+    const { p } = await setup(state);
     for (let i = 0; i < 3; i++) {
       assert.equal(
         (await p.appendAsLeader(buildValueBatch('v', 1), MESSAGE_BYTES_MAX)).errorCode,
@@ -156,6 +156,28 @@ describe('an ISR expansion in flight (maximal ISR)', () => {
     p.updateFollower(2, 2);
     assert.equal(p.log.highWatermark, 0);
     env.state = { ...state, modRevision: 11 };
+    p.updateFollower(2, 2);
+    assert.equal(p.log.highWatermark, 2);
+    assert.equal(p.unsettledIsrWrite(), null);
+    await p.log.close();
+  });
+
+  test('a write known not to have landed stops counting at once', async () => {
+    const { p } = await setup(state);
+    for (let i = 0; i < 2; i++) {
+      assert.equal(
+        (await p.appendAsLeader(buildValueBatch('v', 1), MESSAGE_BYTES_MAX)).errorCode,
+        0,
+      );
+    }
+    p.updateFollower(3, 0);
+    p.expectIsr([ME, 2, 3], 10);
+    assert.equal(p.unsettledIsrWrite(), 10);
+    p.isrWriteSettled(9);
+    p.updateFollower(2, 2);
+    assert.equal(p.log.highWatermark, 0, 'settling another write changes nothing');
+    p.isrWriteSettled(10);
+    assert.equal(p.unsettledIsrWrite(), null);
     p.updateFollower(2, 2);
     assert.equal(p.log.highWatermark, 2);
     await p.log.close();

@@ -280,14 +280,36 @@ export class Partition {
     this.pendingIsr = { members: isr, basedOn };
   }
 
-  /** The image's ISR and the replicas an expansion in flight adds. */
-  private maximalIsr(st: { isr: readonly number[]; modRevision?: number }): readonly number[] {
+  /**
+   * The ISR write based on store revision `basedOn` cannot land any more: it
+   * lost its compare-and-set, or (after a failed call) the key was found still
+   * at that revision. Its replicas stop holding the high watermark.
+   */
+  isrWriteSettled(basedOn: number): void {
+    if (this.pendingIsr?.basedOn === basedOn) this.pendingIsr = null;
+  }
+
+  /** The revision an ISR write in flight is based on while the image still shows it, else null. */
+  unsettledIsrWrite(): number | null {
+    const st = this.view.state();
+    return st === undefined ? null : (this.pendingFor(st)?.basedOn ?? null);
+  }
+
+  /** The expansion in flight, forgotten once the image has moved past its base revision. */
+  private pendingFor(st: { modRevision?: number }) {
     const pending = this.pendingIsr;
-    if (pending === null) return st.isr;
+    if (pending === null) return null;
     if (st.modRevision === undefined || st.modRevision > pending.basedOn) {
       this.pendingIsr = null;
-      return st.isr;
+      return null;
     }
+    return pending;
+  }
+
+  /** The image's ISR and the replicas an expansion in flight adds. */
+  private maximalIsr(st: { isr: readonly number[]; modRevision?: number }): readonly number[] {
+    const pending = this.pendingFor(st);
+    if (pending === null) return st.isr;
     return [...st.isr, ...pending.members.filter((r) => !st.isr.includes(r))];
   }
 
