@@ -99,7 +99,10 @@ export class SimNetwork {
    * A request from `from` handled at `to` and its answer: resolves with the
    * answer, or TIMEOUT after `timeoutMs` when the request or the answer was
    * lost or `to` is down. Like a real client, the caller cannot tell whether
-   * a timed-out request was carried out.
+   * a timed-out request was carried out. An answer only reaches the process
+   * that asked: once `from` has been killed (even if it has restarted since)
+   * it is dropped, as a connection dies with its process; and a process of
+   * `to` killed while handling the request sends nothing.
    */
   request<T>(
     from: number,
@@ -116,13 +119,21 @@ export class SimNetwork {
         cancelTimeout();
         settleWith();
       };
+      const asker = this.scheduler.generation(from);
       const cancelTimeout = this.scheduler.after(timeoutMs, from, '.timeout', () =>
         finish(() => resolve(TIMEOUT)),
       );
+      const answer = (label: string, settleWith: () => void, handler: number) => {
+        if (this.scheduler.generation(to) !== handler) return;
+        this.send(to, from, label, () => {
+          if (this.scheduler.generation(from) === asker) finish(settleWith);
+        });
+      };
       this.send(from, to, `.${label}`, () => {
+        const handler = this.scheduler.generation(to);
         handle().then(
-          (answer) => this.send(to, from, '.answer', () => finish(() => resolve(answer))),
-          (err: unknown) => this.send(to, from, '.error', () => finish(() => reject(err))),
+          (a) => answer('.answer', () => resolve(a), handler),
+          (err: unknown) => answer('.error', () => reject(err), handler),
         );
       });
     });
