@@ -31,6 +31,7 @@ import { downConvert, type LegacyMagic } from '../protocol/legacy-message-set.ts
 import { forEachBatch, readBatchHeader } from '../protocol/record-batch.ts';
 import { CorruptRecordError } from '../protocol/records.ts';
 import { ZERO_UUID } from '../protocol/schema.ts';
+import { divergingEpochFor, leaderEpochError } from '../replication/fetch-epochs.ts';
 import {
   type FetchSession,
   FetchSessionCache,
@@ -168,12 +169,9 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
         partition: null,
       };
     }
-    if (w.currentLeaderEpoch >= 0 && w.currentLeaderEpoch !== state.leaderEpoch) {
-      const code =
-        w.currentLeaderEpoch > state.leaderEpoch
-          ? ErrorCode.UNKNOWN_LEADER_EPOCH
-          : ErrorCode.FENCED_LEADER_EPOCH;
-      return { result: emptyPartition(w.partition, code), partition: null };
+    const epochError = leaderEpochError(w.currentLeaderEpoch, state.leaderEpoch);
+    if (epochError !== null) {
+      return { result: emptyPartition(w.partition, epochError), partition: null };
     }
     const log = partition.log;
     const fromFollower = replicaId >= 0;
@@ -188,15 +186,15 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
         partition,
       };
     }
-    if (fromFollower && w.lastFetchedEpoch >= 0) {
-      // KIP-595 style divergence check: where did the follower's last epoch end here?
-      const end = partition.endOffsetForEpoch(w.lastFetchedEpoch);
-      if (end.leaderEpoch !== w.lastFetchedEpoch || end.endOffset < w.fetchOffset) {
-        const hw = log.highWatermark;
-        const result = emptyPartition(w.partition, ErrorCode.NONE, hw, hw, log.logStartOffset);
-        result.divergingEpoch = { epoch: end.leaderEpoch, endOffset: end.endOffset };
-        return { result, partition: null };
-      }
+    // KIP-595 style divergence check: where did the follower's last epoch end here?
+    const end = fromFollower
+      ? divergingEpochFor(w, (epoch) => partition.endOffsetForEpoch(epoch))
+      : null;
+    if (end !== null) {
+      const hw = log.highWatermark;
+      const result = emptyPartition(w.partition, ErrorCode.NONE, hw, hw, log.logStartOffset);
+      result.divergingEpoch = { epoch: end.leaderEpoch, endOffset: end.endOffset };
+      return { result, partition: null };
     }
     let read: LogReadResult;
     try {

@@ -32,6 +32,7 @@
 import { Produce } from '../protocol/apis/produce.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { Partition } from '../replication/partition.ts';
+import { ackRefusal, unreplicatedAnswer } from '../replication/produce-ack.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
 import { partitionFailure } from './partition-failure.ts';
@@ -98,12 +99,10 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
       return partitionError(index, ErrorCode.CORRUPT_MESSAGE, 'empty record set');
     }
     const minInsync = s.settings.minInsyncReplicas(topic);
-    if (acks === -1 && state.isr.length < minInsync) {
-      return partitionError(
-        index,
-        ErrorCode.NOT_ENOUGH_REPLICAS,
-        `ISR ${state.isr.length} < min.insync.replicas ${minInsync}`,
-      );
+    const refusal = acks === -1 ? ackRefusal(state.isr.length, minInsync) : null;
+    if (refusal !== null) {
+      const message = `ISR ${state.isr.length} < min.insync.replicas ${minInsync}`;
+      return partitionError(index, refusal, message);
     }
     const txn = await checkTransactionalAppend(s, transactionalId, topic, partition, records);
     if (!txn.ok) return partitionError(index, txn.errorCode, txn.errorMessage);
@@ -123,22 +122,12 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
           Math.max(timeoutMs, 1),
         );
         if (!reached) {
-          const now = s.image.partition(topic, index);
-          const led = now !== undefined && now.leader === s.nodeId;
-          if (!led || now.leaderEpoch !== state.leaderEpoch) {
-            // Leadership moved while the batch waited: it may be truncated away.
-            const message = 'leadership changed before the batch was replicated';
-            return partitionError(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, message);
-          }
-          const code =
-            now.isr.length < minInsync
-              ? ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND
-              : ErrorCode.REQUEST_TIMED_OUT;
-          return partitionError(
-            index,
-            code,
-            'not replicated to the ISR within the request timeout',
-          );
+          const answer = unreplicatedAnswer(s.image.partition(topic, index), {
+            nodeId: s.nodeId,
+            appendedLeaderEpoch: state.leaderEpoch,
+            minInsync,
+          });
+          return partitionError(index, answer.errorCode, answer.message);
         }
       }
       return {

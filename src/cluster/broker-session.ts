@@ -44,6 +44,18 @@ export interface BrokerSessionOptions {
   readonly sessionTimeoutMs: number;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** Waits between registration attempts; a real timer by default (the simulator injects). */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** A fresh incarnation id; random by default (the simulator's are seeded). */
+  readonly newIncarnation?: () => string;
+}
+
+function realSleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function randomIncarnation(): string {
+  return randomBytes(8).toString('hex');
 }
 
 const RETRY_MS = 500;
@@ -124,7 +136,7 @@ export class BrokerSession {
         { nodeId: this.o.nodeId },
         'broker id still registered; waiting for the previous session to expire',
       );
-      await new Promise((r) => setTimeout(r, RETRY_MS));
+      await (this.o.sleep ?? realSleep)(RETRY_MS);
     }
   }
 
@@ -140,7 +152,7 @@ export class BrokerSession {
       port: interBroker.port,
       listeners: this.o.listeners,
       rack: this.o.rack,
-      incarnation: randomBytes(8).toString('hex'),
+      incarnation: (this.o.newIncarnation ?? randomIncarnation)(),
       ...(this.offline.replicas.length > 0
         ? { offlineReplicas: this.offline.replicas, offlineLogDirs: this.offline.dirs }
         : {}),
@@ -181,7 +193,7 @@ export class BrokerSession {
       } catch (err) {
         this.o.logger.warn({ err }, 'metadata store unreachable; will retry registering');
       }
-      await new Promise((r) => setTimeout(r, RETRY_MS));
+      await (this.o.sleep ?? realSleep)(RETRY_MS);
     }
   }
 

@@ -35,6 +35,11 @@ export interface ControllerOptions {
   readonly waitForRevision: (revision: number) => Promise<void>;
   /** auto.leader.rebalance.enable and its interval and threshold; absent: off. */
   readonly leaderBalance?: LeaderBalanceOptions;
+  /**
+   * The leadership decision; decideLeadership unless a test injects a broken one
+   * (the simulator's mutation test proves it catches a wrong election).
+   */
+  readonly decide?: typeof decideLeadership;
 }
 
 export class Controller {
@@ -133,7 +138,7 @@ export class Controller {
   /** Writes every leadership change the live brokers call for, each fenced by epoch and revision. */
   private async reconcile(): Promise<void> {
     if (!this.isActive() || this.myEpoch === null) return;
-    const decisions = decideLeadership(this.o.image, this.o.leadership);
+    const decisions = (this.o.decide ?? decideLeadership)(this.o.image, this.o.leadership);
     let lastRevision = 0;
     const target = { store: this.o.store, keys: this.o.keys, controllerEpoch: this.myEpoch };
     for (const d of decisions) {

@@ -2,8 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decideIsr } from './isr-manager.ts';
-import type { FollowerState } from './partition.ts';
+import type { FollowerState } from './high-watermark.ts';
+import { decideIsr } from './isr-decision.ts';
 
 const follower = (leo: number, lastCaughtUpMs: number): FollowerState => ({
   leo,

@@ -3,44 +3,14 @@
 // high watermark joins it again. The leader writes each change itself through
 // cluster/partition-write.ts (a compare-and-set on the partition key's
 // revision, and so on its leader and partition epochs), and acts on it only
-// once it comes back through the metadata watch.
+// once it comes back through the metadata watch. The decision itself is
+// isr-decision.ts's (pure); this module runs it and writes its result.
 
 import type { MetadataImage } from '../cluster/metadata-image.ts';
 import { type IsrWriteTarget, writeIsrChange } from '../cluster/partition-write.ts';
 import type { Logger } from '../util/logger.ts';
-import type { FollowerState } from './partition.ts';
+import { decideIsr } from './isr-decision.ts';
 import type { ReplicaManager } from './replica-manager.ts';
-
-export interface IsrInputs {
-  readonly nodeId: number;
-  readonly replicas: readonly number[];
-  readonly isr: readonly number[];
-  readonly highWatermark: number;
-  readonly followers: ReadonlyMap<number, FollowerState>;
-  readonly nowMs: number;
-  readonly lagTimeMaxMs: number;
-  /** Brokers with a live session: only they may join the ISR. */
-  readonly live: ReadonlySet<number>;
-}
-
-/** The ISR the leader should have now, or null when it is right as it is. */
-export function decideIsr(i: IsrInputs): number[] | null {
-  const keep = i.isr.filter((r) => {
-    if (r === i.nodeId) return true;
-    const f = i.followers.get(r);
-    return f !== undefined && i.nowMs - f.lastCaughtUpMs <= i.lagTimeMaxMs;
-  });
-  const join = i.replicas.filter((r) => {
-    if (r === i.nodeId || keep.includes(r) || !i.live.has(r)) return false;
-    const f = i.followers.get(r);
-    return (
-      f !== undefined && f.leo >= i.highWatermark && i.nowMs - f.lastCaughtUpMs <= i.lagTimeMaxMs
-    );
-  });
-  const next = [...keep, ...join];
-  const same = next.length === i.isr.length && next.every((r) => i.isr.includes(r));
-  return same ? null : next;
-}
 
 /** `store` and `keys` (IsrWriteTarget) are where the ISR changes are written. */
 export interface IsrManagerOptions extends IsrWriteTarget {
@@ -73,6 +43,14 @@ export class IsrManager {
       for (const p of this.o.replicas.all()) {
         const st = this.o.image.partition(p.topic, p.index);
         if (st === undefined || st.leader !== this.o.nodeId || st.replicas.length < 2) continue;
+        const unsettled = p.unsettledIsrWrite();
+        if (unsettled !== null) {
+          // An earlier write's call failed, so its outcome is unknown. If the
+          // key is still at the revision it was based on, it did not land: its
+          // replicas stop holding the high watermark (one may have died since).
+          const kv = await this.o.store.get(this.o.keys.partition(p.topic, p.index));
+          if (kv !== null && kv.modRevision === unsettled) p.isrWriteSettled(unsettled);
+        }
         const isr = decideIsr({
           nodeId: this.o.nodeId,
           replicas: st.replicas,
@@ -84,9 +62,13 @@ export class IsrManager {
           live,
         });
         if (isr === null) continue;
+        // From here the store may name the added replicas in-sync (and elect
+        // one) before our image does: the high watermark waits for them now.
+        p.expectIsr(isr, st.modRevision);
         // Replicas a reassignment adds are followers like any other: they join
         // once caught up, which is what lets the controller complete it.
         const r = await writeIsrChange(this.o, { topic: p.topic, partition: p.index }, st, isr);
+        if (!r.written) p.isrWriteSettled(st.modRevision);
         if (r.written) {
           this.o.logger.info(
             { topic: p.topic, partition: p.index, from: st.isr, to: isr },

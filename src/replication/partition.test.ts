@@ -22,6 +22,7 @@ async function setup(state: {
   leaderEpoch: number;
   isr: number[];
   replicas: number[];
+  modRevision?: number;
 }) {
   const clock = new TestClock();
   const log = await PartitionLog.open({
@@ -137,4 +138,71 @@ test('a follower that takes over answers a retry of a batch it replicated with i
   const renumbered = await p.appendAsLeader(idempotent(0, 5, 0, -1, 1), MESSAGE_BYTES_MAX);
   assert.deepEqual([renumbered.errorCode, renumbered.baseOffset], [0, 12]);
   await p.log.close();
+});
+
+// Found by the cluster simulator (docs/simulator.md, seed 21 before the fix):
+// the store named a joining follower in-sync while the leader's image still
+// had the old ISR, the high watermark passed an offset the joiner lacked, and
+// the joiner was then elected and lost an acknowledged write.
+describe('an ISR expansion in flight (maximal ISR)', () => {
+  const state = { leader: ME, leaderEpoch: 3, isr: [ME, 2], replicas: [ME, 2, 3], modRevision: 10 };
+
+  test('the high watermark waits for the joining replica until the image moves on', async () => {
+    const { p } = await setup(state);
+    for (let i = 0; i < 3; i++) {
+      assert.equal(
+        (await p.appendAsLeader(buildValueBatch('v', 1), MESSAGE_BYTES_MAX)).errorCode,
+        0,
+      );
+    }
+    p.updateFollower(2, 2);
+    p.updateFollower(3, 2);
+    assert.equal(p.log.highWatermark, 2);
+    p.expectIsr([ME, 2, 3], 10);
+    p.updateFollower(2, 3);
+    assert.equal(p.log.highWatermark, 2, 'replica 3 may already be in-sync in the store');
+    p.updateFollower(3, 3);
+    assert.equal(p.log.highWatermark, 3);
+    await p.log.close();
+  });
+
+  test('a write that lost its compare-and-set stops counting once the image shows a newer revision', async () => {
+    const { p, env } = await setup(state);
+    for (let i = 0; i < 2; i++) {
+      assert.equal(
+        (await p.appendAsLeader(buildValueBatch('v', 1), MESSAGE_BYTES_MAX)).errorCode,
+        0,
+      );
+    }
+    p.updateFollower(3, 0);
+    p.expectIsr([ME, 2, 3], 10);
+    p.updateFollower(2, 2);
+    assert.equal(p.log.highWatermark, 0);
+    env.state = { ...state, modRevision: 11 };
+    p.updateFollower(2, 2);
+    assert.equal(p.log.highWatermark, 2);
+    assert.equal(p.unsettledIsrWrite(), null);
+    await p.log.close();
+  });
+
+  test('a write known not to have landed stops counting at once', async () => {
+    const { p } = await setup(state);
+    for (let i = 0; i < 2; i++) {
+      assert.equal(
+        (await p.appendAsLeader(buildValueBatch('v', 1), MESSAGE_BYTES_MAX)).errorCode,
+        0,
+      );
+    }
+    p.updateFollower(3, 0);
+    p.expectIsr([ME, 2, 3], 10);
+    assert.equal(p.unsettledIsrWrite(), 10);
+    p.isrWriteSettled(9);
+    p.updateFollower(2, 2);
+    assert.equal(p.log.highWatermark, 0, 'settling another write changes nothing');
+    p.isrWriteSettled(10);
+    assert.equal(p.unsettledIsrWrite(), null);
+    p.updateFollower(2, 2);
+    assert.equal(p.log.highWatermark, 2);
+    await p.log.close();
+  });
 });

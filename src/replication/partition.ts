@@ -37,6 +37,12 @@ import {
   type SequenceCheck,
 } from '../txn/producer-state.ts';
 import { TransactionIndexFiles } from '../txn/transaction-index.ts';
+import {
+  type FollowerState,
+  followerAfterFetch,
+  followerAtLeaderStart,
+  highWatermarkOf,
+} from './high-watermark.ts';
 import { LeaderEpochCache, type LeaderEpochCacheLogger } from './leader-epoch-cache.ts';
 import { scanBatches, tailScanStart } from './log-scan.ts';
 
@@ -95,22 +101,28 @@ function failure(
   };
 }
 
-/** What the leader knows of one follower. */
-export interface FollowerState {
-  /** The follower's log end offset: the offset it last asked to fetch. */
-  leo: number;
-  /** Last time its log reached the leader's log end offset (Kafka's lastCaughtUpTimeMs). */
-  lastCaughtUpMs: number;
-  /** The leader's log end offset and the time of the follower's previous fetch. */
-  lastFetchLeaderLeo: number;
-  lastFetchMs: number;
+export type { FollowerState } from './high-watermark.ts';
+
+/** Calls `run` after `delayMs`; the returned function cancels it. */
+export type SetTimer = (delayMs: number, run: () => void) => () => void;
+
+function realTimer(delayMs: number, run: () => void): () => void {
+  const timer = setTimeout(run, delayMs);
+  return () => clearTimeout(timer);
 }
 
 /** The partition's replica set and ISR as the metadata image has them. */
 export interface ReplicaView {
   readonly nodeId: number;
   state():
-    | { leader: number; leaderEpoch: number; isr: readonly number[]; replicas: readonly number[] }
+    | {
+        leader: number;
+        leaderEpoch: number;
+        isr: readonly number[];
+        replicas: readonly number[];
+        /** Store revision of the partition state; absent in tests that never change the ISR. */
+        modRevision?: number;
+      }
     | undefined;
   /**
    * True while this broker must not act as a leader whatever the image says:
@@ -137,6 +149,14 @@ export class Partition {
   private readonly appendListeners = new Set<() => void>();
   private readonly hwWaiters: Array<{ offset: number; resolve: (reached: boolean) => void }> = [];
   private appendTail: Promise<unknown> = Promise.resolve();
+  /**
+   * An ISR expansion this leader is writing on top of the state at store
+   * revision `basedOn` (Kafka's maximal ISR, KIP-497): once written, the store
+   * names the added replicas in-sync and may elect one of them, so the high
+   * watermark must wait for them before the image shows the write.
+   */
+  private pendingIsr: { readonly members: readonly number[]; readonly basedOn: number } | null =
+    null;
 
   constructor(
     readonly topic: string,
@@ -146,6 +166,8 @@ export class Partition {
     private readonly view: ReplicaView,
     private readonly now: () => number,
     private readonly logger: PartitionLogger,
+    /** Arms the timeouts of produces waiting for replication; injected by the simulator. */
+    private readonly setTimer: SetTimer = realTimer,
   ) {
     this.epochs = new LeaderEpochCache({ fs: log.fileSystem, dir: log.dir, logger });
     this.txnIndex = new TransactionIndexFiles(log.fileSystem, log.dir);
@@ -180,13 +202,7 @@ export class Partition {
     const t = this.now();
     this.followers.clear();
     for (const r of this.view.state()?.replicas ?? []) {
-      if (r !== this.view.nodeId)
-        this.followers.set(r, {
-          leo: -1,
-          lastCaughtUpMs: t,
-          lastFetchLeaderLeo: -1,
-          lastFetchMs: t,
-        });
+      if (r !== this.view.nodeId) this.followers.set(r, followerAtLeaderStart(t));
     }
   }
 
@@ -227,40 +243,74 @@ export class Partition {
 
   /** Leader: a follower fetched from `fetchOffset`; update its state and the high watermark. */
   updateFollower(replicaId: number, fetchOffset: number): void {
-    const t = this.now();
-    const leaderLeo = this.log.logEndOffset;
-    const prev = this.followers.get(replicaId);
-    let lastCaughtUpMs = prev?.lastCaughtUpMs ?? t;
-    if (fetchOffset >= leaderLeo) lastCaughtUpMs = t;
-    else if (prev !== undefined && fetchOffset >= prev.lastFetchLeaderLeo)
-      lastCaughtUpMs = Math.max(lastCaughtUpMs, prev.lastFetchMs);
-    this.followers.set(replicaId, {
-      leo: fetchOffset,
-      lastCaughtUpMs,
-      lastFetchLeaderLeo: leaderLeo,
-      lastFetchMs: t,
-    });
+    const fetch = { fetchOffset, leaderLeo: this.log.logEndOffset, nowMs: this.now() };
+    this.followers.set(replicaId, followerAfterFetch(this.followers.get(replicaId), fetch));
     this.advanceHighWatermark();
   }
 
   /**
    * Leader: the high watermark is the smallest log end offset among the ISR
-   * (the leader's own included). It never moves backwards.
+   * (the leader's own included; high-watermark.ts). It never moves backwards.
    */
   advanceHighWatermark(): void {
     const st = this.view.state();
     if (st === undefined || st.leader !== this.view.nodeId) return;
-    let hw = this.log.logEndOffset;
-    for (const r of st.isr) {
-      if (r === this.view.nodeId) continue;
-      const f = this.followers.get(r);
-      hw = Math.min(hw, f === undefined || f.leo < 0 ? this.log.highWatermark : f.leo);
-    }
+    const hw = highWatermarkOf({
+      nodeId: this.view.nodeId,
+      leaderLeo: this.log.logEndOffset,
+      highWatermark: this.log.highWatermark,
+      isr: this.maximalIsr(st),
+      followers: this.followers,
+    });
     if (hw > this.log.highWatermark) {
       this.log.setHighWatermark(hw);
       this.resolveWaiters();
       this.notifyAppend();
     }
+  }
+
+  /**
+   * Leader: an ISR change to `isr` is about to be written on top of the state
+   * at store revision `basedOn`. Replicas it adds count for the high watermark
+   * at once, until the image moves past that revision (the write landed, lost
+   * its compare-and-set, or leadership moved). Shrinks need nothing: the old
+   * members hold the high watermark until the image drops them.
+   */
+  expectIsr(isr: readonly number[], basedOn: number): void {
+    this.pendingIsr = { members: isr, basedOn };
+  }
+
+  /**
+   * The ISR write based on store revision `basedOn` cannot land any more: it
+   * lost its compare-and-set, or (after a failed call) the key was found still
+   * at that revision. Its replicas stop holding the high watermark.
+   */
+  isrWriteSettled(basedOn: number): void {
+    if (this.pendingIsr?.basedOn === basedOn) this.pendingIsr = null;
+  }
+
+  /** The revision an ISR write in flight is based on while the image still shows it, else null. */
+  unsettledIsrWrite(): number | null {
+    const st = this.view.state();
+    return st === undefined ? null : (this.pendingFor(st)?.basedOn ?? null);
+  }
+
+  /** The expansion in flight, forgotten once the image has moved past its base revision. */
+  private pendingFor(st: { modRevision?: number }) {
+    const pending = this.pendingIsr;
+    if (pending === null) return null;
+    if (st.modRevision === undefined || st.modRevision > pending.basedOn) {
+      this.pendingIsr = null;
+      return null;
+    }
+    return pending;
+  }
+
+  /** The image's ISR and the replicas an expansion in flight adds. */
+  private maximalIsr(st: { isr: readonly number[]; modRevision?: number }): readonly number[] {
+    const pending = this.pendingFor(st);
+    if (pending === null) return st.isr;
+    return [...st.isr, ...pending.members.filter((r) => !st.isr.includes(r))];
   }
 
   /** Resolves true once the high watermark reaches `offset`, false after timeoutMs. */
@@ -270,15 +320,15 @@ export class Partition {
       const waiter = {
         offset,
         resolve: (reached: boolean) => {
-          clearTimeout(timer);
+          cancel();
           resolve(reached);
         },
       };
-      const timer = setTimeout(() => {
+      const cancel = this.setTimer(timeoutMs, () => {
         const i = this.hwWaiters.indexOf(waiter);
         if (i >= 0) this.hwWaiters.splice(i, 1);
         resolve(false);
-      }, timeoutMs);
+      });
       this.hwWaiters.push(waiter);
     });
   }

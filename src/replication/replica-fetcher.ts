@@ -13,7 +13,7 @@ import { ErrorCode } from '../protocol/error-codes.ts';
 import { ZERO_UUID } from '../protocol/schema.ts';
 import { rateLimited } from '../util/log-rate-limiter.ts';
 import type { Logger } from '../util/logger.ts';
-import { followerTruncationOffset } from './leader-epoch-history.ts';
+import { followerFetchAction } from './fetch-epochs.ts';
 import type { Partition } from './partition.ts';
 import type { ReplicaManager } from './replica-manager.ts';
 
@@ -267,31 +267,24 @@ class LeaderFetchLoop {
       for (const r of t.partitions) {
         const p = this.partitions.find((x) => x.topic === t.topic && x.index === r.partitionIndex);
         if (p === undefined || !this.hosted(p)) continue;
-        if (r.errorCode !== ErrorCode.NONE) {
-          if (
-            r.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE &&
-            p.log.logEndOffset > r.highWatermark
-          ) {
-            // We are ahead of the leader: keep only what it has committed.
-            await p.truncateTo(Math.max(r.highWatermark, p.log.logStartOffset));
-          } else {
-            healthy = false;
-          }
+        const action = followerFetchAction(r, {
+          logEndOffset: p.log.logEndOffset,
+          logStartOffset: p.log.logStartOffset,
+          highWatermark: p.log.highWatermark,
+          endOffsetFor: (epoch) => p.epochs.endOffsetFor(epoch, p.log.logEndOffset),
+        });
+        if (action.kind === 'retry') {
+          healthy = false;
           continue;
         }
-        const diverging = r.divergingEpoch;
-        // (-1, -1) is the field's default: Kafka treats it as absent.
-        if (diverging !== null && (diverging.epoch !== -1 || diverging.endOffset !== -1)) {
-          const to = followerTruncationOffset(
-            { leaderEpoch: diverging.epoch, endOffset: diverging.endOffset },
-            (epoch) => p.epochs.endOffsetFor(epoch, p.log.logEndOffset),
-            { logEndOffset: p.log.logEndOffset, highWatermark: p.log.highWatermark },
-          );
-          this.o.logger.info(
-            { topic: t.topic, partition: r.partitionIndex, truncateTo: to },
-            'follower log diverged from the leader; truncating',
-          );
-          await p.truncateTo(to);
+        if (action.kind === 'truncate') {
+          if (action.reason === 'diverged') {
+            this.o.logger.info(
+              { topic: t.topic, partition: r.partitionIndex, truncateTo: action.offset },
+              'follower log diverged from the leader; truncating',
+            );
+          }
+          await p.truncateTo(action.offset);
           continue;
         }
         const records = r.records ?? Buffer.alloc(0);

@@ -29,7 +29,8 @@ import {
 } from '../log/partition-metadata-file.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { Logger } from '../util/logger.ts';
-import { Partition } from './partition.ts';
+import { leaderEpochError } from './fetch-epochs.ts';
+import { Partition, type SetTimer } from './partition.ts';
 
 export interface ReplicaManagerOptions {
   readonly nodeId: number;
@@ -47,6 +48,8 @@ export interface ReplicaManagerOptions {
   readonly fs?: LogFileSystem;
   /** Called when a partition log's write is refused for want of space. */
   readonly onNoSpace?: () => void;
+  /** Timers for produces waiting on replication; real ones by default (the simulator injects). */
+  readonly setTimer?: SetTimer;
 }
 
 /** A replica being moved (`-future`) or set aside after a move (`-delete`), as Kafka names them. */
@@ -247,14 +250,8 @@ export class ReplicaManager {
     const partition = await this.acquire(topic, index);
     if (partition === undefined || state.leader !== this.o.nodeId)
       return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
-    if (currentLeaderEpoch >= 0 && currentLeaderEpoch !== state.leaderEpoch) {
-      return {
-        errorCode:
-          currentLeaderEpoch > state.leaderEpoch
-            ? ErrorCode.UNKNOWN_LEADER_EPOCH
-            : ErrorCode.FENCED_LEADER_EPOCH,
-      };
-    }
+    const epochError = leaderEpochError(currentLeaderEpoch, state.leaderEpoch);
+    if (epochError !== null) return { errorCode: epochError };
     return { partition, leaderEpoch: state.leaderEpoch };
   }
 
@@ -390,7 +387,16 @@ export class ReplicaManager {
       const fenced = this.o.fenced ?? (() => false);
       const state = () => this.o.image.partition(topic, index);
       const view = { nodeId: this.o.nodeId, state, fenced };
-      const p = new Partition(topic, index, log, leaderEpoch, view, this.o.now, this.o.logger);
+      const p = new Partition(
+        topic,
+        index,
+        log,
+        leaderEpoch,
+        view,
+        this.o.now,
+        this.o.logger,
+        this.o.setTimer,
+      );
       await p.loadState();
       const st = view.state();
       // A single replica has committed everything in its log; a replicated

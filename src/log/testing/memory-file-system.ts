@@ -61,6 +61,11 @@ export class MemoryFileSystem implements LogFileSystem {
     this.faults.push({ op, pathSuffix: options.pathSuffix ?? '', error });
   }
 
+  /** Forgets every failure injected with failNext that has not happened yet. */
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
   /** Limits the bytes all files together may hold; null removes the limit. */
   setSpaceLimit(bytes: number | null): void {
     this.spaceBytesMax = bytes;
@@ -96,6 +101,15 @@ export class MemoryFileSystem implements LogFileSystem {
     this.handles.clear();
   }
 
+  /**
+   * The process dies but the machine does not: the page cache survives, so
+   * every write and truncation stays as it was; only the handles go.
+   */
+  processCrash(): void {
+    for (const handle of this.handles) handle.invalidate();
+    this.handles.clear();
+  }
+
   exists(path: string): boolean {
     const p = normalize(path);
     return this.files.has(p) || this.dirs.has(p);
@@ -105,6 +119,24 @@ export class MemoryFileSystem implements LogFileSystem {
   fileBytes(path: string): Buffer {
     const inode = this.inode(path);
     return Buffer.from(inode.data.subarray(0, inode.sizeBytes));
+  }
+
+  /** Names in `dir` at once, for checkers that read a disk between simulated events. */
+  listDirectory(dir: string): string[] {
+    const d = normalize(dir);
+    if (!this.dirs.has(d)) return [];
+    const names: string[] = [];
+    for (const p of [...this.files.keys(), ...this.dirs]) {
+      if (p !== d && posix.dirname(p) === d) names.push(posix.basename(p));
+    }
+    return names.sort();
+  }
+
+  /** A view (not a copy) of a file's bytes from `position` on; empty when it is absent. */
+  peekBytes(path: string, position = 0): Buffer {
+    const inode = this.files.get(normalize(path));
+    if (inode === undefined || position >= inode.sizeBytes) return Buffer.alloc(0);
+    return inode.data.subarray(position, inode.sizeBytes);
   }
 
   /** Replaces a file's contents, durably: test set-up such as corrupting an index. */
