@@ -15,7 +15,7 @@
 // namespaces, then runs each chunk in a child inside the hub namespace.
 
 import { spawn } from 'node:child_process';
-import { appendFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SeededRandom } from '../../src/protocol/testing/sample-values.ts';
@@ -150,11 +150,19 @@ export async function runChunk(tag: string, o: ChunkOptions): Promise<ChunkResul
       'auto.create.topics.enable': 'false',
     },
   });
+  const clients: Array<{ stop(ms: number): Promise<void> }> = [];
+  // Stopped from outside (the outer process got SIGINT/SIGTERM): leave nothing running.
+  const onSignal = () => {
+    void Promise.all(clients.map((c) => c.stop(0)))
+      .then(() => cluster.stop())
+      .finally(() => process.exit(130));
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
   const started = Date.now();
   const rnd = new SeededRandom(o.seed);
   const faults: FaultRecord[] = [];
   let store: StoreView | null = null;
-  const clients: Array<{ stop(ms: number): Promise<void> }> = [];
   let result: ChunkResult;
   try {
     await cluster.start();
@@ -226,6 +234,10 @@ export async function runChunk(tag: string, o: ChunkOptions): Promise<ChunkResul
       TOPIC,
       PARTITIONS,
       120_000,
+    );
+    await writeFile(
+      join(dir, 'final.json'),
+      JSON.stringify({ finalLog: [...finalLog], epochs: store.epochs, faults }),
     );
     const produced = await readProducerHistory(producers.map((p) => p.file));
     const consumed = await Promise.all(consumers.map((c) => readConsumerHistory(c.file)));
@@ -301,7 +313,8 @@ export interface CampaignOptions extends Omit<ChunkOptions, 'seed' | 'faults'> {
 export async function runCampaign(o: CampaignOptions): Promise<ChunkResult[]> {
   const results: ChunkResult[] = [];
   let done = 0;
-  for (let c = 0; done < o.faults; c++) {
+  let stopping = false;
+  for (let c = 0; done < o.faults && !stopping; c++) {
     const faults = Math.min(o.chunk, o.faults - done);
     const seed = o.seed + c;
     const tag = `gc${(process.pid % 46656).toString(36)}${c.toString(36)}`.slice(0, 8);
@@ -337,7 +350,10 @@ export async function runCampaign(o: CampaignOptions): Promise<ChunkResult[]> {
         ...(o.keep ? ['--keep'] : []),
       ];
       const child = spawn('ip', args, { stdio: ['ignore', 'inherit', 'inherit'] });
-      const stop = () => child.kill('SIGTERM');
+      const stop = () => {
+        stopping = true;
+        child.kill('SIGTERM');
+      };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       await new Promise((resolve) => child.on('close', resolve));
@@ -346,6 +362,7 @@ export async function runCampaign(o: CampaignOptions): Promise<ChunkResult[]> {
     } finally {
       await network.destroy();
     }
+    if (stopping) break;
     const lines = (await readFile(o.results, 'utf8')).trim().split('\n');
     const last = JSON.parse(lines[lines.length - 1]!) as ChunkResult;
     if (last.seed !== seed) throw new Error(`chunk ${seed} wrote no result`);

@@ -101,3 +101,16 @@ test('each anomaly is found and charged to its fault window', () => {
   assert.equal(r.byFault['pause']!.nonMonotonic, 2);
   assert.equal(r.byFault['kill']!.lost, 0);
 });
+
+test('an acknowledgement without an offset counts as written, not as inconsistent', () => {
+  const h = history();
+  const outcomes = new Map(h.outcomes);
+  outcomes.set('d', { kind: 'ack', partition: 0, offset: -1, at: 14 });
+  outcomes.set('e', { kind: 'ack', partition: 0, offset: -1, at: 15 });
+  const r = check({ ...h, outcomes });
+  assert.deepEqual(
+    r.anomalies.map((a) => a.anomaly),
+    ['lost'],
+    'd is stored (at 3), e is not',
+  );
+});

@@ -196,13 +196,20 @@ export function check(h: History): CheckResult {
     const fault = faultAt(outcome.at);
     ackedByFault[fault] = (ackedByFault[fault] ?? 0) + 1;
     const key = `${outcome.partition}:${outcome.offset}`;
-    observe(key, value, outcome.at, 'acknowledged');
+    // An acknowledgement without an offset (implied by a later one) says only "written".
+    const offsetKnown = outcome.offset >= 0;
+    if (offsetKnown) observe(key, value, outcome.at, 'acknowledged');
     const places = valueAt.get(value);
     if (places === undefined) {
       add('lost', outcome.at, `${value} acknowledged at p${key.replace(':', '@')}`);
       continue;
     }
-    const stored = finalAt.get(key);
+    const first = places[0]!;
+    const stored = offsetKnown
+      ? finalAt.get(key)
+      : first.partition === outcome.partition
+        ? finalAt.get(`${first.partition}:${first.offset}`)
+        : undefined;
     if (stored === undefined || stored.value !== value) {
       const where = places.map((p) => `p${p.partition}@${p.offset}`).join(', ');
       reported.add(key);

@@ -94,10 +94,12 @@ export async function readProducerHistory(files: readonly string[]): Promise<Pro
       if (f[0] === 'INV' && f.length === 4) {
         invocations.push({ value: f[1]!, partition: Number(f[2]), invokedAt: Number(f[3]) });
       } else if (f[0] === 'ACK' && f.length === 5) {
+        // No offset ("None"): librdkafka's implied acknowledgement of a batch whose
+        // answer was lost but that a later acknowledged batch proves written.
         outcomes.set(f[1]!, {
           kind: 'ack',
           partition: Number(f[2]),
-          offset: Number(f[3]),
+          offset: f[3] === 'None' ? -1 : Number(f[3]),
           at: Number(f[4]),
         });
       } else if (f[0] === 'ERR' && f.length === 4) {
