@@ -363,9 +363,11 @@ export async function runCampaign(o: CampaignOptions): Promise<ChunkResult[]> {
       await network.destroy();
     }
     if (stopping) break;
+    // Other runs may append to the same file: this chunk's line is the last with its seed.
     const lines = (await readFile(o.results, 'utf8')).trim().split('\n');
-    const last = JSON.parse(lines[lines.length - 1]!) as ChunkResult;
-    if (last.seed !== seed) throw new Error(`chunk ${seed} wrote no result`);
+    const mine = lines.map((l) => JSON.parse(l) as ChunkResult).filter((r) => r.seed === seed);
+    const last = mine[mine.length - 1];
+    if (last === undefined) throw new Error(`chunk ${seed} wrote no result`);
     results.push(last);
     done += last.faults.length > 0 ? last.faults.length : faults;
     if (last.error !== undefined && last.faults.length === 0) {
