@@ -10,6 +10,11 @@ missing=()
 command -v kcat >/dev/null 2>&1 || missing+=(kcat)
 [ -x /usr/bin/etcd ] || missing+=(etcd-server)
 /usr/bin/python3 -c 'import confluent_kafka' >/dev/null 2>&1 || missing+=(python3-confluent-kafka)
+# The fault campaign (test/faults/): namespaces and packet drops, I/O errors, clock jumps.
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v iptables >/dev/null 2>&1 || missing+=(iptables)
+command -v fiu-ctrl >/dev/null 2>&1 || missing+=(fiu-utils)
+command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing Debian packages the tests need: ${missing[*]}"
