@@ -58,6 +58,14 @@ type Outcome = Buffer[] | null;
 const CLOSE_GRACE_MS = 1000;
 
 /**
+ * Array elements one request may hold, all its arrays together. Far above what a client
+ * sends (a fetch or commit of every partition of a large cluster), far below what a
+ * 100 MB frame of one-byte elements could announce: decoding 20 million empty group
+ * names blocked the event loop for 17 s and took hundreds of MB (the protocol fuzzer).
+ */
+export const REQUEST_ARRAY_ELEMENTS_MAX = 1_000_000;
+
+/**
  * Requests whose frame (leased from the pool when large) is reused once the
  * handler has answered: Produce, whose records the log copies or writes before
  * the append completes and keeps no view of. Other requests may keep views of
@@ -263,7 +271,7 @@ export class Connection {
 
   /** Hands the frame to its handler; false when it was refused or answered on the spot. */
   private dispatch(frame: Buffer): boolean {
-    const r = new Reader(frame);
+    const r = new Reader(frame, 0, frame.length, REQUEST_ARRAY_ELEMENTS_MAX);
     let header: ReturnType<typeof readRequestHeaderStart>;
     try {
       header = readRequestHeaderStart(r);

@@ -28,6 +28,7 @@ import {
 } from '../../src/protocol/testing/request-mutator.ts';
 import { SeededRandom } from '../../src/protocol/testing/sample-values.ts';
 import { Writer } from '../../src/protocol/writer.ts';
+import { REQUEST_ARRAY_ELEMENTS_MAX } from '../../src/server/connection.ts';
 import { freePort } from '../harness/broker-process.ts';
 
 /** GREGOR_FUZZ_BIN may name a snapshot of the build, so long runs ignore later edits. */
@@ -87,7 +88,7 @@ export interface FuzzReport {
   brokerLogFile: string;
 }
 
-interface Broker {
+export interface FuzzBroker {
   readonly child: ChildProcess;
   readonly port: number;
   readonly dir: string;
@@ -97,7 +98,8 @@ interface Broker {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function startBroker(config: Record<string, string>): Promise<Broker> {
+/** A broker process logging (warn and up) to a file in its own temporary directory. */
+export async function startBroker(config: Record<string, string>): Promise<FuzzBroker> {
   const dir = await mkdtemp(join(tmpdir(), 'gregor-protocol-fuzz-'));
   const port = await freePort();
   const args = [
@@ -114,7 +116,11 @@ async function startBroker(config: Record<string, string>): Promise<Broker> {
   const logFile = join(dir, 'broker.log');
   const fd = openSync(logFile, 'a');
   const child = spawn(BIN, args, { stdio: ['ignore', fd, fd], env });
-  const broker: Broker = { child, port, dir, logFile, exited: null };
+  const broker: FuzzBroker = { child, port, dir, logFile, exited: null };
+  // The broker never outlives this process, however it ends (a signal, a crash).
+  const killBroker = () => child.kill('SIGKILL');
+  process.once('exit', killBroker);
+  child.once('exit', () => process.off('exit', killBroker));
   child.on('exit', (code, signal) => {
     broker.exited = signal ?? `code ${code}`;
   });
@@ -147,7 +153,7 @@ function openSocket(port: number): Promise<Socket> {
 }
 
 /** What the broker serves, from its ApiVersions v0 answer. */
-async function apiVersions(port: number): Promise<Served> {
+export async function apiVersions(port: number): Promise<Served> {
   const s = await openSocket(port);
   try {
     const w = new Writer();
@@ -208,7 +214,17 @@ async function healthyClients(bootstrap: string, stop: { done: boolean }) {
   });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic: HEALTHY_TOPIC, numPartitions: 1 }] });
+  // Right after start-up the metadata may name no controller yet (kafkajs then fails).
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await admin.createTopics({ topics: [{ topic: HEALTHY_TOPIC, numPartitions: 1 }] });
+      break;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await sleep(500);
+    }
+  }
   await admin.disconnect();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   const consumer = kafka.consumer({ groupId: HEALTHY_GROUP, sessionTimeout: 30_000 });
@@ -322,6 +338,7 @@ export async function runProtocolFuzz(options: FuzzOptions): Promise<FuzzReport>
       names: FUZZ_NAMES,
       reserved: [HEALTHY_TOPIC, HEALTHY_GROUP],
       frameSizeBytesMax,
+      arrayElementsMax: REQUEST_ARRAY_ELEMENTS_MAX,
     });
     report.apiVersionsTotal = mutator.apiVersionCount;
     const covered = new Set<string>();
@@ -509,6 +526,7 @@ function arg(name: string): string | undefined {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
   const report = await runProtocolFuzz({
     seed: Number(arg('seed') ?? Date.now() % 1_000_000),
     requests: Number(arg('requests') ?? 1_000_000),

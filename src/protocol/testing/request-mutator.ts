@@ -36,6 +36,7 @@ export const MUTATIONS = [
   'random-body',
   'header',
   'frame-size',
+  'amplify',
 ] as const;
 
 export type Mutation = (typeof MUTATIONS)[number];
@@ -56,6 +57,7 @@ const MUTATION_WEIGHTS: Record<Mutation, number> = {
   'random-body': 3,
   header: 4,
   'frame-size': 2,
+  amplify: 1,
 };
 
 export interface FuzzRequest {
@@ -94,6 +96,8 @@ export interface MutatorOptions {
   readonly reserved?: readonly string[];
   /** The broker's socket.request.max.bytes: a larger claimed size must close the connection. */
   readonly frameSizeBytesMax: number;
+  /** The broker's bound on array elements per request: more must close the connection. */
+  readonly arrayElementsMax: number;
 }
 
 const HOSTILE_NAMES = [
@@ -278,14 +282,23 @@ function lyingLength(span: Span, body: Buffer, rnd: SeededRandom): Buffer {
     }
     case 'int16': {
       const b = Buffer.alloc(2);
-      b.writeInt16BE(rnd.pick([-2, -1, -32768, 32767, remaining + 1, remaining, 0]) | 0);
+      const v = rnd.pick([-2, -1, -32768, 32767, remaining + 1, remaining, 0]);
+      b.writeInt16BE(Math.max(-32768, Math.min(32767, v)));
       return b;
     }
     case 'int32': {
       const b = Buffer.alloc(4);
-      b.writeInt32BE(
-        rnd.pick([-2, -1, -2147483648, 2147483647, 0x10000000, remaining + 1, remaining, 0]) | 0,
-      );
+      const v = rnd.pick([
+        -2,
+        -1,
+        -2147483648,
+        2147483647,
+        0x10000000,
+        remaining + 1,
+        remaining,
+        0,
+      ]);
+      b.writeInt32BE(Math.max(-2147483648, Math.min(2147483647, v)));
       return b;
     }
     default: {
@@ -548,6 +561,8 @@ function applyMutation(
       d.header = header;
       return m;
     }
+    case 'amplify':
+      return 'none';
     case 'frame-size': {
       const real = d.header.length + body.length;
       const x = rnd.int(5);
@@ -567,6 +582,66 @@ function applyMutation(
   }
 }
 
+/** The smallest value of a field: zero, empty, null where allowed, a struct of smallest values. */
+function smallest(f: FieldDef, version: number): unknown {
+  if (versionIn(f.nullableVersions, version)) return null;
+  if (f.type === '{}') return smallestStruct(f.fields ?? [], version);
+  if (f.type.startsWith('[]')) return [];
+  switch (f.type as PrimitiveType) {
+    case 'bool':
+      return false;
+    case 'string':
+      return '';
+    case 'bytes':
+      return Buffer.alloc(0);
+    case 'records':
+      return null;
+    case 'uuid':
+      return 'AAAAAAAAAAAAAAAAAAAAAA';
+    default:
+      return 0;
+  }
+}
+
+function smallestStruct(fields: readonly FieldDef[], version: number): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (const f of fields) if (versionIn(f.versions, version)) o[f.name] = smallest(f, version);
+  return o;
+}
+
+/**
+ * Fills one top-level array of `value` with many of the smallest elements: a valid request
+ * whose decoded size is many times its frame's (the memory and event-loop amplification).
+ * Returns false when the message has no array at this version.
+ */
+function amplify(
+  def: MessageDef,
+  version: number,
+  value: Record<string, unknown>,
+  rnd: SeededRandom,
+): boolean {
+  const arrays = def.fields.filter(
+    (f) =>
+      f.type.startsWith('[]') &&
+      versionIn(f.versions, version) &&
+      !versionIn(f.taggedVersions, version),
+  );
+  if (arrays.length === 0) return false;
+  const f = rnd.pick(arrays);
+  const n = rnd.pick([1000, 10_000, 100_000]);
+  const elem = f.type.slice(2);
+  const one =
+    elem === ''
+      ? smallestStruct(f.fields ?? [], version)
+      : smallest({ name: f.name, type: elem as PrimitiveType, versions: f.versions }, version);
+  value[f.name] = Array.from({ length: n }, () => one);
+  return true;
+}
+
+function encodeWithCodec(def: MessageDef, version: number, value: Record<string, unknown>): Buffer {
+  return codecFor(def).encode(value as never, version);
+}
+
 function pickMutation(rnd: SeededRandom): Mutation {
   let total = 0;
   for (const m of MUTATIONS) total += MUTATION_WEIGHTS[m];
@@ -582,8 +657,12 @@ function pickMutation(rnd: SeededRandom): Mutation {
  * Whether the broker's codec decodes `payload` (a frame without its size):
  * the header, an API and version the broker serves, and the body.
  */
-export function decodes(payload: Buffer, served: Served): boolean {
-  const r = new Reader(payload);
+export function decodes(
+  payload: Buffer,
+  served: Served,
+  elementsMax = Number.POSITIVE_INFINITY,
+): boolean {
+  const r = new Reader(payload, 0, payload.length, elementsMax);
   try {
     const h = readRequestHeaderStart(r);
     const range = served.get(h.apiKey);
@@ -604,6 +683,7 @@ export class RequestMutator {
   private readonly pairs: Array<[ApiDef, number]>;
   private readonly names: readonly string[];
   private readonly frameSizeBytesMax: number;
+  private readonly arrayElementsMax: number;
   private correlationId = 0;
 
   constructor(
@@ -616,6 +696,7 @@ export class RequestMutator {
     const reserved = new Set(options.reserved ?? []);
     this.names = [...options.names, ...HOSTILE_NAMES].filter((n) => !reserved.has(n));
     this.frameSizeBytesMax = options.frameSizeBytesMax;
+    this.arrayElementsMax = options.arrayElementsMax;
   }
 
   /** How many (API, version) pairs the generator walks. */
@@ -629,7 +710,12 @@ export class RequestMutator {
     const codec = codecFor(api.request);
     const flexible = codec.isFlexible(version);
     const value = hostileMessage(api.request, version, rnd, this.names);
-    const traced = encodeTraced(api.request, version, flexible, value);
+    const chosen = forced ?? pickMutation(rnd);
+    // Amplified requests skip the spans: hundreds of thousands of elements, no mutation.
+    const amplified = chosen === 'amplify' && amplify(api.request, version, value, rnd);
+    const traced = amplified
+      ? { bytes: encodeWithCodec(api.request, version, value), spans: [] }
+      : encodeTraced(api.request, version, flexible, value);
     this.correlationId = (this.correlationId + 1) | 0;
     const correlationId = this.correlationId;
     const hw = new Writer(64);
@@ -639,7 +725,9 @@ export class RequestMutator {
       flexible,
     );
     const draft: Draft = { header: hw.toBuffer(), body: traced.bytes, claimed: null, tail: null };
-    const mutation = applyMutation(forced ?? pickMutation(rnd), draft, traced.spans, api, rnd);
+    const mutation = amplified
+      ? 'amplify'
+      : applyMutation(chosen === 'amplify' ? 'none' : chosen, draft, traced.spans, api, rnd);
     const payload = Buffer.concat([draft.header, draft.body]);
     const claimed = draft.claimed ?? payload.length;
     const size = Buffer.alloc(4);
@@ -649,7 +737,8 @@ export class RequestMutator {
     const sizeRefused = claimed < 0 || claimed > this.frameSizeBytesMax;
     const framed = claimed <= payload.length ? payload.subarray(0, Math.max(0, claimed)) : null;
     // A frame cut short by its own size is read as that much; what follows it is garbage.
-    const malformed = sizeRefused || framed === null || !decodes(framed, this.served);
+    const malformed =
+      sizeRefused || framed === null || !decodes(framed, this.served, this.arrayElementsMax);
     let expect: FuzzRequest['expect'];
     if (sizeRefused) expect = 'close';
     else if (!desyncs) expect = malformed ? 'close' : 'answer';
