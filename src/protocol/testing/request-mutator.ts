@@ -57,7 +57,7 @@ const MUTATION_WEIGHTS: Record<Mutation, number> = {
   'random-body': 3,
   header: 4,
   'frame-size': 2,
-  amplify: 1,
+  amplify: 0.2,
 };
 
 export interface FuzzRequest {
