@@ -48,6 +48,8 @@ export interface FinalRecord {
   readonly offset: number;
   readonly value: string;
   readonly leaderEpoch: number;
+  /** The batch that holds it (offsets, producer id, epoch, base sequence), for diagnosis. */
+  readonly batch?: string;
 }
 
 export interface EpochChange {
@@ -153,7 +155,12 @@ export function check(h: History): CheckResult {
   // Duplicates: one value at several offsets.
   for (const [value, places] of valueAt) {
     if (places.length > 1) {
-      const where = places.map((p) => `p${p.partition}@${p.offset}`).join(', ');
+      const where = places
+        .map((p) => {
+          const b = finalAt.get(`${p.partition}:${p.offset}`)?.batch;
+          return `p${p.partition}@${p.offset}${b === undefined ? '' : ` (batch ${b})`}`;
+        })
+        .join(', ');
       add('duplicate', invokedAt.get(value) ?? 0, `${value} at ${where}`);
     }
   }

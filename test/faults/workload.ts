@@ -205,10 +205,13 @@ export async function finalRead(
             for (const batch of batches) {
               for (const r of batch.records) {
                 if (r.offset < offset || r.offset >= hw) continue;
+                const h = batch.header;
                 records.push({
                   offset: r.offset,
                   value: r.value?.toString() ?? '',
-                  leaderEpoch: batch.header.partitionLeaderEpoch,
+                  leaderEpoch: h.partitionLeaderEpoch,
+                  // Which producer batch it came in, for reading an anomaly afterwards.
+                  batch: `${h.baseOffset}+${h.lastOffsetDelta} pid ${h.producerId} epoch ${h.producerEpoch} seq ${h.baseSequence}`,
                 });
               }
               offset = Math.max(offset, batch.header.baseOffset + batch.header.lastOffsetDelta + 1);
