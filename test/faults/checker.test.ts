@@ -114,3 +114,21 @@ test('an acknowledgement without an offset counts as written, not as inconsisten
     'd is stored (at 3), e is not',
   );
 });
+
+test('a copy under a newer epoch of the same producer id is a re-send, not a failed deduplication', () => {
+  const h = history();
+  const batch = (offset: number, value: string, producerEpoch: number) => ({
+    offset,
+    value,
+    leaderEpoch: 1,
+    producerId: 7,
+    producerEpoch,
+  });
+  const log = [
+    ...h.finalLog.get(0)!.map((r) => ({ ...r, producerId: 7, producerEpoch: 0 })),
+    batch(4, 'c', 1), // c again, after the client bumped its epoch
+    batch(5, 'b', 0), // b again in the same epoch: the broker let a retry through
+  ];
+  const r = check({ ...h, finalLog: new Map([[0, log]]) });
+  assert.deepEqual(r.anomalies.map((a) => a.anomaly).sort(), ['duplicate', 'resentAfterEpochBump']);
+});

@@ -48,6 +48,9 @@ export interface FinalRecord {
   readonly offset: number;
   readonly value: string;
   readonly leaderEpoch: number;
+  /** The producer id and epoch of its batch (when read with them). */
+  readonly producerId?: number;
+  readonly producerEpoch?: number;
   /** The batch that holds it (offsets, producer id, epoch, base sequence), for diagnosis. */
   readonly batch?: string;
 }
@@ -77,6 +80,7 @@ export interface History {
 export const ANOMALIES = [
   'lost',
   'duplicate',
+  'resentAfterEpochBump',
   'inconsistent',
   'nonMonotonic',
   'zombieAck',
@@ -152,16 +156,29 @@ export function check(h: History): CheckResult {
   }
   const invokedAt = new Map(h.invocations.map((i) => [i.value, i.invokedAt]));
 
-  // Duplicates: one value at several offsets.
+  // Duplicates: one value at several offsets. Copies under one producer id and epoch are
+  // the broker's failure to deduplicate a retry; a copy under a newer epoch of the same
+  // producer id is the client re-sending after bumping its epoch (librdkafka does so for
+  // messages of every partition when one partition needs a bump, even those possibly
+  // already written), which no broker can deduplicate: counted apart.
   for (const [value, places] of valueAt) {
     if (places.length > 1) {
+      const ids = places.map((p) => finalAt.get(`${p.partition}:${p.offset}`));
+      const known = ids.every((r) => r?.producerId !== undefined && r.producerEpoch !== undefined);
+      const sameSession =
+        known && new Set(ids.map((r) => `${r!.producerId}/${r!.producerEpoch}`)).size < ids.length;
+      const bumped = known && !sameSession && new Set(ids.map((r) => r!.producerId)).size === 1;
       const where = places
         .map((p) => {
           const b = finalAt.get(`${p.partition}:${p.offset}`)?.batch;
           return `p${p.partition}@${p.offset}${b === undefined ? '' : ` (batch ${b})`}`;
         })
         .join(', ');
-      add('duplicate', invokedAt.get(value) ?? 0, `${value} at ${where}`);
+      add(
+        bumped ? 'resentAfterEpochBump' : 'duplicate',
+        invokedAt.get(value) ?? 0,
+        `${value} at ${where}`,
+      );
     }
   }
 

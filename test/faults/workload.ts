@@ -32,7 +32,10 @@ export class ClientProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout?.pipe(out);
-    this.child.stderr?.resume();
+    // The client library's own log (RDKAFKA_DEBUG) goes beside the history.
+    if (process.env['RDKAFKA_DEBUG'] !== undefined) {
+      this.child.stderr?.pipe(createWriteStream(`${file}.stderr`, { flags: 'a' }));
+    } else this.child.stderr?.resume();
     this.exited = new Promise((resolve) => this.child.on('close', () => resolve()));
   }
 
@@ -210,6 +213,8 @@ export async function finalRead(
                   offset: r.offset,
                   value: r.value?.toString() ?? '',
                   leaderEpoch: h.partitionLeaderEpoch,
+                  producerId: h.producerId,
+                  producerEpoch: h.producerEpoch,
                   // Which producer batch it came in, for reading an anomaly afterwards.
                   batch: `${h.baseOffset}+${h.lastOffsetDelta} pid ${h.producerId} epoch ${h.producerEpoch} seq ${h.baseSequence}`,
                 });

@@ -57,6 +57,7 @@ def make():
         "linger.ms": 5, "message.timeout.ms": 30000, "request.timeout.ms": 5000,
         "socket.timeout.ms": 5000, "reconnect.backoff.max.ms": 1000,
         "topic.metadata.refresh.interval.ms": 2000, "error_cb": on_error,
+        **({"debug": os.environ["RDKAFKA_DEBUG"]} if os.environ.get("RDKAFKA_DEBUG") else {}),
     })
 
 
