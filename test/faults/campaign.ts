@@ -483,8 +483,13 @@ function holdArg(): [number, number] {
 async function main(): Promise<void> {
   const table = arg('table');
   if (table !== undefined) {
-    const lines = (await readFile(table, 'utf8')).trim().split('\n');
-    console.log(formatTable(tableOf(lines.map((l) => JSON.parse(l) as ChunkResult))));
+    // One or more results files, comma-separated.
+    const results: ChunkResult[] = [];
+    for (const file of table.split(',')) {
+      const lines = (await readFile(file, 'utf8')).trim().split('\n');
+      results.push(...lines.map((l) => JSON.parse(l) as ChunkResult));
+    }
+    console.log(formatTable(tableOf(results)));
     return;
   }
   const inner = arg('inner');

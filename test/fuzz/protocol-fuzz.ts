@@ -525,8 +525,38 @@ function arg(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
+/** Sums the JSON lines of several runs (`--summary file`). */
+export function summarize(reports: readonly FuzzReport[]): string {
+  const sent = reports.reduce((a, r) => a + r.sent, 0);
+  const seconds = reports.reduce((a, r) => a + r.elapsedMs, 0) / 1000;
+  const sum = (f: (r: FuzzReport) => number) => reports.reduce((a, r) => a + f(r), 0);
+  const max = (f: (r: FuzzReport) => number) => Math.max(0, ...reports.map(f));
+  const byMutation: Record<string, number> = {};
+  for (const r of reports) {
+    for (const [k, v] of Object.entries(r.byMutation)) byMutation[k] = (byMutation[k] ?? 0) + v;
+  }
+  return [
+    `${reports.length} runs, seeds ${reports.map((r) => r.seed).join(', ')}`,
+    `requests ${sent} in ${(seconds / 3600).toFixed(2)} h (${Math.round(sent / seconds)}/s), undecodable ${sum((r) => r.malformed)}, answered ${sum((r) => r.answered)}`,
+    `connections ${sum((r) => r.connectionsOpened)}, closed as required ${sum((r) => r.closedAsRequired)}, hanging ${sum((r) => r.hanging)}`,
+    `broker exits ${reports.filter((r) => r.brokerExited !== null).length}, bug lines ${sum((r) => r.brokerBugLines)}, error lines ${sum((r) => r.brokerErrors)}`,
+    `RSS peak ${(max((r) => r.rssPeakBytes) / 1048576).toFixed(0)} MiB (start ${(max((r) => r.rssStartBytes) / 1048576).toFixed(0)} MiB)`,
+    `healthy client: ${sum((r) => r.healthy.sent)} sent, ${sum((r) => r.healthy.received)} received, ${sum((r) => r.healthy.errors)} errors, max latency ${max((r) => r.healthy.latencyMsMax)} ms`,
+    `mutations: ${Object.entries(byMutation)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  ].join('\n');
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
+  const summary = arg('summary');
+  if (summary !== undefined) {
+    const { readFile: read } = await import('node:fs/promises');
+    const lines = (await read(summary, 'utf8')).trim().split('\n');
+    console.log(summarize(lines.map((l) => JSON.parse(l) as FuzzReport)));
+    process.exit(0);
+  }
   const report = await runProtocolFuzz({
     seed: Number(arg('seed') ?? Date.now() % 1_000_000),
     requests: Number(arg('requests') ?? 1_000_000),
