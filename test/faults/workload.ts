@@ -33,7 +33,10 @@ export class ClientProcess {
     });
     this.child.stdout?.pipe(out);
     // The client library's own log (RDKAFKA_DEBUG) goes beside the history.
-    if (process.env['RDKAFKA_DEBUG'] !== undefined) {
+    if (
+      process.env['RDKAFKA_DEBUG'] !== undefined ||
+      process.env['RDKAFKA_DEBUG_CONSUMER'] !== undefined
+    ) {
       this.child.stderr?.pipe(createWriteStream(`${file}.stderr`, { flags: 'a' }));
     } else this.child.stderr?.resume();
     this.exited = new Promise((resolve) => this.child.on('close', () => resolve()));

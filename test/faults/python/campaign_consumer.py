@@ -43,6 +43,7 @@ c = Consumer({
     "session.timeout.ms": 10000, "heartbeat.interval.ms": 1000, "socket.timeout.ms": 5000,
     "reconnect.backoff.max.ms": 1000, "topic.metadata.refresh.interval.ms": 2000,
     "isolation.level": "read_committed",
+    **({"debug": os.environ["RDKAFKA_DEBUG_CONSUMER"]} if os.environ.get("RDKAFKA_DEBUG_CONSUMER") else {}),
 })
 c.subscribe([os.environ["TOPIC"]], on_assign=on_assign, on_revoke=on_revoke, on_lost=on_lost)
 while not stopping:
