@@ -39,6 +39,7 @@ const skip = missing();
 
 test('fault campaign: one fault of each of six kinds, no anomaly', {
   skip: skip ?? false,
+  timeout: 600_000,
 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'gregor-campaign-test-'));
   try {
