@@ -15,7 +15,7 @@
 // namespaces, then runs each chunk in a child inside the hub namespace.
 
 import { spawn } from 'node:child_process';
-import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SeededRandom } from '../../src/protocol/testing/sample-values.ts';
@@ -26,6 +26,7 @@ import { applyFault, FAULT_KINDS, type Fault, type FaultKind } from './nemesis.t
 import { destroyNamespaces, Network } from './network.ts';
 import { StoreView } from './store-view.ts';
 import {
+  type ClientProcess,
   finalRead,
   readConsumerHistory,
   readProducerHistory,
@@ -78,6 +79,8 @@ export interface ChunkResult {
   readonly reads: number;
   readonly finalRecords: number;
   readonly producerFatal: number;
+  /** Producers whose history stopped growing for 20 s during the faults (stacks kept). */
+  readonly producerStalls: readonly string[];
   readonly byFault: CheckResult['byFault'];
   readonly ackedByFault: CheckResult['ackedByFault'];
   readonly anomalies: CheckResult['anomalies'];
@@ -114,6 +117,47 @@ async function waitSettled(
     if (Date.now() - started > capMs) return { settled: false, ms: Date.now() - started };
     await sleep(250);
   }
+}
+
+/** A producer whose history has not grown for this long is stalled (it writes 50 lines a second). */
+const STALL_MS = 20_000;
+
+/**
+ * Notes producers whose history stops growing, with the stacks of every thread (gdb, when
+ * installed) in `<history file>.stall`: a client stuck inside librdkafka looks the same from
+ * outside as a broker that stopped answering.
+ */
+function watchStalls(
+  producers: readonly ClientProcess[],
+  log: (line: string) => void,
+): { stop(): void; stalls: string[] } {
+  const sizes = new Map<ClientProcess, { bytes: number; since: number; reported: boolean }>();
+  const stalls: string[] = [];
+  const timer = setInterval(() => {
+    for (const p of producers) {
+      void stat(p.file)
+        .then(async (st) => {
+          const seen = sizes.get(p);
+          if (seen === undefined || seen.bytes !== st.size) {
+            sizes.set(p, { bytes: st.size, since: Date.now(), reported: false });
+            return;
+          }
+          if (seen.reported || Date.now() - seen.since < STALL_MS) return;
+          seen.reported = true;
+          const name = p.file.split('/').pop() ?? p.file;
+          stalls.push(name);
+          log(`${name}: no line for ${STALL_MS} ms; stacks in ${p.file}.stall`);
+          const pid = String(p.child.pid ?? 0);
+          const threads = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+          const gdb = await run('gdb', ['-p', pid, '-batch', '-ex', 'thread apply all bt'], {
+            timeoutMs: 60_000,
+          }).catch((err: Error) => ({ stdout: '', stderr: err.message }));
+          await writeFile(`${p.file}.stall`, `${threads}\n${gdb.stdout}\n${gdb.stderr}`);
+        })
+        .catch(() => {});
+    }
+  }, 5000);
+  return { stop: () => clearInterval(timer), stalls };
 }
 
 /** One chunk: a fresh cluster, `faults` faults, the final read and the check. Runs in the hub. */
@@ -182,6 +226,7 @@ export async function runChunk(tag: string, o: ChunkOptions): Promise<ChunkResul
       startConsumer(dir, `c${i}`, cluster.bootstrap, TOPIC, GROUP),
     );
     clients.push(...producers, ...consumers);
+    const watchdog = watchStalls(producers, log);
     await sleep(5000);
     for (let i = 0; i < o.faults; i++) {
       const kind = o.order === 'cycle' ? o.kinds[i % o.kinds.length]! : rnd.pick(o.kinds);
@@ -214,6 +259,7 @@ export async function runChunk(tag: string, o: ChunkOptions): Promise<ChunkResul
       });
       await sleep(1000);
     }
+    watchdog.stop();
     // Heal everything, let the clients finish, read everything back.
     await network.healAll();
     for (const b of cluster.brokers) {
@@ -260,6 +306,7 @@ export async function runChunk(tag: string, o: ChunkOptions): Promise<ChunkResul
       reads: checked.reads,
       finalRecords: checked.finalRecords,
       producerFatal: produced.fatal,
+      producerStalls: watchdog.stalls,
       byFault: checked.byFault,
       ackedByFault: checked.ackedByFault,
       anomalies: checked.anomalies.slice(0, 200),
@@ -281,6 +328,7 @@ export async function runChunk(tag: string, o: ChunkOptions): Promise<ChunkResul
       reads: 0,
       finalRecords: 0,
       producerFatal: 0,
+      producerStalls: [],
       byFault: {},
       ackedByFault: {},
       anomalies: [],
@@ -295,7 +343,11 @@ export async function runChunk(tag: string, o: ChunkOptions): Promise<ChunkResul
   }
   await appendFile(join(dir, 'campaign.log'), `${logLines.join('\n')}\n`);
   await appendFile(o.results, `${JSON.stringify(result)}\n`);
-  if (!o.keep && result.anomalies.length === 0 && result.error === undefined) {
+  const clean =
+    result.anomalies.length === 0 &&
+    result.error === undefined &&
+    result.producerStalls.length === 0;
+  if (!o.keep && clean) {
     await rm(dir, { recursive: true, force: true });
   }
   return result;
