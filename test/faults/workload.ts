@@ -31,15 +31,16 @@ export class ClientProcess {
       env: { ...process.env, ...env, PYTHONUNBUFFERED: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    this.child.stdout?.pipe(out);
-    // The client library's own log (RDKAFKA_DEBUG) goes beside the history.
-    if (
-      process.env['RDKAFKA_DEBUG'] !== undefined ||
-      process.env['RDKAFKA_DEBUG_CONSUMER'] !== undefined
-    ) {
-      this.child.stderr?.pipe(createWriteStream(`${file}.stderr`, { flags: 'a' }));
-    } else this.child.stderr?.resume();
-    this.exited = new Promise((resolve) => this.child.on('close', () => resolve()));
+    this.child.stdout?.pipe(out, { end: false });
+    // What the client says on stderr (a traceback; librdkafka's log with RDKAFKA_DEBUG) goes
+    // beside the history, and how it ended goes at the end of it.
+    this.child.stderr?.pipe(createWriteStream(`${file}.stderr`, { flags: 'a' }));
+    this.exited = new Promise((resolve) =>
+      this.child.on('close', (code, signal) => {
+        out.end(`EXIT ${code ?? '-'} ${signal ?? '-'} ${(Date.now() / 1000).toFixed(3)}\n`);
+        resolve();
+      }),
+    );
   }
 
   /** SIGTERM (the client flushes and says END), SIGKILL after graceMs. */
