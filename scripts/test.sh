@@ -15,6 +15,11 @@ command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v iptables >/dev/null 2>&1 || missing+=(iptables)
 command -v fiu-ctrl >/dev/null 2>&1 || missing+=(fiu-utils)
 command -v faketime >/dev/null 2>&1 || missing+=(faketime)
+# The image test (test/deploy/image.test.ts) builds and runs the container image.
+command -v docker >/dev/null 2>&1 || missing+=(docker.io)
+command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+# promtool (Debian's prometheus package) checks the shipped alert rules and dashboard queries.
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing Debian packages the tests need: ${missing[*]}"
@@ -25,6 +30,13 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "Install them with: sudo apt-get install -y ${missing[*]}" >&2
     exit 1
   fi
+fi
+
+# A fresh machine has the engine installed but not running (no init system in CI containers).
+if ! docker info >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v dockerd >/dev/null 2>&1; then
+  echo "Starting dockerd (log: /tmp/gregor-dockerd.log)"
+  nohup dockerd >/tmp/gregor-dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
 fi
 
 if ! npm ls --depth=0 >/dev/null 2>&1; then

@@ -4,6 +4,7 @@
 // module that names concrete backends. `startBroker` is also the library API
 // for running a real Kafka-protocol broker inside a Node process.
 
+import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { alterPartitionReassignmentsHandler } from './api/alter-partition-reassignments.ts';
@@ -12,6 +13,11 @@ import { registerGroupHandlers } from './api/group-handlers.ts';
 import { HandlerRegistry } from './api/handler.ts';
 import { registerHandlers } from './api/handlers.ts';
 import { listPartitionReassignmentsHandler } from './api/list-partition-reassignments.ts';
+import { registerSecurityHandlers } from './api/security-handlers.ts';
+import { registerTransactionHandlers } from './api/transaction-handlers.ts';
+import { createTransactionWiring } from './broker-transactions.ts';
+import { BrokerConfigAdmin } from './cluster/broker-config-admin.ts';
+import { notReadyReasons } from './cluster/broker-readiness.ts';
 import { BrokerSession } from './cluster/broker-session.ts';
 import {
   checkStoredClusterId,
@@ -28,7 +34,9 @@ import { LeaderElections } from './cluster/preferred-leader-elections.ts';
 import { ReassignmentAdmin } from './cluster/reassignment-admin.ts';
 import { TopicAdmin } from './cluster/topic-admin.ts';
 import { type BrokerConfig, buildBrokerConfig } from './config/broker-config.ts';
-import { parseHttpListener } from './config/config-def.ts';
+import { parseHttpListener, topicKeyForBrokerKey } from './config/config-def.ts';
+import { ConfigError } from './config/config-error.ts';
+import { DYNAMIC_BROKER_KEYS, DynamicConfigHooks } from './config/dynamic-broker-config.ts';
 import { deriveLimits } from './config/limits.ts';
 import type { Listener } from './config/listeners.ts';
 import {
@@ -38,7 +46,8 @@ import {
 } from './config/topic-config.ts';
 import { GroupCoordinator } from './group/group-coordinator.ts';
 import { isNoSpaceError } from './log/errors.ts';
-import { nodeFileSystem } from './log/file-system.ts';
+import { type LogFileSystem, nodeFileSystem } from './log/file-system.ts';
+import { type CleanableLog, LogCleaner, type LogCleanerSettings } from './log/log-cleaner.ts';
 import type { LogConfig } from './log/log-config.ts';
 import { LogDirHealth } from './log/log-dir-health.ts';
 import {
@@ -50,14 +59,30 @@ import { EmbeddedMetaStore } from './metadata/embedded-store.ts';
 import { KeyLayout } from './metadata/key-layout.ts';
 import type { Lease, MetaStore } from './metadata/meta-store.ts';
 import { BrokerMetrics } from './metrics/broker-metrics.ts';
+import {
+  effectiveTimestampBounds,
+  type TopicValidationPolicy,
+} from './protocol/batch-validation.ts';
+import { API_VERSIONS_KEY } from './protocol/headers.ts';
 import { IsrManager } from './replication/isr-manager.ts';
 import { ReplicaFetchers } from './replication/replica-fetcher.ts';
 import { ReplicaManager } from './replication/replica-manager.ts';
+import { interBrokerClientSecurity } from './security/inter-broker-client.ts';
+import { openListenerAuths } from './security/listener-auth.ts';
+import {
+  AddScramError,
+  type BootstrapCredential,
+  bootstrapCredentials,
+  parseAddScram,
+} from './security/scram-bootstrap.ts';
+import { ScramCredentialStore } from './security/scram-credential-store.ts';
 import { HttpEndpoint } from './server/http-endpoint.ts';
+import { ListenerProtection } from './server/listener-protection.ts';
 import { refuseUnservedListeners } from './server/listener-security.ts';
 import { ListenerServers } from './server/listener-servers.ts';
 import { ProducerIdAllocator } from './txn/producer-id-allocator.ts';
 import { brokerBufferPool } from './util/buffer-pool.ts';
+import { ByteBudget } from './util/byte-budget.ts';
 import { rateLimited } from './util/log-rate-limiter.ts';
 import { type Logger, libraryLogger } from './util/logger.ts';
 
@@ -79,6 +104,16 @@ export interface StartBrokerOptions {
    * lines when stderr is a terminal); GREGOR_LOG_LEVEL changes the level.
    */
   readonly logger?: Logger;
+  /**
+   * The file layer partition logs use; the real disk by default. Tests put a layer
+   * that injects I/O errors here (a failing log directory).
+   */
+  readonly logFileSystem?: LogFileSystem;
+  /**
+   * SCRAM users to create if absent, as `kafka-storage format --add-scram` takes them:
+   * `SCRAM-SHA-256=[name=admin,password=...]`. An existing credential is never replaced.
+   */
+  readonly addScram?: readonly string[];
 }
 
 export interface Broker {
@@ -90,6 +125,7 @@ export interface Broker {
   readonly port: number;
   /** Bound port of every listener, by listener name, in the order of `listeners`. */
   readonly listenerPorts: ReadonlyMap<string, number>;
+  /** The configuration in force: the static one under any dynamic broker configs. */
   readonly config: BrokerConfig;
   /** Port of the metrics and probe endpoint (http.listener), or null when off. */
   readonly httpPort: number | null;
@@ -128,31 +164,82 @@ function overridesFrom(opts: StartBrokerOptions): Record<string, string> {
 class TopicConfigCache {
   private readonly cache = new Map<
     string,
-    { overrides: Record<string, string>; config: TopicConfig }
+    { overrides: Record<string, string>; broker: BrokerConfig; config: TopicConfig }
   >();
 
   constructor(
-    private readonly broker: BrokerConfig,
+    private readonly broker: () => BrokerConfig,
     private readonly image: MetadataImage,
   ) {}
 
   get(topic: string): TopicConfig {
     const overrides = this.image.topicConfig(topic);
+    const broker = this.broker();
     const hit = this.cache.get(topic);
-    if (hit !== undefined && hit.overrides === overrides) return hit.config;
-    const config = resolveTopicConfig(this.broker, overrides);
-    this.cache.set(topic, { overrides, config });
+    if (hit !== undefined && hit.overrides === overrides && hit.broker === broker) {
+      return hit.config;
+    }
+    const config = resolveTopicConfig(broker, overrides);
+    this.cache.set(topic, { overrides, broker, config });
     return config;
   }
+}
+
+/**
+ * The broker configuration in force: the static one under the dynamic values the
+ * metadata image holds for the cluster default and this broker. When those change it
+ * is rebuilt and the hooks of the keys that changed run; a combination that does not
+ * hold together is logged and the configuration in force is kept.
+ */
+class LiveBrokerConfig {
+  current: BrokerConfig;
+  readonly hooks = new DynamicConfigHooks();
+
+  constructor(
+    initial: BrokerConfig,
+    private readonly image: MetadataImage,
+    private readonly logger: Logger,
+  ) {
+    this.current = initial;
+  }
+
+  refresh(): void {
+    const layers = {
+      clusterDefault: this.image.brokerConfig(''),
+      broker: this.image.brokerConfig(String(this.current.nodeId)),
+    };
+    const was = this.current.dynamicLayers;
+    if (was.clusterDefault === layers.clusterDefault && was.broker === layers.broker) return;
+    let next: BrokerConfig;
+    try {
+      next = this.current.withDynamic(layers);
+    } catch (err) {
+      this.logger.error({ err: String(err) }, 'dynamic broker configs not applied');
+      return;
+    }
+    const before = this.current;
+    this.current = next;
+    const { changed, failures } = this.hooks.apply(before, next);
+    if (changed.length > 0) this.logger.info({ changed }, 'applied dynamic broker configs');
+    for (const err of failures) {
+      this.logger.error({ err: String(err) }, 'applying a dynamic broker config failed');
+    }
+  }
+}
+
+function sameLogConfig(a: LogConfig, b: LogConfig): boolean {
+  return (Object.keys(a) as Array<keyof LogConfig>).every((k) => a[k] === b[k]);
 }
 
 function logConfigOf(t: TopicConfig): LogConfig {
   // A compact-only topic (cleanup.policy=compact) is never trimmed by time or
   // size: that would drop the latest value of live keys (committed offsets).
   const deletes = t.cleanupPolicy.includes('delete');
+  // A compacted log's active segment rolls by max.compaction.lag.ms, so the cleaner may take it.
+  const compacts = t.cleanupPolicy.includes('compact');
   return {
     segmentBytes: t.segmentBytes,
-    segmentMs: t.segmentMs,
+    segmentMs: compacts ? Math.min(t.segmentMs, t.maxCompactionLagMs) : t.segmentMs,
     retentionMs: deletes ? t.retentionMs : -1,
     retentionBytes: deletes ? t.retentionBytes : -1,
     indexIntervalBytes: t.indexIntervalBytes,
@@ -161,6 +248,70 @@ function logConfigOf(t: TopicConfig): LogConfig {
     flushMs: t.flushMs,
     messageTimestampType: t.messageTimestampType,
   };
+}
+
+/** How a producer's batches to a topic with this configuration are validated. */
+function validationPolicyOf(t: TopicConfig, decompression: ByteBudget): TopicValidationPolicy {
+  const bounds = effectiveTimestampBounds({
+    beforeMaxMs: t.messageTimestampBeforeMaxMs,
+    afterMaxMs: t.messageTimestampAfterMaxMs,
+    differenceMaxMs: t.messageTimestampDifferenceMaxMs,
+  });
+  return {
+    timestampType: t.messageTimestampType,
+    timestampBeforeMaxMs: bounds.beforeMaxMs,
+    timestampAfterMaxMs: bounds.afterMaxMs,
+    keysRequired: t.cleanupPolicy.includes('compact'),
+    compression: t.compressionType,
+    gzipLevel: t.compressionGzipLevel,
+    zstdLevel: t.compressionZstdLevel,
+    messageBytesMax: t.maxMessageBytes,
+    decompressedBytesMax: decompression.bytesMax,
+    decompressionBudget: decompression,
+  };
+}
+
+function cleanerSettingsOf(config: BrokerConfig): LogCleanerSettings {
+  return {
+    enabled: config.logCleanerEnable,
+    dedupeBufferBytes: config.logCleanerDedupeBufferSize,
+    ioBufferBytes: config.logCleanerIoBufferSize,
+    loadFactor: config.logCleanerIoBufferLoadFactor,
+    ioMaxBytesPerSecond: config.logCleanerIoMaxBytesPerSecond,
+    backoffMs: config.logCleanerBackoffMs,
+  };
+}
+
+/** The hosted logs of compacted topics, with their settings and producer state. */
+function* compactedLogs(
+  replicas: ReplicaManager,
+  topics: TopicConfigCache,
+): Iterable<CleanableLog> {
+  for (const p of replicas.all()) {
+    let t: TopicConfig;
+    try {
+      t = topics.get(p.topic);
+    } catch {
+      continue;
+    }
+    if (!t.cleanupPolicy.includes('compact')) continue;
+    yield {
+      log: p.log,
+      config: {
+        minCleanableDirtyRatio: t.minCleanableDirtyRatio,
+        minCompactionLagMs: t.minCompactionLagMs,
+        maxCompactionLagMs: t.maxCompactionLagMs,
+        deleteRetentionMs: t.deleteRetentionMs,
+        // Stored batches passed produce validation; this only bounds a damaged one.
+        maxMessageBytes: Math.max(t.maxMessageBytes * 16, 64 * 1024 * 1024),
+      },
+      hooks: {
+        // Kafka keeps each producer's last batch (empty if need be) for its sequence state.
+        isLastBatchOfProducer: (producerId, baseOffset) =>
+          p.producers.snapshot(producerId)?.batches.at(-1)?.firstOffset === baseOffset,
+      },
+    };
+  }
 }
 
 function describeStore(config: BrokerConfig): string {
@@ -288,9 +439,23 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   // cannot secure stop start-up.
   const { limits, warnings } = deriveLimits(config);
   for (const warning of warnings) logger.warn({ warning }, 'doubtful configuration');
-  refuseUnservedListeners(config.listeners);
+  // Listener security is checked (and TLS files read) now; SCRAM look-ups reach the
+  // store once it is open, before any listener accepts a connection.
+  let credentialStore: ScramCredentialStore | null = null;
+  const listenerAuths = await openListenerAuths(config, {
+    logger,
+    scramCredentials: {
+      get: (user, mechanism) => {
+        assert.ok(credentialStore !== null, 'SCRAM credentials read before the store is open');
+        return credentialStore.get(user, mechanism);
+      },
+    },
+  });
+  refuseUnservedListeners(config.listeners, listenerAuths);
+  const interBrokerSecurity = interBrokerClientSecurity(config);
+  const bootstrapUsers = (opts.addScram ?? []).map(parseAddScramOption);
   const logDir = config.logDirs[0]!;
-  await mkdir(logDir, { recursive: true });
+  for (const dir of config.logDirs) await mkdir(dir, { recursive: true });
   const nodeId = config.nodeId;
   logger.info({ nodeId, metadataStore: describeStore(config) }, 'opening the metadata store');
   const logDirHealth = new LogDirHealth({ dir: logDir });
@@ -299,14 +464,30 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     logger,
     health: logDirHealth,
   });
+  // Every log directory says which cluster and broker it belongs to, as Kafka's do.
+  for (const dir of config.logDirs.slice(1)) {
+    if ((await readMetaProperties(nodeFileSystem, dir).catch(() => null)) === null) {
+      await writeMetaProperties(nodeFileSystem, dir, { clusterId, nodeId });
+    }
+  }
   const keys = new KeyLayout(clusterId, { rootPrefix: config.metadataStorePrefix });
+  credentialStore = new ScramCredentialStore(store, keys);
+  for (const created of await bootstrapCredentials(credentialStore, bootstrapUsers)) {
+    logger.info(
+      { user: created.user, mechanism: created.mechanism },
+      'created SCRAM credential (--add-scram)',
+    );
+  }
   const image = new MetadataImage(clusterId);
   const loader = new MetadataLoader(store, keys, image, logger);
   await loader.start();
   logger.info({ revision: image.revision }, 'metadata loaded');
+  // Dynamic broker configs the store holds apply from the start (a restart keeps them).
+  const live = new LiveBrokerConfig(config, image, logger);
+  live.refresh();
 
   const validateConfigs = (c: Record<string, string>): string | null => {
-    const r = validateTopicConfigs(c, config);
+    const r = validateTopicConfigs(c, live.current);
     return r.ok ? null : r.message;
   };
   const topicAdmin = new TopicAdmin(
@@ -317,13 +498,15 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     validateConfigs,
   );
   const now = () => Date.now();
-  const topicConfigs = new TopicConfigCache(config, image);
+  const topicConfigs = new TopicConfigCache(() => live.current, image);
   // No appends as leader until this broker holds a session whose registration
   // the image has seen; the leader fence decides once the session exists.
   let fenced: () => boolean = () => true;
   const replicas = new ReplicaManager({
     nodeId,
     logDir,
+    logDirs: config.logDirs,
+    ...(opts.logFileSystem === undefined ? {} : { fs: opts.logFileSystem }),
     image,
     logConfigFor: (topic) => logConfigOf(topicConfigs.get(topic)),
     now,
@@ -332,6 +515,23 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     onNoSpace: () => logDirHealth.noteNoSpace(),
   });
   loader.onChanges(() => void replicas.sync());
+  // One batch may decompress to the limit; all the whole-frame decodes running at once share it.
+  const decompression = new ByteBudget(limits.batchDecompressedSizeBytesMax);
+  // Open logs follow their topic's config, whether a topic override or a broker default changed.
+  const applyLogConfigs = () => {
+    for (const p of replicas.all()) {
+      const next = logConfigOf(topicConfigs.get(p.topic));
+      if (!sameLogConfig(p.log.logConfig, next)) p.log.setConfig(next);
+    }
+  };
+  const topicDefaultKeys = [...DYNAMIC_BROKER_KEYS.keys()].filter(
+    (k) => topicKeyForBrokerKey(k) !== null,
+  );
+  live.hooks.on(topicDefaultKeys, applyLogConfigs);
+  loader.onChanges((changes) => {
+    if (changes.some((c) => c.kind === 'broker-config')) live.refresh();
+    if (changes.some((c) => c.kind === 'topic-config')) applyLogConfigs();
+  });
   const settings: HandlerSettings = {
     autoCreateTopics: config.autoCreateTopicsEnable,
     numPartitions: config.numPartitions,
@@ -342,7 +542,9 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     messageMaxBytes: (topic) => topicConfigs.get(topic).maxMessageBytes,
     minInsyncReplicas: (topic) => topicConfigs.get(topic).minInsyncReplicas,
     messageDownconversionEnable: (topic) => topicConfigs.get(topic).messageDownconversionEnable,
+    produceValidation: (topic) => validationPolicyOf(topicConfigs.get(topic), decompression),
   };
+  const transactions = createTransactionWiring({ nodeId, image, config, logger });
   const services: BrokerServices = {
     nodeId,
     clusterId,
@@ -359,10 +561,20 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     replicas,
     settings,
     producerIds: new ProducerIdAllocator(store, `${keys.root}producer_id_block`),
+    transactionVerifier: transactions.verifier,
     logger,
     now,
-    config,
+    get config() {
+      return live.current;
+    },
     limits,
+    brokerConfigs: new BrokerConfigAdmin({
+      store,
+      keys,
+      image,
+      waitForRevision: (rev) => loader.waitForRevision(rev),
+      config: () => live.current,
+    }),
   };
   const registry = new HandlerRegistry();
   registerHandlers(registry, services);
@@ -371,19 +583,39 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     keys,
     image,
     waitForRevision: (rev) => loader.waitForRevision(rev),
-    uncleanLeaderElection: config.uncleanLeaderElectionEnable,
+    get uncleanLeaderElection() {
+      return live.current.uncleanLeaderElectionEnable;
+    },
     logger,
   });
   registry
     .add(alterPartitionReassignmentsHandler(reassignments))
     .add(listPartitionReassignmentsHandler(reassignments));
   const groups = new GroupCoordinator(services, { subscribe: (l) => loader.onChanges(l) });
-  registerGroupHandlers(registry, services, groups);
+  const txns = transactions.start(services, groups, (l) => loader.onChanges(l));
+  registerGroupHandlers(registry, services, groups, txns);
+  registerTransactionHandlers(registry, services, txns, groups);
+  registerSecurityHandlers(registry, credentialStore);
 
   const requestCounts = new Map<number, number>();
   let metrics: BrokerMetrics | null = null;
+  const protections = new Map(
+    [...listenerAuths].map(([name, auth]) => [
+      name,
+      new ListenerProtection({
+        auth,
+        logger,
+        onEvent: (event, listener) => metrics?.countAuthentication(event, listener),
+        apiVersionsSupported: (version) => {
+          const h = registry.get(API_VERSIONS_KEY);
+          return h !== undefined && version >= h.minVersion && version <= h.maxVersion;
+        },
+      }),
+    ]),
+  );
   const server = await ListenerServers.listen({
     listeners: config.listeners,
+    protections,
     registry,
     logger,
     limits: {
@@ -397,6 +629,8 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
       requestCounts.set(apiKey, (requestCounts.get(apiKey) ?? 0) + 1);
       metrics?.countRequest(apiKey);
     },
+    onResponse: (apiKey, request, response, elapsedMs) =>
+      metrics?.answered(apiKey, request, response, elapsedMs),
   });
   const advertised = advertisedEndpoints(config.advertisedListeners, server.ports);
   const first = advertised.find((l) => l.name === config.listeners[0]!.name);
@@ -410,6 +644,16 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     sessionTimeoutMs: config.brokerSessionTimeoutMs,
     logger,
   });
+  // A failed log directory: its replicas are published as offline so the controller leads them elsewhere.
+  const publishOffline = () => {
+    const replicasLost = replicas.offlineReplicas().map((r) => `${r.topic}:${r.partition}`);
+    const dirsLost = replicas.logDirs.filter((d) => replicas.isDirOffline(d));
+    session.setOffline(replicasLost, dirsLost).catch((err: unknown) => {
+      logger.error({ err: String(err) }, 'could not publish the offline log directory');
+    });
+  };
+  replicas.onDirFailure(publishOffline);
+  publishOffline();
   const fence = new LeaderFence({
     now: () => performance.now(),
     stallMsMax: config.brokerSessionTimeoutMs / 2,
@@ -438,7 +682,11 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     image,
     nodeId,
     logger,
-    leadership: { uncleanLeaderElection: config.uncleanLeaderElectionEnable },
+    leadership: {
+      get uncleanLeaderElection() {
+        return live.current.uncleanLeaderElectionEnable;
+      },
+    },
     leaderBalance: {
       enabled: config.autoLeaderRebalanceEnable,
       checkIntervalMs: config.leaderImbalanceCheckIntervalSeconds * 1000,
@@ -458,7 +706,13 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     logDirHealth,
     isActiveController: () => controller.isActive(),
     apiName: (apiKey) => registry.get(apiKey)?.name ?? String(apiKey),
+    minInsyncReplicas: (topic) => topicConfigs.get(topic).minInsyncReplicas,
+    connectionCounts: () => server.connectionCounts,
+    committedOffsets: () => groups.committedOffsets(),
   });
+  loader.onChanges(() => metrics?.metadataChanged());
+  // Readiness waits for the logs and fetchers below (broker-readiness.ts says what else).
+  let started = false;
   const httpAddress = config.httpListener === '' ? null : parseHttpListener(config.httpListener);
   const http =
     httpAddress === null
@@ -469,19 +723,63 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
           isReady: () => session.lease?.isAlive() ?? false,
           notReadyReasons: () => {
             const metadata = persistProblem();
-            return [...logDirHealth.problems(), ...(metadata === null ? [] : [metadata])];
+            return [
+              ...notReadyReasons({
+                nodeId,
+                image,
+                started,
+                registered: session.lease?.isAlive() ?? false,
+                metadataCurrent: !fence.isFenced(),
+              }),
+              ...logDirHealth.problems(),
+              ...(metadata === null ? [] : [metadata]),
+            ];
           },
         });
   // The image is current: directories it gives this broker no partition for are leftovers.
   await replicas.deleteStrayLogs().catch(() => undefined);
   await replicas.sync();
+  const cleaner = new LogCleaner({
+    settings: cleanerSettingsOf(config),
+    logs: () => compactedLogs(replicas, topicConfigs),
+    now,
+    logger,
+  });
+  cleaner.start();
+  live.hooks.on(
+    [
+      'log.cleaner.threads',
+      'log.cleaner.dedupe.buffer.size',
+      'log.cleaner.io.buffer.size',
+      'log.cleaner.io.buffer.load.factor',
+      'log.cleaner.io.max.bytes.per.second',
+      'log.cleaner.backoff.ms',
+    ],
+    (c) => cleaner.updateSettings(cleanerSettingsOf(c)),
+  );
+  // Read where they are used (the controller's elections), or accepted with no effect.
+  live.hooks.on(
+    [
+      'unclean.leader.election.enable',
+      'num.io.threads',
+      'num.network.threads',
+      'num.replica.fetchers',
+      'num.recovery.threads.per.data.dir',
+    ],
+    () => undefined,
+  );
+  for (const key of live.hooks.unhandled()) {
+    logger.warn({ key }, 'dynamic broker config without an apply hook');
+  }
   groups.start();
+  txns.start();
   const fetchers = new ReplicaFetchers({
     nodeId,
     image,
     replicas,
     logger,
     listenerName: config.interBrokerListenerName,
+    security: interBrokerSecurity,
     fetch: {
       partitionMaxBytes: config.replicaFetchMaxBytes,
       responseMaxBytes: limits.replicaFetchResponseSizeBytesMax,
@@ -513,6 +811,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   // Buffers a burst of large requests or fetches left in the pool go back once unused.
   const poolTrimTimer = setInterval(() => brokerBufferPool.trim(), POOL_TRIM_INTERVAL_MS);
   poolTrimTimer.unref();
+  started = true;
   logger.info(
     {
       nodeId,
@@ -533,7 +832,9 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     host: first?.host ?? (config.listeners[0]!.host || '127.0.0.1'),
     port: server.firstPort,
     listenerPorts: server.ports,
-    config,
+    get config() {
+      return live.current;
+    },
     requestCounts: () => requestCounts,
     isActiveController: () => controller.isActive(),
     httpPort: http?.port ?? null,
@@ -559,7 +860,9 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
         fetchers.close();
         await server.close();
         await http?.close();
+        await transactions.close();
         await controller.close();
+        await cleaner.close();
         await replicas.close();
         await session.close();
         await loader.stop();
@@ -627,4 +930,14 @@ function advertisedEndpoints(
     port: l.port === 0 ? (boundPorts.get(l.name) ?? 0) : l.port,
     securityProtocol: l.securityProtocol,
   }));
+}
+
+/** One --add-scram value; a malformed one is a configuration error (exit code 2). */
+function parseAddScramOption(text: string): BootstrapCredential {
+  try {
+    return parseAddScram(text);
+  } catch (err) {
+    if (!(err instanceof AddScramError)) throw err;
+    throw new ConfigError('GREGOR_ERR_CONFIG_INVALID', err.message, { key: '--add-scram' });
+  }
 }

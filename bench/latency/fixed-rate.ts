@@ -164,7 +164,9 @@ export class FixedRateMeter {
     const maxOutstanding = Math.max(10_000, ratePerSecond * 5);
     const startMs = this.now();
     let sent = 0;
-    let measuredFrom = -1;
+    // A message is measured by when it was due, not by when a late tick sent it: a sender
+    // stalled across the warm-up's end must not count warm-up messages as measured.
+    const measuredFrom = Math.floor((warmupMs * ratePerSecond) / 1000);
     let lastTickMs = startMs;
     let maxTickGapMs = 0;
     let overloaded = false;
@@ -174,13 +176,12 @@ export class FixedRateMeter {
       lastTickMs = nowMs;
       const elapsedMs = Math.min(nowMs - startMs, totalMs);
       const due = Math.floor((elapsedMs * ratePerSecond) / 1000);
-      const kind: MessageKindValue =
-        elapsedMs >= warmupMs ? MessageKind.MEASURED : MessageKind.WARMUP;
-      if (kind === MessageKind.MEASURED && measuredFrom < 0) measuredFrom = sent;
       if (due > sent) {
         const messages: Buffer[] = [];
         for (; sent < due; sent++) {
           const message = blankMessage(this.opts.messageBytes);
+          const kind: MessageKindValue =
+            sent >= measuredFrom ? MessageKind.MEASURED : MessageKind.WARMUP;
           writeIdentity(message, sent, kind);
           messages.push(message);
         }
@@ -199,7 +200,7 @@ export class FixedRateMeter {
     const measuredSeconds = Math.max(1e-3, (this.now() - startMs - warmupMs) / 1000);
     return {
       sent,
-      measuredSent: sent - Math.max(0, measuredFrom),
+      measuredSent: Math.max(0, sent - measuredFrom),
       measuredSeconds,
       maxTickGapMs,
       overloaded,

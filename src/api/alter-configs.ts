@@ -3,8 +3,10 @@
 // Behaviour: AlterConfigs replaces the whole override set of a topic;
 // IncrementalAlterConfigs applies SET (0), DELETE (1), APPEND (2) and
 // SUBTRACT (3) to list keys. Values are validated as at topic creation
-// (INVALID_CONFIG naming the key). Broker configs are static in Gregor for now:
-// altering them gets INVALID_REQUEST with a message saying so.
+// (INVALID_CONFIG naming the key). Brokers (resource type 4) take dynamic broker
+// configs: the name is a broker id, or empty for the cluster-wide default; only
+// Kafka's dynamic keys are accepted (config/dynamic-broker-config.ts), others get
+// INVALID_CONFIG with Kafka's message.
 // Version notes: AlterConfigs v2 flexible; IncrementalAlterConfigs v1 flexible.
 
 import { AlterConfigs } from '../protocol/apis/alter-configs.ts';
@@ -39,13 +41,7 @@ async function applyTopic(
 }
 
 function unsupported(resourceType: number): Outcome | null {
-  if (resourceType === RESOURCE_TOPIC) return null;
-  if (resourceType === RESOURCE_BROKER)
-    return {
-      errorCode: ErrorCode.INVALID_REQUEST,
-      errorMessage:
-        'Broker configs are static in Gregor; change them in the properties file and restart.',
-    };
+  if (resourceType === RESOURCE_TOPIC || resourceType === RESOURCE_BROKER) return null;
   return {
     errorCode: ErrorCode.INVALID_REQUEST,
     errorMessage: `Unsupported resource type ${resourceType}`,
@@ -74,9 +70,10 @@ async function alterEach<R extends Resource>(
     if (refused !== null) out = refused;
     else {
       const merged = merge(r);
-      out = merged.ok
-        ? await applyTopic(s, r.resourceName, merged.configs, validateOnly)
-        : merged.outcome;
+      if (!merged.ok) out = merged.outcome;
+      else if (r.resourceType === RESOURCE_BROKER) {
+        out = await s.brokerConfigs.set(r.resourceName, merged.configs, { validateOnly });
+      } else out = await applyTopic(s, r.resourceName, merged.configs, validateOnly);
     }
     responses.push({ ...out, resourceType: r.resourceType, resourceName: r.resourceName });
   }
@@ -159,7 +156,12 @@ export function incrementalAlterConfigsHandler(
       req: RequestOf<typeof IncrementalAlterConfigs>,
     ): Promise<ResponseOf<typeof IncrementalAlterConfigs>> {
       const responses = await alterEach(s, req.resources, req.validateOnly, (r) =>
-        incremental(s.image.topicConfig(r.resourceName), r.configs),
+        incremental(
+          r.resourceType === RESOURCE_BROKER
+            ? s.brokerConfigs.current(r.resourceName)
+            : s.image.topicConfig(r.resourceName),
+          r.configs,
+        ),
       );
       return { throttleTimeMs: 0, responses };
     },

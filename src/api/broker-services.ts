@@ -2,13 +2,16 @@
 // the composition root (broker.ts). Handlers depend on this interface only,
 // never on how the parts were built.
 
+import type { BrokerConfigAdmin } from '../cluster/broker-config-admin.ts';
 import type { MetadataImage } from '../cluster/metadata-image.ts';
 import type { LeaderElections } from '../cluster/preferred-leader-elections.ts';
 import type { TopicAdmin } from '../cluster/topic-admin.ts';
 import type { BrokerConfig } from '../config/broker-config.ts';
 import type { Limits } from '../config/limits.ts';
+import type { TopicValidationPolicy } from '../protocol/batch-validation.ts';
 import type { ReplicaManager } from '../replication/replica-manager.ts';
 import type { ProducerIdAllocator } from '../txn/producer-id-allocator.ts';
+import type { TransactionVerifier } from '../txn/transaction-verifier.ts';
 import type { Logger } from '../util/logger.ts';
 
 /** Broker settings the handlers read, with Kafka's names in the comments. */
@@ -31,6 +34,11 @@ export interface HandlerSettings {
   minInsyncReplicas(topic: string): number;
   /** message.downconversion.enable of a topic: may Fetch v0-3 get its batches converted. */
   messageDownconversionEnable(topic: string): boolean;
+  /**
+   * How a producer's batches to a topic are validated: its timestamp type and
+   * bounds, compaction (keys required), compression.type and limits.
+   */
+  produceValidation(topic: string): TopicValidationPolicy;
 }
 
 export interface BrokerServices {
@@ -43,10 +51,14 @@ export interface BrokerServices {
   readonly replicas: ReplicaManager;
   readonly settings: HandlerSettings;
   readonly producerIds: ProducerIdAllocator;
+  /** KIP-890: asks a transaction's coordinator before a batch opens it on a partition. */
+  readonly transactionVerifier: TransactionVerifier;
   readonly logger: Logger;
   readonly now: () => number;
-  /** The static broker configuration, for DescribeConfigs and topic defaults. */
+  /** The broker configuration in force (static, under dynamic values), read at each use. */
   readonly config: BrokerConfig;
   /** The bounds derived from it at start-up (config/limits.ts). */
   readonly limits: Limits;
+  /** Dynamic broker configs (AlterConfigs and IncrementalAlterConfigs on brokers). */
+  readonly brokerConfigs: BrokerConfigAdmin;
 }

@@ -1,7 +1,8 @@
 // DescribeConfigs handler (key 32), versions 0-4.
 // Behaviour: topics (resource type 2) show every topic key with its value and
-// where it came from (a topic override, the broker's static setting, or the
-// default), brokers (type 4) every broker key; synonyms are included when
+// where it came from (a topic override, a dynamic broker value, the broker's
+// static setting, or the default), brokers (type 4) every broker key with its
+// source (the cluster default resource: the dynamic defaults set); synonyms are included when
 // asked (v1+) and documentation when asked (v3+). As in Kafka, a broker
 // resource is answered only by that broker (or for the empty name, the
 // cluster default); broker loggers (type 8) are not supported yet and get
@@ -85,7 +86,8 @@ export function describeConfigsHandler(s: BrokerServices): ApiHandler<typeof Des
           configs: [],
         };
       }
-      const entries = s.config.entries({ names });
+      const entries =
+        r.resourceName === '' ? s.config.defaultEntries({ names }) : s.config.entries({ names });
       return {
         ...base,
         errorCode: ErrorCode.NONE,

@@ -5,8 +5,10 @@
 // even if larger (KIP-74). Long poll: with less than min_bytes available the
 // request waits up to max_wait_ms (capped) for an append to any of its
 // partitions. Incremental fetch sessions (KIP-227) are kept in a bounded cache.
-// No transactions yet, so the last stable offset equals the high watermark and
-// there are no aborted transactions. Follower fetches (replica id >= 0) read
+// Every answer carries the last stable offset (LSO); isolation level 1
+// (read_committed, v4+) reads only below it and gets the aborted transactions
+// overlapping the records returned (from the aborted-transaction index), so the
+// client drops their records. Follower fetches (replica id >= 0) read
 // up to the log end, move the follower's state and the high watermark, and
 // get a diverging epoch when their last fetched epoch ended earlier here.
 // Versions 0-3 predate record batches: their batches are down-converted to
@@ -18,11 +20,12 @@
 // current leader epoch (FENCED/UNKNOWN_LEADER_EPOCH); v11 rack id; v12
 // flexible; v13 topic ids (UNKNOWN_TOPIC_ID); v15 replica state; v17 directory.
 
-import { LogClosedError, LogError, OffsetOutOfRangeError } from '../log/errors.ts';
+import { LogClosedError, OffsetOutOfRangeError } from '../log/errors.ts';
 import type { ReadResult as LogReadResult } from '../log/partition-log.ts';
 import { Fetch } from '../protocol/apis/fetch.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { downConvert, type LegacyMagic } from '../protocol/legacy-message-set.ts';
+import { forEachBatch, readBatchHeader } from '../protocol/record-batch.ts';
 import { CorruptRecordError } from '../protocol/records.ts';
 import { ZERO_UUID } from '../protocol/schema.ts';
 import {
@@ -33,9 +36,9 @@ import {
 } from '../replication/fetch-session-cache.ts';
 import type { Partition } from '../replication/partition.ts';
 import { brokerBufferPool, releaseLease } from '../util/buffer-pool.ts';
-import { rateLimited } from '../util/log-rate-limiter.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
+import { partitionFailureCode } from './partition-failure.ts';
 
 type Request = RequestOf<typeof Fetch>;
 type Response = ResponseOf<typeof Fetch>;
@@ -47,6 +50,7 @@ const TOPIC_IDS_FROM_VERSION = 13;
 const RECORD_BATCH_FROM_VERSION = 4;
 /** Bound on one batch's decompressed records while down-converting (a stored batch passed validation). */
 const DOWN_CONVERT_DECOMPRESSED_BYTES_MAX = 64 * 1024 * 1024;
+const READ_COMMITTED = 1;
 
 interface Wanted {
   readonly topic: string;
@@ -126,33 +130,35 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
     return wanted;
   }
 
-  /** A partition's log failed: its own error code (storage errors are logged, rate-limited). */
-  function partitionFailure(w: Wanted, err: unknown): PartitionOut {
-    if (!(err instanceof LogError)) throw err;
-    rateLimited(s.logger).log(
-      'warn',
-      `fetch:${err.errorName}`,
-      { topic: w.topic, partition: w.partition, reason: err.message },
-      'fetch from a partition log failed',
-    );
-    return emptyPartition(w.partition, err.errorCode);
-  }
-
+  /** One partition's answer; a failing partition gets its error code, never a closed connection. */
   async function readOne(
     w: Wanted,
     maxBytes: number,
     minOneBatch: boolean,
     replicaId: number,
+    isolationLevel: number,
+  ): Promise<{ result: PartitionOut; partition: Partition | null }> {
+    try {
+      return await readOneOrThrow(w, maxBytes, minOneBatch, replicaId, isolationLevel);
+    } catch (err) {
+      const where = { api: 'Fetch', topic: w.topic, partition: w.partition };
+      const code = partitionFailureCode(err, s.logger, where);
+      return { result: emptyPartition(w.partition, code), partition: null };
+    }
+  }
+
+  async function readOneOrThrow(
+    w: Wanted,
+    maxBytes: number,
+    minOneBatch: boolean,
+    replicaId: number,
+    isolationLevel: number,
   ): Promise<{ result: PartitionOut; partition: Partition | null }> {
     if (w.errorCode !== ErrorCode.NONE)
       return { result: emptyPartition(w.partition, w.errorCode), partition: null };
     const state = s.image.partition(w.topic, w.partition);
-    let partition: Partition | undefined;
-    try {
-      partition = await s.replicas.acquire(w.topic, w.partition);
-    } catch (err) {
-      return { result: partitionFailure(w, err), partition: null };
-    }
+    // A failing log throws: readOne answers for this partition, the others get theirs.
+    const partition = await s.replicas.acquire(w.topic, w.partition);
     if (state === undefined || partition === undefined || state.leader !== s.nodeId) {
       return {
         result: emptyPartition(w.partition, ErrorCode.NOT_LEADER_OR_FOLLOWER),
@@ -168,6 +174,7 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
     }
     const log = partition.log;
     const fromFollower = replicaId >= 0;
+    const readCommitted = !fromFollower && isolationLevel === READ_COMMITTED;
     if (fromFollower && w.lastFetchedEpoch >= 0) {
       // KIP-595 style divergence check: where did the follower's last epoch end here?
       const end = partition.endOffsetForEpoch(w.lastFetchedEpoch);
@@ -183,8 +190,13 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
       // Records read from disk come in a leased buffer; the connection ends the
       // lease once the response is written (see src/server/connection.ts).
       read = await log.read(w.fetchOffset, maxBytes, {
-        // Followers read up to the log end; consumers only what is committed.
-        maxOffset: fromFollower ? log.logEndOffset : log.highWatermark,
+        // Followers read up to the log end; consumers only what is committed,
+        // and read_committed consumers only what is decided.
+        maxOffset: fromFollower
+          ? log.logEndOffset
+          : readCommitted
+            ? partition.lastStableOffset()
+            : log.highWatermark,
         minOneBatch,
         pool: brokerBufferPool,
       });
@@ -210,13 +222,20 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
           partition: null,
         };
       }
-      // A failing log answers for its own partition; the others in the request still get theirs.
-      return { result: partitionFailure(w, err), partition: null };
+      // A failing log answers for its own partition (readOne); the others still get theirs.
+      throw err;
     }
     if (fromFollower) partition.updateFollower(replicaId, w.fetchOffset);
     const hw = fromFollower ? log.highWatermark : read.highWatermark;
-    const result = emptyPartition(w.partition, ErrorCode.NONE, hw, hw, read.logStartOffset);
+    const lso = Math.min(partition.lastStableOffset(), hw);
+    const result = emptyPartition(w.partition, ErrorCode.NONE, hw, lso, read.logStartOffset);
     result.records = read.records ?? EMPTY;
+    if (readCommitted && read.records !== null) {
+      const upperBound = endOffsetOf(read.records);
+      result.abortedTransactions = partition.txns
+        .abortedBetween(w.fetchOffset, upperBound)
+        .map((t) => ({ producerId: t.producerId, firstOffset: t.firstOffset }));
+    }
     return { result, partition };
   }
 
@@ -224,6 +243,7 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
     wanted: readonly Wanted[],
     maxBytes: number,
     replicaId: number,
+    isolationLevel: number,
   ): Promise<Gathered> {
     const out: Gathered['out'] = [];
     const waitable: Partition[] = [];
@@ -232,7 +252,7 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
     for (const w of wanted) {
       const room = Math.max(0, maxBytes - bytes);
       const limit = Math.min(w.partitionMaxBytes, room);
-      const { result, partition } = await readOne(w, limit, bytes === 0, replicaId);
+      const { result, partition } = await readOne(w, limit, bytes === 0, replicaId, isolationLevel);
       bytes += result.records?.length ?? 0;
       if (result.errorCode !== ErrorCode.NONE) anyError = true;
       if (partition !== null) waitable.push(partition);
@@ -251,14 +271,15 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
       s.settings.fetchMaxBytes,
     );
     const deadline = s.now() + Math.min(Math.max(req.maxWaitMs, 0), s.settings.fetchWaitMsMax);
-    let g = await gather(wanted, maxBytes, replicaId);
+    const isolation = req.isolationLevel;
+    let g = await gather(wanted, maxBytes, replicaId, isolation);
     while (g.bytes < req.minBytes && !g.anyError && g.waitable.length > 0) {
       const left = deadline - s.now();
       if (left <= 0) break;
       await s.replicas.waitForAppend(g.waitable, left);
       // The bytes gathered so far are read again below; their buffers can be reused.
       for (const { result } of g.out) if (result.records !== null) releaseLease(result.records);
-      g = await gather(wanted, maxBytes, replicaId);
+      g = await gather(wanted, maxBytes, replicaId, isolation);
     }
     return g;
   }
@@ -409,4 +430,14 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
       return toResponse(lookup.kind === 'new' ? g : filtered, version, session.id, ErrorCode.NONE);
     },
   };
+}
+
+/** The offset after the last whole batch in `records`. */
+function endOffsetOf(records: Buffer): number {
+  let end = -1;
+  forEachBatch(records, (at) => {
+    const h = readBatchHeader(records, at);
+    end = h.baseOffset + h.lastOffsetDelta + 1;
+  });
+  return end;
 }

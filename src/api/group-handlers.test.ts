@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { NODE_ID, settle, TestEnv } from '../group/group-coordinator-test-env.ts';
 import { partitionForGroup } from '../group/offsets-topic-format.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
+import { ANONYMOUS } from '../security/principal.ts';
 import type { BrokerServices } from './broker-services.ts';
 import { findCoordinatorHandler } from './find-coordinator.ts';
 import type { RequestContext } from './handler.ts';
@@ -28,6 +29,7 @@ function ctx(apiKey: number, apiVersion: number): RequestContext {
     connectionId: 1,
     remoteAddress: '127.0.0.1:50000',
     listenerName: 'PLAINTEXT',
+    principal: ANONYMOUS,
   };
 }
 

@@ -7,7 +7,7 @@ import type { GroupCoordinator } from '../group/group-coordinator.ts';
 import type { BrokerServices } from './broker-services.ts';
 import { deleteGroupsHandler } from './delete-groups.ts';
 import { describeGroupsHandler } from './describe-groups.ts';
-import { findCoordinatorHandler } from './find-coordinator.ts';
+import { findCoordinatorHandler, type TransactionCoordinatorLookup } from './find-coordinator.ts';
 import type { HandlerRegistry } from './handler.ts';
 import { heartbeatHandler } from './heartbeat.ts';
 import { joinGroupHandler } from './join-group.ts';
@@ -22,11 +22,12 @@ export function registerGroupHandlers(
   registry: HandlerRegistry,
   services: BrokerServices,
   coordinator: GroupCoordinator,
+  transactions?: TransactionCoordinatorLookup,
 ): void {
   registry
     .add(offsetCommitHandler(services, coordinator))
     .add(offsetFetchHandler(coordinator))
-    .add(findCoordinatorHandler(services, coordinator))
+    .add(findCoordinatorHandler(services, coordinator, transactions))
     .add(joinGroupHandler(coordinator))
     .add(heartbeatHandler(coordinator))
     .add(leaveGroupHandler(coordinator))

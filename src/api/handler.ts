@@ -5,6 +5,7 @@
 
 import { type Codec, codecFor, type MessageValue } from '../protocol/codec.ts';
 import type { ApiDef } from '../protocol/schema.ts';
+import type { KafkaPrincipal } from '../security/principal.ts';
 
 export interface RequestContext {
   readonly apiKey: number;
@@ -14,6 +15,8 @@ export interface RequestContext {
   readonly connectionId: number;
   readonly remoteAddress: string;
   readonly listenerName: string;
+  /** Who sent the request: the SASL user, the mapped certificate subject, or ANONYMOUS. */
+  readonly principal: KafkaPrincipal;
 }
 
 export type RequestOf<A extends ApiDef> = MessageValue<A['request']>;

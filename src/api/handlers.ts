@@ -1,8 +1,11 @@
 // The list of API handlers a broker serves. ApiVersions is derived from this
-// registry, so adding a handler here is what advertises it.
+// registry, so adding a handler here is what advertises it. The coordinators'
+// APIs are registered beside their runtimes (group-handlers.ts,
+// transaction-handlers.ts, which also serves InitProducerId).
 
 import { describeTopicConfig } from '../config/topic-config.ts';
 import { alterConfigsHandler, incrementalAlterConfigsHandler } from './alter-configs.ts';
+import { alterReplicaLogDirsHandler } from './alter-replica-log-dirs.ts';
 import { apiVersionsHandler } from './api-versions.ts';
 import type { BrokerServices } from './broker-services.ts';
 import { createPartitionsHandler } from './create-partitions.ts';
@@ -15,7 +18,6 @@ import { describeLogDirsHandler } from './describe-log-dirs.ts';
 import { electLeadersHandler } from './elect-leaders.ts';
 import { fetchHandler } from './fetch.ts';
 import type { HandlerRegistry } from './handler.ts';
-import { initProducerIdHandler } from './init-producer-id.ts';
 import { listOffsetsHandler } from './list-offsets.ts';
 import { metadataHandler } from './metadata.ts';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.ts';
@@ -39,13 +41,13 @@ export function registerHandlers(registry: HandlerRegistry, s: BrokerServices): 
     .add(createTopicsHandler(s, createdTopicConfigs))
     .add(deleteTopicsHandler(s))
     .add(deleteRecordsHandler(s))
-    .add(initProducerIdHandler(s))
     .add(describeConfigsHandler(s))
     .add(alterConfigsHandler(s))
     .add(createPartitionsHandler(s))
     .add(incrementalAlterConfigsHandler(s))
     .add(describeClusterHandler(s))
     .add(describeLogDirsHandler(s))
+    .add(alterReplicaLogDirsHandler(s))
     .add(electLeadersHandler(s))
     .add(apiVersionsHandler(registry));
 }

@@ -1,6 +1,6 @@
 // ListOffsets handler (key 2), versions 0-9.
-// Behaviour (v1+): timestamp -1 is the latest offset (the high watermark; equal to
-// the last stable offset while there are no transactions), -2 the earliest
+// Behaviour (v1+): timestamp -1 is the latest offset (the high watermark, or
+// for isolation level 1, read_committed, the last stable offset), -2 the earliest
 // (log start offset), -3 the offset of the largest timestamp (v7+), and any
 // other value the first offset whose timestamp is at or after it, or -1 when
 // none is. Follower lookups (replica id >= 0) are treated like a consumer's.
@@ -21,6 +21,7 @@ import { ErrorCode } from '../protocol/error-codes.ts';
 import { maxTimestampOffset } from '../replication/log-scan.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
+import { partitionFailureCode } from './partition-failure.ts';
 
 type Response = ResponseOf<typeof ListOffsets>;
 type PartitionOut = Response['topics'][number]['partitions'][number];
@@ -82,17 +83,33 @@ export function legacyOffsetsBefore(
 }
 
 export function listOffsetsHandler(s: BrokerServices): ApiHandler<typeof ListOffsets> {
+  /** A failing partition gets its error code; the others are answered as usual. */
   async function one(
     topic: string,
     p: { partitionIndex: number; currentLeaderEpoch: number; timestamp: number },
+    readCommitted: boolean,
+  ): Promise<PartitionOut> {
+    try {
+      return await oneOrThrow(topic, p, readCommitted);
+    } catch (err) {
+      const where = { api: 'ListOffsets', topic, partition: p.partitionIndex };
+      return result(p.partitionIndex, partitionFailureCode(err, s.logger, where));
+    }
+  }
+
+  async function oneOrThrow(
+    topic: string,
+    p: { partitionIndex: number; currentLeaderEpoch: number; timestamp: number },
+    readCommitted: boolean,
   ): Promise<PartitionOut> {
     const led = await s.replicas.leaderPartition(topic, p.partitionIndex, p.currentLeaderEpoch);
     if ('errorCode' in led) return result(p.partitionIndex, led.errorCode);
     const log = led.partition.log;
     const epoch = led.leaderEpoch;
+    const latest = readCommitted ? led.partition.lastStableOffset() : log.highWatermark;
     switch (p.timestamp) {
       case LATEST_TIMESTAMP:
-        return result(p.partitionIndex, ErrorCode.NONE, -1, log.highWatermark, epoch);
+        return result(p.partitionIndex, ErrorCode.NONE, -1, latest, epoch);
       case EARLIEST_TIMESTAMP:
       case -4:
       case -5:
@@ -106,7 +123,7 @@ export function listOffsetsHandler(s: BrokerServices): ApiHandler<typeof ListOff
       default: {
         if (p.timestamp < 0) return result(p.partitionIndex, ErrorCode.INVALID_REQUEST);
         const found = await log.offsetForTimestamp(p.timestamp);
-        if (found === null || found.offset >= log.highWatermark)
+        if (found === null || found.offset >= latest)
           return result(p.partitionIndex, ErrorCode.NONE, -1, -1, epoch);
         return result(p.partitionIndex, ErrorCode.NONE, found.timestamp, found.offset, epoch);
       }
@@ -140,7 +157,11 @@ export function listOffsetsHandler(s: BrokerServices): ApiHandler<typeof ListOff
     minVersion: 0,
     maxVersion: 9,
     async handle(req: RequestOf<typeof ListOffsets>, ctx: RequestContext): Promise<Response> {
-      const answer = ctx.apiVersion === 0 ? legacy : one;
+      const readCommitted = ctx.apiVersion >= 2 && req.isolationLevel === 1;
+      const answer = (
+        topic: string,
+        p: RequestOf<typeof ListOffsets>['topics'][number]['partitions'][number],
+      ) => (ctx.apiVersion === 0 ? legacy(topic, p) : one(topic, p, readCommitted));
       const topics = await Promise.all(
         req.topics.map(async (t) => ({
           name: t.name,

@@ -1,6 +1,10 @@
 // Produce handler (key 0), versions 0-11 advertised, 3-11 served.
-// Behaviour: each partition's record set is validated batch by batch (magic 2,
-// CRC32C, max.message.bytes) and appended as the producer sent it, offsets
+// Behaviour: each partition's record set is validated as Kafka's log
+// validator does (protocol/batch-validation.ts: one magic-2 batch, CRC32C,
+// max.message.bytes, counts, every record, timestamps against the topic's
+// bounds, keys on compacted topics; CORRUPT_MESSAGE, INVALID_RECORD with
+// record errors, INVALID_TIMESTAMP, MESSAGE_TOO_LARGE), recompressed when the
+// topic's compression.type names another codec, and appended with offsets
 // assigned in place. acks=0 gets no response; acks=1 is answered after the
 // leader's append; acks=-1 once the high watermark passes the batch (every ISR
 // member has it), or NOT_ENOUGH_REPLICAS when the ISR is smaller than
@@ -8,11 +12,10 @@
 // NOT_LEADER_OR_FOLLOWER if leadership moves while it waits (or this broker is
 // fenced before appending). Idempotent producers are checked per partition: a
 // retried batch is acknowledged with its original offset and stored once, a
-// sequence gap gets OUT_OF_ORDER_SEQUENCE_NUMBER. A partition whose log cannot
-// write (its disk full, or offline after a disk error) answers
-// KAFKA_STORAGE_ERROR for itself only. Transactions are not
-// implemented yet: a request carrying a transactional id is refused with
-// INVALID_TXN_STATE.
+// sequence gap gets OUT_OF_ORDER_SEQUENCE_NUMBER. Transactional batches need
+// the request's transactional id, and one that opens its producer's
+// transaction on a partition is first verified with the coordinator (KIP-890;
+// see produce-transactions.ts).
 // Versions 0-2 (message sets v0/v1) are advertised only because librdkafka
 // (before 2.10) compresses only when the broker lists Produce v0 (KAFKA-18659);
 // as in Kafka 4, such a request stores nothing: every partition gets
@@ -22,13 +25,13 @@
 // offset; v7 zstd allowed; v8 record errors and error message; v9 flexible;
 // v10 current leader and node endpoints (KIP-951); v11 TRANSACTION_ABORTABLE.
 
-import { LogError, LogStorageError } from '../log/errors.ts';
 import { Produce } from '../protocol/apis/produce.ts';
 import { ErrorCode, KafkaError } from '../protocol/error-codes.ts';
 import type { Partition } from '../replication/partition.ts';
-import { rateLimited } from '../util/log-rate-limiter.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
+import { partitionFailure } from './partition-failure.ts';
+import { checkTransactionalAppend } from './produce-transactions.ts';
 
 type Response = ResponseOf<typeof Produce>;
 type PartitionOut = Response['responses'][number]['partitionResponses'][number];
@@ -61,16 +64,8 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
    * else is our bug and is logged with its stack, rate-limited too.
    */
   function appendFailure(topic: string, index: number, err: unknown): PartitionOut {
-    const log = rateLimited(s.logger);
-    if (err instanceof LogError) {
-      const fields = { topic, partition: index, reason: err.message };
-      log.log('warn', `produce:${err.errorName}`, fields, 'append failed');
-      const storage =
-        err instanceof LogStorageError || err.errorCode === ErrorCode.KAFKA_STORAGE_ERROR;
-      return partitionError(index, err.errorCode, storage ? 'storage error' : err.message);
-    }
-    log.log('error', 'produce:bug', { err, topic, partition: index }, 'append failed');
-    return partitionError(index, ErrorCode.KAFKA_STORAGE_ERROR, 'append failed');
+    const failure = partitionFailure(err, s.logger, { api: 'produce', topic, partition: index });
+    return partitionError(index, failure.errorCode, failure.message);
   }
 
   async function appendOne(
@@ -79,6 +74,8 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
     records: Buffer | null,
     acks: number,
     timeoutMs: number,
+    transactionalId: string | null,
+    apiVersion: number,
   ): Promise<PartitionOut> {
     if (s.image.topic(topic) === undefined || s.image.partition(topic, index) === undefined) {
       return partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
@@ -104,8 +101,16 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
         `ISR ${state.isr.length} < min.insync.replicas ${minInsync}`,
       );
     }
+    const txn = await checkTransactionalAppend(s, transactionalId, topic, partition, records);
+    if (!txn.ok) return partitionError(index, txn.errorCode, txn.errorMessage);
     try {
-      const r = await partition.appendAsLeader(records, s.settings.messageMaxBytes(topic));
+      const validation = { ...s.settings.produceValidation(topic), nowMs: s.now(), apiVersion };
+      const r = await partition.appendAsLeader(
+        records,
+        validation.messageBytesMax,
+        validation,
+        txn.verification,
+      );
       if (acks === -1 && r.errorCode === ErrorCode.NONE) {
         // acks=all: answered once every ISR member has the batch, i.e. once
         // the high watermark has passed its last offset.
@@ -138,7 +143,7 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
         baseOffset: r.baseOffset,
         logAppendTimeMs: r.logAppendTimeMs,
         logStartOffset: r.logStartOffset,
-        recordErrors: [],
+        recordErrors: r.recordErrors,
         errorMessage: r.errorMessage,
         currentLeader: null,
       } as PartitionOut;
@@ -155,7 +160,6 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
       if (ctx.apiVersion < FIRST_SERVED_VERSION) return refuseOldVersion(req, ctx.apiVersion);
       let topLevelError: number = ErrorCode.NONE;
       if (!VALID_ACKS.has(req.acks)) topLevelError = ErrorCode.INVALID_REQUIRED_ACKS;
-      else if (req.transactionalId !== null) topLevelError = ErrorCode.INVALID_TXN_STATE;
       const responses = await Promise.all(
         req.topicData.map(async (t) => ({
           name: t.name,
@@ -163,7 +167,15 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
             t.partitionData.map((p) =>
               topLevelError !== ErrorCode.NONE
                 ? Promise.resolve(partitionError(p.index, topLevelError, null))
-                : appendOne(t.name, p.index, p.records, req.acks, req.timeoutMs),
+                : appendOne(
+                    t.name,
+                    p.index,
+                    p.records,
+                    req.acks,
+                    req.timeoutMs,
+                    req.transactionalId,
+                    ctx.apiVersion,
+                  ),
             ),
           ),
         })),

@@ -1,4 +1,5 @@
-// `gregor configs`: kafka-configs.sh for topics and brokers. --describe prints
+// `gregor configs`: kafka-configs.sh for topics, brokers and users (SCRAM credentials,
+// user-configs.ts). --describe prints
 // "Dynamic configs for topic t are:" (or "All configs ..." with --all, or
 // "Default configs for brokers in the cluster are:") and one
 // "  name=value sensitive=false synonyms={SOURCE:name=value, ...}" line per
@@ -30,6 +31,7 @@ import {
   runTool,
   UsageError,
 } from './tool-support.ts';
+import { alterUser, describeUsers, UserConfigError } from './user-configs.ts';
 
 interface ConfigsOptions extends CommonToolOptions {
   readonly describe?: boolean;
@@ -46,7 +48,7 @@ interface ConfigsOptions extends CommonToolOptions {
   readonly output?: string;
 }
 
-type EntityType = 'topics' | 'brokers';
+type EntityType = 'topics' | 'brokers' | 'users';
 
 interface Entity {
   readonly type: EntityType;
@@ -61,8 +63,8 @@ export function addConfigsCommand(program: Command): void {
     .option('--describe', 'List configs for the given entity.')
     .option('--alter', 'Alter the configuration for the entity.')
     .option('--all', 'With --describe, list all configs, not only the dynamic ones.')
-    .option('--entity-type <type>', 'Type of entity: topics or brokers.')
-    .option('--entity-name <name>', 'Name of entity: a topic name or a broker id.')
+    .option('--entity-type <type>', 'Type of entity: topics, brokers or users.')
+    .option('--entity-name <name>', 'Name of entity: a topic name, a broker id or a user name.')
     .option(
       '--entity-default',
       'With --entity-type brokers, the cluster-wide default broker configs.',
@@ -89,7 +91,8 @@ export function addConfigsCommand(program: Command): void {
       const format = outputFormat(opts.output);
       const client = clientFor(opts, 'gregor-configs');
       try {
-        if (opts.alter === true) await alterAction(client, entity, opts);
+        if (entity.type === 'users') await usersAction(client, entity, opts, format);
+        else if (opts.alter === true) await alterAction(client, entity, opts);
         else await describeAction(client, entity, opts.all === true, format);
       } finally {
         client.close();
@@ -112,9 +115,9 @@ function entityOf(opts: ConfigsOptions): Entity {
     [type, name] = ['brokers', ''];
   }
   if (type === undefined) throw new UsageError('Missing required argument "[entity-type]"');
-  if (type !== 'topics' && type !== 'brokers') {
+  if (type !== 'topics' && type !== 'brokers' && type !== 'users') {
     throw new UsageError(
-      `Invalid entity type ${type}, the entity type must be one of topics, brokers`,
+      `Invalid entity type ${type}, the entity type must be one of topics, brokers, users`,
     );
   }
   if (type === 'brokers' && name !== null && name !== '' && !/^\d+$/.test(name)) {
@@ -225,6 +228,34 @@ export function parseAddConfig(text: string): Map<string, string> {
     );
   }
   return out;
+}
+
+async function usersAction(
+  client: KafkaClient,
+  e: Entity,
+  opts: ConfigsOptions,
+  format: OutputFormat,
+): Promise<void> {
+  if (opts.alter !== true) {
+    await describeUsers(client, e.name, format === 'json');
+    return;
+  }
+  const add =
+    opts.addConfig === undefined ? new Map<string, string>() : parseAddConfig(opts.addConfig);
+  const remove = opts.deleteConfig
+    .flatMap((d) => d.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (add.size === 0 && remove.length === 0)
+    throw new UsageError(
+      'At least one of --add-config or --delete-config must be specified with --alter',
+    );
+  try {
+    await alterUser(client, e.name ?? '', add, remove);
+  } catch (err) {
+    if (err instanceof UserConfigError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 async function alterAction(client: KafkaClient, e: Entity, opts: ConfigsOptions): Promise<void> {

@@ -3,6 +3,7 @@
 // broker is up, passes on their output prefixed with [broker-i] / [etcd-i], reports a child
 // that dies and keeps the rest running, and on SIGINT/SIGTERM stops brokers, then etcd.
 
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ConfigError } from '../config/config-error.ts';
 import { parseOverrideArgs } from '../config/config-sources.ts';
@@ -19,6 +20,7 @@ interface DevClusterCommandOptions {
   readonly basePort: string;
   readonly etcdMembers: string;
   readonly override: string[];
+  readonly secure?: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -74,6 +76,7 @@ async function run(opts: DevClusterCommandOptions): Promise<void> {
     etcdMembers: wholeNumber('--etcd-members', opts.etcdMembers, 1),
     ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
     overrides: parseOverrideArgs(opts.override),
+    ...(opts.secure === true ? { secure: true } : {}),
     // The brokers write to a pipe (ours); a person at our terminal still gets readable lines.
     env:
       process.stdout.isTTY && process.env['GREGOR_LOG_FORMAT'] === undefined
@@ -87,6 +90,15 @@ async function run(opts: DevClusterCommandOptions): Promise<void> {
   note(`cluster.id ${cluster.clusterId}, data in ${cluster.dataDir} (${where})`);
   note(`etcd at ${cluster.etcd.endpoints.join(',')}; Ctrl-C stops everything`);
   process.stdout.write(`Bootstrap servers: ${cluster.bootstrapServers}\n`);
+  if (cluster.clientProperties !== null) {
+    const text = await readFile(cluster.clientProperties, 'utf8');
+    process.stdout.write(
+      `Client properties (SASL_SSL, SCRAM-SHA-512, user admin): ${cluster.clientProperties}\n` +
+        `${text}` +
+        `Try: gregor topics --bootstrap-server ${cluster.bootstrapServers.split(',')[0]} ` +
+        `--command-config ${cluster.clientProperties} --list\n`,
+    );
+  }
 }
 
 export function addDevCommand(program: Command): void {
@@ -106,6 +118,11 @@ export function addDevCommand(program: Command): void {
     )
     .option('--etcd-members <n>', 'number of etcd members', '1')
     .option('--override <key=value>', 'a property for every broker (repeatable)', collect, [])
+    .option(
+      '--secure',
+      'SASL_SSL listeners with a generated CA and certificates, SCRAM between brokers, an ' +
+        'admin user; prints the client properties to connect with',
+    )
     .action(async (opts: DevClusterCommandOptions) => {
       try {
         await run(opts);

@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrokerChild } from './broker-child.ts';
+import { prepareSecureCluster } from './dev-cluster-security.ts';
 import { type EtcdCluster, startEtcdCluster } from './etcd-process.ts';
 import { freePorts, isPortFree, LOOPBACK_HOST } from './loopback-ports.ts';
 
@@ -48,6 +49,8 @@ export interface DevClusterOptions {
   readonly output: (line: string) => void;
   /** The dev cluster's own news: a child that died, progress of a stop. */
   readonly note: (line: string) => void;
+  /** SASL_SSL listeners, a generated CA and an admin user (dev-cluster-security.ts). */
+  readonly secure?: boolean;
 }
 
 export interface DevCluster {
@@ -57,6 +60,8 @@ export interface DevCluster {
   readonly dataDir: string;
   readonly etcd: EtcdCluster;
   readonly brokers: readonly BrokerChild[];
+  /** With --secure: the client properties file tools connect with; else null. */
+  readonly clientProperties: string | null;
   /** SIGTERM every broker and wait, then stop etcd; removes a temporary data directory. */
   stop(): Promise<void>;
   /** SIGKILL everything at once, for a second Ctrl-C. */
@@ -103,6 +108,7 @@ export function planBrokers(
   ports: readonly number[],
   shared: { dataDir: string; metadataStore: string; clusterId: string },
   extra: Readonly<Record<string, string>>,
+  protocol: 'PLAINTEXT' | 'SASL_SSL' = 'PLAINTEXT',
 ): BrokerPlan[] {
   return ports.map((port, index) => {
     const nodeId = index + 1;
@@ -113,7 +119,7 @@ export function planBrokers(
         ...extra,
         'node.id': String(nodeId),
         'log.dirs': join(shared.dataDir, `broker-${nodeId}`),
-        listeners: `PLAINTEXT://${LOOPBACK_HOST}:${port}`,
+        listeners: `${protocol}://${LOOPBACK_HOST}:${port}`,
         'metadata.store': shared.metadataStore,
         'cluster.id': shared.clusterId,
       },
@@ -205,7 +211,13 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
       },
     });
     const shared = { dataDir, metadataStore: etcd.metadataStore, clusterId };
-    brokers = startBrokers(planBrokers(ports, shared, extra), options, () => stopping);
+    const secure = options.secure === true ? await prepareSecureCluster(dataDir, keep) : null;
+    const plans =
+      secure === null
+        ? planBrokers(ports, shared, extra)
+        : planBrokers(ports, shared, { ...secure.overrides, ...extra }, 'SASL_SSL');
+    const env = { ...(options.env ?? process.env), ...(secure?.env ?? {}) };
+    brokers = startBrokers(plans, { ...options, env }, () => stopping);
     await waitAllReady(brokers, options.startTimeoutMs ?? START_TIMEOUT_MS_DEFAULT);
     const started = etcd;
     return {
@@ -214,6 +226,7 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
       dataDir,
       etcd: started,
       brokers,
+      clientProperties: secure?.clientProperties ?? null,
       stop: () => stopAll(options.stopGraceMs ?? STOP_GRACE_MS_DEFAULT),
       kill: async () => {
         stopping = true;

@@ -6,7 +6,7 @@
 // code 2 for a configuration the operator must fix, 1 for anything else.
 
 import type { Command } from 'commander';
-import { startBroker } from '../broker.ts';
+import { type Broker, startBroker } from '../broker.ts';
 import { ConfigError } from '../config/config-error.ts';
 import { parseOverrideArgs } from '../config/config-sources.ts';
 import { createLogger } from '../util/logger.ts';
@@ -16,6 +16,19 @@ interface ServerOptions {
   readonly config?: string;
   readonly override: string[];
   readonly metadata?: string;
+  readonly addScram: string[];
+}
+
+/**
+ * --add-scram values, plus GREGOR_ADD_SCRAM (values separated by `;`), which keeps the
+ * password out of the process list.
+ */
+function addScramValues(opts: ServerOptions, env: NodeJS.ProcessEnv): string[] {
+  const fromEnv = (env['GREGOR_ADD_SCRAM'] ?? '')
+    .split(';')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+  return [...opts.addScram, ...fromEnv];
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -48,31 +61,52 @@ export function addServerCommand(program: Command): void {
       'metadata store, short for --override metadata.store=<url>: ' +
         'etcd://host:port[,host:port...] or embedded:[path]',
     )
+    .option(
+      '--add-scram <SCRAM-SHA-256=[name=...,password=...]>',
+      'create a SCRAM user if it has no credential yet, as kafka-storage format ' +
+        '--add-scram (repeatable; GREGOR_ADD_SCRAM keeps the password out of ps)',
+      collect,
+      [],
+    )
     .action(async (file: string | undefined, opts: ServerOptions) => {
       const logger = createLogger();
       const configFile = opts.config ?? file;
+      // Handlers first: as a container's PID 1, a signal without a handler is ignored, and a
+      // pod deleted during a long log recovery would wait out its whole grace period.
+      let broker: Broker | null = null;
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        if (broker === null) {
+          // Nothing acknowledged yet to hand over; recovery is redone at the next start.
+          logger.info({ signal }, 'stopping during start-up');
+          logger.flush();
+          process.exit(0);
+        }
+        logger.info({ signal }, 'shutting down');
+        broker.close().then(
+          () => {
+            logger.flush();
+            process.exit(0);
+          },
+          (err: unknown) => {
+            logger.error({ err }, 'shutdown failed');
+            logger.flush();
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
       try {
-        const broker = await startBroker({
+        broker = await startBroker({
           ...(configFile !== undefined ? { configFile } : {}),
           config: withMetadataOption(parseOverrideArgs(opts.override), opts.metadata),
           env: process.env,
           logger,
+          addScram: addScramValues(opts, process.env),
         });
-        let stopping = false;
-        const stop = (signal: string) => {
-          if (stopping) return;
-          stopping = true;
-          logger.info({ signal }, 'shutting down');
-          broker.close().then(
-            () => process.exit(0),
-            (err: unknown) => {
-              logger.error({ err }, 'shutdown failed');
-              process.exit(1);
-            },
-          );
-        };
-        process.on('SIGTERM', () => stop('SIGTERM'));
-        process.on('SIGINT', () => stop('SIGINT'));
       } catch (err) {
         if (err instanceof ConfigError) {
           console.error(`${err.code}: ${err.message}`);

@@ -8,10 +8,13 @@ import { addConfigsCommand } from './configs-command.ts';
 import { addConsoleConsumerCommand } from './console-consumer-command.ts';
 import { addConsoleProducerCommand } from './console-producer-command.ts';
 import { addConsumerGroupsCommand } from './consumer-groups-command.ts';
+import { addDrainCommands } from './drain-command.ts';
+import { addK8sCommand } from './k8s-command.ts';
 import { addLeaderElectionCommand } from './leader-election-command.ts';
 import { addPerfCommand } from './perf-command.ts';
 import { addReassignPartitionsCommand } from './reassign-partitions-command.ts';
 import { addTopicsCommand } from './topics-command.ts';
+import { addTransactionsCommand } from './transactions-command.ts';
 
 /** The first argument of each tool: bin/gregor starts these without loading the broker. */
 export const TOOL_COMMANDS: readonly string[] = [
@@ -24,6 +27,10 @@ export const TOOL_COMMANDS: readonly string[] = [
   'perf',
   'leader-election',
   'reassign-partitions',
+  'transactions',
+  'k8s',
+  'drain',
+  'rebalance',
 ];
 
 export function addToolCommands(program: Command): void {
@@ -36,4 +43,7 @@ export function addToolCommands(program: Command): void {
   addPerfCommand(program);
   addLeaderElectionCommand(program);
   addReassignPartitionsCommand(program);
+  addTransactionsCommand(program);
+  addK8sCommand(program);
+  addDrainCommands(program);
 }

@@ -11,11 +11,14 @@ import {
   UnsupportedVersionError,
 } from '../client/errors.ts';
 import { KafkaClient } from '../client/kafka-client.ts';
+import { clientSecurityOptions, readCommandConfig } from './command-config.ts';
 
 export const DEFAULT_BOOTSTRAP = 'localhost:9092';
 
 export interface CommonToolOptions {
   readonly bootstrapServer: string;
+  /** A Kafka client properties file: security.protocol, sasl.*, ssl.* (and others, ignored). */
+  readonly commandConfig?: string;
 }
 
 export type OutputFormat = 'text' | 'json';
@@ -36,11 +39,17 @@ export function collect(value: string, previous: string[]): string[] {
 }
 
 export function addBootstrapOption(cmd: Command): Command {
-  return cmd.option(
-    '--bootstrap-server <servers>',
-    'the broker(s) to connect to, host:port[,host:port...]',
-    DEFAULT_BOOTSTRAP,
-  );
+  return cmd
+    .option(
+      '--bootstrap-server <servers>',
+      'the broker(s) to connect to, host:port[,host:port...]',
+      DEFAULT_BOOTSTRAP,
+    )
+    .option(
+      '--command-config <file>',
+      'Kafka client properties to connect with: security.protocol, sasl.mechanism, ' +
+        'sasl.jaas.config, ssl.*',
+    );
 }
 
 export function addOutputOption(cmd: Command): Command {
@@ -83,7 +92,11 @@ export function clientFor(
   overrides: { readonly requestTimeoutMs?: number } = {},
 ): KafkaClient {
   const servers = opts.bootstrapServer.split(',').filter((s) => s.trim() !== '');
-  return new KafkaClient({ bootstrapServers: servers, clientId, ...overrides });
+  const security =
+    opts.commandConfig === undefined
+      ? {}
+      : clientSecurityOptions(readCommandConfig(opts.commandConfig));
+  return new KafkaClient({ bootstrapServers: servers, clientId, ...overrides, ...security });
 }
 
 /** The text a failure prints: the broker's or the system's own sentence, nothing more. */

@@ -6,10 +6,14 @@
 // back in request order with their correlation ids, as Kafka's own client
 // checks; any other answer, a frame over the size limit, or a timed-out
 // request closes the connection, since what follows can no longer be trusted
-// to line up.
+// to line up. Over TLS (SSL, SASL_SSL) the handshake is part of connecting; with SASL the
+// connection authenticates before it is handed out, and again before the session lifetime
+// the broker gave runs out (KIP-368), holding new requests while it does.
 
-import { Socket } from 'node:net';
+import { isIP, Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions as TlsConnectOptions } from 'node:tls';
 import { ApiVersions } from '../protocol/apis/api-versions.ts';
+import { SaslAuthenticate } from '../protocol/apis/sasl-authenticate.ts';
 import { codecFor, type MessageValue } from '../protocol/codec.ts';
 import { FrameReader } from '../protocol/frame-reader.ts';
 import {
@@ -28,6 +32,8 @@ import {
   TimeoutError,
   UnsupportedVersionError,
 } from './errors.ts';
+import { authenticateSasl } from './sasl-authentication.ts';
+import type { SaslClientCredentials } from './sasl-client.ts';
 import {
   type BrokerVersions,
   brokerVersionsFrom,
@@ -47,7 +53,17 @@ export interface ConnectionOptions {
   readonly requestTimeoutMs: number;
   /** Largest response frame accepted before the connection is dropped. */
   readonly responseSizeBytesMax?: number;
+  /**
+   * Connect with TLS (security.protocol SSL or SASL_SSL): CA, client certificate, checks.
+   * Asked for at each connect, so renewed certificate files apply to the next connection.
+   */
+  readonly tls?: () => Promise<TlsConnectOptions>;
+  /** Authenticate with SASL (SASL_PLAINTEXT or SASL_SSL) before the connection is used. */
+  readonly sasl?: SaslClientCredentials;
 }
+
+/** Re-authenticate when this share of the session lifetime has passed (Kafka: 85-95%). */
+const REAUTHENTICATE_AT = 0.85;
 
 export interface SendOptions {
   /** A version to use instead of the negotiated one. */
@@ -81,10 +97,20 @@ function describeSocketError(err: Error): string {
 }
 
 /** Opens a TCP connection, failing after connectTimeoutMs instead of the kernel's SYN retries. */
-function connectSocket(opts: ConnectionOptions): Promise<Socket> {
+async function connectSocket(opts: ConnectionOptions): Promise<Socket> {
   const address = `${opts.host}:${opts.port}`;
+  const tls = opts.tls === undefined ? undefined : await opts.tls();
   return new Promise((resolve, reject) => {
-    const socket = new Socket();
+    const socket =
+      tls === undefined
+        ? new Socket()
+        : connectTls({
+            // SNI names hosts, not addresses (RFC 6066); the certificate check still covers IPs.
+            ...(isIP(opts.host) === 0 ? { servername: opts.host } : {}),
+            ...tls,
+            host: opts.host,
+            port: opts.port,
+          });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(
@@ -101,12 +127,14 @@ function connectSocket(opts: ConnectionOptions): Promise<Socket> {
         ),
       );
     });
-    socket.connect({ host: opts.host, port: opts.port }, () => {
+    const connected = () => {
       clearTimeout(timer);
       socket.removeAllListeners('error');
       socket.setNoDelay(true);
       resolve(socket);
-    });
+    };
+    if (tls === undefined) socket.connect({ host: opts.host, port: opts.port }, connected);
+    else socket.once('secureConnect', connected);
   });
 }
 
@@ -118,6 +146,9 @@ export class BrokerConnection {
   private nextCorrelationId = 1;
   private failure: Error | null = null;
   private versions: BrokerVersions = new Map();
+  /** Set while re-authenticating: new requests wait for it (the broker takes no others). */
+  private reauthenticating: Promise<void> | null = null;
+  private reauthTimer: NodeJS.Timeout | null = null;
 
   private constructor(
     private readonly socket: Socket,
@@ -135,6 +166,7 @@ export class BrokerConnection {
     const conn = new BrokerConnection(await connectSocket(opts), opts);
     try {
       await conn.negotiateVersions();
+      if (opts.sasl !== undefined) await conn.authenticate(opts.sasl);
     } catch (err) {
       conn.close();
       throw err;
@@ -167,6 +199,15 @@ export class BrokerConnection {
     body: RequestBody<A>,
     options: SendOptions = {},
   ): Promise<ResponseBody<A>> {
+    while (this.reauthenticating !== null) await this.reauthenticating;
+    return this.sendNow(api, body, options);
+  }
+
+  private async sendNow<A extends ApiDef>(
+    api: A,
+    body: RequestBody<A>,
+    options: SendOptions = {},
+  ): Promise<ResponseBody<A>> {
     const version = options.version ?? this.versionFor(api);
     const responseCodec = codecFor(api.response).at(version);
     const frame = this.encode(api, version, body);
@@ -186,11 +227,36 @@ export class BrokerConnection {
   sendWithoutResponse<A extends ApiDef>(api: A, body: RequestBody<A>): void {
     if (this.failure !== null) throw this.failure;
     const frame = this.encode(api, this.versionFor(api), body);
-    this.write(frame.chunks);
+    const reauthenticating = this.reauthenticating;
+    if (reauthenticating === null) this.write(frame.chunks);
+    else void reauthenticating.then(() => this.failure === null && this.write(frame.chunks));
   }
 
   close(): void {
     this.fail(this.lost('connection closed by the client'));
+  }
+
+  /** SASL authentication; schedules re-authentication when the broker limits the session. */
+  private async authenticate(credentials: SaslClientCredentials): Promise<void> {
+    const version = Math.min(this.versionFor(SaslAuthenticate), 2);
+    const lifetimeMs = await authenticateSasl(
+      (api, body, v) => this.sendNow(api, body as never, { version: v }),
+      credentials,
+      version,
+    );
+    if (lifetimeMs <= 0 || this.failure !== null) return;
+    this.reauthTimer = setTimeout(() => {
+      this.reauthenticating = this.authenticate(credentials).then(
+        () => {
+          this.reauthenticating = null;
+        },
+        (err: unknown) => {
+          this.reauthenticating = null;
+          this.fail(this.lost(`re-authentication failed: ${String(err)}`));
+        },
+      );
+    }, lifetimeMs * REAUTHENTICATE_AT);
+    this.reauthTimer.unref();
   }
 
   private encode<A extends ApiDef>(
@@ -311,6 +377,7 @@ export class BrokerConnection {
   /** Fails every outstanding request with the first error and closes the socket. */
   private fail(err: Error): void {
     if (this.failure === null) this.failure = err;
+    if (this.reauthTimer !== null) clearTimeout(this.reauthTimer);
     for (const [id, waiting] of this.pending) {
       clearTimeout(waiting.timer);
       this.pending.delete(id);

@@ -16,6 +16,7 @@ import {
 } from './cluster-metadata.ts';
 import {
   BrokerConnection,
+  type ConnectionOptions,
   type RequestBody,
   type ResponseBody,
   type SendOptions,
@@ -38,6 +39,10 @@ export interface ClientOptions {
   /** How long retriable failures (elections, loading coordinators) are retried. */
   readonly retryTimeoutMs?: number;
   readonly retryBackoffMs?: number;
+  /** TLS options for every connection (security.protocol SSL or SASL_SSL). */
+  readonly tls?: ConnectionOptions['tls'];
+  /** SASL credentials for every connection (SASL_PLAINTEXT or SASL_SSL). */
+  readonly sasl?: ConnectionOptions['sasl'];
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
@@ -70,6 +75,7 @@ export class KafkaClient {
   readonly retryTimeoutMs: number;
   readonly retryBackoffMs: number;
   private readonly connectTimeoutMs: number;
+  private readonly security: Pick<ConnectionOptions, 'tls' | 'sasl'>;
   private readonly bootstrap: HostPort[];
   private readonly connections = new Map<string, Promise<BrokerConnection>>();
   private known: ClusterMetadata | null = null;
@@ -81,6 +87,10 @@ export class KafkaClient {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.retryTimeoutMs = opts.retryTimeoutMs ?? DEFAULT_RETRY_TIMEOUT_MS;
     this.retryBackoffMs = opts.retryBackoffMs ?? DEFAULT_RETRY_BACKOFF_MS;
+    this.security = {
+      ...(opts.tls === undefined ? {} : { tls: opts.tls }),
+      ...(opts.sasl === undefined ? {} : { sasl: opts.sasl }),
+    };
   }
 
   /** The last metadata seen, or null before the first Metadata request. */
@@ -155,9 +165,12 @@ export class KafkaClient {
     return this.sendTo(md.controllerId, api, body);
   }
 
-  /** The broker coordinating `groupId`, retrying while the coordinator is being chosen or loads. */
-  async coordinatorFor(groupId: string): Promise<BrokerNode> {
-    return retrying(() => this.findCoordinator(groupId), {
+  /**
+   * The broker coordinating `key` (a group id, or with key type 1 a
+   * transactional id), retrying while the coordinator is being chosen or loads.
+   */
+  async coordinatorFor(key: string, keyType = COORDINATOR_KEY_TYPE_GROUP): Promise<BrokerNode> {
+    return retrying(() => this.findCoordinator(key, keyType), {
       timeoutMs: this.retryTimeoutMs,
       backoffMs: this.retryBackoffMs,
     });
@@ -170,11 +183,11 @@ export class KafkaClient {
     this.connections.clear();
   }
 
-  private async findCoordinator(groupId: string): Promise<BrokerNode> {
+  private async findCoordinator(key: string, keyType: number): Promise<BrokerNode> {
     const response = await this.sendToAny(FindCoordinator, {
-      key: groupId,
-      keyType: COORDINATOR_KEY_TYPE_GROUP,
-      coordinatorKeys: [groupId],
+      key,
+      keyType,
+      coordinatorKeys: [key],
     });
     const entry = response.coordinators[0];
     const found =
@@ -210,6 +223,7 @@ export class KafkaClient {
       clientId: this.clientId,
       connectTimeoutMs: this.connectTimeoutMs,
       requestTimeoutMs: this.requestTimeoutMs,
+      ...this.security,
     });
     this.connections.set(address, opening);
     opening.catch(() => {

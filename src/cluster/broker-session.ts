@@ -23,6 +23,13 @@ export interface BrokerEndpointRecord {
   readonly rack: string | null;
   /** Identifies this registration; changes on every restart and re-registration. */
   readonly incarnation: string;
+  /**
+   * Replicas this broker cannot serve because their log directory failed
+   * (`topic:partition`); the controller leads them elsewhere (Kafka's KIP-858).
+   */
+  readonly offlineReplicas?: readonly string[];
+  /** The log directories that failed. */
+  readonly offlineLogDirs?: readonly string[];
 }
 
 export interface BrokerSessionOptions {
@@ -51,8 +58,36 @@ export class BrokerSession {
   private registeredRevisionValue = Number.MAX_SAFE_INTEGER;
   private closed = false;
   private readonly listeners: Array<(lease: Lease) => void> = [];
+  private offline: { replicas: readonly string[]; dirs: readonly string[] } = {
+    replicas: [],
+    dirs: [],
+  };
+  private record: BrokerEndpointRecord | null = null;
 
   constructor(private readonly o: BrokerSessionOptions) {}
+
+  /**
+   * Publishes the replicas and log directories this broker lost to a disk failure
+   * in its registration (same session, same incarnation), so the controller moves
+   * their leadership and ISR membership elsewhere.
+   */
+  async setOffline(replicas: readonly string[], dirs: readonly string[]): Promise<void> {
+    this.offline = { replicas: [...replicas].sort(), dirs: [...dirs].sort() };
+    const lease = this.leaseValue;
+    const record = this.record;
+    if (lease === null || record === null || this.closed) return;
+    const next: BrokerEndpointRecord = {
+      ...record,
+      offlineReplicas: this.offline.replicas,
+      offlineLogDirs: this.offline.dirs,
+    };
+    const key = this.o.keys.broker(this.o.nodeId);
+    const r = await this.o.store.txn(
+      [{ key, target: 'version', operator: '>', value: 0 }],
+      [{ type: 'put', key, value: JSON.stringify(next), lease: lease.id }],
+    );
+    if (r.succeeded) this.record = next;
+  }
 
   get lease(): Lease | null {
     return this.leaseValue;
@@ -106,6 +141,9 @@ export class BrokerSession {
       listeners: this.o.listeners,
       rack: this.o.rack,
       incarnation: randomBytes(8).toString('hex'),
+      ...(this.offline.replicas.length > 0
+        ? { offlineReplicas: this.offline.replicas, offlineLogDirs: this.offline.dirs }
+        : {}),
     };
     const key = this.o.keys.broker(this.o.nodeId);
     const r = await this.o.store.txn(
@@ -117,6 +155,7 @@ export class BrokerSession {
       return null;
     }
     this.leaseValue = lease;
+    this.record = record;
     this.registeredRevisionValue = r.revision;
     void lease.lost.then((loss) => this.onLost(lease, loss.reason));
     return lease;

@@ -23,6 +23,8 @@ export interface BrokerEndpoint {
    * registered their listeners: then host and port serve every listener name.
    */
   readonly listeners?: readonly ListenerEndpoint[];
+  /** Replicas (`topic:partition`) the broker lost with a failed log directory. */
+  readonly offlineReplicas?: readonly string[];
 }
 
 /**
@@ -151,6 +153,12 @@ export type MetadataChange =
       readonly configs: Record<string, string> | null;
     }
   | {
+      /** Dynamic broker configs: name is a broker id, or '' for the cluster default. */
+      readonly kind: 'broker-config';
+      readonly name: string;
+      readonly configs: Record<string, string> | null;
+    }
+  | {
       readonly kind: 'controller';
       readonly nodeId: number | null;
       readonly controllerEpoch: number;
@@ -175,6 +183,7 @@ export class MetadataImage {
   private readonly topicsByName = new Map<string, MutableTopic>();
   private readonly topicsById = new Map<string, MutableTopic>();
   private readonly topicConfigs = new Map<string, Record<string, string>>();
+  private readonly brokerConfigs = new Map<string, Record<string, string>>();
   private controller: number | null = null;
   private controllerEpochValue = 0;
   revision = 0;
@@ -196,6 +205,10 @@ export class MetadataImage {
       case 'topic-config':
         if (change.configs === null) this.topicConfigs.delete(change.name);
         else this.topicConfigs.set(change.name, change.configs);
+        return;
+      case 'broker-config':
+        if (change.configs === null) this.brokerConfigs.delete(change.name);
+        else this.brokerConfigs.set(change.name, change.configs);
         return;
       case 'controller':
         this.controller = change.nodeId;
@@ -316,6 +329,11 @@ export class MetadataImage {
 
   partition(topic: string, partition: number): PartitionState | undefined {
     return this.topicsByName.get(topic)?.partitions.get(partition);
+  }
+
+  /** Dynamic configs of broker `name` ('' for the cluster default); same object until changed. */
+  brokerConfig(name: string): Record<string, string> {
+    return this.brokerConfigs.get(name) ?? NO_OVERRIDES;
   }
 
   /** The topic's overrides; the same object until they change (callers may cache by identity). */

@@ -152,6 +152,13 @@ export class MetadataLoader {
           modRevision: kv?.modRevision ?? 0,
         };
       case 'config':
+        if (parsed.resourceType === 'broker') {
+          return {
+            kind: 'broker-config',
+            name: parsed.name,
+            configs: value as Record<string, string> | null,
+          };
+        }
         if (parsed.resourceType !== 'topic') return null;
         return {
           kind: 'topic-config',

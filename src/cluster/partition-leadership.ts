@@ -67,10 +67,18 @@ export function decideLeadership(
   opts: LeadershipOptions,
 ): PartitionDecision[] {
   const live = new Set(image.brokers().map((b) => b.nodeId));
+  // A replica in a failed log directory counts as down for its partition (KIP-858).
+  const offline = new Map<string, number[]>();
+  for (const b of image.brokers()) {
+    for (const r of b.offlineReplicas ?? []) offline.set(r, [...(offline.get(r) ?? []), b.nodeId]);
+  }
   const out: PartitionDecision[] = [];
   for (const t of image.topics()) {
     for (const p of t.partitions.values()) {
-      const record = decidePartition(p, live, opts);
+      const lost = offline.get(`${t.name}:${p.partition}`);
+      const liveHere =
+        lost === undefined ? live : new Set([...live].filter((b) => !lost.includes(b)));
+      const record = decidePartition(p, liveHere, opts);
       if (record !== null) {
         out.push({
           topic: t.name,

@@ -102,6 +102,12 @@ export interface LogSettings {
   readonly logRetentionCheckIntervalMs: number;
   readonly logCleanupPolicy: readonly CleanupPolicy[];
   readonly logCleanerEnable: boolean;
+  readonly logCleanerThreads: number;
+  readonly logCleanerDedupeBufferSize: number;
+  readonly logCleanerIoBufferSize: number;
+  readonly logCleanerIoBufferLoadFactor: number;
+  readonly logCleanerIoMaxBytesPerSecond: number;
+  readonly logCleanerBackoffMs: number;
   readonly logIndexIntervalBytes: number;
   readonly logIndexSizeMaxBytes: number;
   readonly logSegmentDeleteDelayMs: number;
@@ -150,6 +156,9 @@ export interface TransactionSettings {
   readonly transactionStateLogReplicationFactor: number;
   readonly transactionStateLogMinIsr: number;
   readonly transactionStateLogSegmentBytes: number;
+  readonly transactionAbortTimedOutTransactionCleanupIntervalMs: number;
+  readonly transactionRemoveExpiredTransactionCleanupIntervalMs: number;
+  readonly transactionPartitionVerificationEnable: boolean;
   readonly producerIdExpirationMs: number;
 }
 
@@ -250,7 +259,8 @@ function readClusterSettings(lookup: SettingLookup): ClusterSettings {
   assert.ok(store.ok, 'metadata.store passed validation but does not parse');
   return {
     nodeId: nodeId ?? brokerId ?? 0,
-    rack: read.stringOrNull('broker.rack'),
+    // Empty is no rack: Kubernetes' downward API gives '' for a zone label the pod lacks.
+    rack: read.stringOrNull('broker.rack') || null,
     clusterId: read.stringOrNull('cluster.id'),
     metadataStore: store.value,
     metadataStorePrefix: read.string('metadata.store.prefix'),
@@ -381,6 +391,12 @@ function readLogSettings(lookup: SettingLookup): LogSettings {
     logRetentionCheckIntervalMs: read.number('log.retention.check.interval.ms'),
     logCleanupPolicy: policy as readonly CleanupPolicy[],
     logCleanerEnable: read.boolean('log.cleaner.enable'),
+    logCleanerThreads: read.number('log.cleaner.threads'),
+    logCleanerDedupeBufferSize: read.number('log.cleaner.dedupe.buffer.size'),
+    logCleanerIoBufferSize: read.number('log.cleaner.io.buffer.size'),
+    logCleanerIoBufferLoadFactor: read.number('log.cleaner.io.buffer.load.factor'),
+    logCleanerIoMaxBytesPerSecond: read.number('log.cleaner.io.max.bytes.per.second'),
+    logCleanerBackoffMs: read.number('log.cleaner.backoff.ms'),
     logIndexIntervalBytes: read.number('log.index.interval.bytes'),
     logIndexSizeMaxBytes: read.number('log.index.size.max.bytes'),
     logSegmentDeleteDelayMs: read.number('log.segment.delete.delay.ms'),
@@ -436,6 +452,15 @@ function readTransactionSettings(lookup: SettingLookup): TransactionSettings {
     transactionStateLogReplicationFactor: read.number('transaction.state.log.replication.factor'),
     transactionStateLogMinIsr: read.number('transaction.state.log.min.isr'),
     transactionStateLogSegmentBytes: read.number('transaction.state.log.segment.bytes'),
+    transactionAbortTimedOutTransactionCleanupIntervalMs: read.number(
+      'transaction.abort.timed.out.transaction.cleanup.interval.ms',
+    ),
+    transactionRemoveExpiredTransactionCleanupIntervalMs: read.number(
+      'transaction.remove.expired.transaction.cleanup.interval.ms',
+    ),
+    transactionPartitionVerificationEnable: read.boolean(
+      'transaction.partition.verification.enable',
+    ),
     producerIdExpirationMs: read.number('producer.id.expiration.ms'),
   };
 }

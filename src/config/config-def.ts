@@ -17,6 +17,7 @@ import {
 import { parseListenerList, parseSecurityProtocolMap, SECURITY_PROTOCOLS } from './listeners.ts';
 import { parseMetadataStore } from './metadata-store-location.ts';
 import { DEFAULT_MESSAGE_FORMAT_VERSION, isKafkaVersionString } from './metadata-version.ts';
+import { parsePrincipalMappingRules } from './principal-mapping-rules.ts';
 
 export type Importance = 'high' | 'medium' | 'low';
 
@@ -172,7 +173,9 @@ const CLUSTER_KEYS: readonly UngroupedKeyDef[] = [
     type: 'string',
     default: null,
     importance: 'medium',
-    doc: 'Rack or zone of this broker; replica placement spreads a partition across racks.',
+    doc:
+      'Rack or zone of this broker; replica placement spreads a partition across racks. ' +
+      'Empty means no rack.',
   },
   {
     name: 'cluster.id',
@@ -295,7 +298,9 @@ const REQUEST_KEYS: readonly UngroupedKeyDef[] = [
     default: '104857600',
     valid: atLeast(1),
     importance: 'high',
-    doc: 'Largest request accepted; a bigger frame closes the connection before it is read.',
+    doc:
+      'Largest request accepted; a bigger frame closes the connection before it is read. Also ' +
+      'the most bytes one batch may decompress to (MESSAGE_TOO_LARGE past it).',
   },
   {
     name: 'socket.send.buffer.bytes',
@@ -452,7 +457,7 @@ const TOPIC_DEFAULT_KEYS: readonly UngroupedKeyDef[] = [
     default: '9',
     valid: between(1, 17),
     importance: 'medium',
-    doc: 'Default compression.lz4.level of topics.',
+    doc: 'Default compression.lz4.level of topics (accepted; lz4 is written at one level).',
   },
   {
     name: 'compression.zstd.level',
@@ -602,6 +607,60 @@ const LOG_KEYS: readonly UngroupedKeyDef[] = [
     default: 'true',
     importance: 'medium',
     doc: 'Run log compaction for topics whose cleanup.policy includes compact.',
+  },
+  {
+    name: 'log.cleaner.threads',
+    type: 'int',
+    default: '1',
+    valid: custom('1 (Gregor runs one cleaner, off the hot path)', (value) =>
+      value === 1 ? null : 'Gregor runs exactly one log cleaner; set 1 or leave it unset',
+    ),
+    importance: 'medium',
+    doc: 'Background threads cleaning logs. Gregor accepts 1 only: one cleaner loop.',
+  },
+  {
+    name: 'log.cleaner.dedupe.buffer.size',
+    type: 'long',
+    default: '134217728',
+    valid: atLeast(24 * 1024),
+    importance: 'medium',
+    doc: "Memory for the cleaner's key map (24 bytes per key); a pass maps at most this much.",
+  },
+  {
+    name: 'log.cleaner.io.buffer.size',
+    type: 'int',
+    default: '524288',
+    valid: atLeast(8192),
+    importance: 'medium',
+    doc: 'Cleaner I/O buffer: half for each read of a segment, half for each write.',
+  },
+  {
+    name: 'log.cleaner.io.buffer.load.factor',
+    type: 'double',
+    default: '0.9',
+    valid: custom('a number in (0, 1]', (value) =>
+      typeof value === 'number' && value > 0 && value <= 1 ? null : 'must be in (0, 1]',
+    ),
+    importance: 'medium',
+    doc: "How full the cleaner's key map may get before a pass stops mapping.",
+  },
+  {
+    name: 'log.cleaner.io.max.bytes.per.second',
+    type: 'double',
+    default: '1.7976931348623157E308',
+    valid: custom('a positive number', (value) =>
+      typeof value === 'number' && value > 0 ? null : 'must be positive',
+    ),
+    importance: 'medium',
+    doc: "Throttle on the cleaner's reads plus writes, bytes per second.",
+  },
+  {
+    name: 'log.cleaner.backoff.ms',
+    type: 'long',
+    default: '15000',
+    valid: atLeast(0),
+    importance: 'medium',
+    doc: 'How long the cleaner sleeps when no log needs cleaning.',
   },
   {
     name: 'log.cleaner.delete.retention.ms',
@@ -971,6 +1030,31 @@ const TRANSACTION_KEYS: readonly UngroupedKeyDef[] = [
     doc: 'Segment size of __transaction_state.',
   },
   {
+    name: 'transaction.abort.timed.out.transaction.cleanup.interval.ms',
+    type: 'int',
+    default: '10000',
+    valid: atLeast(1),
+    importance: 'low',
+    doc: 'How often the coordinator aborts transactions open longer than their timeout.',
+  },
+  {
+    name: 'transaction.remove.expired.transaction.cleanup.interval.ms',
+    type: 'int',
+    default: '3600000',
+    valid: atLeast(1),
+    importance: 'low',
+    doc: 'How often transactional ids past transactional.id.expiration.ms are removed.',
+  },
+  {
+    name: 'transaction.partition.verification.enable',
+    type: 'boolean',
+    default: 'true',
+    importance: 'low',
+    doc:
+      'Before a transactional batch opens a transaction on a partition, ask the ' +
+      "transaction's coordinator whether the partition is in it (KIP-890).",
+  },
+  {
     name: 'producer.id.expiration.ms',
     type: 'int',
     default: '86400000',
@@ -995,10 +1079,40 @@ const secret = (name: string, doc: string): UngroupedKeyDef => ({
   doc,
 });
 
-const SECURITY_KEYS: readonly UngroupedKeyDef[] = [
+/** Kafka's OAUTHBEARER validator callback handlers, in their 3.x package names. */
+export const OAUTHBEARER_VALIDATOR_CLASSES = [
+  'org.apache.kafka.common.security.oauthbearer.OAuthBearerValidatorCallbackHandler',
+  'org.apache.kafka.common.security.oauthbearer.secured.OAuthBearerValidatorCallbackHandler',
+  'org.apache.kafka.common.security.oauthbearer.internals.unsecured.OAuthBearerUnsecuredValidatorCallbackHandler',
+] as const;
+
+const TLS_PROTOCOLS = ['TLSv1.2', 'TLSv1.3'] as const;
+
+const principalRules = custom('DEFAULT, or RULE:pattern/replacement/[LU], comma-separated', (v) =>
+  parsePrincipalMappingRules(String(v)).ok ? null : 'is not a list of DEFAULT and RULE:p/r/[LU]',
+);
+
+const jwksUrl = custom('an https://, http:// or file: URL', (value) => {
+  if (value === null || value === '') return null;
+  try {
+    const url = new URL(String(value));
+    return ['https:', 'http:', 'file:'].includes(url.protocol)
+      ? null
+      : 'is not https, http or file';
+  } catch {
+    return 'is not a URL';
+  }
+});
+
+const SSL_KEYS: readonly UngroupedKeyDef[] = [
   path('ssl.keystore.location', 'Certificate and key file of SSL and SASL_SSL listeners.'),
   secret('ssl.keystore.password', 'Password of the keystore file (PKCS12).'),
-  secret('ssl.key.password', 'Password of the private key.'),
+  secret('ssl.key.password', 'Password of the private key (PKCS12, or an encrypted PEM key).'),
+  secret('ssl.keystore.key', 'PEM private key given inline instead of ssl.keystore.location.'),
+  secret(
+    'ssl.keystore.certificate.chain',
+    'PEM certificate chain given inline, with ssl.keystore.key.',
+  ),
   {
     name: 'ssl.keystore.type',
     type: 'string',
@@ -1009,13 +1123,14 @@ const SECURITY_KEYS: readonly UngroupedKeyDef[] = [
   },
   path('ssl.truststore.location', 'CA certificates that client certificates must chain to.'),
   secret('ssl.truststore.password', 'Password of the truststore file (PKCS12).'),
+  secret('ssl.truststore.certificates', 'PEM CA certificates given inline.'),
   {
     name: 'ssl.truststore.type',
     type: 'string',
     default: 'PEM',
     valid: oneOf('PEM', 'PKCS12'),
     importance: 'medium',
-    doc: 'Truststore format.',
+    doc: 'Truststore format. A PKCS12 truststore must hold a key too (as Node reads it).',
   },
   {
     name: 'ssl.client.auth',
@@ -1025,6 +1140,50 @@ const SECURITY_KEYS: readonly UngroupedKeyDef[] = [
     importance: 'medium',
     doc: 'Whether SSL listeners ask clients for a certificate.',
   },
+  {
+    name: 'ssl.enabled.protocols',
+    type: 'list',
+    default: 'TLSv1.2,TLSv1.3',
+    valid: oneOf(...TLS_PROTOCOLS),
+    importance: 'medium',
+    doc: 'TLS versions accepted (TLSv1.2, TLSv1.3).',
+  },
+  {
+    name: 'ssl.protocol',
+    type: 'string',
+    default: 'TLSv1.3',
+    valid: oneOf('TLS', 'TLSv1.2', 'TLSv1.3'),
+    importance: 'medium',
+    doc: 'Highest TLS version offered by the inter-broker and tool clients.',
+  },
+  {
+    name: 'ssl.cipher.suites',
+    type: 'list',
+    default: '',
+    importance: 'low',
+    doc:
+      "Cipher suites, in OpenSSL's or IANA's names (TLS_AES_128_GCM_SHA256, " +
+      "ECDHE-RSA-AES128-GCM-SHA256); empty: Node's defaults.",
+  },
+  {
+    name: 'ssl.principal.mapping.rules',
+    type: 'string',
+    default: 'DEFAULT',
+    valid: principalRules,
+    importance: 'low',
+    doc: "Rules mapping a client certificate's subject (RFC 2253) to a principal name.",
+  },
+  {
+    name: 'ssl.endpoint.identification.algorithm',
+    type: 'string',
+    default: 'https',
+    valid: oneOf('https', ''),
+    importance: 'low',
+    doc: "https: brokers check the host name in each other's certificates; empty: they do not.",
+  },
+];
+
+const SASL_KEYS: readonly UngroupedKeyDef[] = [
   {
     name: 'sasl.enabled.mechanisms',
     type: 'list',
@@ -1039,16 +1198,115 @@ const SECURITY_KEYS: readonly UngroupedKeyDef[] = [
     default: 'PLAIN',
     valid: oneOf(...SASL_MECHANISMS),
     importance: 'medium',
-    doc: 'SASL mechanism brokers use with each other.',
+    doc: 'SASL mechanism brokers use with each other when the inter-broker listener uses SASL.',
   },
   {
     name: 'sasl.server.max.receive.size',
     type: 'int',
     default: '524288',
+    valid: atLeast(1),
     importance: 'medium',
     doc: 'Largest frame accepted before SASL authentication completes.',
   },
+  secret(
+    'sasl.jaas.config',
+    "JAAS login module and options, as Kafka's; usually per listener and mechanism " +
+      '(listener.name.<l>.<mechanism>.sasl.jaas.config).',
+  ),
+  path(
+    'sasl.plain.users.file',
+    'Gregor: a properties file of PLAIN users, name=password per line, read again when it ' +
+      'changes (besides user_<name> options of the JAAS config).',
+  ),
+  {
+    name: 'sasl.server.callback.handler.class',
+    type: 'string',
+    default: null,
+    valid: oneOf(...OAUTHBEARER_VALIDATOR_CLASSES),
+    importance: 'medium',
+    doc: "Only Kafka's OAUTHBEARER validator classes are understood (unsecured or JWKS-secured).",
+  },
+  {
+    name: 'connections.max.reauth.ms',
+    type: 'long',
+    default: '0',
+    valid: atLeast(0),
+    importance: 'medium',
+    doc:
+      'Longest SASL session before the client must re-authenticate (KIP-368); 0: no limit ' +
+      "but the credential's own expiry.",
+  },
+  {
+    name: 'sasl.oauthbearer.jwks.endpoint.url',
+    type: 'string',
+    default: null,
+    valid: jwksUrl,
+    importance: 'medium',
+    doc: 'JWKS of the OAuth issuer (https:, or file: read again when it changes); set: tokens must be signed.',
+  },
+  {
+    name: 'sasl.oauthbearer.jwks.endpoint.refresh.ms',
+    type: 'long',
+    default: '3600000',
+    valid: atLeast(0),
+    importance: 'low',
+    doc: 'How long fetched keys are trusted before the JWKS endpoint is asked again.',
+  },
+  {
+    name: 'sasl.oauthbearer.jwks.endpoint.retry.backoff.ms',
+    type: 'long',
+    default: '100',
+    valid: atLeast(0),
+    importance: 'low',
+    doc: 'Least wait before asking the JWKS endpoint again (an unknown key id).',
+  },
+  {
+    name: 'sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms',
+    type: 'long',
+    default: '10000',
+    valid: atLeast(0),
+    importance: 'low',
+    doc: 'Timeout of one JWKS request.',
+  },
+  {
+    name: 'sasl.oauthbearer.expected.audience',
+    type: 'list',
+    default: '',
+    importance: 'medium',
+    doc: 'Audiences a token must name one of (aud); empty: not checked.',
+  },
+  {
+    name: 'sasl.oauthbearer.expected.issuer',
+    type: 'string',
+    default: null,
+    importance: 'medium',
+    doc: 'Issuer a token must name (iss); unset: not checked.',
+  },
+  {
+    name: 'sasl.oauthbearer.sub.claim.name',
+    type: 'string',
+    default: 'sub',
+    importance: 'low',
+    doc: 'Claim whose value is the principal name.',
+  },
+  {
+    name: 'sasl.oauthbearer.scope.claim.name',
+    type: 'string',
+    default: 'scope',
+    importance: 'low',
+    doc: "Claim holding the token's scopes.",
+  },
+  {
+    name: 'sasl.oauthbearer.clock.skew.seconds',
+    type: 'int',
+    default: '30',
+    valid: atLeast(0),
+    importance: 'low',
+    doc: "Tolerated difference between our clock and the issuer's (exp, nbf, iat).",
+  },
 ];
+
+const SECURITY_KEYS: readonly UngroupedKeyDef[] = [...SSL_KEYS, ...SASL_KEYS];
 
 /** Every broker key, grouped as docs/configuration.md shows them. */
 export const BROKER_CONFIG_DEFS: readonly BrokerKeyDef[] = (
@@ -1104,7 +1362,7 @@ export const TOPIC_CONFIG_DEFS: readonly TopicKeyDef[] = [
     valid: between(1, 17),
     importance: 'medium',
     synonyms: sameName('compression.lz4.level'),
-    doc: 'lz4 level when compression.type is lz4.',
+    doc: "Accepted for compatibility: lz4 batches are recompressed at the codec library's one level.",
   },
   {
     name: 'compression.zstd.level',

@@ -13,6 +13,7 @@ import {
   topicKeyForBrokerKey,
 } from './config-def.ts';
 import { describeValidator } from './config-value.ts';
+import { DYNAMIC_BROKER_KEYS } from './dynamic-broker-config.ts';
 import { ENV_ALLOW_LIST, ENV_ALLOWED_MEANING, envNameForKey } from './env-names.ts';
 
 const GROUP_TITLES: Readonly<Record<BrokerKeyGroup, string>> = {
@@ -39,10 +40,12 @@ and a topic is configured with the same keys as in Kafka.
 
 Each broker key takes the value from the highest of these, per key:
 
-1. \`--override key=value\` on the command line;
-2. an environment variable \`GREGOR_<KEY>\` (see below);
-3. the properties file;
-4. the default in the tables below.
+1. a dynamic value set for this broker, then one set as the cluster-wide default (see
+   "Dynamic broker configs" below), for the keys marked *dynamic*;
+2. \`--override key=value\` on the command line;
+3. an environment variable \`GREGOR_<KEY>\` (see below);
+4. the properties file;
+5. the default in the tables below.
 
 Where Kafka ranks keys rather than sources, the key rank wins whatever the source:
 \`log.retention.ms\` beats \`log.retention.minutes\`, which beats \`log.retention.hours\`;
@@ -51,6 +54,28 @@ set. DescribeConfigs reports the file, environment and overrides as \`STATIC_BRO
 
 A key Gregor does not know is an error (\`GREGOR_ERR_CONFIG_UNKNOWN\`), as is a value that does
 not parse or is out of range (\`GREGOR_ERR_CONFIG_INVALID\`); see [errors.md](errors.md).
+
+## Dynamic broker configs
+
+As in Kafka, the keys marked *dynamic* in the tables below may be changed while the brokers
+run, for one broker or as the cluster-wide default, with AlterConfigs or
+IncrementalAlterConfigs on a broker resource (the broker id, or an empty name for the
+default), for example:
+
+\`\`\`sh
+gregor configs --bootstrap-server localhost:9092 --alter --entity-type brokers --entity-default --add-config log.retention.ms=3600000
+gregor configs --bootstrap-server localhost:9092 --alter --entity-type brokers --entity-name 1 --add-config log.retention.ms=86400000
+gregor configs --bootstrap-server localhost:9092 --describe --entity-type brokers --entity-name 1 --all
+\`\`\`
+
+The values live in the metadata store (\`configs/broker/<id>\` and \`configs/broker/<default>\`),
+so every broker applies them through its watch and a restarted broker keeps them. A value set
+for a broker beats the cluster default, which beats the static configuration. DescribeConfigs
+reports each value's source (\`DYNAMIC_BROKER_CONFIG\`, \`DYNAMIC_DEFAULT_BROKER_CONFIG\`,
+\`STATIC_BROKER_CONFIG\`, \`DEFAULT_CONFIG\`) with its synonyms in Kafka's order. A key that is
+not dynamic, or a value that does not parse, is refused with \`INVALID_CONFIG\` and Kafka's
+message (\`Cannot update these configs dynamically: Set(log.dirs)\`). The topic defaults among
+them reach every partition log at once; the \`log.cleaner.*\` ones reach the log cleaner.
 
 ## Environment variables
 
@@ -93,7 +118,11 @@ function shownDefault(def: ConfigKeyDef): string {
 
 function brokerAppliesTo(name: string): string {
   const topicKey = topicKeyForBrokerKey(name);
-  return topicKey === null ? 'broker' : `broker; default of topic \`${topicKey}\``;
+  const scope = DYNAMIC_BROKER_KEYS.get(name);
+  const dynamic = scope === undefined ? '' : `; dynamic (${scope})`;
+  return topicKey === null
+    ? `broker${dynamic}`
+    : `broker${dynamic}; default of topic \`${topicKey}\``;
 }
 
 function brokerTable(group: BrokerKeyGroup): string {

@@ -7,9 +7,17 @@ import { BROKER_CONFIG_KEYS, NOT_APPLICABLE_KEYS, TOPIC_CONFIG_KEYS } from './co
 import { ConfigError } from './config-error.ts';
 import type { ConfigValue } from './config-value.ts';
 import { ENV_PREFIX, isIgnoredEnvName, keyForEnvName } from './env-names.ts';
+import { parseListenerScopedKey } from './listener-scoped-keys.ts';
 import { parseProperties } from './properties.ts';
 
-export type ConfigOrigin = 'default' | 'file' | 'env' | 'override';
+/** Where a value came from; the dynamic ones are the metadata store's (dynamic-broker-config.ts). */
+export type ConfigOrigin =
+  | 'default'
+  | 'file'
+  | 'env'
+  | 'override'
+  | 'dynamic-default'
+  | 'dynamic-broker';
 
 export interface RawSetting {
   readonly text: string;
@@ -78,7 +86,7 @@ export function parseOverrideArgs(args: readonly string[]): Record<string, strin
 }
 
 function requireKnownKey(key: string, where: string): void {
-  if (BROKER_CONFIG_KEYS.has(key)) return;
+  if (BROKER_CONFIG_KEYS.has(key) || parseListenerScopedKey(key) !== null) return;
   throw new ConfigError(
     'GREGOR_ERR_CONFIG_UNKNOWN',
     `Unknown configuration key '${key}' (${where})${unknownKeyHint(key)}`,

@@ -14,6 +14,7 @@ export const ENV_ALLOW_LIST: readonly string[] = [
   'GREGOR_LOG_LEVEL',
   'GREGOR_LOG_FORMAT',
   'GREGOR_FROM_SOURCE',
+  'GREGOR_ADD_SCRAM',
 ];
 
 /** What each allowed non-key variable does, for docs/configuration.md. */
@@ -21,6 +22,8 @@ export const ENV_ALLOWED_MEANING: Readonly<Record<string, string>> = {
   GREGOR_LOG_LEVEL: "the logger's level, not a broker key",
   GREGOR_LOG_FORMAT:
     '`json` (one JSON object a line, for log collectors) or `pretty` (readable lines); unset: `pretty` when the output is a terminal, else `json`',
+  GREGOR_ADD_SCRAM:
+    '`gregor server --add-scram` values separated by `;`, kept out of the process list',
   GREGOR_FROM_SOURCE:
     '`1` makes `bin/gregor` run the TypeScript sources instead of the `dist/` bundle',
 };

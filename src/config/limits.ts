@@ -73,6 +73,18 @@ export interface Limits {
   readonly partitionsCreatedPerRequestMax: number;
 }
 
+/**
+ * Decompressed size of one batch's records section, against decompression
+ * bombs: socket.request.max.bytes, so no batch holds more than a request
+ * could. Produce validation refuses more with MESSAGE_TOO_LARGE before it is
+ * produced (protocol/batch-validation.ts).
+ */
+export function batchDecompressedSizeBytesMax(
+  config: Pick<BrokerConfig, 'socketRequestMaxBytes'>,
+): number {
+  return config.socketRequestMaxBytes;
+}
+
 export interface DerivedLimits {
   readonly limits: Limits;
   /** Legal but doubtful combinations, one sentence each, for the start-up log. */
@@ -88,7 +100,7 @@ export function deriveLimits(config: BrokerConfig): DerivedLimits {
       config.socketRequestMaxBytes,
     ),
     batchSizeBytesMax: config.messageMaxBytes,
-    batchDecompressedSizeBytesMax: config.socketRequestMaxBytes,
+    batchDecompressedSizeBytesMax: batchDecompressedSizeBytesMax(config),
     fetchResponseSizeBytesMax: config.fetchMaxBytes,
     fetchWaitMsMax: FIXED_LIMITS.fetchWaitMsMax,
     replicaFetchResponseSizeBytesMax: config.replicaFetchResponseMaxBytes,

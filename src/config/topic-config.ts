@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import type { BrokerConfig } from './broker-config.ts';
-import { brokerSynonymEntries, defaultValueOf } from './broker-config.ts';
+import { brokerSynonymEntries, defaultValueOf, sourceOfOrigin } from './broker-config.ts';
 import {
   CLEANUP_POLICIES,
   type CleanupPolicy,
@@ -155,7 +155,7 @@ function resolveOne(
   }
   const { value, synonym } = brokerConfig.topicDefault(def.name);
   if (synonym === null) return { def, value, text: def.default, source: 'DEFAULT_CONFIG' };
-  const source = synonym.origin === 'default' ? 'DEFAULT_CONFIG' : 'STATIC_BROKER_CONFIG';
+  const source = sourceOfOrigin(synonym.origin);
   const unchanged = value === synonym.value;
   return { def, value, text: unchanged ? synonym.text : formatConfigValue(value), source };
 }

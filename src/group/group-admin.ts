@@ -142,7 +142,25 @@ export function handleLoadComplete(step: Step, input: LoadCompleteInput): void {
     // A lower group.max.size since the group was stored: rebalance so members can commit first.
     if (group.members.size > step.state.config.groupMaxSize) prepareRebalance(step, group);
   }
+  loadPendingTransactional(step, input);
   step.state.partitions.set(input.partition, 'owned');
+}
+
+/** Offsets of transactions still open when the partition was read: staged per producer. */
+function loadPendingTransactional(step: Step, input: LoadCompleteInput): void {
+  for (const [producerId, records] of input.pendingTransactional ?? []) {
+    for (const [groupId, loadedGroup] of loadGroupsFromRecords(records)) {
+      if (groupPartition(step.state, groupId) !== input.partition) continue;
+      let group = step.state.groups.get(groupId);
+      if (group === undefined) {
+        group = createGroup(groupId, step.nowMs);
+        step.state.groups.set(groupId, group);
+      }
+      const table: OffsetTable = group.pendingTxnOffsets.get(producerId) ?? new Map();
+      copyOffsets(loadedGroup, table);
+      group.pendingTxnOffsets.set(producerId, table);
+    }
+  }
 }
 
 export function handleUnload(step: Step, partition: number): void {

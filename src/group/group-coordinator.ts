@@ -23,6 +23,7 @@ import type {
   OffsetDeleteInput,
   OffsetFetchInput,
   SyncGroupInput,
+  TxnOffsetCommitInput,
 } from './group-machine-types.ts';
 import type { GroupCoordinatorState, RequestId } from './group-state.ts';
 import { type OffsetsTopicRecord, partitionForGroup } from './offsets-topic-format.ts';
@@ -197,6 +198,20 @@ export class GroupCoordinator {
     }));
   }
 
+  txnCommit(input: Ask<TxnOffsetCommitInput>): Promise<GroupResponseByApi['txn-commit']> {
+    return this.ask('txn-commit', (requestId) => ({ ...input, type: 'txn-commit', requestId }));
+  }
+
+  /**
+   * A transaction marker was written to a __consumer_offsets partition this
+   * broker leads: offsets the producer staged there become visible (commit) or
+   * are dropped (abort).
+   */
+  completeTransaction(partition: number, producerId: number, commit: boolean): void {
+    if (this.closed) return;
+    this.input({ type: 'txn-complete', partition, producerId, commit });
+  }
+
   deleteOffsets(input: Ask<OffsetDeleteInput>): Promise<GroupResponseByApi['delete-offsets']> {
     return this.ask('delete-offsets', (requestId) => ({
       ...input,
@@ -260,6 +275,16 @@ export class GroupCoordinator {
       .sort((a, b) => a - b);
   }
 
+  /** Offsets committed by the groups this broker coordinates (for consumer-lag metrics). */
+  committedOffsets(): Array<{ group: string; topic: string; partition: number; offset: number }> {
+    const out: Array<{ group: string; topic: string; partition: number; offset: number }> = [];
+    for (const g of this.state.groups.values())
+      for (const [topic, partitions] of g.offsets)
+        for (const [partition, c] of partitions)
+          out.push({ group: g.groupId, topic, partition, offset: c.offset });
+    return out;
+  }
+
   private ask<A extends Api>(
     api: A,
     make: (requestId: RequestId) => GroupInput,
@@ -307,7 +332,7 @@ export class GroupCoordinator {
           this.persist(e.partition, [e.record], e.persistId);
           break;
         case 'persist-offsets':
-          this.persist(e.partition, e.records, e.persistId);
+          this.persist(e.partition, e.records, e.persistId, e.producer);
           break;
         case 'schedule':
         case 'cancel':
@@ -360,10 +385,11 @@ export class GroupCoordinator {
     partition: number,
     records: readonly OffsetsTopicRecord[],
     persistId: number | null,
+    producer?: { readonly producerId: number; readonly producerEpoch: number },
   ): void {
     const previous = this.appendTails.get(partition) ?? Promise.resolve();
     const tail = previous
-      .then(() => appendOffsetsRecords(this.s, partition, records, this.nowMs()))
+      .then(() => appendOffsetsRecords(this.s, partition, records, this.nowMs(), producer))
       .then((errorCode) => {
         if (persistId !== null) this.input({ type: 'persisted', persistId, errorCode });
       })
@@ -402,12 +428,12 @@ export class GroupCoordinator {
     led.loading = previous
       .then(() => readOffsetsPartition(this.s, partition))
       .then(
-        (records) => {
+        ({ records, pendingTransactional, recordsRead }) => {
           if (!current()) return;
           led.loading = null;
-          this.input({ type: 'load-complete', partition, records });
+          this.input({ type: 'load-complete', partition, records, pendingTransactional });
           const elapsedMs = this.nowMs() - startedMs;
-          const fields = { partition, records: records.length, elapsedMs };
+          const fields = { partition, records: recordsRead, live: records.length, elapsedMs };
           if (records.length > 0) this.s.logger.info(fields, 'loaded __consumer_offsets partition');
           else this.s.logger.debug(fields, 'loaded empty __consumer_offsets partition');
         },

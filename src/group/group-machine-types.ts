@@ -105,8 +105,34 @@ export interface OffsetFetchInput {
   readonly topics:
     | readonly { readonly name: string; readonly partitionIndexes: readonly number[] }[]
     | null;
-  /** v7+; no effect until transactional offset commits exist. */
+  /** v7+: partitions with a commit still pending (transactional or not) get UNSTABLE_OFFSET_COMMIT. */
   readonly requireStable: boolean;
+}
+
+/** TxnOffsetCommit: offsets staged in a producer's transaction, shown once it commits. */
+export interface TxnOffsetCommitInput {
+  readonly type: 'txn-commit';
+  readonly requestId: RequestId;
+  readonly groupId: string;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  /** v3+; -1 with memberId '' when the producer does not check the generation. */
+  readonly generationId: number;
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+  readonly topics: readonly {
+    readonly name: string;
+    readonly partitions: readonly OffsetCommitPartitionInput[];
+  }[];
+  readonly topicExists: (topic: string) => boolean;
+}
+
+/** A transaction marker reached a __consumer_offsets partition: its staged offsets are decided. */
+export interface TxnCompleteInput {
+  readonly type: 'txn-complete';
+  readonly partition: number;
+  readonly producerId: number;
+  readonly commit: boolean;
 }
 
 export interface OffsetDeleteInput {
@@ -167,6 +193,8 @@ export interface LoadCompleteInput {
   readonly type: 'load-complete';
   readonly partition: number;
   readonly records: readonly RawOffsetsTopicRecord[];
+  /** Offset commits of transactions with no marker yet, by producer id. */
+  readonly pendingTransactional?: ReadonlyMap<number, readonly RawOffsetsTopicRecord[]>;
 }
 
 /** This broker is no longer leader of the partition: drop its groups. */
@@ -187,6 +215,8 @@ export type GroupInput =
   | LeaveGroupInput
   | OffsetCommitInput
   | OffsetFetchInput
+  | TxnOffsetCommitInput
+  | TxnCompleteInput
   | OffsetDeleteInput
   | DeleteGroupsInput
   | DescribeGroupsInput
@@ -350,6 +380,12 @@ export type RespondEffect =
   | {
       readonly type: 'respond';
       readonly requestId: RequestId;
+      readonly api: 'txn-commit';
+      readonly response: OffsetCommitResponse;
+    }
+  | {
+      readonly type: 'respond';
+      readonly requestId: RequestId;
       readonly api: 'delete-offsets';
       readonly response: OffsetDeleteResponse;
     }
@@ -404,6 +440,8 @@ export interface PersistOffsetsEffect {
   readonly persistId: number | null;
   readonly partition: number;
   readonly records: readonly OffsetCommitRecord[];
+  /** A transactional offset commit: written as a transactional batch of this producer. */
+  readonly producer?: { readonly producerId: number; readonly producerEpoch: number };
 }
 
 export type GroupEffect =

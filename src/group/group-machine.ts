@@ -21,6 +21,8 @@ import {
   handleCommit,
   handleDeleteOffsets,
   handleFetchOffsets,
+  handleTxnCommit,
+  handleTxnComplete,
   onRetentionTimer,
 } from './group-offsets.ts';
 import { handlePersisted } from './group-persisted.ts';
@@ -91,6 +93,12 @@ function dispatch(s: Step, input: GroupInput): void {
       return;
     case 'fetch-offsets':
       handleFetchOffsets(s, input);
+      return;
+    case 'txn-commit':
+      handleTxnCommit(s, input);
+      return;
+    case 'txn-complete':
+      handleTxnComplete(s, input);
       return;
     case 'delete-offsets':
       handleDeleteOffsets(s, input);

@@ -568,3 +568,65 @@ describe('loading a partition from the log', () => {
     );
   });
 });
+
+describe('transactional offset commits (TxnOffsetCommit)', () => {
+  const fetchStable = (d: GroupDriver, requireStable: boolean) => {
+    const { requestId } = d.request({
+      type: 'fetch-offsets',
+      groupId: 'txn-group',
+      topics: [{ name: 'orders', partitionIndexes: [0] }],
+      requireStable,
+    });
+    return d.answerOf(requestId, 'fetch-offsets').topics[0]?.partitions[0];
+  };
+  const txnCommit = (d: GroupDriver, producerId: number, offset: number) => {
+    const { requestId, effects } = d.request({
+      type: 'txn-commit',
+      groupId: 'txn-group',
+      producerId,
+      producerEpoch: 0,
+      generationId: -1,
+      memberId: '',
+      groupInstanceId: null,
+      topics: [
+        {
+          name: 'orders',
+          partitions: [
+            {
+              partitionIndex: 0,
+              committedOffset: offset,
+              committedLeaderEpoch: -1,
+              committedMetadata: null,
+            },
+          ],
+        },
+      ],
+      topicExists: () => true,
+    });
+    const persist = effects.find((e) => e.type === 'persist-offsets');
+    assert.ok(persist?.type === 'persist-offsets');
+    assert.deepEqual(persist.producer, { producerId, producerEpoch: 0 }, 'a transactional batch');
+    return d.answerOf(requestId, 'txn-commit');
+  };
+
+  test('staged offsets show only on commit; requireStable sees them pending', () => {
+    const d = new GroupDriver();
+    const answer = txnCommit(d, 7, 42);
+    assert.equal(answer.topics[0]?.partitions[0]?.errorCode, 0);
+    assert.equal(fetchStable(d, false)?.committedOffset, -1, 'not visible before the marker');
+    assert.equal(fetchStable(d, true)?.errorCode, ErrorCode.UNSTABLE_OFFSET_COMMIT);
+    d.input({ type: 'txn-complete', partition: 0, producerId: 7, commit: true });
+    assert.equal(fetchStable(d, true)?.committedOffset, 42);
+  });
+
+  test('an aborted transaction leaves the committed offset as it was', () => {
+    const d = new GroupDriver();
+    txnCommit(d, 8, 10);
+    d.input({ type: 'txn-complete', partition: 0, producerId: 8, commit: true });
+    txnCommit(d, 8, 20);
+    d.input({ type: 'txn-complete', partition: 0, producerId: 8, commit: false });
+    const p = fetchStable(d, true);
+    assert.equal(p?.errorCode, 0);
+    assert.equal(p?.committedOffset, 10);
+  });
+});

@@ -1,5 +1,6 @@
 // Committed offsets: OffsetCommit (answered once the records are in the log),
-// OffsetFetch, OffsetDelete, and expiry by offsets.retention.minutes, with
+// TxnOffsetCommit (staged per producer until its transaction's marker
+// arrives), OffsetFetch, OffsetDelete, and expiry by offsets.retention.minutes, with
 // Kafka 2.1+ rules for who may commit (members of the current generation, or
 // anyone with generation -1 while the group is empty) and when offsets expire.
 
@@ -12,6 +13,8 @@ import type {
   OffsetFetchResponse,
   OffsetFetchResponsePartition,
   PartitionErrorTopic,
+  TxnCompleteInput,
+  TxnOffsetCommitInput,
 } from './group-machine-types.ts';
 import { scheduleSession } from './group-rebalance.ts';
 import {
@@ -22,6 +25,7 @@ import {
   deleteOffset,
   getOffset,
   hasOffsets,
+  hasPendingCommit,
   isConsumerGroup,
   isSubscribedToTopic,
   type PendingCommitPartition,
@@ -34,6 +38,7 @@ import {
 import {
   clearGroupTimers,
   currentMemberError,
+  groupPartition,
   groupStatusError,
   OFFSETS_RETENTION_TIMER_KEY,
   persistGroup,
@@ -63,7 +68,10 @@ export function handleCommit(step: Step, input: OffsetCommitInput): void {
   respondCommit(step, input.requestId, partitions);
 }
 
-function commitPartitions(step: Step, input: OffsetCommitInput): PendingCommitPartition[] {
+function commitPartitions(
+  step: Step,
+  input: Pick<OffsetCommitInput, 'topics' | 'topicExists' | 'retentionTimeMs'>,
+): PendingCommitPartition[] {
   const partitions: PendingCommitPartition[] = [];
   for (const topic of input.topics) {
     const exists = input.topicExists(topic.name);
@@ -81,7 +89,7 @@ function commitPartitions(step: Step, input: OffsetCommitInput): PendingCommitPa
 
 function committedOffsetOf(
   step: Step,
-  input: OffsetCommitInput,
+  input: Pick<OffsetCommitInput, 'retentionTimeMs'>,
   p: OffsetCommitPartitionInput,
 ): CommittedOffset {
   const given = p.commitTimestamp ?? -1;
@@ -216,11 +224,12 @@ function respondCommit(
   step: Step,
   requestId: number,
   partitions: readonly PendingCommitPartition[],
+  api: 'commit' | 'txn-commit' = 'commit',
 ): void {
   step.effects.push({
     type: 'respond',
     requestId,
-    api: 'commit',
+    api,
     response: { topics: byTopic(partitions.map((p) => ({ ...p, name: p.topic }))) },
   });
 }
@@ -266,9 +275,15 @@ export function handleFetchOffsets(step: Step, input: OffsetFetchInput): void {
       name,
       partitionIndexes: [...byPartition.keys()],
     }));
+  const unstable = (topic: string, i: number) =>
+    input.requireStable && group !== undefined && hasPendingCommit(group, topic, i);
   const topics = requested.map((t) => ({
     name: t.name,
-    partitions: t.partitionIndexes.map((i) => fetchedOffset(getOffset(offsets, t.name, i), i)),
+    partitions: t.partitionIndexes.map((i) =>
+      unstable(t.name, i)
+        ? { ...fetchedOffset(undefined, i), errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT }
+        : fetchedOffset(getOffset(offsets, t.name, i), i),
+    ),
   }));
   respond({ errorCode: ErrorCode.NONE, topics });
 }
@@ -293,6 +308,104 @@ function fetchedOffset(
     metadata: committed.metadata,
     errorCode: ErrorCode.NONE,
   };
+}
+
+// ---------------------------------------------------------------------------
+// TxnOffsetCommit and transaction completion.
+
+/**
+ * Kafka's doTxnCommitOffsets: the offsets go to __consumer_offsets as a
+ * transactional batch of the producer and wait, staged per producer, until the
+ * transaction's marker reaches the partition (handleTxnComplete).
+ */
+export function handleTxnCommit(step: Step, input: TxnOffsetCommitInput): void {
+  const partitions = commitPartitions(step, { ...input, retentionTimeMs: -1 });
+  const groupError =
+    groupStatusError(step.state, input.groupId, true) ?? txnCommitGroupError(step, input);
+  const checked = partitions.map((p) => checkPartition(step, p, groupError));
+  const toWrite = checked.filter((p) => p.staged !== null);
+  if (toWrite.length === 0) {
+    respondCommit(step, input.requestId, checked, 'txn-commit');
+    return;
+  }
+  const records: OffsetCommitRecord[] = toWrite.map((p) => ({
+    key: {
+      type: 'offset-commit',
+      group: input.groupId,
+      topic: p.topic,
+      partition: p.partitionIndex,
+    },
+    value: p.staged,
+  }));
+  const pending = {
+    kind: 'txn-offsets',
+    groupId: input.groupId,
+    requestId: input.requestId,
+    producerId: input.producerId,
+    partitions: checked,
+  } as const;
+  persistOffsets(step, input.groupId, records, pending, {
+    producerId: input.producerId,
+    producerEpoch: input.producerEpoch,
+  });
+}
+
+function txnCommitGroupError(step: Step, input: TxnOffsetCommitInput): number | null {
+  let group = step.state.groups.get(input.groupId);
+  if (group === undefined) {
+    group = createGroup(input.groupId, step.nowMs);
+    step.state.groups.set(input.groupId, group);
+  }
+  if (group.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  if (input.generationId < 0 && group.state === 'Empty') return null;
+  if (input.groupInstanceId !== null) {
+    const current = group.staticMembers.get(input.groupInstanceId);
+    if (current !== undefined && current !== input.memberId) return ErrorCode.FENCED_INSTANCE_ID;
+  }
+  if (input.memberId !== '' && !group.members.has(input.memberId))
+    return ErrorCode.UNKNOWN_MEMBER_ID;
+  if (input.generationId >= 0 && input.generationId !== group.generationId)
+    return ErrorCode.ILLEGAL_GENERATION;
+  return null;
+}
+
+/** The transactional batch is in the log: stage its offsets under the producer and answer. */
+export function completeTxnCommit(
+  step: Step,
+  pending: Extract<PendingPersist, { kind: 'txn-offsets' }>,
+  appendErrorCode: number,
+): void {
+  const ok = appendErrorCode === ErrorCode.NONE;
+  const group = step.state.groups.get(pending.groupId);
+  if (ok && group !== undefined) {
+    let table = group.pendingTxnOffsets.get(pending.producerId);
+    if (table === undefined) {
+      table = new Map();
+      group.pendingTxnOffsets.set(pending.producerId, table);
+    }
+    for (const p of pending.partitions)
+      if (p.staged !== null) setOffset(table, p.topic, p.partitionIndex, p.staged);
+  }
+  const errorCode = ok ? ErrorCode.NONE : offsetAppendError(appendErrorCode);
+  const answered = pending.partitions.map((p) => (p.staged === null ? p : { ...p, errorCode }));
+  respondCommit(step, pending.requestId, answered, 'txn-commit');
+}
+
+/**
+ * A marker for the producer reached the partition: on commit its staged
+ * offsets become the groups' committed offsets; on abort they are dropped.
+ */
+export function handleTxnComplete(step: Step, input: TxnCompleteInput): void {
+  for (const group of step.state.groups.values()) {
+    if (groupPartition(step.state, group.groupId) !== input.partition) continue;
+    const table = group.pendingTxnOffsets.get(input.producerId);
+    if (table === undefined) continue;
+    group.pendingTxnOffsets.delete(input.producerId);
+    if (!input.commit) continue;
+    for (const [topic, byPartition] of table)
+      for (const [partition, value] of byPartition)
+        setOffset(group.offsets, topic, partition, value);
+  }
 }
 
 // ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@
 
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { PersistedInput } from './group-machine-types.ts';
-import { completeCommit } from './group-offsets.ts';
+import { completeCommit, completeTxnCommit } from './group-offsets.ts';
 import {
   joinResponseFor,
   maybePrepareRebalance,
@@ -28,6 +28,9 @@ export function handlePersisted(step: Step, input: PersistedInput): void {
   switch (pending.kind) {
     case 'offsets':
       completeCommit(step, pending, input.errorCode);
+      return;
+    case 'txn-offsets':
+      completeTxnCommit(step, pending, input.errorCode);
       return;
     case 'sync-assignment':
       completeSyncAssignment(step, pending, input.errorCode);

@@ -75,6 +75,8 @@ export interface ClassicGroup {
   readonly offsets: OffsetTable;
   /** Offset commits written to the log but not yet acknowledged. */
   readonly pendingOffsetCommits: OffsetTable;
+  /** Offsets committed in transactions not yet decided, by producer id (Kafka's pendingTransactionalOffsetCommits). */
+  readonly pendingTxnOffsets: Map<number, OffsetTable>;
 }
 
 export type GroupTimer =
@@ -132,6 +134,13 @@ export type PendingPersist =
       readonly requestId: RequestId;
       /** Every partition of the request, in request order, with its outcome so far. */
       readonly partitions: readonly PendingCommitPartition[];
+    }
+  | {
+      readonly kind: 'txn-offsets';
+      readonly groupId: string;
+      readonly requestId: RequestId;
+      readonly producerId: number;
+      readonly partitions: readonly PendingCommitPartition[];
     };
 
 export interface PendingCommitPartition {
@@ -183,6 +192,7 @@ export function createGroup(groupId: string, nowMs: number): ClassicGroup {
     subscribedTopics: null,
     offsets: new Map(),
     pendingOffsetCommits: new Map(),
+    pendingTxnOffsets: new Map(),
   };
 }
 
@@ -469,7 +479,19 @@ export function deleteOffset(table: OffsetTable, topic: string, partition: numbe
 }
 
 export function hasOffsets(group: ClassicGroup): boolean {
-  return group.offsets.size > 0 || group.pendingOffsetCommits.size > 0;
+  return (
+    group.offsets.size > 0 ||
+    group.pendingOffsetCommits.size > 0 ||
+    group.pendingTxnOffsets.size > 0
+  );
+}
+
+/** Whether a commit to the partition is staged (plain or transactional): requireStable's test. */
+export function hasPendingCommit(group: ClassicGroup, topic: string, partition: number): boolean {
+  if (getOffset(group.pendingOffsetCommits, topic, partition) !== undefined) return true;
+  for (const table of group.pendingTxnOffsets.values())
+    if (getOffset(table, topic, partition) !== undefined) return true;
+  return false;
 }
 
 export interface TopicPartitionRef {

@@ -124,12 +124,14 @@ export function persistOffsets(
   groupId: string,
   records: readonly OffsetCommitRecord[],
   pending: PendingPersist | null,
+  producer?: { readonly producerId: number; readonly producerEpoch: number },
 ): void {
   step.effects.push({
     type: 'persist-offsets',
     persistId: registerPersist(step, pending),
     partition: groupPartition(step.state, groupId),
     records,
+    ...(producer === undefined ? {} : { producer }),
   });
 }
 

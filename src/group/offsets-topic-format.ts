@@ -5,6 +5,7 @@
 
 import { DecodeError, Reader } from '../protocol/reader.ts';
 import { Writer } from '../protocol/writer.ts';
+import { partitionForKey } from '../util/java-hash.ts';
 
 /** The key version Kafka 2.x/3.x writes for offset commits (0 is read too). */
 export const OFFSET_COMMIT_KEY_VERSION = 1;
@@ -91,22 +92,11 @@ export interface RawOffsetsTopicRecord {
 // ---------------------------------------------------------------------------
 // Partition mapping.
 
-/** Java's String.hashCode: over UTF-16 code units, with 32-bit overflow. */
-export function javaStringHashCode(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
-}
+export { javaStringHashCode } from '../util/java-hash.ts';
 
 /** Kafka's `Utils.abs(groupId.hashCode) % offsets.topic.num.partitions`. */
 export function partitionForGroup(groupId: string, numPartitions: number): number {
-  if (!Number.isInteger(numPartitions) || numPartitions < 1) {
-    throw new RangeError(`numPartitions must be a positive integer, got ${numPartitions}`);
-  }
-  const h = javaStringHashCode(groupId);
-  // Kafka's Utils.abs maps Integer.MIN_VALUE to 0 rather than overflowing.
-  const abs = h === -2147483648 ? 0 : Math.abs(h);
-  return abs % numPartitions;
+  return partitionForKey(groupId, numPartitions);
 }
 
 // ---------------------------------------------------------------------------

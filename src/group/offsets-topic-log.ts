@@ -4,12 +4,21 @@
 // topic on first need. It decides nothing about groups; the seams it needs
 // are small structural interfaces, so tests can run it in memory.
 
+import { walkRecordSpans } from '../log/record-spans.ts';
+import { isControlBatch, isTransactionalBatch, readMarker } from '../protocol/control-batch.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
-import { ATTR_CONTROL, ATTR_TRANSACTIONAL } from '../protocol/record-batch.ts';
+import {
+  BATCH_HEADER_BYTES,
+  BATCH_LOG_OVERHEAD_BYTES,
+  checkBatch,
+  OFFSET_LENGTH,
+  readBatchHeader,
+} from '../protocol/record-batch.ts';
 import {
   buildRecordBatchSync,
-  decodeRecordBatches,
+  CorruptRecordError,
   type RecordInput,
+  readRecordsSection,
 } from '../protocol/records.ts';
 import { rateLimited } from '../util/log-rate-limiter.ts';
 import type { Logger } from '../util/logger.ts';
@@ -94,6 +103,7 @@ export async function appendOffsetsRecords(
   partition: number,
   records: readonly OffsetsTopicRecord[],
   nowMs: number,
+  producer?: { readonly producerId: number; readonly producerEpoch: number },
 ): Promise<number> {
   if (s.image.partition(OFFSETS_TOPIC, partition)?.leader !== s.nodeId) {
     return ErrorCode.NOT_LEADER_OR_FOLLOWER;
@@ -105,7 +115,14 @@ export async function appendOffsetsRecords(
       const raw = encodeOffsetsTopicRecord(r);
       return { key: toBuffer(raw.key), value: raw.value === null ? null : toBuffer(raw.value) };
     });
-    const batch = buildRecordBatchSync({ records: inputs, timestampMs: nowMs });
+    // A TxnOffsetCommit's records form a transactional batch of the producer,
+    // decided by the marker its coordinator writes later (no sequence numbers,
+    // as Kafka's coordinator writes them).
+    const batch = buildRecordBatchSync({
+      records: inputs,
+      timestampMs: nowMs,
+      ...(producer === undefined ? {} : { ...producer, transactional: true, baseSequence: -1 }),
+    });
     const outcome = await hosted.appendAsLeader(batch, s.settings.messageMaxBytes(OFFSETS_TOPIC));
     if (outcome.errorCode !== ErrorCode.NONE) {
       rateLimited(s.logger).log(
@@ -129,39 +146,157 @@ export async function appendOffsetsRecords(
   }
 }
 
+/** A partition's records as a load replays them. */
+export interface OffsetsPartitionRecords {
+  /** Plain records, and those of committed transactions placed where their marker is. */
+  readonly records: RawOffsetsTopicRecord[];
+  /** Records of transactions with no marker yet, by producer id. */
+  readonly pendingTransactional: Map<number, RawOffsetsTopicRecord[]>;
+  /** Records walked (before compaction's view kept the last of each key). */
+  readonly recordsRead: number;
+}
+
 /**
- * The records of a partition from its log start to its high watermark, in log
- * order, skipping control and transactional batches and records we cannot
- * decode (each skipped record is logged: a load must not stall on one bad
- * record). Throws when the partition is not hosted here or the log fails.
+ * The records of a partition from its log start to its high watermark that a
+ * replay would leave: the last record of each key, in the order of those last
+ * records, tombstones included (as log compaction would leave them). A
+ * transaction's records (TxnOffsetCommit) count from its commit marker on, an
+ * aborted transaction's not at all, an open one's are returned apart. Records
+ * are walked as bytes and only the survivors are decoded (one that cannot be is
+ * logged and skipped: a load must not stall on one bad record). Throws when the
+ * partition is not hosted here or the log fails.
  */
 export async function readOffsetsPartition(
   s: GroupCoordinatorServices,
   partition: number,
-): Promise<RawOffsetsTopicRecord[]> {
+): Promise<OffsetsPartitionRecords> {
   const hosted = await s.replicas.acquire(OFFSETS_TOPIC, partition);
   if (hosted === undefined) throw new Error(`${OFFSETS_TOPIC}-${partition} is not hosted here`);
   const log = hosted.log;
   const end = log.highWatermark;
-  const records: RawOffsetsTopicRecord[] = [];
+  const replay = new OffsetsReplay();
   let offset = log.logStartOffset;
   while (offset < end) {
     const read = await log.read(offset, LOAD_READ_BYTES, { maxOffset: end, minOneBatch: true });
     if (read.records === null) break;
-    const batches = await decodeRecordBatches(read.records, { maxBytes: LOAD_BATCH_BYTES_MAX });
-    if (batches.length === 0) break;
-    for (const batch of batches) {
-      const h = batch.header;
-      const skip = (h.attributes & (ATTR_CONTROL | ATTR_TRANSACTIONAL)) !== 0;
-      for (const r of batch.records) {
-        if (skip || r.offset < offset) continue;
-        const raw = usableRecord(s, partition, r.offset, r.key, r.value);
-        if (raw !== null) records.push(raw);
-      }
-      offset = Math.max(offset, h.baseOffset + h.lastOffsetDelta + 1);
-    }
+    const next = await replayBatches(read.records, offset, replay);
+    if (next <= offset) break;
+    offset = next;
   }
-  return records;
+  if (replay.keyless > 0) {
+    s.logger.warn(
+      { partition, keyless: replay.keyless },
+      'skipped __consumer_offsets records without a key',
+    );
+  }
+  const records: RawOffsetsTopicRecord[] = [];
+  for (const [text, { value, offset: at }] of replay.last) {
+    const raw = usableRecord(s, partition, at, Buffer.from(text, 'latin1'), value);
+    if (raw !== null) records.push(raw);
+  }
+  const pendingTransactional = new Map<number, RawOffsetsTopicRecord[]>();
+  for (const [producerId, staged] of replay.pending) {
+    const raws: RawOffsetsTopicRecord[] = [];
+    for (const r of staged) {
+      const raw = usableRecord(s, partition, r.offset, Buffer.from(r.key, 'latin1'), r.value);
+      if (raw !== null) raws.push(raw);
+    }
+    pendingTransactional.set(producerId, raws);
+  }
+  return { records, pendingTransactional, recordsRead: replay.recordsRead };
+}
+
+interface StagedRecord {
+  /** Key bytes as latin1 text: a map key, and Buffer.from(text, 'latin1') gives them back. */
+  readonly key: string;
+  readonly value: Buffer | null;
+  readonly offset: number;
+}
+
+/**
+ * What a load keeps while it walks the log: the last value of each key (re-inserted
+ * on each record, so the map's order is the order of the last records), and the
+ * records of transactions not decided yet, by producer id, which join `last` at
+ * their commit marker and vanish at an abort.
+ */
+class OffsetsReplay {
+  readonly last = new Map<string, { value: Buffer | null; offset: number }>();
+  readonly pending = new Map<number, StagedRecord[]>();
+  keyless = 0;
+  recordsRead = 0;
+
+  record(key: Buffer | null, value: Buffer | null, offset: number, producerId: number | null) {
+    this.recordsRead += 1;
+    if (key === null) {
+      this.keyless += 1;
+      return;
+    }
+    // The value is copied: the read buffer goes with the next read.
+    const staged = {
+      key: key.toString('latin1'),
+      value: value === null ? null : Buffer.from(value),
+      offset,
+    };
+    if (producerId === null) {
+      this.apply(staged);
+      return;
+    }
+    const list = this.pending.get(producerId) ?? [];
+    list.push(staged);
+    this.pending.set(producerId, list);
+  }
+
+  marker(producerId: number, commit: boolean): void {
+    const staged = this.pending.get(producerId);
+    this.pending.delete(producerId);
+    if (commit && staged !== undefined) for (const r of staged) this.apply(r);
+  }
+
+  private apply(r: StagedRecord): void {
+    this.last.delete(r.key);
+    this.last.set(r.key, { value: r.value, offset: r.offset });
+  }
+}
+
+/**
+ * Feeds `replay` each record at or after `from` in the whole batches of `bytes`
+ * (transactional ones by producer id) and each transaction marker; returns the
+ * offset after the last batch. Throws CorruptRecordError on a damaged batch.
+ */
+async function replayBatches(bytes: Buffer, from: number, replay: OffsetsReplay): Promise<number> {
+  let next = from;
+  let at = 0;
+  while (bytes.length - at >= BATCH_HEADER_BYTES) {
+    const sizeBytes = bytes.readInt32BE(at + OFFSET_LENGTH) + BATCH_LOG_OVERHEAD_BYTES;
+    if (sizeBytes < BATCH_HEADER_BYTES || at + sizeBytes > bytes.length) break;
+    const problem = checkBatch(bytes, at, at + sizeBytes);
+    if (problem !== null) throw new CorruptRecordError(problem, `batch at ${next}: ${problem}`);
+    const header = readBatchHeader(bytes, at);
+    const batchStart = next;
+    next = Math.max(next, header.baseOffset + header.lastOffsetDelta + 1);
+    if (isControlBatch(header.attributes)) {
+      const marker = header.baseOffset >= batchStart ? readMarker(bytes, at) : null;
+      if (marker !== null) replay.marker(header.producerId, marker.commit);
+    } else if (header.recordCount > 0) {
+      const producerId = isTransactionalBatch(header.attributes) ? header.producerId : null;
+      const section = await readRecordsSection(bytes, { at, maxBytes: LOAD_BATCH_BYTES_MAX });
+      walkRecordSpans(section, (span) => {
+        const recordOffset = header.baseOffset + span.offsetDelta;
+        if (recordOffset < from) return;
+        const key =
+          span.keyLength < 0
+            ? null
+            : section.subarray(span.keyStart, span.keyStart + span.keyLength);
+        const value =
+          span.valueLength < 0
+            ? null
+            : section.subarray(span.valueStart, span.valueStart + span.valueLength);
+        replay.record(key, value, recordOffset, producerId);
+      });
+    }
+    at += sizeBytes;
+  }
+  return next;
 }
 
 function usableRecord(

@@ -25,7 +25,14 @@ export interface BatchSummary {
   readonly sizeBytes: number;
   readonly baseOffset: number;
   readonly lastOffset: number;
+  /**
+   * The header's maxTimestamp, or -1 (no timestamp) when it is beyond what a
+   * number holds exactly (|t| >= 2^53): such a value, stored before produce
+   * validation refused it, must never reach an index.
+   */
   readonly maxTimestampMs: number;
+  /** True when the header's maxTimestamp was such a value and is ignored. */
+  readonly maxTimestampIgnored: boolean;
   readonly attributes: number;
 }
 
@@ -45,12 +52,15 @@ export const FULL_SCAN_CHUNK_BYTES = 1024 * 1024;
 
 export function summarize(buf: Buffer, at: number, position: number): BatchSummary {
   const baseOffset = batchBaseOffset(buf, at);
+  const maxTimestampMs = batchMaxTimestamp(buf, at);
+  const maxTimestampIgnored = !Number.isSafeInteger(maxTimestampMs);
   return {
     position,
     sizeBytes: batchSizeBytes(buf, at),
     baseOffset,
     lastOffset: baseOffset + batchLastOffsetDelta(buf, at),
-    maxTimestampMs: batchMaxTimestamp(buf, at),
+    maxTimestampMs: maxTimestampIgnored ? -1 : maxTimestampMs,
+    maxTimestampIgnored,
     attributes: batchAttributes(buf, at),
   };
 }

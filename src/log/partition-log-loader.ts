@@ -24,6 +24,12 @@ import {
   segmentFileName,
   TIME_INDEX_FILE_SUFFIX,
 } from './segment.ts';
+import {
+  CLEANED_SUFFIX,
+  completeInterruptedSwaps,
+  DELETED_SUFFIX,
+  SWAP_SUFFIX,
+} from './segment-swap.ts';
 
 export interface LoadLogger {
   warn(fields: object, message: string): void;
@@ -57,8 +63,8 @@ interface Checkpoints {
   readonly logStartOffset: number | null;
 }
 
-/** Leftovers of interrupted deletes, compactions and checkpoint writes. */
-const STRAY_SUFFIXES = ['.deleted', '.swap', '.cleaned', CHECKPOINT_TMP_SUFFIX];
+/** Leftovers of interrupted deletes, compactions and checkpoint writes (swaps are completed first). */
+const STRAY_SUFFIXES = [DELETED_SUFFIX, SWAP_SUFFIX, CLEANED_SUFFIX, CHECKPOINT_TMP_SUFFIX];
 
 export function segmentOptionsFor(ctx: LoadContext, baseOffset: number): SegmentOptions {
   const options: SegmentOptions = {
@@ -75,7 +81,8 @@ export function segmentOptionsFor(ctx: LoadContext, baseOffset: number): Segment
 
 export async function loadPartition(ctx: LoadContext): Promise<LoadedPartition> {
   await ctx.fs.mkdir(ctx.dir);
-  const names = new Set(await removeStrayFiles(ctx, await ctx.fs.readdir(ctx.dir)));
+  const listing = await completeInterruptedSwaps(ctx, await ctx.fs.readdir(ctx.dir));
+  const names = new Set(await removeStrayFiles(ctx, listing));
   const checkpoints = await readCheckpoints(ctx);
   const bases = [...names]
     .map(parseSegmentFileName)

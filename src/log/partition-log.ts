@@ -43,6 +43,7 @@ import { type LogFileSystem, nodeFileSystem } from './file-system.ts';
 import { type LogConfig, validateLogConfig } from './log-config.ts';
 import { type LoadContext, loadPartition, segmentOptionsFor } from './partition-log-loader.ts';
 import { Segment } from './segment.ts';
+import { DELETED_SUFFIX, SWAP_SUFFIX } from './segment-swap.ts';
 
 export interface PartitionLogLogger {
   warn(fields: object, message: string): void;
@@ -63,6 +64,11 @@ export interface PartitionLogOptions {
   readonly tailCacheBytes?: number;
   /** Called whenever a write is refused for want of space (for the log dir's health). */
   readonly onNoSpace?: () => void;
+  /**
+   * The partition directory's name when not `<topic>-<partition>`: a future replica
+   * being copied to another log directory (AlterReplicaLogDirs) lives beside it.
+   */
+  readonly dirName?: string;
 }
 
 export interface AppendResult {
@@ -163,6 +169,7 @@ export class PartitionLog {
   private noSpaceRefusals = 0;
   private readonly onNoSpace: () => void;
   private readonly logStartListeners = new Set<(logStartOffset: number) => void>();
+  private readonly failureListeners = new Set<(err: Error) => void>();
 
   private constructor(options: PartitionLogOptions, dir: string, fs: LogFileSystem) {
     this.topic = options.topic;
@@ -196,7 +203,7 @@ export class PartitionLog {
       throw new RangeError(`partition must be a non-negative integer: ${options.partition}`);
     }
     const fs = options.fs ?? nodeFileSystem;
-    const dir = join(options.dir, `${options.topic}-${options.partition}`);
+    const dir = join(options.dir, options.dirName ?? `${options.topic}-${options.partition}`);
     const log = new PartitionLog(options, dir, fs);
     const loaded = await loadPartition(log.loadContext(options.now()));
     log.segments = loaded.segments;
@@ -231,6 +238,15 @@ export class PartitionLog {
   onLogStartOffsetAdvance(listener: (logStartOffset: number) => void): () => void {
     this.logStartListeners.add(listener);
     return () => this.logStartListeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` once when a disk operation fails and the log goes offline, so
+   * the broker can take the whole log directory offline, as Kafka does.
+   */
+  onFailure(listener: (err: Error) => void): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
   }
 
   private advanceLogStartOffset(offset: number): void {
@@ -497,7 +513,10 @@ export class PartitionLog {
       return { records: null, ...state };
     }
     // A segment may end before fetchOffset (a gap left by compaction); then try the next.
-    for (let s = this.segmentFor(fetchOffset); s; s = this.segmentAfter(s.baseOffset)) {
+    // The cleaner may replace segments meanwhile: each step looks up the current list,
+    // from an offset below which the segments already read held nothing.
+    let from = fetchOffset;
+    for (let s = this.segmentFor(from); s; s = this.nextSegmentToRead(s, from)) {
       const records = await this.withSegment(s, async (segment) => {
         const batch = await segment.findBatch(fetchOffset);
         if (!batch) return undefined;
@@ -517,8 +536,21 @@ export class PartitionLog {
         return records;
       });
       if (records !== undefined) return { records, ...state };
+      if (!s.isClosed) from = Math.max(from, s.nextOffset);
     }
     return { records: null, ...state };
+  }
+
+  /**
+   * The segment a read goes on with after `done` held nothing at or after `from`:
+   * the one now holding `from` (a cleaned replacement of `done`, say), else the next.
+   */
+  private nextSegmentToRead(done: Segment, from: number): Segment | undefined {
+    const holding = this.segmentFor(from);
+    if (holding !== undefined && holding !== done && !holding.isClosed) {
+      if (holding.baseOffset >= done.baseOffset || holding.nextOffset > from) return holding;
+    }
+    return this.segmentAfter(done.baseOffset);
   }
 
   /**
@@ -587,6 +619,64 @@ export class PartitionLog {
       else hi = mid;
     }
     return segments[lo];
+  }
+
+  // ---- the log cleaner's view and swap -----------------------------------------------------
+
+  /** True until the log is closed, deleted or taken offline. */
+  get isOpen(): boolean {
+    return !this.closed && this.failure === null;
+  }
+
+  /** The segments as they are now, oldest first; the last is the active one. */
+  segmentsForCleaning(): readonly Segment[] {
+    return [...this.segments];
+  }
+
+  /** Options for a segment file the cleaner writes in this log's directory. */
+  cleanedSegmentOptions(baseOffset: number, fileSuffix: string) {
+    return { ...this.segmentOptions(baseOffset), tailCacheBytes: 0, fileSuffix };
+  }
+
+  /**
+   * Replaces `replaced` (consecutive sealed segments) with `cleaned`, a sealed and
+   * flushed segment holding what the cleaner kept of them under the `.cleaned`
+   * suffix. Runs in the mutation queue: false (and nothing changed) when retention,
+   * truncation or DeleteRecords changed those segments meanwhile. Otherwise the
+   * cleaned files become `.swap`, the replaced ones `.deleted`, the swap takes the
+   * live names, and readers already inside a replaced segment finish there before
+   * its files go. A crash at any step leaves a log the loader completes or rolls back.
+   */
+  replaceSegments(replaced: readonly Segment[], cleaned: Segment): Promise<boolean> {
+    return this.enqueue(() =>
+      this.io(async () => {
+        const first = this.segments.indexOf(replaced[0]!);
+        const current = first < 0 ? [] : this.segments.slice(first, first + replaced.length);
+        const unchanged =
+          first >= 0 &&
+          first + replaced.length < this.segments.length &&
+          current.length === replaced.length &&
+          current.every((s, i) => s === replaced[i] && s.sealed && !s.isClosed);
+        if (!unchanged || cleaned.baseOffset !== replaced[0]!.baseOffset) return false;
+        await cleaned.renameFiles(SWAP_SUFFIX);
+        await this.fs.fsyncDirectory(this.dir);
+        for (const old of replaced) await old.renameFiles(DELETED_SUFFIX);
+        await cleaned.renameFiles('');
+        await this.fs.fsyncDirectory(this.dir);
+        this.segments.splice(first, replaced.length, cleaned);
+        this.sealedIndexesLoaded = this.sealedIndexesLoaded.filter((s) => !replaced.includes(s));
+        cleaned.unloadIndexes();
+        for (const old of replaced) {
+          old.delete().catch((err: unknown) => {
+            this.logger.warn(
+              { topic: this.topic, partition: this.partition, err: String(err) },
+              'could not delete a segment the cleaner replaced',
+            );
+          });
+        }
+        return true;
+      }),
+    );
   }
 
   // ---- deletion and truncation ------------------------------------------------------------
@@ -822,7 +912,9 @@ export class PartitionLog {
     } catch (err) {
       if (err instanceof LogError || err instanceof RangeError) throw err;
       if (isNoSpaceError(err)) throw this.noSpaceFailure(err);
+      const first = this.failure === null;
       this.failure ??= err instanceof Error ? err : new Error(String(err));
+      if (first) for (const listener of this.failureListeners) listener(this.failure);
       this.logger.warn(
         { topic: this.topic, partition: this.partition, err: String(err) },
         'log storage failed; the partition log is offline',

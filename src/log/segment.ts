@@ -64,6 +64,11 @@ export interface SegmentOptions {
   /** Bytes of recent appends kept in memory while this is the active segment. */
   readonly tailCacheBytes: number;
   readonly warn?: (fields: object, message: string) => void;
+  /**
+   * Appended to all three file names: the log cleaner writes a segment as
+   * `.cleaned`, renames it `.swap`, then to its final name (renameFiles).
+   */
+  readonly fileSuffix?: string;
 }
 
 export interface RebuildResult {
@@ -75,9 +80,12 @@ export interface RebuildResult {
   readonly problem: string | null;
 }
 
-function segmentPaths(options: { dir: string; baseOffset: number }) {
+function segmentPaths(options: { dir: string; baseOffset: number; fileSuffix?: string }) {
   const at = (suffix: SegmentFileSuffix) =>
-    posix.join(options.dir, segmentFileName(options.baseOffset, suffix));
+    posix.join(
+      options.dir,
+      segmentFileName(options.baseOffset, suffix) + (options.fileSuffix ?? ''),
+    );
   return {
     logPath: at(LOG_FILE_SUFFIX),
     indexPath: at(INDEX_FILE_SUFFIX),
@@ -107,9 +115,7 @@ interface SegmentIndexes {
 
 export class Segment {
   readonly baseOffset: number;
-  readonly logPath: string;
-  readonly indexPath: string;
-  readonly timeIndexPath: string;
+  private paths: { logPath: string; indexPath: string; timeIndexPath: string };
   /** When segment.ms starts counting: creation, or on reopen the first batch's timestamp. */
   rollBaseMs = 0;
   lastModifiedMs = 0;
@@ -137,10 +143,44 @@ export class Segment {
     this.baseOffset = options.baseOffset;
     this.state = this.emptyState();
     this.sizeBytesValue = sizeBytes;
-    const paths = segmentPaths(options);
-    this.logPath = paths.logPath;
-    this.indexPath = paths.indexPath;
-    this.timeIndexPath = paths.timeIndexPath;
+    this.paths = segmentPaths(options);
+  }
+
+  get logPath(): string {
+    return this.paths.logPath;
+  }
+
+  get indexPath(): string {
+    return this.paths.indexPath;
+  }
+
+  get timeIndexPath(): string {
+    return this.paths.timeIndexPath;
+  }
+
+  /**
+   * Renames the segment's three files to carry `fileSuffix` ('' for the plain
+   * names); open handles stay valid. The log cleaner's swap uses it: cleaned
+   * files become `.swap`, then the live names, while replaced ones become
+   * `.deleted`. The caller fsyncs the directory.
+   */
+  async renameFiles(fileSuffix: string): Promise<void> {
+    const next = segmentPaths({ dir: this.options.dir, baseOffset: this.baseOffset, fileSuffix });
+    const pairs: Array<[string, string]> = [
+      [this.paths.logPath, next.logPath],
+      [this.paths.indexPath, next.indexPath],
+      [this.paths.timeIndexPath, next.timeIndexPath],
+    ];
+    for (const [from, to] of pairs) {
+      if (from === to) continue;
+      try {
+        await this.options.fs.rename(from, to);
+      } catch (err) {
+        // Index files may be absent (never written); the log file must move.
+        if (from === this.paths.logPath || !isNotFoundError(err)) throw err;
+      }
+    }
+    this.paths = next;
   }
 
   /**
@@ -246,7 +286,9 @@ export class Segment {
     const from = idx.offsetIndex.lastPosition;
     const lastRelOffset = idx.offsetIndex.lastRelOffset;
     const state = this.stateFromTimeIndex(idx);
+    const ignored = new IgnoredTimestamps();
     const scan = await scanFullBatches(this.reader, { from, to: this.sizeBytes }, (_b, _a, b) => {
+      ignored.note(b);
       if (
         b.position === from &&
         lastRelOffset >= 0 &&
@@ -261,6 +303,7 @@ export class Segment {
     });
     state.bytesSinceIndexEntry = this.sizeBytes - from;
     this.state = state;
+    ignored.report(this.options.warn, this.logPath);
     await this.activate(nowMs);
     const lastTime = idx.timeIndex.last;
     const timeIndexAhead =
@@ -292,7 +335,14 @@ export class Segment {
     if (typeof lastOffset === 'string') return `offset index: ${lastOffset}`;
     const from = lastOffset ? lastOffset.readInt32BE(4) : 0;
     if (from >= this.sizeBytes && from > 0) return `offset index points past the log end`;
+    if (from < 0) return `offset index names position ${from}`;
     const timeEntry = lastTime ? TimeIndex.decodeLast(lastTime) : null;
+    if (timeEntry && !Number.isSafeInteger(timeEntry.timestampMs)) {
+      return `time index ends with timestamp ${timeEntry.timestampMs}, beyond 2^53`;
+    }
+    if (timeEntry && timeEntry.relOffset < 0) {
+      return `time index ends with offset ${timeEntry.relOffset}`;
+    }
     const state = this.emptyState();
     if (timeEntry) {
       state.maxTimestampMs = timeEntry.timestampMs;
@@ -302,11 +352,14 @@ export class Segment {
       ? this.baseOffset + lastOffset.readInt32BE(0)
       : this.baseOffset;
     let misplaced = false;
+    const ignored = new IgnoredTimestamps();
     const scan = await scanBatchHeaders(this.reader, { from, to: this.sizeBytes }, (b) => {
       misplaced ||= b.position === from && lastOffset !== null && b.baseOffset !== indexedOffset;
+      ignored.note(b);
       noteTailBatch(state, b);
       return false;
     });
+    ignored.report(this.options.warn, this.logPath);
     if (scan.end !== 'complete') return `batch at ${scan.position}: ${scan.end}`;
     if (misplaced) return `offset index entry for ${indexedOffset} names another batch`;
     if (timeEntry && timeEntry.relOffset >= state.nextOffset - this.baseOffset) {
@@ -326,18 +379,34 @@ export class Segment {
     const idx = this.emptyIndexes();
     const state = this.emptyState();
     const fileSizeBytes = (await this.file.stat()).sizeBytes;
+    const ignored = new IgnoredTimestamps();
     const scan = await scanFullBatches(this.reader, { from: 0, to: fileSizeBytes }, (_b, _a, b) => {
       if (b.baseOffset < state.nextOffset)
         return `offset ${b.baseOffset} after ${state.nextOffset - 1}`;
       if (b.lastOffset - this.baseOffset > INT32_MAX) return `offset ${b.lastOffset} out of range`;
+      ignored.note(b);
       this.trackBatch(state, idx, b);
       return null;
     });
+    ignored.report(this.options.warn, this.logPath);
     let truncatedBytes = 0;
     if (scan.problem !== null && options.truncateInvalid) {
       truncatedBytes = fileSizeBytes - scan.position;
       await this.file.truncate(scan.position);
       this.tail?.truncate(scan.position);
+    } else if (scan.problem !== null) {
+      // A flushed segment keeps its bytes; what follows the bad batch is not
+      // indexed, so reads skip from here to the next segment.
+      this.options.warn?.(
+        {
+          segment: this.logPath,
+          problem: scan.problem,
+          position: scan.position,
+          skippedBytes: fileSizeBytes - scan.position,
+          nextOffset: state.nextOffset,
+        },
+        'log segment holds an invalid batch: the bytes after it are not served',
+      );
     }
     this.sizeBytesValue = fileSizeBytes - truncatedBytes;
     this.state = state;
@@ -747,6 +816,29 @@ export class Segment {
     await new Promise<void>((resolve) => {
       this.drainWaiter = resolve;
     });
+  }
+}
+
+/**
+ * Batches whose maxTimestamp a scan had to ignore (beyond 2^53, see
+ * BatchSummary), reported once per scan with the numbers, not once per batch.
+ */
+class IgnoredTimestamps {
+  private count = 0;
+  private firstOffset = -1;
+
+  note(b: BatchSummary): void {
+    if (!b.maxTimestampIgnored) return;
+    if (this.count === 0) this.firstOffset = b.baseOffset;
+    this.count += 1;
+  }
+
+  report(warn: SegmentOptions['warn'], segment: string): void {
+    if (this.count === 0) return;
+    warn?.(
+      { segment, batches: this.count, firstOffset: this.firstOffset },
+      'batches with a maxTimestamp beyond 2^53: indexed as having no timestamp',
+    );
   }
 }
 

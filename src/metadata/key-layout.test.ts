@@ -21,6 +21,10 @@ describe('KeyLayout', () => {
     assert.equal(keys.config('broker', ''), `${root}configs/broker/<default>`);
     assert.equal(keys.acl('topic', 'literal', 'orders'), `${root}acls/topic/literal/orders`);
     assert.equal(keys.quota([{ type: 'user', name: 'alice' }]), `${root}quotas/user=alice`);
+    assert.equal(
+      keys.scramCredential('alice', 'SCRAM-SHA-256'),
+      `${root}scram/alice/SCRAM-SHA-256`,
+    );
   });
 
   it('parses each key back to what it names', () => {
@@ -53,6 +57,10 @@ describe('KeyLayout', () => {
           ],
         },
       ],
+      [
+        keys.scramCredential('CN=a/b,O=x', 'SCRAM-SHA-512'),
+        { type: 'scram-credential', user: 'CN=a/b,O=x', mechanism: 'SCRAM-SHA-512' },
+      ],
     ];
     for (const [key, parsed] of cases) assert.deepEqual(keys.parse(key), parsed, key);
   });
@@ -84,6 +92,8 @@ describe('KeyLayout', () => {
       `${root}configs/topic`,
       `${root}quotas/group=x`,
       `${root}quotas/user=a,user=b`,
+      `${root}scram/alice`,
+      `${root}scram/alice/SCRAM-SHA-256/x`,
     ];
     for (const key of foreign) assert.equal(keys.parse(key), null, key);
   });

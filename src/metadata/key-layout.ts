@@ -47,7 +47,8 @@ export type ParsedKey =
       readonly patternType: string;
       readonly name: string;
     }
-  | { readonly type: 'quota'; readonly entity: readonly QuotaEntityPart[] };
+  | { readonly type: 'quota'; readonly entity: readonly QuotaEntityPart[] }
+  | { readonly type: 'scram-credential'; readonly user: string; readonly mechanism: string };
 
 function encodeName(name: string): string {
   return name === '' ? DEFAULT_NAME : encodeURIComponent(name);
@@ -159,6 +160,17 @@ export class KeyLayout {
     return `${this.quotasPrefix()}${encodeQuotaEntity(entity)}`;
   }
 
+  /** Every user's SCRAM credentials. */
+  scramCredentialsPrefix(): string {
+    return `${this.root}scram/`;
+  }
+
+  /** One user's stored SCRAM credential for one mechanism ('SCRAM-SHA-256'...). */
+  scramCredential(user: string, mechanism: string): string {
+    if (user === '' || mechanism === '') throw new RangeError('user and mechanism are non-empty');
+    return `${this.scramCredentialsPrefix()}${encodeName(user)}/${encodeName(mechanism)}`;
+  }
+
   /** What `key` names, or null if it is not a key of this layout. */
   parse(key: string): ParsedKey | null {
     if (!key.startsWith(this.root)) return null;
@@ -218,6 +230,13 @@ function parseSegments(segments: readonly string[]): ParsedKey | null {
       return parseConfigSegments(second, third, fourth);
     case 'acls':
       return parseAclSegments(second, third, fourth);
+    case 'scram': {
+      if (second === undefined || third === undefined || fourth !== undefined) return null;
+      const user = decodeName(second);
+      const mechanism = decodeName(third);
+      if (user === null || user === '' || mechanism === null || mechanism === '') return null;
+      return { type: 'scram-credential', user, mechanism };
+    }
     case 'quotas': {
       if (second === undefined || third !== undefined) return null;
       const entity = decodeQuotaEntity(second);

@@ -3,11 +3,15 @@
 // Decompression is bounded: before a native decoder runs, the size it will
 // produce is read or bounded from the compressed bytes, so a small batch cannot
 // make the broker allocate more than `maxBytes` (zstd: ZSTD_BOUND_FACTOR times).
+// decompressInto streams the output to a consumer instead (gzip in chunks,
+// snappy by block), holds lz4 and zstd to maxBytes itself, and shares a byte
+// budget among the whole-frame decodes running at once.
 
 import { constants as bufferConstants } from 'node:buffer';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import type { ByteBudget } from '../util/byte-budget.ts';
 import { DecodeError } from './reader.ts';
 import { CompressionType } from './record-batch.ts';
 import { isXerialSnappy, rawSnappyLength, splitXerialSnappy } from './xerial-snappy.ts';
@@ -56,12 +60,26 @@ const LZ4_MAGIC = 0x184d2204;
 const SKIPPABLE_MAGIC = 0x184d2a50;
 const SKIPPABLE_MAGIC_MASK = 0xfffffff0;
 
-export async function compress(type: CompressionType, data: Buffer): Promise<Buffer> {
+/** Levels for the codecs that have them (a topic's compression.<codec>.level). */
+export interface CompressOptions {
+  /** zlib level, -1 (default) to 9. */
+  readonly gzipLevel?: number;
+  /** zstd level. */
+  readonly zstdLevel?: number;
+}
+
+export async function compress(
+  type: CompressionType,
+  data: Buffer,
+  opts: CompressOptions = {},
+): Promise<Buffer> {
   switch (type) {
     case CompressionType.None:
       return data;
     case CompressionType.Gzip:
-      return gzipAsync(data);
+      return opts.gzipLevel === undefined
+        ? gzipAsync(data)
+        : gzipAsync(data, { level: opts.gzipLevel });
     case CompressionType.Snappy:
       // Raw snappy: librdkafka, kafkajs codecs and snappy-java's stream reader all accept it.
       return snappy().compress(data);
@@ -69,7 +87,7 @@ export async function compress(type: CompressionType, data: Buffer): Promise<Buf
       // lz4_flex writes independent blocks and no checksums, the shape Kafka's Java client reads.
       return lz4().compressFrame(data);
     case CompressionType.Zstd:
-      return zstd().compress(data);
+      return zstd().compress(data, opts.zstdLevel);
     default:
       throw new RangeError(`unknown compression type ${String(type)}`);
   }
@@ -200,6 +218,137 @@ function isZlibTooLarge(err: unknown): err is Error {
   return err instanceof Error && (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
 }
 
+// ---- streaming into a sink ----------------------------------------------
+
+export interface StreamDecompressOptions extends DecompressOptions {
+  /**
+   * Shared by everything that decompresses at once: whole-frame decodes (lz4,
+   * zstd, large snappy blocks) reserve their size here before they allocate.
+   */
+  readonly budget?: ByteBudget;
+}
+
+/** Receives decompressed bytes in order; returns false to stop early (nothing more is needed). */
+export type DecompressedSink = (chunk: Buffer) => boolean;
+
+/** Output chunk of the gzip stream: what validation holds of a gzip batch at a time. */
+export const GZIP_STREAM_CHUNK_BYTES = 64 * 1024;
+/** Snappy blocks up to this size are decoded on the event loop; larger ones on the pool. */
+const SNAPPY_SYNC_BLOCK_BYTES = 256 * 1024;
+
+/**
+ * Decompresses `data` into `sink` as it goes, refusing more than maxBytes of
+ * output before it is produced, so a bomb costs neither memory nor much time.
+ * gzip streams in GZIP_STREAM_CHUNK_BYTES chunks; snappy goes block by block
+ * (xerial frames hold small blocks); lz4 and zstd, whose libraries decode
+ * whole frames only, are first sized from their frame and block headers (lz4
+ * exactly; zstd by its stated content size or its blocks' maximum, held to
+ * maxBytes here, not ZSTD_BOUND_FACTOR times it) and then decoded in one
+ * piece. Throws CompressionError; resolves once the data is done or the sink
+ * has said stop.
+ */
+export async function decompressInto(
+  type: CompressionType,
+  data: Buffer,
+  opts: StreamDecompressOptions,
+  sink: DecompressedSink,
+): Promise<void> {
+  const maxBytes = checkedMaxBytes(opts.maxBytes);
+  try {
+    switch (type) {
+      case CompressionType.None:
+        sink(limitOutput(data, maxBytes));
+        return;
+      case CompressionType.Gzip:
+        return await gunzipInto(data, maxBytes, sink);
+      case CompressionType.Snappy:
+        return await snappyInto(data, opts, sink);
+      case CompressionType.Lz4: {
+        const sizeBytes = checkLz4Size(data, maxBytes);
+        return await withReserved(opts.budget, sizeBytes, async () => {
+          sink(limitOutput(await lz4().decompressFrame(data), maxBytes));
+        });
+      }
+      case CompressionType.Zstd: {
+        const sizeBytes = checkZstdSize(data, maxBytes, 1);
+        return await withReserved(opts.budget, sizeBytes, async () => {
+          sink(limitOutput(await zstd().decompress(data), maxBytes));
+        });
+      }
+      default:
+        throw new CompressionError(
+          'unknown-compression',
+          `unknown compression type ${String(type)}`,
+        );
+    }
+  } catch (err) {
+    throw asCompressionError(err);
+  }
+}
+
+function gunzipInto(data: Buffer, maxBytes: number, sink: DecompressedSink): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stream = zlib.createGunzip({ chunkSize: GZIP_STREAM_CHUNK_BYTES });
+    let totalBytes = 0;
+    let settled = false;
+    const settle = (err: unknown): void => {
+      if (settled) return;
+      settled = true;
+      stream.destroy();
+      if (err === null) resolve();
+      else reject(asCompressionError(err));
+    };
+    stream.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      totalBytes += chunk.length;
+      if (totalBytes > maxBytes) settle(tooLarge(totalBytes, maxBytes));
+      else if (!sink(chunk)) settle(null);
+    });
+    stream.on('error', (err) => settle(err));
+    stream.on('end', () => settle(null));
+    stream.end(data);
+  });
+}
+
+async function snappyInto(
+  data: Buffer,
+  opts: StreamDecompressOptions,
+  sink: DecompressedSink,
+): Promise<void> {
+  const { blocks } = snappyBlocks(data, opts.maxBytes);
+  for (const block of blocks) {
+    const declared = rawSnappyLength(block);
+    const out =
+      declared <= SNAPPY_SYNC_BLOCK_BYTES
+        ? snappy().uncompressSync(block)
+        : await withReserved(opts.budget, declared, () => snappy().uncompress(block));
+    if (!Buffer.isBuffer(out)) throw corrupt('snappy returned a string');
+    if (out.length !== declared) {
+      throw corrupt(`snappy produced ${out.length} bytes, declared ${declared}`);
+    }
+    if (!sink(out)) return;
+  }
+}
+
+/**
+ * Runs `work`, which holds up to `sizeBytes` at once, inside a reservation
+ * of the shared budget (when there is one), so that simultaneous whole-frame
+ * decodes never add up to more than the budget.
+ */
+async function withReserved<T>(
+  budget: ByteBudget | undefined,
+  sizeBytes: number,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (budget === undefined) return work();
+  const release = await budget.reserve(Math.min(sizeBytes, budget.bytesMax));
+  try {
+    return await work();
+  } finally {
+    release();
+  }
+}
+
 // ---- snappy -------------------------------------------------------------
 
 /** The raw blocks of a snappy payload (xerial-framed or one raw block) and their total size. */
@@ -248,10 +397,12 @@ function joinSnappyParts(parts: Array<string | Buffer>, sizeBytes: number): Buff
  * get the exact size (lz4 frames rarely state their content size, and a stated
  * size is checked by the decoder only after it has produced the output).
  */
-function checkLz4Size(data: Buffer, maxBytes: number): void {
-  if (lz4DecodedSize(data, maxBytes, false) <= maxBytes) return;
+function checkLz4Size(data: Buffer, maxBytes: number): number {
+  const boundBytes = lz4DecodedSize(data, maxBytes, false);
+  if (boundBytes <= maxBytes) return boundBytes;
   const exactBytes = lz4DecodedSize(data, maxBytes, true);
   if (exactBytes > maxBytes) throw tooLarge(exactBytes, maxBytes);
+  return exactBytes;
 }
 
 /** Sum over all frames in `data`: exact, or with `exact` false an upper bound. */
@@ -365,11 +516,11 @@ function lz4BlockDecodedSize(data: Buffer, start: number, end: number, limit: nu
  * the caller checks the real size afterwards. A stated Frame_Content_Size
  * refuses early; the decoder checks it only at the frame's end.
  */
-function checkZstdSize(data: Buffer, maxBytes: number): void {
+function checkZstdSize(data: Buffer, maxBytes: number, boundFactor = ZSTD_BOUND_FACTOR): number {
   let at = 0;
   let boundBytes = 0;
   let statedBytes = 0;
-  const allowedBytes = maxBytes * ZSTD_BOUND_FACTOR + ZSTD_BLOCK_MAX_BYTES;
+  const allowedBytes = maxBytes * boundFactor + ZSTD_BLOCK_MAX_BYTES;
   while (at < data.length) {
     need(data, at, 4, 'zstd magic');
     const magic = data.readUInt32LE(at);
@@ -386,6 +537,7 @@ function checkZstdSize(data: Buffer, maxBytes: number): void {
     if (boundBytes > allowedBytes) throw tooLarge(boundBytes, maxBytes);
     at = frame.end;
   }
+  return boundBytes;
 }
 
 interface ZstdFrameHeader {

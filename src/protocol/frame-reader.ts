@@ -27,12 +27,14 @@ export class FrameReader {
   private filled = 0;
 
   /**
-   * `allocate` supplies the buffer a frame spread over several chunks is copied into.
-   * `admit`, when given, is asked once per frame with its size before any of its payload
-   * is kept; false holds the frame (and everything after it) until `grant()`.
+   * `frameSizeBytesMax` may be a function when the limit changes over a connection's life
+   * (SASL's small limit before authentication). `allocate` supplies the buffer a frame
+   * spread over several chunks is copied into. `admit`, when given, is asked once per frame
+   * with its size before any of its payload is kept; false holds the frame (and everything
+   * after it) until `grant()`.
    */
   constructor(
-    private readonly frameSizeBytesMax: number,
+    private readonly frameSizeBytesMax: number | (() => number),
     private readonly allocate: (sizeBytes: number) => Buffer = Buffer.allocUnsafe,
     private readonly admit?: (sizeBytes: number) => boolean,
   ) {}
@@ -75,8 +77,12 @@ export class FrameReader {
       if (this.frameSize < 0) {
         if (this.buffered < SIZE_BYTES) break;
         const size = this.peekSize();
-        if (size <= 0 || size > this.frameSizeBytesMax) {
-          this.error = new FrameError(`frame size ${size} outside 1..${this.frameSizeBytesMax}`);
+        const max =
+          typeof this.frameSizeBytesMax === 'number'
+            ? this.frameSizeBytesMax
+            : this.frameSizeBytesMax();
+        if (size <= 0 || size > max) {
+          this.error = new FrameError(`frame size ${size} outside 1..${max}`);
           this.chunks = [];
           this.buffered = 0;
           break;

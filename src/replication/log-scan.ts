@@ -9,10 +9,23 @@ import { type BatchHeader, forEachBatch, readBatchHeader } from '../protocol/rec
 const SCAN_CHUNK_BYTES = 1024 * 1024;
 
 /** Calls visit for each batch header with offsets in [fromOffset, toOffset), at most the log end. */
-export async function scanBatchHeaders(
+export function scanBatchHeaders(
   log: PartitionLog,
   fromOffset: number,
   visit: (h: BatchHeader) => void,
+  toOffset = log.logEndOffset,
+): Promise<void> {
+  return scanBatches(log, fromOffset, (h) => visit(h), toOffset);
+}
+
+/**
+ * As scanBatchHeaders, also giving the bytes the batch sits in and where, for
+ * the few batches a caller must look into (transaction markers).
+ */
+export async function scanBatches(
+  log: PartitionLog,
+  fromOffset: number,
+  visit: (h: BatchHeader, bytes: Buffer, at: number) => void,
   toOffset = log.logEndOffset,
 ): Promise<void> {
   let next = Math.max(fromOffset, log.logStartOffset);
@@ -25,7 +38,7 @@ export async function scanBatchHeaders(
     forEachBatch(records, (at) => {
       const h = readBatchHeader(records, at);
       last = h.baseOffset + h.lastOffsetDelta + 1;
-      if (last > next) visit(h);
+      if (last > next) visit(h, records, at);
     });
     if (last <= next) return;
     next = last;

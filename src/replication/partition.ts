@@ -1,24 +1,44 @@
 // One partition as this broker holds it: its log, its idempotent-producer
-// state and the leader epoch it was given. Appends as leader validate every
-// batch header (magic, CRC, size), apply the producer sequence checks and
-// assign offsets in place. As leader it also tracks what each follower has
+// state and the leader epoch it was given. Appends as leader validate what a
+// producer sent (protocol/batch-validation.ts: header, records, timestamps,
+// keys, codec; internal appends only their headers), apply the producer
+// sequence checks and assign offsets in place. As leader it also tracks what each follower has
 // fetched and moves the high watermark to the smallest log end offset in the
 // ISR; as follower it appends the leader's batches as they are. Records are
 // never decoded here.
 
 import type { PartitionLog } from '../log/partition-log.ts';
+import {
+  type BatchIndexError,
+  type ProduceValidationPolicy,
+  validateProduceRecords,
+} from '../protocol/batch-validation.ts';
+import {
+  buildMarkerBatch,
+  isControlBatch,
+  isTransactionalBatch,
+  readMarker,
+  type TransactionMarker,
+} from '../protocol/control-batch.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import {
   BATCH_HEADER_BYTES,
   BATCH_LOG_OVERHEAD_BYTES,
+  type BatchHeader,
   checkBatch,
   forEachBatch,
   OFFSET_LENGTH,
   readBatchHeader,
 } from '../protocol/record-batch.ts';
-import { ProducerStateTable, type SequenceCheck } from '../txn/producer-state.ts';
+import { type AbortedTransaction, PartitionTransactions } from '../txn/partition-transactions.ts';
+import {
+  type ProducerDescription,
+  ProducerStateTable,
+  type SequenceCheck,
+} from '../txn/producer-state.ts';
+import { TransactionIndexFiles } from '../txn/transaction-index.ts';
 import { LeaderEpochCache, type LeaderEpochCacheLogger } from './leader-epoch-cache.ts';
-import { scanBatchHeaders, tailScanStart } from './log-scan.ts';
+import { scanBatches, tailScanStart } from './log-scan.ts';
 
 /** Segments scanned on open to rebuild producer state. */
 const PRODUCER_SCAN_SEGMENTS = 2;
@@ -31,6 +51,8 @@ export interface AppendOutcome {
   readonly lastOffset: number;
   readonly logAppendTimeMs: number;
   readonly logStartOffset: number;
+  /** Records that made the batch be refused (Produce v8+ RecordErrors); empty otherwise. */
+  readonly recordErrors: readonly BatchIndexError[];
 }
 
 export interface BatchIdentities {
@@ -40,10 +62,28 @@ export interface BatchIdentities {
     producerEpoch: number;
     baseSequence: number;
     lastOffsetDelta: number;
+    maxTimestamp: number;
+    attributes: number;
   }>;
 }
 
-function failure(errorCode: number, errorMessage: string, logStartOffset: number): AppendOutcome {
+/**
+ * What a leader append must respect of transactions: a transactional batch
+ * that opens a producer's transaction on this partition needs the guard this
+ * partition handed out before the coordinator confirmed the partition is in
+ * the transaction (KIP-890); a marker written since makes the guard stale.
+ * Absent: no verification (internal appends, or verification turned off).
+ */
+export interface TransactionVerification {
+  readonly guard: object;
+}
+
+function failure(
+  errorCode: number,
+  errorMessage: string,
+  logStartOffset: number,
+  recordErrors: readonly BatchIndexError[] = [],
+): AppendOutcome {
   return {
     errorCode,
     errorMessage,
@@ -51,6 +91,7 @@ function failure(errorCode: number, errorMessage: string, logStartOffset: number
     lastOffset: -1,
     logAppendTimeMs: -1,
     logStartOffset,
+    recordErrors,
   };
 }
 
@@ -86,6 +127,11 @@ export interface PartitionLogger extends LeaderEpochCacheLogger {
 
 export class Partition {
   readonly producers = new ProducerStateTable();
+  /** Open and aborted transactions here, for the LSO and read_committed fetches. */
+  readonly txns = new PartitionTransactions();
+  private readonly txnIndex: TransactionIndexFiles;
+  /** Per producer, the guard of a verification in flight (see TransactionVerification). */
+  private readonly verificationGuards = new Map<number, object>();
   readonly epochs: LeaderEpochCache;
   readonly followers = new Map<number, FollowerState>();
   private readonly appendListeners = new Set<() => void>();
@@ -102,11 +148,16 @@ export class Partition {
     private readonly logger: PartitionLogger,
   ) {
     this.epochs = new LeaderEpochCache({ fs: log.fileSystem, dir: log.dir, logger });
+    this.txnIndex = new TransactionIndexFiles(log.fileSystem, log.dir);
     log.onLogStartOffsetAdvance((logStartOffset) => {
       // Retention or DeleteRecords: epochs wholly below the new start go. The
       // write need not block the log; a lost one is redone when the log opens.
       this.epochs.truncateFromStart(logStartOffset);
       this.epochs.flush().catch((err: unknown) => this.logWriteFailure(err));
+      this.txns.dropBelow(logStartOffset);
+      this.txnIndex
+        .removeMissing(this.segmentBases())
+        .catch((err: unknown) => this.logIndexFailure(err));
     });
   }
 
@@ -163,6 +214,15 @@ export class Partition {
   private logWriteFailure(err: unknown): void {
     const fields = { err, topic: this.topic, partition: this.index };
     this.logger.error(fields, 'writing leader-epoch-checkpoint failed');
+  }
+
+  private logIndexFailure(err: unknown): void {
+    const fields = { err, topic: this.topic, partition: this.index };
+    this.logger.error(fields, 'writing the aborted-transaction index failed');
+  }
+
+  private segmentBases(): number[] {
+    return this.log.describeSegments().map((s) => s.baseOffset);
   }
 
   /** Leader: a follower fetched from `fetchOffset`; update its state and the high watermark. */
@@ -241,17 +301,6 @@ export class Partition {
         forEachBatch(records, (at) => {
           const h = readBatchHeader(records, at);
           this.epochs.assign(h.partitionLeaderEpoch, h.baseOffset);
-          if (h.producerId >= 0) {
-            this.producers.record(
-              {
-                producerId: h.producerId,
-                producerEpoch: h.producerEpoch,
-                baseSequence: h.baseSequence,
-                lastOffsetDelta: h.lastOffsetDelta,
-              },
-              h.baseOffset,
-            );
-          }
         });
         try {
           // A batch of a new epoch is in the checkpoint before it is in the log.
@@ -261,6 +310,11 @@ export class Partition {
           this.epochs.truncateFromEnd(this.log.logEndOffset);
           throw this.log.storageFailure(err);
         }
+        // Producer and transaction state follow the log as the leader's did.
+        forEachBatch(records, (at) => {
+          const aborted = this.applyBatch(readBatchHeader(records, at), records, at);
+          if (aborted !== null) this.indexAbort(aborted);
+        });
       }
       const hw = Math.min(leaderHighWatermark, this.log.logEndOffset);
       if (hw > this.log.highWatermark) this.log.setHighWatermark(hw);
@@ -273,6 +327,10 @@ export class Partition {
   /** Follower: drops everything from `offset` on (divergence found via leader epochs). */
   truncateTo(offset: number): Promise<void> {
     const next = this.appendTail.then(async () => {
+      const unstable = Math.min(
+        this.txns.firstUnstableOffset() ?? this.log.logEndOffset,
+        tailScanStart(this.log, PRODUCER_SCAN_SEGMENTS),
+      );
       if (offset < this.log.logEndOffset) await this.log.truncateTo(offset);
       // The log ends at a batch boundary at or below `offset`, and truncating
       // below its first segment restarts it there: fit the epochs to both ends.
@@ -280,6 +338,8 @@ export class Partition {
       this.epochs.truncateFromStart(this.log.logStartOffset);
       this.producers.truncateFrom(this.log.logEndOffset);
       await this.epochs.flush();
+      // Markers may be gone: transactions they ended are open again.
+      await this.rebuildTransactions(Math.min(unstable, this.log.logEndOffset), false);
     });
     this.appendTail = next.catch(() => undefined);
     return next;
@@ -292,28 +352,57 @@ export class Partition {
   }
 
   /**
-   * Validates and appends a producer's batches as leader. `messageBytesMax`
-   * is the topic's max.message.bytes, checked per batch as Kafka does.
+   * Validates and appends batches as leader. `messageBytesMax` is the topic's
+   * max.message.bytes, checked per batch as Kafka does. With `validation` (a
+   * producer's request) the record set is validated as Kafka's log validator
+   * does and may be rebuilt in the topic's codec; without (the broker's own
+   * appends), only each batch's header, size and CRC are checked.
    */
-  appendAsLeader(records: Buffer, messageBytesMax: number): Promise<AppendOutcome> {
+  appendAsLeader(
+    records: Buffer,
+    messageBytesMax: number,
+    validation?: ProduceValidationPolicy,
+    verification?: TransactionVerification,
+  ): Promise<AppendOutcome> {
+    // Validation starts at once and runs beside other work (a compressed batch
+    // waits on its codec), but appends keep the order of the calls: a later
+    // request's batch never overtakes an earlier one still being checked.
+    const verdict = validation === undefined ? null : validateProduceRecords(records, validation);
+    // Its failure surfaces when the append awaits it; until then it is not unhandled.
+    verdict?.catch(() => undefined);
     // Appends to one partition run one at a time, so the sequence check, the
     // offsets it records and the append itself see the same log end offset.
-    const next = this.appendTail.then(() => this.appendNow(records, messageBytesMax));
+    const next = this.appendTail.then(async () => {
+      if (verdict === null) return this.appendNow(records, messageBytesMax, false, verification);
+      const v = await verdict;
+      if (!v.ok) {
+        return failure(v.errorCode, v.errorMessage, this.log.logStartOffset, v.recordErrors);
+      }
+      return this.appendNow(v.records, messageBytesMax, true, verification);
+    });
     this.appendTail = next.catch(() => undefined);
     return next;
   }
 
-  private async appendNow(records: Buffer, messageBytesMax: number): Promise<AppendOutcome> {
+  private async appendNow(
+    records: Buffer,
+    messageBytesMax: number,
+    validated: boolean,
+    verification: TransactionVerification | undefined,
+  ): Promise<AppendOutcome> {
     const logStartOffset = this.log.logStartOffset;
     const fencing = this.leadershipProblem();
     if (fencing !== null) return failure(ErrorCode.NOT_LEADER_OR_FOLLOWER, fencing, logStartOffset);
-    const scanned = this.scanBatches(records, messageBytesMax);
+    const scanned = this.scanBatches(records, messageBytesMax, validated);
     if ('errorCode' in scanned)
       return failure(scanned.errorCode, scanned.errorMessage, logStartOffset);
     const { checks, ids } = scanned;
     for (const c of checks) {
       if (c.kind === 'error') return failure(c.errorCode, c.message, logStartOffset);
     }
+    const txnProblem = this.transactionProblem(ids, verification);
+    if (txnProblem !== null)
+      return failure(txnProblem.errorCode, txnProblem.message, logStartOffset);
     const duplicates = checks.filter((c) => c.kind === 'duplicate');
     if (duplicates.length > 0) {
       const first = duplicates[0];
@@ -325,6 +414,7 @@ export class Partition {
           lastOffset: first.firstOffset,
           logAppendTimeMs: -1,
           logStartOffset,
+          recordErrors: [],
         };
       }
       return failure(
@@ -341,13 +431,19 @@ export class Partition {
     }));
     let nextOffset = this.log.logEndOffset;
     for (const b of ids) {
-      this.producers.record(b, nextOffset);
+      this.producers.record(b, nextOffset, b.maxTimestamp);
       nextOffset += b.lastOffsetDelta + 1;
     }
     try {
       this.epochs.assign(this.leaderEpoch, this.log.logEndOffset);
       await this.epochs.flush();
       const r = await this.log.append(records, { leaderEpoch: this.leaderEpoch });
+      // Offsets are assigned in place: the batches now say where they are.
+      forEachBatch(records, (at) => {
+        const h = readBatchHeader(records, at);
+        if (h.producerId >= 0 && isTransactionalBatch(h.attributes))
+          this.txns.onTransactionalBatch(h.producerId, h.baseOffset, h.maxTimestamp);
+      });
       this.advanceHighWatermark();
       this.notifyAppend();
       return {
@@ -357,6 +453,7 @@ export class Partition {
         lastOffset: r.lastOffset,
         logAppendTimeMs: r.logAppendTimeMs,
         logStartOffset: r.logStartOffset,
+        recordErrors: [],
       };
     } catch (err) {
       for (const s of saved.reverse()) this.producers.restore(s.id, s.entry);
@@ -384,9 +481,14 @@ export class Partition {
     return null;
   }
 
+  /**
+   * Reads each batch's producer identity; unless `validated` (checked already,
+   * CRC included), first checks its header, size and CRC.
+   */
   private scanBatches(
     records: Buffer,
     messageBytesMax: number,
+    validated: boolean,
   ): BatchIdentities | { errorCode: number; errorMessage: string } {
     const checks: SequenceCheck[] = [];
     const ids: BatchIdentities['ids'] = [];
@@ -404,7 +506,7 @@ export class Partition {
           errorMessage: `batch of ${sizeBytes} bytes exceeds max.message.bytes ${messageBytesMax}`,
         };
       }
-      const problem = checkBatch(records, at, records.length);
+      const problem = validated ? null : checkBatch(records, at, records.length);
       if (problem !== null) {
         const code =
           problem === 'bad-magic'
@@ -413,11 +515,19 @@ export class Partition {
         return { errorCode: code, errorMessage: `invalid record batch: ${problem}` };
       }
       const h = readBatchHeader(records, at);
+      if (isControlBatch(h.attributes)) {
+        return {
+          errorCode: ErrorCode.INVALID_RECORD,
+          errorMessage: 'producers may not write control batches',
+        };
+      }
       const id = {
         producerId: h.producerId,
         producerEpoch: h.producerEpoch,
         baseSequence: h.baseSequence,
         lastOffsetDelta: h.lastOffsetDelta,
+        maxTimestamp: h.maxTimestamp,
+        attributes: h.attributes,
       };
       ids.push(id);
       checks.push(this.producers.check(id));
@@ -447,16 +557,187 @@ export class Partition {
         'leader-epoch-checkpoint rebuilt from the log',
       );
     }
-    await scanBatchHeaders(this.log, tailScanStart(this.log, PRODUCER_SCAN_SEGMENTS), (h) => {
-      if (h.producerId < 0) return;
+    const stored = await this.txnIndex.readAll().catch((err: unknown) => {
+      this.logIndexFailure(err);
+      return new Map<number, AbortedTransaction[]>();
+    });
+    this.txns.restoreAborted([...stored.values()].flat());
+    await this.rebuildTransactions(tailScanStart(this.log, PRODUCER_SCAN_SEGMENTS), true);
+  }
+
+  /**
+   * Rebuilds transaction state (and with `producers`, producer state) from the
+   * batches at and after `fromOffset`, keeping aborted-index entries below it,
+   * and makes the index files agree. A transaction opened before `fromOffset`
+   * and still open is not seen, as Kafka loses one when its producer snapshot
+   * is gone: scans start early enough (two segments back) for that to need a
+   * transaction longer than a segment.
+   */
+  private async rebuildTransactions(fromOffset: number, producers: boolean): Promise<void> {
+    const from = Math.max(fromOffset, this.log.logStartOffset);
+    this.txns.resetFrom(from);
+    if (producers) this.producers.clear();
+    await scanBatches(this.log, from, (h, bytes, at) => {
+      this.applyBatch(h, bytes, at, producers);
+    });
+    const bases = this.segmentBases();
+    let fromSegment = bases[0] ?? 0;
+    for (const b of bases) if (b <= from) fromSegment = b;
+    await this.txnIndex
+      .rewriteFrom(fromSegment, bases, this.txns.aborted())
+      .catch((err: unknown) => this.logIndexFailure(err));
+  }
+
+  /**
+   * Producer and transaction state for one batch now in the log: sequences of
+   * data batches, the open transaction a transactional batch starts, the end a
+   * marker puts to it (with an index entry for an abort).
+   */
+  private applyBatch(
+    h: BatchHeader,
+    bytes: Buffer,
+    at: number,
+    producers = true,
+  ): AbortedTransaction | null {
+    if (h.producerId < 0) return null;
+    if (isControlBatch(h.attributes)) {
+      const marker = readMarker(bytes, at);
+      return marker === null
+        ? null
+        : this.applyMarker(marker, h.baseOffset, h.maxTimestamp, producers);
+    }
+    if (producers) {
       const id = {
         producerId: h.producerId,
         producerEpoch: h.producerEpoch,
         baseSequence: h.baseSequence,
         lastOffsetDelta: h.lastOffsetDelta,
       };
-      this.producers.record(id, h.baseOffset);
-    });
+      this.producers.record(id, h.baseOffset, h.maxTimestamp);
+    }
+    if (isTransactionalBatch(h.attributes))
+      this.txns.onTransactionalBatch(h.producerId, h.baseOffset, h.maxTimestamp);
+    return null;
+  }
+
+  private applyMarker(
+    marker: TransactionMarker,
+    offset: number,
+    timestampMs: number,
+    producers: boolean,
+  ): AbortedTransaction | null {
+    const { producerId, producerEpoch, coordinatorEpoch } = marker;
+    if (producers)
+      this.producers.recordMarker(producerId, producerEpoch, coordinatorEpoch, timestampMs);
+    this.verificationGuards.delete(producerId);
+    return this.txns.onMarker(producerId, marker.commit, offset);
+  }
+
+  /** Writes the aborted-index entry of an abort marker appended just now. */
+  private indexAbort(entry: AbortedTransaction): void {
+    let segment = 0;
+    for (const b of this.segmentBases()) if (b <= entry.lastOffset) segment = b;
+    this.txnIndex.append(segment, entry).catch((err: unknown) => this.logIndexFailure(err));
+  }
+
+  // ---------------------------------------------------------------------------
+  // Transactions.
+
+  /** The last stable offset: read_committed consumers read below it. */
+  lastStableOffset(): number {
+    return this.txns.lastStableOffset(this.log.highWatermark);
+  }
+
+  /** Producers with state here and the start of each one's open transaction. */
+  describeProducers(): Array<ProducerDescription & { currentTxnStartOffset: number }> {
+    return this.producers.describe().map((p) => ({
+      ...p,
+      currentTxnStartOffset: this.txns.openTransactionStart(p.producerId),
+    }));
+  }
+
+  /**
+   * Starts a KIP-890 verification for a producer: the guard to pass to
+   * appendAsLeader once the coordinator confirmed the partition is in the
+   * transaction. A marker for the producer appended meanwhile voids it.
+   */
+  beginVerification(producerId: number): object {
+    let guard = this.verificationGuards.get(producerId);
+    if (guard === undefined) {
+      guard = {};
+      this.verificationGuards.set(producerId, guard);
+    }
+    return guard;
+  }
+
+  /** Whether a transactional batch of the producer would open a transaction here. */
+  needsVerification(producerId: number): boolean {
+    return this.txns.openTransactionStart(producerId) < 0;
+  }
+
+  /**
+   * Kafka's transactional checks on a producer's batches: a producer with a
+   * transaction open here writes only transactional batches, and a batch that
+   * opens a transaction carries a guard still current (verification).
+   */
+  private transactionProblem(
+    ids: BatchIdentities['ids'],
+    verification: TransactionVerification | undefined,
+  ): { errorCode: number; message: string } | null {
+    for (const b of ids) {
+      if (b.producerId < 0) continue;
+      const open = this.txns.openTransactionStart(b.producerId) >= 0;
+      if (!isTransactionalBatch(b.attributes)) {
+        if (open) {
+          const message = `producer ${b.producerId} has a transaction open here`;
+          return { errorCode: ErrorCode.INVALID_TXN_STATE, message };
+        }
+        continue;
+      }
+      if (open || verification === undefined) continue;
+      if (this.verificationGuards.get(b.producerId) !== verification.guard) {
+        const message = `the transaction of producer ${b.producerId} ended during verification`;
+        return { errorCode: ErrorCode.INVALID_TXN_STATE, message };
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Leader: appends a transaction marker (WriteTxnMarkers) for a producer,
+   * after Kafka's checks of its epoch and the coordinator's epoch.
+   */
+  appendMarker(marker: TransactionMarker): Promise<AppendOutcome> {
+    const next = this.appendTail.then(() => this.appendMarkerNow(marker));
+    this.appendTail = next.catch(() => undefined);
+    return next;
+  }
+
+  private async appendMarkerNow(marker: TransactionMarker): Promise<AppendOutcome> {
+    const logStartOffset = this.log.logStartOffset;
+    const fencing = this.leadershipProblem();
+    if (fencing !== null) return failure(ErrorCode.NOT_LEADER_OR_FOLLOWER, fencing, logStartOffset);
+    const { producerId, producerEpoch, coordinatorEpoch } = marker;
+    const refused = this.producers.checkMarker(producerId, producerEpoch, coordinatorEpoch);
+    if (refused !== null) return failure(refused.errorCode, refused.message, logStartOffset);
+    const nowMs = this.now();
+    const batch = buildMarkerBatch(marker, nowMs);
+    this.epochs.assign(this.leaderEpoch, this.log.logEndOffset);
+    await this.epochs.flush();
+    const r = await this.log.append(batch, { leaderEpoch: this.leaderEpoch });
+    const aborted = this.applyMarker(marker, r.baseOffset, nowMs, true);
+    if (aborted !== null) this.indexAbort(aborted);
+    this.advanceHighWatermark();
+    this.notifyAppend();
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      baseOffset: r.baseOffset,
+      lastOffset: r.lastOffset,
+      logAppendTimeMs: r.logAppendTimeMs,
+      logStartOffset: r.logStartOffset,
+      recordErrors: [],
+    };
   }
 
   /** OffsetForLeaderEpoch: where `leaderEpoch` ended in this log. */

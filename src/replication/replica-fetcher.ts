@@ -4,7 +4,7 @@
 // broker carries all partitions it leads for us. A diverging epoch in the
 // answer (the leader's history split from ours) truncates our log first.
 
-import { BrokerConnection } from '../client/connection.ts';
+import { BrokerConnection, type ConnectionOptions } from '../client/connection.ts';
 import { endpointFor, type MetadataImage } from '../cluster/metadata-image.ts';
 import { LogError } from '../log/errors.ts';
 import { Fetch } from '../protocol/apis/fetch.ts';
@@ -53,6 +53,8 @@ export interface ReplicaFetcherOptions {
    * Kafka's followers do. Unset: the address the leader registered as its inter-broker one.
    */
   readonly listenerName?: string;
+  /** TLS and SASL of inter-broker connections (the inter-broker listener's protocol). */
+  readonly security?: Pick<ConnectionOptions, 'tls' | 'sasl'>;
 }
 
 type FetchRequest = MessageValue<typeof Fetch.request>;
@@ -184,6 +186,7 @@ class LeaderFetchLoop {
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
       requestTimeoutMs: this.settings.maxWaitMs + this.settings.socketTimeoutMs,
       responseSizeBytesMax: this.settings.responseMaxBytes * 2 + this.settings.partitionMaxBytes,
+      ...this.o.security,
     });
     return this.link;
   }

@@ -8,9 +8,16 @@
 // partitions moved away or topics deleted while the broker was down (Kafka's
 // stray logs), and on open one whose partition.metadata names another topic id
 // (the topic was deleted and created again under the same name).
+// With several log directories (JBOD), a partition stays in the directory that
+// holds it and a new one goes to the online directory with the fewest
+// partitions, as Kafka's LogManager places them. A disk failure in any log of a
+// directory takes the whole directory offline: its partitions stop being served
+// here and listeners learn of them, so the cluster can lead them elsewhere.
 
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { MetadataImage } from '../cluster/metadata-image.ts';
+import { LOG_START_OFFSET_CHECKPOINT, writeCheckpointFile } from '../log/checkpoint-file.ts';
 import { isNoSpaceError, LogStorageError } from '../log/errors.ts';
 import { type LogFileSystem, nodeFileSystem } from '../log/file-system.ts';
 import type { LogConfig } from '../log/log-config.ts';
@@ -26,7 +33,10 @@ import { Partition } from './partition.ts';
 
 export interface ReplicaManagerOptions {
   readonly nodeId: number;
+  /** The first log directory; with `logDirs`, ignored. */
   readonly logDir: string;
+  /** Every log directory (log.dirs); default [logDir]. */
+  readonly logDirs?: readonly string[];
   readonly image: MetadataImage;
   readonly logConfigFor: (topic: string) => LogConfig;
   readonly now: () => number;
@@ -39,6 +49,8 @@ export interface ReplicaManagerOptions {
   readonly onNoSpace?: () => void;
 }
 
+/** A replica being moved (`-future`) or set aside after a move (`-delete`), as Kafka names them. */
+const MOVE_DIR = /^(.+)-(0|[1-9][0-9]*)\.([0-9a-f]+)-(future|delete)$/;
 /** `<topic>-<partition>`: Kafka's partition directory name (topic names have no '/'). */
 const PARTITION_DIR = /^(.+)-(0|[1-9][0-9]*)$/;
 /** A directory holding one of these is a partition's, not something else under log.dirs. */
@@ -48,12 +60,65 @@ const PARTITION_FILES = [
   'replication-offset-checkpoint',
 ];
 
+interface FutureReplica {
+  readonly topic: string;
+  readonly partition: number;
+  readonly id: string;
+  readonly dir: string;
+  readonly dirName: string;
+  readonly log: PartitionLog;
+  cancelled: boolean;
+  done: Promise<void>;
+}
+
+/** Appends to `to` what `from` holds past `to`'s end, up to `from`'s end as it was. */
+async function copyLog(from: PartitionLog, to: PartitionLog): Promise<void> {
+  const end = from.logEndOffset;
+  while (to.logEndOffset < end) {
+    const read = await from.read(to.logEndOffset, COPY_READ_BYTES, {
+      maxOffset: end,
+      minOneBatch: true,
+    });
+    if (read.records === null) break;
+    await to.appendReplicated(read.records);
+  }
+}
+
+const COPY_READ_BYTES = 1024 * 1024;
+
 function key(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
 }
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+function splitKey(k: string): [string, number] {
+  const at = k.lastIndexOf('\u0000');
+  return [k.slice(0, at), Number(k.slice(at + 1))];
+}
+
+/** The first errno code along an error's cause chain (wrappers keep the disk's error as cause). */
+function errnoOf(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let depth = 0; e !== null && e !== undefined && depth < 8; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * An error from the disk, which takes its whole log directory offline (Kafka's JBOD rule),
+ * as opposed to a refusal of the log's own. A full disk refuses writes and recovers when
+ * space returns, and files missing under one partition concern that partition only.
+ */
+function isDiskFailure(err: unknown): boolean {
+  const code = errnoOf(err);
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'ENOENT') return false;
+  return code !== undefined || err instanceof LogStorageError;
 }
 
 export class ReplicaManager {
@@ -73,15 +138,55 @@ export class ReplicaManager {
   /** Long polls waiting in waitForAppend, to release at shutdown. */
   private readonly appendWaiters = new Set<() => void>();
   private readonly leadershipListeners: Array<() => void> = [];
+  /** The log directories, in log.dirs order. */
+  private readonly dirs: readonly string[];
+  /** Partition key -> the log directory holding it (found on disk, or chosen for a new one). */
+  private readonly located = new Map<string, string>();
+  private scanned: Promise<void> | null = null;
+  private readonly offlineDirs = new Set<string>();
+  /** Partitions lost with their directory: not served here until a restart. */
+  private readonly offlineKeys = new Map<string, { topic: string; partition: number }>();
+  private readonly dirFailureListeners: Array<() => void> = [];
+  /** Replicas being copied to another log directory (AlterReplicaLogDirs). */
+  private readonly futures = new Map<string, FutureReplica>();
+  /** Partitions between their old and new directory: not served for that moment. */
+  private readonly swapping = new Set<string>();
 
-  constructor(private readonly o: ReplicaManagerOptions) {}
+  constructor(private readonly o: ReplicaManagerOptions) {
+    this.dirs = o.logDirs ?? [o.logDir];
+  }
 
   private get fs(): LogFileSystem {
     return this.o.fs ?? nodeFileSystem;
   }
 
   get logDir(): string {
-    return this.o.logDir;
+    return this.dirs[0]!;
+  }
+
+  /** Every log directory, in log.dirs order. */
+  get logDirs(): readonly string[] {
+    return this.dirs;
+  }
+
+  /** True when the directory failed and is offline. */
+  isDirOffline(dir: string): boolean {
+    return this.offlineDirs.has(dir);
+  }
+
+  /** The log directory a hosted partition lives in. */
+  dirOf(topic: string, index: number): string | undefined {
+    return this.located.get(key(topic, index));
+  }
+
+  /** Partitions this broker cannot serve because their directory failed. */
+  offlineReplicas(): Array<{ topic: string; partition: number }> {
+    return [...this.offlineKeys.values()];
+  }
+
+  /** Called after a log directory went offline. */
+  onDirFailure(listener: () => void): void {
+    this.dirFailureListeners.push(listener);
   }
 
   partition(topic: string, index: number): Partition | undefined {
@@ -106,6 +211,12 @@ export class ReplicaManager {
     const state = this.o.image.partition(topic, index);
     if (state === undefined || !state.replicas.includes(this.o.nodeId) || this.closed)
       return undefined;
+    // A replica in a failed log directory answers KAFKA_STORAGE_ERROR, as Kafka's offline
+    // partitions do, until the controller has moved its leadership elsewhere.
+    if (this.offlineKeys.has(key(topic, index))) {
+      throw new LogStorageError(`${topic}-${index} is in an offline log directory`);
+    }
+    if (this.swapping.has(key(topic, index))) return undefined;
     try {
       return await this.open(topic, index, state.leaderEpoch);
     } catch (err) {
@@ -131,6 +242,8 @@ export class ReplicaManager {
   ): Promise<{ partition: Partition; leaderEpoch: number } | { errorCode: number }> {
     const state = this.o.image.partition(topic, index);
     if (state === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+    if (this.offlineKeys.has(key(topic, index)))
+      return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
     const partition = await this.acquire(topic, index);
     if (partition === undefined || state.leader !== this.o.nodeId)
       return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
@@ -178,6 +291,7 @@ export class ReplicaManager {
       }
     }
     for (const [k, w] of wanted) {
+      if (this.offlineKeys.has(k)) continue;
       const existing = this.partitions.get(k);
       const openedFor = this.openedTopicIds.get(k);
       if (existing !== undefined && openedFor !== undefined && openedFor !== w.topicId) {
@@ -186,6 +300,7 @@ export class ReplicaManager {
         this.partitions.delete(k);
         this.openedTopicIds.delete(k);
         await existing.log.delete();
+        this.located.delete(k);
         this.o.logger.info(
           { topic: w.topic, partition: w.index, topicId: w.topicId },
           'deleted the partition log of an earlier topic of the same name',
@@ -213,6 +328,7 @@ export class ReplicaManager {
       this.partitions.delete(k);
       this.openedTopicIds.delete(k);
       await p.log.delete();
+      this.located.delete(k);
       this.o.logger.info({ topic: p.topic, partition: p.index }, 'deleted partition log');
     }
     // After the deletions, so the fetchers drop the partitions deleted here.
@@ -238,23 +354,36 @@ export class ReplicaManager {
     const already = this.partitions.get(k);
     if (already !== undefined) return already;
     const task = (async () => {
+      const logDir = await this.dirFor(k);
       const topicId = this.o.image.topic(topic)?.topicId;
-      const recordId = topicId !== undefined && (await this.checkTopicId(topic, index, topicId));
-      const log = await PartitionLog.open({
-        dir: this.o.logDir,
-        topic,
-        partition: index,
-        config: this.o.logConfigFor(topic),
-        now: this.o.now,
-        fs: this.fs,
-        logger: this.o.logger,
-        ...(this.o.onNoSpace === undefined ? {} : { onNoSpace: this.o.onNoSpace }),
+      let log: PartitionLog;
+      let recordId = false;
+      try {
+        recordId =
+          topicId !== undefined && (await this.checkTopicId(logDir, topic, index, topicId));
+        log = await PartitionLog.open({
+          dir: logDir,
+          topic,
+          partition: index,
+          config: this.o.logConfigFor(topic),
+          now: this.o.now,
+          fs: this.fs,
+          logger: this.o.logger,
+          ...(this.o.onNoSpace === undefined ? {} : { onNoSpace: this.o.onNoSpace }),
+        });
+      } catch (err) {
+        if (isDiskFailure(err)) this.failDir(logDir, err);
+        throw err;
+      }
+      this.located.set(k, logDir);
+      log.onFailure((err) => {
+        if (isDiskFailure(err)) this.failDir(logDir, err);
       });
       if (topicId !== undefined) this.openedTopicIds.set(k, topicId);
       if (recordId && topicId !== undefined) {
         await writePartitionMetadata(
           this.fs,
-          ReplicaManager.partitionDir(this.o.logDir, topic, index),
+          ReplicaManager.partitionDir(logDir, topic, index),
           topicId,
         );
       }
@@ -308,8 +437,13 @@ export class ReplicaManager {
    * Returns true when the file is to be written (missing, unreadable, or the
    * directory went).
    */
-  private async checkTopicId(topic: string, index: number, topicId: string): Promise<boolean> {
-    const dir = ReplicaManager.partitionDir(this.o.logDir, topic, index);
+  private async checkTopicId(
+    logDir: string,
+    topic: string,
+    index: number,
+    topicId: string,
+  ): Promise<boolean> {
+    const dir = ReplicaManager.partitionDir(logDir, topic, index);
     const recorded = await readPartitionMetadata(this.fs, dir).catch((err: unknown) => {
       this.o.logger.warn(
         { err, topic, partition: index },
@@ -344,7 +478,15 @@ export class ReplicaManager {
 
   private async deleteStrayLogsNow(): Promise<string[]> {
     const deleted: string[] = [];
-    for (const name of await this.fs.readdir(this.o.logDir)) {
+    for (const logDir of this.dirs) {
+      if (!this.offlineDirs.has(logDir)) deleted.push(...(await this.deleteStrayLogsIn(logDir)));
+    }
+    return deleted;
+  }
+
+  private async deleteStrayLogsIn(logDir: string): Promise<string[]> {
+    const deleted: string[] = [];
+    for (const name of await this.fs.readdir(logDir)) {
       const m = PARTITION_DIR.exec(name);
       if (m === null) continue;
       const topic = m[1]!;
@@ -352,7 +494,7 @@ export class ReplicaManager {
       const state = this.o.image.partition(topic, index);
       if (state?.replicas.includes(this.o.nodeId)) continue;
       if (this.partitions.has(key(topic, index)) || this.opening.has(key(topic, index))) continue;
-      const dir = join(this.o.logDir, name);
+      const dir = join(logDir, name);
       const files = await this.fs.readdir(dir).catch(() => [] as string[]);
       if (!files.some((f) => PARTITION_FILES.includes(f) || f.endsWith('.log'))) continue;
       await this.fs.removeDirectory(dir);
@@ -363,6 +505,255 @@ export class ReplicaManager {
       deleted.push(name);
     }
     return deleted;
+  }
+
+  /**
+   * The directory holding the partition, or for a new one the online directory with the
+   * fewest partitions (Kafka's placement).
+   */
+  private async dirFor(k: string): Promise<string> {
+    this.scanned ??= this.scanDirs();
+    await this.scanned;
+    const found = this.located.get(k);
+    if (found !== undefined) {
+      if (this.offlineDirs.has(found)) throw new Error(`log directory ${found} is offline`);
+      return found;
+    }
+    const counts = new Map(this.dirs.map((d) => [d, 0]));
+    for (const d of this.located.values()) counts.set(d, (counts.get(d) ?? 0) + 1);
+    const online = this.dirs.filter((d) => !this.offlineDirs.has(d));
+    if (online.length === 0) throw new Error('every log directory is offline');
+    const chosen = online.reduce((best, d) => (counts.get(d)! < counts.get(best)! ? d : best));
+    this.located.set(k, chosen);
+    return chosen;
+  }
+
+  /**
+   * Finds the partition directories already in each log directory, and settles
+   * replica moves a stop interrupted: a complete copy whose original was already
+   * set aside replaces it; otherwise the copy goes and the original stays.
+   */
+  private async scanDirs(): Promise<void> {
+    const moves: Array<{ logDir: string; name: string; k: string; kind: string }> = [];
+    for (const logDir of this.dirs) {
+      let names: string[];
+      try {
+        names = await this.fs.readdir(logDir);
+      } catch (err) {
+        this.failDir(logDir, err);
+        continue;
+      }
+      for (const name of names) {
+        const moving = MOVE_DIR.exec(name);
+        if (moving !== null) {
+          moves.push({ logDir, name, k: key(moving[1]!, Number(moving[2])), kind: moving[4]! });
+          continue;
+        }
+        const m = PARTITION_DIR.exec(name);
+        if (m === null) continue;
+        const k = key(m[1]!, Number(m[2]));
+        const earlier = this.located.get(k);
+        if (earlier !== undefined) {
+          this.o.logger.warn(
+            { partition: name, dirs: [earlier, logDir] },
+            'a partition is in two log directories; using the first',
+          );
+          continue;
+        }
+        this.located.set(k, logDir);
+      }
+    }
+    const setAside = new Set(moves.filter((m) => m.kind === 'delete').map((m) => m.k));
+    for (const m of [...moves].sort((a, b) =>
+      a.kind === 'future' ? -1 : b.kind === 'future' ? 1 : 0,
+    )) {
+      const path = join(m.logDir, m.name);
+      const [topic, partition] = splitKey(m.k);
+      const live = ReplicaManager.partitionDir(m.logDir, topic, partition);
+      const keep = !this.located.has(m.k) && (m.kind === 'delete' || setAside.has(m.k));
+      if (keep) {
+        await this.fs.rename(path, live);
+        this.located.set(m.k, m.logDir);
+      } else {
+        await this.fs.removeDirectory(path);
+      }
+      this.o.logger.warn(
+        { dir: path, kept: keep },
+        'settled a replica move between log dirs interrupted by a stop',
+      );
+    }
+  }
+
+  /**
+   * Takes a log directory offline after a disk failure, as Kafka does: every
+   * partition in it stops being served here (its log is closed as it is), and
+   * listeners learn of the offline partitions so leadership can move.
+   */
+  private failDir(logDir: string, err: unknown): void {
+    if (this.offlineDirs.has(logDir)) return;
+    this.offlineDirs.add(logDir);
+    const lost: string[] = [];
+    for (const [k, dir] of this.located) {
+      if (dir !== logDir) continue;
+      const [topic, partition] = splitKey(k);
+      this.offlineKeys.set(k, { topic, partition });
+      const p = this.partitions.get(k);
+      this.partitions.delete(k);
+      lost.push(`${topic}-${partition}`);
+      p?.log.close().catch(() => undefined);
+    }
+    this.o.logger.error(
+      { logDir, err: String(err), partitions: lost },
+      'log directory failed; it is offline and its partitions are served elsewhere',
+    );
+    if (this.offlineDirs.size === this.dirs.length) {
+      this.o.logger.error({ logDirs: this.dirs }, 'every log directory is offline');
+    }
+    for (const l of this.dirFailureListeners) l();
+    for (const l of this.leadershipListeners) l();
+  }
+
+  // ---- moving replicas between log directories (AlterReplicaLogDirs) -----------------------
+
+  /** Future replicas being copied, for DescribeLogDirs. */
+  futureReplicas(): Array<{
+    topic: string;
+    partition: number;
+    dir: string;
+    sizeBytes: number;
+    offsetLag: number;
+  }> {
+    return [...this.futures.values()].map((f) => ({
+      topic: f.topic,
+      partition: f.partition,
+      dir: f.dir,
+      sizeBytes: f.log.sizeBytes,
+      offsetLag: Math.max(
+        0,
+        (this.partitions.get(key(f.topic, f.partition))?.log.logEndOffset ?? 0) -
+          f.log.logEndOffset,
+      ),
+    }));
+  }
+
+  /**
+   * Moves a hosted replica to another of this broker's log directories as Kafka's
+   * future replica does: a copy is made in the target directory
+   * (`<topic>-<partition>.<id>-future`) from the current log while it keeps being
+   * served, and once it has caught up the partition pauses for a moment, the last
+   * batches are copied, and the copy takes the current log's place. Returns the
+   * error code for the partition; the move goes on in the background.
+   */
+  async moveReplica(topic: string, index: number, targetDir: string): Promise<number> {
+    const k = key(topic, index);
+    if (!this.dirs.includes(targetDir)) return ErrorCode.LOG_DIR_NOT_FOUND;
+    if (this.offlineDirs.has(targetDir) || this.offlineKeys.has(k)) {
+      return ErrorCode.KAFKA_STORAGE_ERROR;
+    }
+    const p = await this.acquire(topic, index);
+    if (p === undefined) return ErrorCode.REPLICA_NOT_AVAILABLE;
+    const future = this.futures.get(k);
+    if (future !== undefined) {
+      if (future.dir === targetDir) return ErrorCode.NONE;
+      future.cancelled = true;
+      await future.done;
+    }
+    if (this.located.get(k) === targetDir) return ErrorCode.NONE;
+    const id = randomBytes(8).toString('hex');
+    const dirName = `${topic}-${index}.${id}-future`;
+    // The copy starts where the current log starts.
+    await this.fs.mkdir(join(targetDir, dirName));
+    await writeCheckpointFile(this.fs, join(targetDir, dirName, LOG_START_OFFSET_CHECKPOINT), [
+      { topic, partition: index, offset: p.log.logStartOffset },
+    ]);
+    const log = await PartitionLog.open({
+      dir: targetDir,
+      dirName,
+      topic,
+      partition: index,
+      config: this.o.logConfigFor(topic),
+      now: this.o.now,
+      fs: this.fs,
+    });
+    const f: FutureReplica = {
+      topic,
+      partition: index,
+      id,
+      dir: targetDir,
+      dirName,
+      log,
+      cancelled: false,
+      done: Promise.resolve(),
+    };
+    this.futures.set(k, f);
+    f.done = this.runMove(k, f).catch(async (err: unknown) => {
+      this.o.logger.error({ err: String(err), topic, partition: index }, 'replica move failed');
+      await f.log.delete().catch(() => undefined);
+    });
+    void f.done.finally(() => {
+      if (this.futures.get(k) === f) this.futures.delete(k);
+    });
+    this.o.logger.info({ topic, partition: index, targetDir }, 'moving replica to another log dir');
+    return ErrorCode.NONE;
+  }
+
+  private async runMove(k: string, f: FutureReplica): Promise<void> {
+    const current = () => this.partitions.get(k);
+    // Copy while the partition is served, until a pass finds little left.
+    for (;;) {
+      const p = current();
+      if (p === undefined || f.cancelled || this.closed) throw new Error('move cancelled');
+      const before = f.log.logEndOffset;
+      await copyLog(p.log, f.log);
+      if (f.log.logEndOffset - before < 1000) break;
+    }
+    const p = current()!;
+    this.swapping.add(k);
+    this.partitions.delete(k);
+    let swapped = false;
+    try {
+      await p.log.flush();
+      await copyLog(p.log, f.log);
+      f.log.setHighWatermark(p.log.highWatermark);
+      await p.log.close();
+      if (p.log.logEndOffset !== f.log.logEndOffset) {
+        throw new Error(`copy ends at ${f.log.logEndOffset}, log at ${p.log.logEndOffset}`);
+      }
+      await f.log.close();
+      const oldDir = this.located.get(k)!;
+      const oldPath = ReplicaManager.partitionDir(oldDir, f.topic, f.partition);
+      const deleted = `${oldPath}.${f.id}-delete`;
+      await this.fs.rename(oldPath, deleted);
+      await this.fs.rename(
+        join(f.dir, f.dirName),
+        ReplicaManager.partitionDir(f.dir, f.topic, f.partition),
+      );
+      await this.fs.fsyncDirectory(f.dir);
+      await this.fs.fsyncDirectory(oldDir);
+      this.located.set(k, f.dir);
+      swapped = true;
+      await this.fs.removeDirectory(deleted);
+    } finally {
+      this.swapping.delete(k);
+      if (!swapped && !p.log.isOpen) {
+        // Not moved: the current log serves again from where it was.
+        await this.fs.removeDirectory(join(f.dir, f.dirName)).catch(() => undefined);
+      }
+      const state = this.o.image.partition(f.topic, f.partition);
+      if (state !== undefined && !this.closed) {
+        await this.open(f.topic, f.partition, state.leaderEpoch).catch((err: unknown) => {
+          this.o.logger.error(
+            { err: String(err), topic: f.topic },
+            'reopening a moved replica failed',
+          );
+        });
+      }
+      for (const l of this.leadershipListeners) l();
+    }
+    this.o.logger.info(
+      { topic: f.topic, partition: f.partition, logDir: f.dir },
+      'moved replica to another log dir',
+    );
   }
 
   /** Partition directory name, as Kafka names it. */

@@ -1,4 +1,4 @@
-// The refusal of listeners whose security protocol is not served yet: it names the listener
+// The refusal of secured listeners without their TLS/SASL protection: it names the listener
 // and its protocol, and nothing is created for such a listener.
 
 import assert from 'node:assert/strict';
@@ -24,20 +24,20 @@ function refused(error: unknown, fragments: readonly string[]): boolean {
 
 describe('listener security', () => {
   it('accepts PLAINTEXT listeners, also under another name', () => {
-    refuseUnservedListeners([plaintext, { ...plaintext, name: 'INTERNAL', port: 1 }]);
-    const server = createListenerServer(plaintext, () => undefined);
+    refuseUnservedListeners([plaintext, { ...plaintext, name: 'INTERNAL', port: 1 }], new Map());
+    const server = createListenerServer(plaintext, null, () => undefined);
     assert.equal(server.listening, false);
   });
 
   for (const protocol of ['SSL', 'SASL_PLAINTEXT', 'SASL_SSL'] as const) {
-    it(`refuses a ${protocol} listener, naming it and its protocol`, () => {
+    it(`refuses a ${protocol} listener without protection, naming it and its protocol`, () => {
       const secure: Listener = { ...plaintext, name: 'EXTERNAL', securityProtocol: protocol };
       assert.throws(
-        () => refuseUnservedListeners([plaintext, secure]),
+        () => refuseUnservedListeners([plaintext, secure], new Map()),
         (e: unknown) => refused(e, ['EXTERNAL', protocol]),
       );
       assert.throws(
-        () => createListenerServer(secure, () => undefined),
+        () => createListenerServer(secure, null, () => undefined),
         (e: unknown) => refused(e, ['EXTERNAL', protocol]),
       );
     });

@@ -7,7 +7,8 @@
 import type { HandlerRegistry } from '../api/handler.ts';
 import type { Listener } from '../config/listeners.ts';
 import type { Logger } from '../util/logger.ts';
-import type { ConnectionLimits } from './connection.ts';
+import type { ConnectionLimits, ResponseObserver } from './connection.ts';
+import type { ListenerProtection } from './listener-protection.ts';
 import { refuseUnservedListeners } from './listener-security.ts';
 import { RequestMemory } from './request-memory.ts';
 import { SocketServer } from './socket-server.ts';
@@ -19,6 +20,9 @@ export interface ListenerServersOptions {
   readonly limits: ConnectionLimits;
   readonly connectionsMax: number;
   readonly onRequest?: (apiKey: number) => void;
+  readonly onResponse?: ResponseObserver;
+  /** TLS and SASL of each secured listener, by listener name. */
+  readonly protections?: ReadonlyMap<string, ListenerProtection>;
   /** queued.max.request.bytes across all listeners; null for no bound. */
   readonly requestBytesMax: number | null;
 }
@@ -27,7 +31,8 @@ export class ListenerServers {
   private constructor(private readonly servers: readonly SocketServer[]) {}
 
   static async listen(o: ListenerServersOptions): Promise<ListenerServers> {
-    refuseUnservedListeners(o.listeners);
+    const protections = o.protections ?? new Map<string, ListenerProtection>();
+    refuseUnservedListeners(o.listeners, protections);
     const servers: SocketServer[] = [];
     const connectionsOpen = () => servers.reduce((n, s) => n + s.connectionCount, 0);
     const requestMemory = new RequestMemory(o.requestBytesMax);
@@ -42,7 +47,11 @@ export class ListenerServers {
             connectionsMax: o.connectionsMax,
             connectionsOpen,
             requestMemory,
+            ...(protections.has(listener.name)
+              ? { protection: protections.get(listener.name)! }
+              : {}),
             ...(o.onRequest ? { onRequest: o.onRequest } : {}),
+            ...(o.onResponse ? { onResponse: o.onResponse } : {}),
           }),
         );
       }
@@ -56,6 +65,11 @@ export class ListenerServers {
   /** Bound port by listener name, in the order of `listeners`. */
   get ports(): ReadonlyMap<string, number> {
     return new Map(this.servers.map((s) => [s.listenerName, s.port]));
+  }
+
+  /** Open connections by listener name, for metrics. */
+  get connectionCounts(): Array<{ listener: string; count: number }> {
+    return this.servers.map((s) => ({ listener: s.listenerName, count: s.connectionCount }));
   }
 
   /** The first listener's bound port (the library's `broker.port`). */

@@ -4,10 +4,13 @@
 // How a listener's security protocol is served is listener-security.ts's decision.
 
 import type { Server, Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { HandlerRegistry } from '../api/handler.ts';
 import type { Listener } from '../config/listeners.ts';
+import { ANONYMOUS } from '../security/principal.ts';
 import type { Logger } from '../util/logger.ts';
-import { Connection, type ConnectionLimits } from './connection.ts';
+import { Connection, type ConnectionLimits, type ResponseObserver } from './connection.ts';
+import type { ListenerProtection, ProtectedSocket } from './listener-protection.ts';
 import { createListenerServer } from './listener-security.ts';
 import type { RequestMemory } from './request-memory.ts';
 
@@ -23,6 +26,9 @@ export interface SocketServerOptions {
   readonly onRequest?: (apiKey: number) => void;
   /** The broker-wide request memory bound, shared by every listener. */
   readonly requestMemory?: RequestMemory;
+  readonly onResponse?: ResponseObserver;
+  /** TLS and SASL of a secured listener; absent for PLAINTEXT. */
+  readonly protection?: ListenerProtection;
 }
 
 let nextConnectionId = 1;
@@ -36,10 +42,13 @@ const DRAIN_GRACE_MS = 1000;
 export class SocketServer {
   private readonly server: Server;
   private readonly connections = new Map<number, Connection>();
+  /** Sockets in their TLS handshake: they count against max.connections too. */
+  private readonly securing = new Set<Socket>();
+  private closing = false;
   private boundPort = 0;
 
   private constructor(private readonly o: SocketServerOptions) {
-    this.server = createListenerServer(o.listener, (s) => this.accept(s));
+    this.server = createListenerServer(o.listener, o.protection ?? null, (s) => this.accept(s));
   }
 
   static async listen(o: SocketServerOptions): Promise<SocketServer> {
@@ -69,11 +78,11 @@ export class SocketServer {
   }
 
   get connectionCount(): number {
-    return this.connections.size;
+    return this.connections.size + this.securing.size;
   }
 
   private accept(socket: Socket): void {
-    const open = this.o.connectionsOpen?.() ?? this.connections.size;
+    const open = this.o.connectionsOpen?.() ?? this.connectionCount;
     if (open >= this.o.connectionsMax) {
       this.o.logger.warn(
         { max: this.o.connectionsMax, listener: this.o.listener.name },
@@ -82,10 +91,38 @@ export class SocketServer {
       socket.destroy();
       return;
     }
+    const protection = this.o.protection;
+    if (protection === undefined) {
+      this.open({ socket, principal: ANONYMOUS });
+      return;
+    }
+    this.securing.add(socket);
+    protection.protect(socket).then(
+      (secured) => {
+        this.securing.delete(socket);
+        if (secured === null) return;
+        if (this.closing) secured.socket.destroy();
+        else this.open(secured);
+      },
+      (err: unknown) => {
+        this.securing.delete(socket);
+        socket.destroy();
+        this.o.logger.error(
+          { err, listener: this.o.listener.name },
+          'could not secure a connection',
+        );
+      },
+    );
+  }
+
+  private open(secured: ProtectedSocket): void {
     const id = nextConnectionId++;
     const conn = new Connection({
       id,
-      socket,
+      socket: secured.socket,
+      principal: secured.principal,
+      coalesceWrites: secured.socket instanceof TLSSocket,
+      ...(secured.sasl === undefined ? {} : { sasl: secured.sasl }),
       registry: this.o.registry,
       logger: this.o.logger,
       limits: this.o.limits,
@@ -93,6 +130,7 @@ export class SocketServer {
       onClose: (closedId) => this.connections.delete(closedId),
       ...(this.o.onRequest ? { onRequest: this.o.onRequest } : {}),
       ...(this.o.requestMemory ? { requestMemory: this.o.requestMemory } : {}),
+      ...(this.o.onResponse ? { onResponse: this.o.onResponse } : {}),
     });
     this.connections.set(id, conn);
   }
@@ -102,6 +140,9 @@ export class SocketServer {
    * DRAIN_GRACE_MS; nothing more is read), then closes them.
    */
   async close(): Promise<void> {
+    this.closing = true;
+    for (const socket of this.securing) socket.destroy();
+    this.securing.clear();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     await Promise.all([...this.connections.values()].map((c) => c.drain(DRAIN_GRACE_MS)));
     this.connections.clear();

@@ -10,6 +10,7 @@ import { ErrorCode } from '../protocol/error-codes.ts';
 
 export const NO_PRODUCER_ID = -1;
 export const CACHED_BATCHES_MAX = 5;
+const NO_SEQUENCE = -1;
 const SEQUENCE_MAX = 0x7fffffff;
 
 export interface BatchIdentity {
@@ -29,6 +30,19 @@ interface CachedBatch {
 interface ProducerEntry {
   epoch: number;
   batches: CachedBatch[];
+  /** Newest timestamp written by the producer here, -1 when unknown. */
+  lastTimestampMs: number;
+  /** Epoch of the coordinator that wrote its last transaction marker here, -1 if none. */
+  coordinatorEpoch: number;
+}
+
+/** One producer as DescribeProducers shows it. */
+export interface ProducerDescription {
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly lastSequence: number;
+  readonly lastTimestampMs: number;
+  readonly coordinatorEpoch: number;
 }
 
 export type SequenceCheck =
@@ -54,6 +68,7 @@ export class ProducerStateTable {
   /** Decides what to do with a batch; does not change state. */
   check(b: BatchIdentity): SequenceCheck {
     if (b.producerId === NO_PRODUCER_ID) return { kind: 'append' };
+    if (b.baseSequence === NO_SEQUENCE) return this.checkEpochOnly(b);
     const entry = this.producers.get(b.producerId);
     if (entry === undefined) return this.checkUnknownProducer(b);
     if (b.producerEpoch < entry.epoch) {
@@ -82,6 +97,20 @@ export class ProducerStateTable {
     return { kind: 'append' };
   }
 
+  // Batches a coordinator writes for a producer (TxnOffsetCommit) carry no
+  // sequence: only the epoch is checked, as Kafka does for the coordinator's appends.
+  private checkEpochOnly(b: BatchIdentity): SequenceCheck {
+    const entry = this.producers.get(b.producerId);
+    if (entry !== undefined && b.producerEpoch < entry.epoch) {
+      return {
+        kind: 'error',
+        errorCode: ErrorCode.INVALID_PRODUCER_EPOCH,
+        message: `epoch ${b.producerEpoch} is older than ${entry.epoch}`,
+      };
+    }
+    return { kind: 'append' };
+  }
+
   // A producer we have no state for (or a bumped epoch) must start at
   // sequence 0. Kafka answers a non-zero start with OUT_OF_ORDER_SEQUENCE_NUMBER
   // once it has no state left for the producer (KIP-360 era brokers).
@@ -97,19 +126,90 @@ export class ProducerStateTable {
   }
 
   /** Records a batch that was appended at firstOffset. */
-  record(b: BatchIdentity, firstOffset: number): void {
+  record(b: BatchIdentity, firstOffset: number, timestampMs = -1): void {
     if (b.producerId === NO_PRODUCER_ID) return;
     let entry = this.producers.get(b.producerId);
     if (entry === undefined || b.producerEpoch > entry.epoch) {
-      entry = { epoch: b.producerEpoch, batches: [] };
+      entry = {
+        epoch: b.producerEpoch,
+        batches: [],
+        lastTimestampMs: -1,
+        coordinatorEpoch: entry?.coordinatorEpoch ?? -1,
+      };
       this.producers.set(b.producerId, entry);
     }
+    entry.lastTimestampMs = Math.max(entry.lastTimestampMs, timestampMs);
+    if (b.baseSequence === NO_SEQUENCE) return;
     entry.batches.push({
       firstSequence: b.baseSequence,
       lastSequence: lastSequenceOf(b),
       firstOffset,
     });
     if (entry.batches.length > CACHED_BATCHES_MAX) entry.batches.shift();
+  }
+
+  /**
+   * Whether a transaction marker may be written for the producer: not with an
+   * epoch older than the producer's (INVALID_PRODUCER_EPOCH), nor from a
+   * coordinator older than the one that wrote its last marker
+   * (TRANSACTION_COORDINATOR_FENCED), as Kafka's appendEndTxnMarker checks.
+   */
+  checkMarker(
+    producerId: number,
+    producerEpoch: number,
+    coordinatorEpoch: number,
+  ): { errorCode: number; message: string } | null {
+    const entry = this.producers.get(producerId);
+    if (entry === undefined) return null;
+    if (producerEpoch < entry.epoch) {
+      return {
+        errorCode: ErrorCode.INVALID_PRODUCER_EPOCH,
+        message: `marker epoch ${producerEpoch} is older than ${entry.epoch}`,
+      };
+    }
+    if (coordinatorEpoch < entry.coordinatorEpoch) {
+      return {
+        errorCode: ErrorCode.TRANSACTION_COORDINATOR_FENCED,
+        message: `coordinator epoch ${coordinatorEpoch} is older than ${entry.coordinatorEpoch}`,
+      };
+    }
+    return null;
+  }
+
+  /**
+   * A marker was written: the producer takes its epoch (a coordinator that
+   * aborts a timed-out transaction bumps it, fencing the old producer) and a
+   * new epoch starts its sequences afresh.
+   */
+  recordMarker(
+    producerId: number,
+    producerEpoch: number,
+    coordinatorEpoch: number,
+    timestampMs: number,
+  ): void {
+    const entry = this.producers.get(producerId);
+    if (entry === undefined || producerEpoch > entry.epoch) {
+      this.producers.set(producerId, {
+        epoch: producerEpoch,
+        batches: [],
+        lastTimestampMs: Math.max(entry?.lastTimestampMs ?? -1, timestampMs),
+        coordinatorEpoch,
+      });
+      return;
+    }
+    entry.coordinatorEpoch = coordinatorEpoch;
+    entry.lastTimestampMs = Math.max(entry.lastTimestampMs, timestampMs);
+  }
+
+  /** The producers with state here, for DescribeProducers. */
+  describe(): ProducerDescription[] {
+    return [...this.producers].map(([producerId, e]) => ({
+      producerId,
+      producerEpoch: e.epoch,
+      lastSequence: e.batches[e.batches.length - 1]?.lastSequence ?? -1,
+      lastTimestampMs: e.lastTimestampMs,
+      coordinatorEpoch: e.coordinatorEpoch,
+    }));
   }
 
   /**
@@ -127,7 +227,12 @@ export class ProducerStateTable {
   /** A copy of the state, to restore if an append fails after `record`. */
   snapshot(producerId: number): ProducerEntry | undefined {
     const e = this.producers.get(producerId);
-    return e === undefined ? undefined : { epoch: e.epoch, batches: [...e.batches] };
+    return e === undefined ? undefined : { ...e, batches: [...e.batches] };
+  }
+
+  /** Forgets every producer (before the state is rebuilt from the log). */
+  clear(): void {
+    this.producers.clear();
   }
 
   restore(producerId: number, entry: ProducerEntry | undefined): void {

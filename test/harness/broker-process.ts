@@ -25,6 +25,8 @@ export async function spawnBroker(opts: {
   overrides?: Record<string, string>;
   /** Runs the broker as this user and group (through setpriv; the test must be root). */
   runAs?: { uid: number; gid: number };
+  /** GREGOR_* variables for the broker (secrets kept out of its command line). */
+  env?: Record<string, string>;
 }): Promise<BrokerProcess> {
   const args = [
     'server',
@@ -38,6 +40,7 @@ export async function spawnBroker(opts: {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GREGOR_')) env[k] = v;
   env['GREGOR_LOG_LEVEL'] = 'info';
+  Object.assign(env, opts.env ?? {});
   const [command, commandArgs] =
     opts.runAs === undefined
       ? [BIN, args]

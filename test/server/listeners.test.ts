@@ -112,7 +112,7 @@ describe('several listeners', () => {
   });
 });
 
-describe('a listener whose security protocol is not served', () => {
+describe('a secured listener without its TLS set up', () => {
   it('stops start-up naming the listener and its protocol, with no port left open', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gregor-listeners-'));
     const [a, b] = (await freePorts(2)) as [number, number];
@@ -125,8 +125,9 @@ describe('a listener whose security protocol is not served', () => {
         }),
         (err: unknown) =>
           err instanceof ConfigError &&
-          err.code === 'GREGOR_ERR_CONFIG_UNSUPPORTED' &&
-          err.message.includes('SASL_SSL'),
+          err.code === 'GREGOR_ERR_CONFIG_INVALID' &&
+          err.message.includes('listener SASL_SSL') &&
+          err.message.includes('ssl.keystore.location'),
       );
       assert.equal(await accepting('127.0.0.1', a), false, 'the PLAINTEXT port is not bound');
       assert.equal(await accepting('127.0.0.1', b), false, 'the SASL_SSL port is not bound');
@@ -135,7 +136,7 @@ describe('a listener whose security protocol is not served', () => {
     }
   });
 
-  it('makes `gregor server` exit with code 2 and a line naming SASL_SSL', async () => {
+  it('makes `gregor server` exit with code 2 and a line naming SASL_SSL and the keystore', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gregor-listeners-'));
     const [a, b] = (await freePorts(2)) as [number, number];
     try {
@@ -148,9 +149,7 @@ describe('a listener whose security protocol is not served', () => {
         (err: unknown) =>
           err instanceof Error &&
           err.message.includes('exited with 2') &&
-          /GREGOR_ERR_CONFIG_UNSUPPORTED: listener SASL_SSL uses security protocol SASL_SSL/.test(
-            err.message,
-          ),
+          /GREGOR_ERR_CONFIG_INVALID: listener SASL_SSL: .*needs a keystore/.test(err.message),
       );
     } finally {
       await rm(dir, { recursive: true, force: true });

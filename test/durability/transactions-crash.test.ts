@@ -1,0 +1,104 @@
+// Transactions across a broker crash (kill -9) on one broker: a committed, an
+// aborted and an open transaction are in the log when the broker dies. After
+// the restart the coordinator reloads __transaction_state, the producer
+// commits its open transaction, read_committed readers see both committed
+// transactions and never the aborted one (its entry is in the partition's
+// .txnindex, rebuilt or reloaded from disk), and read_uncommitted readers
+// see everything.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { freePort, spawnBroker } from '../harness/broker-process.ts';
+import { PYTHON, runPython } from '../harness/processes.ts';
+import { until } from '../harness/topic-state.ts';
+
+const PRODUCER = `
+import os, sys
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+b = os.environ["BOOTSTRAP"]
+admin = AdminClient({"bootstrap.servers": b})
+[f.result(20) for f in admin.create_topics([NewTopic("crash", 1, 1)]).values()]
+p = Producer({"bootstrap.servers": b, "transactional.id": "crash-producer", "transaction.timeout.ms": 60000,
+              "message.timeout.ms": 60000, "reconnect.backoff.max.ms": 500})
+p.init_transactions(30)
+for name, commit in (("c1", True), ("a2", False)):
+    p.begin_transaction()
+    for i in range(5): p.produce("crash", value=("%s-%d" % (name, i)).encode())
+    p.flush(30)
+    p.commit_transaction(30) if commit else p.abort_transaction(30)
+p.begin_transaction()
+for i in range(5): p.produce("crash", value=("c3-%d" % i).encode())
+p.flush(30)
+print("OPEN", flush=True)
+sys.stdin.readline()
+p.commit_transaction(60)
+print("COMMITTED", flush=True)
+`;
+
+const READ = `
+import json, os
+from confluent_kafka import Consumer, TopicPartition
+c = Consumer({"bootstrap.servers": os.environ["BOOTSTRAP"], "group.id": "x", "enable.partition.eof": True,
+              "isolation.level": os.environ["ISOLATION"]})
+c.assign([TopicPartition("crash", 0, -2)])
+values = []
+while True:
+    m = c.poll(1.0)
+    if m is None: continue
+    if m.error():
+        if m.error().code() == -191: break
+        raise Exception(m.error())
+    values.append(m.value().decode())
+print(json.dumps(values))
+`;
+
+test('committed, aborted and open transactions survive a broker kill -9', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gregor-txn-crash-'));
+  const port = await freePort();
+  const overrides = {
+    'transaction.state.log.num.partitions': '2',
+    'offsets.topic.num.partitions': '2',
+  };
+  let broker = await spawnBroker({ dataDir: dir, port, overrides });
+  const producer = spawn(PYTHON, ['-c', PRODUCER], {
+    env: { ...process.env, BOOTSTRAP: broker.bootstrap },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let out = '';
+  producer.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  try {
+    await until('the open transaction', 60_000, async () => (out.includes('OPEN') ? true : null));
+    broker.child.kill('SIGKILL');
+    await broker.exited;
+    broker = await spawnBroker({ dataDir: dir, port, overrides });
+    producer.stdin.write('commit\n');
+    await until('the commit after the restart', 90_000, async () =>
+      out.includes('COMMITTED') ? true : null,
+    );
+    const read = async (isolation: string) =>
+      ((await runPython(READ, { BOOTSTRAP: broker.bootstrap, ISOLATION: isolation })) as string[])
+        .slice()
+        .sort();
+    const names = (prefixes: string[]) =>
+      prefixes.flatMap((p) => Array.from({ length: 5 }, (_, i) => `${p}-${i}`)).sort();
+    assert.deepEqual(await read('read_committed'), names(['c1', 'c3']));
+    assert.deepEqual(await read('read_uncommitted'), names(['c1', 'a2', 'c3']));
+    const files = await readdir(join(dir, 'crash-0'));
+    const index = files.find((f) => f.endsWith('.txnindex'));
+    assert.ok(index !== undefined, `a .txnindex file in ${files.join(' ')}`);
+    const bytes = await readFile(join(dir, 'crash-0', index));
+    assert.equal(bytes.length, 34, 'one aborted transaction: one 34-byte entry');
+    assert.equal(bytes.readBigInt64BE(10), 6n, 'it starts after c1 (0-4) and its marker (5)');
+  } finally {
+    producer.kill('SIGKILL');
+    broker.child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  }
+});
