@@ -394,7 +394,18 @@ export class Connection {
       .then(
         (response) => {
           this.inflight--;
-          this.o.onResponse?.(header.apiKey, request, response, performance.now() - startedMs);
+          try {
+            this.o.onResponse?.(header.apiKey, request, response, performance.now() - startedMs);
+          } catch (err) {
+            // An observer (metrics) that throws is our bug, but the answer still goes out:
+            // thrown here it would reject unhandled and stop the broker.
+            rateLimited(this.o.logger).log(
+              'error',
+              `observer-failed:${header.apiKey}:bug`,
+              { err, apiKey: header.apiKey, apiVersion: header.apiVersion },
+              'response observer failed',
+            );
+          }
           this.releaseFrame(frame);
           if (RECYCLED_FRAME_API_KEYS.has(header.apiKey)) releaseLease(frame);
           if (response === null) {
