@@ -7,7 +7,9 @@
 // connection closed within a deadline (a connection left open is "hanging"),
 // and that a healthy kafkajs producer and consumer keep working throughout.
 // Library for the bounded test and the long runs; as a command:
-//   node --import tsx test/fuzz/protocol-fuzz.ts --requests 1000000 --seed 1 [--json out.json]
+//   node --import tsx test/fuzz/protocol-fuzz.ts --count 1000000 --seed 1 [--json out.json]
+//   node --import tsx test/fuzz/protocol-fuzz.ts --seconds 900 [--count N] [--json out.json]
+// (`--requests` is the older name of `--count`; with only `--seconds`, the count is unbounded.)
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
@@ -260,7 +262,15 @@ async function healthyClients(bootstrap: string, stop: { done: boolean }) {
   })();
   return {
     stats,
-    async finish(): Promise<void> {
+    async finish(brokerAlive: boolean): Promise<void> {
+      if (!brokerAlive) {
+        // kafkajs would retry its send against a dead broker for minutes: the run has
+        // failed already, so report at once what never arrived.
+        await Promise.race([loop, sleep(2000)]);
+        stats.errors += pending.size;
+        void Promise.allSettled([producer.disconnect(), consumer.disconnect()]);
+        return;
+      }
       await loop;
       // Everything acknowledged must arrive.
       const deadline = Date.now() + 30_000;
@@ -477,7 +487,7 @@ export async function runProtocolFuzz(options: FuzzOptions): Promise<FuzzReport>
     report.apiVersionsCovered = covered.size;
     await Promise.all([...watchers]);
     stop.done = true;
-    await healthy.finish();
+    await healthy.finish(broker.exited === null);
     report.healthy = healthy.stats;
     // The broker still serves a fresh client after everything.
     if (broker.exited === null) await apiVersions(broker.port);
@@ -559,7 +569,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   }
   const report = await runProtocolFuzz({
     seed: Number(arg('seed') ?? Date.now() % 1_000_000),
-    requests: Number(arg('requests') ?? 1_000_000),
+    // A time alone is the bound; a count alone (or neither: a million) is the other.
+    requests: Number(
+      arg('count') ??
+        arg('requests') ??
+        (arg('seconds') === undefined ? 1_000_000 : Number.POSITIVE_INFINITY),
+    ),
     ...(arg('seconds') === undefined ? {} : { durationMs: Number(arg('seconds')) * 1000 }),
     connections: Number(arg('connections') ?? 32),
     onProgress: (r) =>
