@@ -8,6 +8,8 @@
 //
 //   node --import tsx test/faults/campaign.ts --faults 1000 --chunk 40 --seed 1 \
 //     --results /tmp/campaign.jsonl [--kinds broker-kill,disk-full] [--bin path/to/gregor]
+//   node --import tsx test/faults/campaign.ts --minutes 60 [--faults N] ...
+//     (no fault starts after the time is up; the chunk then heals, reads and checks)
 //   node --import tsx test/faults/campaign.ts --table /tmp/campaign.jsonl
 //
 // Needs root (namespaces, tmpfs, setpriv), iproute2, iptables, fiu-utils,
@@ -56,6 +58,8 @@ export interface ChunkOptions {
   readonly keep: boolean;
   /** 'cycle' runs the kinds in the given order (the bounded test), 'random' picks by seed. */
   readonly order: 'random' | 'cycle';
+  /** Epoch ms after which no fault starts (`--minutes`); the chunk still heals and checks. */
+  readonly deadline?: number;
 }
 
 export interface FaultRecord {
@@ -229,6 +233,10 @@ export async function runChunk(tag: string, o: ChunkOptions): Promise<ChunkResul
     const watchdog = watchStalls(producers, log);
     await sleep(5000);
     for (let i = 0; i < o.faults; i++) {
+      if (o.deadline !== undefined && Date.now() >= o.deadline) {
+        log(`time is up after ${i} faults`);
+        break;
+      }
       const kind = o.order === 'cycle' ? o.kinds[i % o.kinds.length]! : rnd.pick(o.kinds);
       const holdMs = o.holdMs[0] + rnd.int(o.holdMs[1] - o.holdMs[0] + 1);
       const start = Date.now() / 1000;
@@ -355,10 +363,13 @@ export async function runChunk(tag: string, o: ChunkOptions): Promise<ChunkResul
 
 // ---- the outer process: namespaces, chunks, the table ---------------------
 
-export interface CampaignOptions extends Omit<ChunkOptions, 'seed' | 'faults'> {
+export interface CampaignOptions extends Omit<ChunkOptions, 'seed' | 'faults' | 'deadline'> {
   readonly seed: number;
+  /** Faults in all (Infinity with `minutes`: as many as fit). */
   readonly faults: number;
   readonly chunk: number;
+  /** Wall-clock budget: no chunk and no fault starts after it. */
+  readonly minutes?: number;
 }
 
 /** Runs chunks until `faults` faults ran; each chunk in its own namespaces, torn down after. */
@@ -366,7 +377,9 @@ export async function runCampaign(o: CampaignOptions): Promise<ChunkResult[]> {
   const results: ChunkResult[] = [];
   let done = 0;
   let stopping = false;
-  for (let c = 0; done < o.faults && !stopping; c++) {
+  const deadline = o.minutes === undefined ? undefined : Date.now() + o.minutes * 60_000;
+  const timeLeft = () => deadline === undefined || Date.now() < deadline;
+  for (let c = 0; done < o.faults && !stopping && timeLeft(); c++) {
     const faults = Math.min(o.chunk, o.faults - done);
     const seed = o.seed + c;
     const tag = `gc${(process.pid % 46656).toString(36)}${c.toString(36)}`.slice(0, 8);
@@ -399,6 +412,7 @@ export async function runCampaign(o: CampaignOptions): Promise<ChunkResult[]> {
         String(o.rate),
         '--order',
         o.order,
+        ...(deadline === undefined ? [] : ['--deadline', String(deadline)]),
         ...(o.keep ? ['--keep'] : []),
       ];
       const child = spawn('ip', args, { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -555,20 +569,25 @@ async function main(): Promise<void> {
     order: arg('order') === 'cycle' ? ('cycle' as const) : ('random' as const),
   };
   if (inner !== undefined) {
+    const deadline = arg('deadline');
     const r = await runChunk(inner, {
       ...common,
       seed: Number(arg('seed') ?? 1),
       faults: Number(arg('faults') ?? 10),
+      ...(deadline === undefined ? {} : { deadline: Number(deadline) }),
     });
     console.log(formatTable(tableOf([r])));
     process.exit(0);
   }
   if (process.getuid?.() !== 0) throw new Error('the campaign needs root (namespaces, tmpfs)');
+  const minutes = arg('minutes');
   const results = await runCampaign({
     ...common,
     seed: Number(arg('seed') ?? 1),
-    faults: Number(arg('faults') ?? 40),
+    // A time alone is the bound; a count alone (or neither: 40) is the other.
+    faults: Number(arg('faults') ?? (minutes === undefined ? 40 : Number.POSITIVE_INFINITY)),
     chunk: Number(arg('chunk') ?? 40),
+    ...(minutes === undefined ? {} : { minutes: Number(minutes) }),
   });
   console.log(formatTable(tableOf(results)));
 }
