@@ -453,6 +453,9 @@ export interface Table {
   readonly errors: number;
   readonly wallMs: number;
   readonly failedChunks: number;
+  /** Fatal producer errors (a new producer was made) and producers whose history stopped. */
+  readonly producerFatal: number;
+  readonly producerStalls: number;
 }
 
 export function tableOf(results: readonly ChunkResult[]): Table {
@@ -482,8 +485,12 @@ export function tableOf(results: readonly ChunkResult[]): Table {
   let faults = 0;
   let wallMs = 0;
   let failedChunks = 0;
+  let producerFatal = 0;
+  let producerStalls = 0;
   for (const r of results) {
     if (r.error !== undefined) failedChunks++;
+    producerFatal += r.producerFatal ?? 0;
+    producerStalls += r.producerStalls?.length ?? 0;
     acked += r.acked;
     reads += r.reads;
     unknown += r.unknown;
@@ -506,6 +513,8 @@ export function tableOf(results: readonly ChunkResult[]): Table {
     errors,
     wallMs,
     failedChunks,
+    producerFatal,
+    producerStalls,
   };
 }
 
@@ -522,7 +531,8 @@ export function formatTable(t: Table): string {
     '',
     `${t.faults} faults in ${t.chunks} chunks (${t.failedChunks} failed), ${(t.wallMs / 3_600_000).toFixed(2)} h; ` +
       `${t.acked} acknowledged writes checked, ${t.reads} consumer reads checked, ` +
-      `${t.errors} writes the client gave up on, ${t.unknown} with no outcome`,
+      `${t.errors} writes the client gave up on, ${t.unknown} with no outcome; ` +
+      `${t.producerFatal} fatal producer errors, ${t.producerStalls} producers stalled`,
   );
   return lines.join('\n');
 }

@@ -51,6 +51,20 @@ def on_error(err):
         fatal.append(err.name())
 
 
+def guarded(call):
+    # confluent-kafka raises a fatal error (e.g. OUT_OF_ORDER_SEQUENCE_NUMBER) from poll(),
+    # produce() or flush() as well as reporting it to error_cb: without this the process
+    # died, its history stopped, and the rest of the chunk ran without this producer.
+    try:
+        return call()
+    except KafkaException as e:
+        err = e.args[0] if e.args else None
+        if err is None or not err.fatal():
+            raise
+        fatal.append(err.name())
+        return None
+
+
 def make():
     return Producer({
         "bootstrap.servers": os.environ["BOOTSTRAP"], "acks": "all", "enable.idempotence": True,
@@ -74,9 +88,10 @@ while not stopping:
         except KafkaException:
             pass
         p = make()
+        continue
     now = time.time()
     if now < next_at:
-        p.poll(min(0.05, next_at - now))
+        guarded(lambda: p.poll(min(0.05, next_at - now)))
         continue
     next_at += interval
     if next_at < now - 1:
@@ -89,9 +104,14 @@ while not stopping:
         emit(f"INV {v} {part} {time.time():.3f}")
         n += 1
     except BufferError:
-        p.poll(0.05)
-    p.poll(0)
+        guarded(lambda: p.poll(0.05))
+    except KafkaException as e:
+        err = e.args[0] if e.args else None
+        if err is None or not err.fatal():
+            raise
+        fatal.append(err.name())
+    guarded(lambda: p.poll(0))
     out.flush()
-remaining = p.flush(35)
+remaining = guarded(lambda: p.flush(35))
 emit(f"END {remaining} {time.time():.3f}")
 out.flush()
