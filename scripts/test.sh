@@ -10,6 +10,12 @@ missing=()
 command -v kcat >/dev/null 2>&1 || missing+=(kcat)
 [ -x /usr/bin/etcd ] || missing+=(etcd-server)
 /usr/bin/python3 -c 'import confluent_kafka' >/dev/null 2>&1 || missing+=(python3-confluent-kafka)
+# The fault campaign (test/faults/): namespaces and packet drops, I/O errors, clock jumps.
+# It also needs root: without it the campaign test fails (GREGOR_SKIP_CAMPAIGN=1 skips it).
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v iptables >/dev/null 2>&1 || missing+=(iptables)
+command -v fiu-ctrl >/dev/null 2>&1 || missing+=(fiu-utils)
+command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 # The image test (test/deploy/image.test.ts) builds and runs the container image.
 command -v docker >/dev/null 2>&1 || missing+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)

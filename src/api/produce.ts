@@ -30,7 +30,7 @@
 // v10 current leader and node endpoints (KIP-951); v11 TRANSACTION_ABORTABLE.
 
 import { Produce } from '../protocol/apis/produce.ts';
-import { ErrorCode } from '../protocol/error-codes.ts';
+import { ErrorCode, KafkaError } from '../protocol/error-codes.ts';
 import type { Partition } from '../replication/partition.ts';
 import { ackRefusal, unreplicatedAnswer } from '../replication/produce-ack.ts';
 import type { BrokerServices } from './broker-services.ts';
@@ -199,8 +199,12 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
 /** Produce v0-2: nothing is stored; each partition is told UNSUPPORTED_VERSION. */
 function refuseOldVersion(req: RequestOf<typeof Produce>, version: number): Response {
   if (req.acks === 0) {
-    // No response reaches an acks=0 producer: closing is the only way to tell it.
-    throw new Error(`Produce v${version} with acks=0: message format v0/v1 is not supported`);
+    // No response reaches an acks=0 producer: closing is the only way to tell it. A Kafka
+    // error, so the connection logs it as the client's doing, not as a bug with a stack.
+    throw new KafkaError(
+      ErrorCode.UNSUPPORTED_VERSION,
+      `Produce v${version} with acks=0: message format v0/v1 is not supported`,
+    );
   }
   const responses = req.topicData.map((t) => ({
     name: t.name,

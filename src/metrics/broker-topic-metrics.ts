@@ -53,13 +53,20 @@ interface FetchResponseView {
   }>;
 }
 
-/** Records in a buffer of whole record batches (headers only are read). */
+/**
+ * Records in a buffer of whole record batches (headers only are read). An acks=0 Produce
+ * reaches the metrics without an answer, so its batches may be ones validation refused:
+ * the walk stops at the first header that cannot be a batch (a negative record count, a
+ * size beyond the buffer), since a negative count would throw from the counter and take
+ * the broker down (the protocol fuzzer found it).
+ */
 export function recordCount(records: Buffer): number {
   let n = 0;
   for (let at = 0; at + BATCH_HEADER_BYTES <= records.length; ) {
-    n += batchRecordCount(records, at);
+    const count = batchRecordCount(records, at);
     const size = batchSizeBytes(records, at);
-    if (size <= 0) break;
+    if (count < 0 || size < BATCH_HEADER_BYTES || at + size > records.length) break;
+    n += count;
     at += size;
   }
   return n;

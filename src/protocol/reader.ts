@@ -12,11 +12,20 @@ const UUID_BYTES = 16;
 export class Reader {
   offset: number;
   readonly end: number;
+  /** Array elements announced so far, counted against elementsMax. */
+  private elements = 0;
 
+  /**
+   * `elementsMax` bounds the array elements of everything this reader decodes, all
+   * arrays together: a frame of one-byte elements (a million empty strings per
+   * megabyte) would otherwise cost tens of bytes of heap and about a microsecond of
+   * the event loop per byte received.
+   */
   constructor(
     readonly buffer: Buffer,
     offset = 0,
     end = buffer.length,
+    private readonly elementsMax = Number.POSITIVE_INFINITY,
   ) {
     this.offset = offset;
     this.end = end;
@@ -217,6 +226,12 @@ export class Reader {
     if (n < -1) throw new DecodeError(`negative array length ${n}`);
     if (n > this.remaining()) {
       throw new DecodeError(`array length ${n} exceeds the ${this.remaining()} bytes left`);
+    }
+    if (n > 0) {
+      this.elements += n;
+      if (this.elements > this.elementsMax) {
+        throw new DecodeError(`more than ${this.elementsMax} array elements in one message`);
+      }
     }
     return n;
   }

@@ -76,6 +76,14 @@ type Outcome = Buffer[] | null;
 const CLOSE_GRACE_MS = 1000;
 
 /**
+ * Array elements one request may hold, all its arrays together. Far above what a client
+ * sends (a fetch or commit of every partition of a large cluster), far below what a
+ * 100 MB frame of one-byte elements could announce: decoding 20 million empty group
+ * names blocked the event loop for 17 s and took hundreds of MB (the protocol fuzzer).
+ */
+export const REQUEST_ARRAY_ELEMENTS_MAX = 1_000_000;
+
+/**
  * Requests whose frame (leased from the pool when large) is reused once the
  * handler has answered: Produce, whose records the log copies or writes before
  * the append completes and keeps no view of. Other requests may keep views of
@@ -328,7 +336,7 @@ export class Connection {
 
   /** Hands the frame to its handler; false when it was refused or answered on the spot. */
   private dispatch(frame: Buffer): boolean {
-    const r = new Reader(frame);
+    const r = new Reader(frame, 0, frame.length, REQUEST_ARRAY_ELEMENTS_MAX);
     let header: ReturnType<typeof readRequestHeaderStart>;
     try {
       header = readRequestHeaderStart(r);
@@ -408,7 +416,18 @@ export class Connection {
     handled.then(
       (response) => {
         this.inflight--;
-        this.o.onResponse?.(header.apiKey, request, response, performance.now() - startedMs);
+        try {
+          this.o.onResponse?.(header.apiKey, request, response, performance.now() - startedMs);
+        } catch (err) {
+          // An observer (metrics) that throws is our bug, but the answer still goes out:
+          // thrown here it would reject unhandled and stop the broker.
+          rateLimited(this.o.logger).log(
+            'error',
+            `observer-failed:${header.apiKey}:bug`,
+            { err, apiKey: header.apiKey, apiVersion: header.apiVersion },
+            'response observer failed',
+          );
+        }
         this.releaseFrame(frame);
         if (RECYCLED_FRAME_API_KEYS.has(header.apiKey)) releaseLease(frame);
         if (response === null) {

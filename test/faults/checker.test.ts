@@ -1,0 +1,134 @@
+// The campaign's checker must catch each anomaly it claims to count: a
+// synthetic history with one of each (and clean records around them) gives
+// exactly those, charged to the fault whose window holds them.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type ConsumerEvent, check, type FinalRecord, type Outcome } from './checker.ts';
+
+function history() {
+  const invocations = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((value, i) => ({
+    value,
+    partition: 0,
+    invokedAt: 10 + i,
+  }));
+  const outcomes = new Map<string, Outcome>([
+    ['a', { kind: 'ack', partition: 0, offset: 0, at: 11 }],
+    ['b', { kind: 'ack', partition: 0, offset: 1, at: 12 }],
+    ['c', { kind: 'ack', partition: 0, offset: 2, at: 13 }],
+    ['d', { kind: 'error', error: '_MSG_TIMED_OUT', at: 14 }],
+  ]);
+  const finalLog = new Map<number, FinalRecord[]>([
+    [
+      0,
+      [
+        { offset: 0, value: 'a', leaderEpoch: 0 },
+        { offset: 1, value: 'b', leaderEpoch: 0 },
+        { offset: 2, value: 'c', leaderEpoch: 1 },
+        { offset: 3, value: 'd', leaderEpoch: 1 },
+      ],
+    ],
+  ]);
+  const reads: ConsumerEvent[] = [
+    { kind: 'assign', at: 11, partitions: [0] },
+    { kind: 'read', at: 12, partitions: [0], offset: 0, value: 'a' },
+    { kind: 'read', at: 12, partitions: [0], offset: 1, value: 'b' },
+    { kind: 'read', at: 13, partitions: [0], offset: 2, value: 'c' },
+  ];
+  return {
+    invocations,
+    outcomes,
+    consumers: [reads],
+    finalLog,
+    epochs: [
+      { at: 1, partition: 0, leaderEpoch: 0 },
+      { at: 12.5, partition: 0, leaderEpoch: 1 },
+    ],
+    faults: [
+      { kind: 'kill', start: 5 },
+      { kind: 'pause', start: 20 },
+    ],
+  };
+}
+
+test('a clean history has no anomalies', () => {
+  const r = check(history());
+  assert.deepEqual(r.anomalies, []);
+  assert.equal(r.acked, 3);
+  assert.equal(r.errors, 1);
+  assert.equal(r.unknown, 3);
+  assert.equal(r.reads, 3);
+  assert.equal(r.ackedByFault['kill'], 3);
+});
+
+test('each anomaly is found and charged to its fault window', () => {
+  const h = history();
+  const outcomes = new Map(h.outcomes);
+  // lost: acknowledged at 21 (pause window), never stored.
+  outcomes.set('e', { kind: 'ack', partition: 0, offset: 4, at: 21 });
+  // inconsistent: acknowledged at offset 5, stored at 6 under another value's offset.
+  outcomes.set('f', { kind: 'ack', partition: 0, offset: 5, at: 22 });
+  // zombie: g sent at 16 (epoch 1 superseded at 12.5... by epoch 2 at 13) but stored in epoch 1.
+  outcomes.set('g', { kind: 'ack', partition: 0, offset: 7, at: 23 });
+  const log = [...h.finalLog.get(0)!];
+  log.push({ offset: 5, value: 'x', leaderEpoch: 2 });
+  log.push({ offset: 6, value: 'f', leaderEpoch: 2 });
+  log.push({ offset: 7, value: 'g', leaderEpoch: 1 }); // also an epoch regression
+  log.push({ offset: 8, value: 'a', leaderEpoch: 2 }); // duplicate of a
+  const reads = [...h.consumers[0]!];
+  reads.push({ kind: 'read', at: 24, partitions: [0], offset: 1, value: 'b' }); // backwards
+  reads.push({ kind: 'read', at: 25, partitions: [0], offset: 4, value: 'e' }); // skips 2, 3
+  reads.push({ kind: 'read', at: 26, partitions: [0], offset: 5, value: 'x' });
+  reads.push({ kind: 'read', at: 26, partitions: [0], offset: 6, value: 'zz' }); // not what is stored
+  const r = check({
+    ...h,
+    outcomes,
+    finalLog: new Map([[0, log]]),
+    consumers: [reads],
+    epochs: [...h.epochs, { at: 13, partition: 0, leaderEpoch: 2 }],
+  });
+  const kinds = r.anomalies.map((a) => `${a.anomaly}:${a.fault}`).sort();
+  assert.deepEqual(kinds, [
+    'duplicate:kill',
+    'epochRegression:none',
+    'inconsistent:pause',
+    'inconsistent:pause',
+    'lost:pause',
+    'nonMonotonic:pause',
+    'nonMonotonic:pause',
+    'zombieAck:pause',
+  ]);
+  assert.equal(r.byFault['pause']!.nonMonotonic, 2);
+  assert.equal(r.byFault['kill']!.lost, 0);
+});
+
+test('an acknowledgement without an offset counts as written, not as inconsistent', () => {
+  const h = history();
+  const outcomes = new Map(h.outcomes);
+  outcomes.set('d', { kind: 'ack', partition: 0, offset: -1, at: 14 });
+  outcomes.set('e', { kind: 'ack', partition: 0, offset: -1, at: 15 });
+  const r = check({ ...h, outcomes });
+  assert.deepEqual(
+    r.anomalies.map((a) => a.anomaly),
+    ['lost'],
+    'd is stored (at 3), e is not',
+  );
+});
+
+test('a copy under a newer epoch of the same producer id is a re-send, not a failed deduplication', () => {
+  const h = history();
+  const batch = (offset: number, value: string, producerEpoch: number) => ({
+    offset,
+    value,
+    leaderEpoch: 1,
+    producerId: 7,
+    producerEpoch,
+  });
+  const log = [
+    ...h.finalLog.get(0)!.map((r) => ({ ...r, producerId: 7, producerEpoch: 0 })),
+    batch(4, 'c', 1), // c again, after the client bumped its epoch
+    batch(5, 'b', 0), // b again in the same epoch: the broker let a retry through
+  ];
+  const r = check({ ...h, finalLog: new Map([[0, log]]) });
+  assert.deepEqual(r.anomalies.map((a) => a.anomaly).sort(), ['duplicate', 'resentAfterEpochBump']);
+});
