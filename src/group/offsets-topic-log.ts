@@ -262,6 +262,7 @@ export class OffsetsReplay {
     this.pending.delete(producerId);
     if (!commit || staged === undefined) return;
     for (const r of staged) {
+      // A tombstone copies no value bytes; any buffer serves as its source.
       const value = r.value ?? r.key;
       this.last.set(
         r.key,
