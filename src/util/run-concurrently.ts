@@ -1,6 +1,7 @@
 // Runs an async task for each item with at most `limit` in flight: for work
 // that waits mostly on the disk (opening partition logs at start-up), where one
-// at a time leaves the event loop idle and all at once holds every file open.
+// at a time leaves the event loop idle and all at once (thousands of partitions)
+// would queue every file operation and read buffer of them together.
 
 /**
  * Calls `task` for each item, at most `limit` at once, starting them in order.
