@@ -4,7 +4,14 @@
 // log layer (test/harness/offsets-commits.ts), not as client requests.
 //
 //   node --max-old-space-size=8192 --import tsx bench/offsets-restart.ts \
-//     [--commits 10000000] [--groups 10000] [--segment-bytes 1048576] [--dir DIR]
+//     [--commits 10000000] [--groups 10000] [--segment-bytes 1048576] [--dir DIR] [--keep]
+//   node --import tsx bench/offsets-restart.ts --restart-only DIR [--restarts 3] \
+//     [--commits N] [--groups N] [--segment-bytes N]
+//
+// --keep leaves the data directory behind; --restart-only then times restarts
+// of it (give the same --commits, --groups and --segment-bytes as when it was
+// written), so a restart can be timed again, or profiled, without writing and
+// compacting the commits anew.
 //
 // The load before compaction holds every record of a partition in memory while
 // it replays it, hence the larger heap for 10 million commits.
@@ -29,6 +36,8 @@ const { values } = parseArgs({
     'segment-bytes': { type: 'string', default: String(1024 * 1024) },
     dir: { type: 'string', default: process.env['BENCH_DIR'] ?? '.tmp/bench' },
     keep: { type: 'boolean', default: false },
+    'restart-only': { type: 'string' },
+    restarts: { type: 'string', default: '3' },
   },
 });
 
@@ -51,7 +60,22 @@ function log(message: string): void {
   process.stderr.write(`${new Date().toISOString()} ${message}\n`);
 }
 
+/** Times `restarts` restarts of a data directory kept by an earlier run. */
+async function restartOnly(dir: string, restarts: number): Promise<void> {
+  const sample = Array.from({ length: 200 }, (_, i) => Math.floor((i * plan.groups) / 200));
+  for (let i = 0; i < restarts; i++) {
+    const run = await measureRestart(dir, plan, config);
+    const wrong = await checkCommitted(run.started.bootstrap, plan, sample);
+    await run.started.broker.close();
+    log(`restart ${i + 1}: ${JSON.stringify(run.measurement)}; wrong offsets: ${wrong.length}`);
+  }
+}
+
 async function main(): Promise<void> {
+  if (values['restart-only'] !== undefined) {
+    await restartOnly(values['restart-only'], Number(values.restarts));
+    return;
+  }
   await mkdir(values.dir!, { recursive: true });
   const dir = await mkdtemp(join(values.dir!, 'offsets-restart-'));
   try {
@@ -100,7 +124,8 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   } finally {
-    if (!values.keep) await rm(dir, { recursive: true, force: true });
+    if (values.keep) log(`kept ${dir}`);
+    else await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -4,7 +4,7 @@
 // topic on first need. It decides nothing about groups; the seams it needs
 // are small structural interfaces, so tests can run it in memory.
 
-import { walkRecordSpans } from '../log/record-spans.ts';
+import { type RecordSpan, walkRecordSpans } from '../log/record-spans.ts';
 import { isControlBatch, isTransactionalBatch, readMarker } from '../protocol/control-batch.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import {
@@ -23,6 +23,7 @@ import {
 import { rateLimited } from '../util/log-rate-limiter.ts';
 import type { Logger } from '../util/logger.ts';
 import { describeOperatingError, isOperatingError } from '../util/operating-error.ts';
+import { LastValueByKey } from './last-value-by-key.ts';
 import {
   decodeOffsetsTopicRecord,
   encodeOffsetsTopicRecord,
@@ -190,15 +191,15 @@ export async function readOffsetsPartition(
     );
   }
   const records: RawOffsetsTopicRecord[] = [];
-  for (const [text, { value, offset: at }] of replay.last) {
-    const raw = usableRecord(s, partition, at, Buffer.from(text, 'latin1'), value);
+  for (const { key, value, offset: at } of replay.last.entries()) {
+    const raw = usableRecord(s, partition, at, key, value);
     if (raw !== null) records.push(raw);
   }
   const pendingTransactional = new Map<number, RawOffsetsTopicRecord[]>();
   for (const [producerId, staged] of replay.pending) {
     const raws: RawOffsetsTopicRecord[] = [];
     for (const r of staged) {
-      const raw = usableRecord(s, partition, r.offset, Buffer.from(r.key, 'latin1'), r.value);
+      const raw = usableRecord(s, partition, r.offset, r.key, r.value);
       if (raw !== null) raws.push(raw);
     }
     pendingTransactional.set(producerId, raws);
@@ -207,40 +208,50 @@ export async function readOffsetsPartition(
 }
 
 interface StagedRecord {
-  /** Key bytes as latin1 text: a map key, and Buffer.from(text, 'latin1') gives them back. */
-  readonly key: string;
+  readonly key: Buffer;
   readonly value: Buffer | null;
   readonly offset: number;
 }
 
 /**
- * What a load keeps while it walks the log: the last value of each key (re-inserted
- * on each record, so the map's order is the order of the last records), and the
- * records of transactions not decided yet, by producer id, which join `last` at
- * their commit marker and vanish at an abort.
+ * What a load keeps while it walks the log: the last value of each key (keyed
+ * on the key's bytes, in the order of the last records), and the records of
+ * transactions not decided yet, by producer id, which join `last` at their
+ * commit marker and vanish at an abort. A plain record costs no allocation.
  */
-class OffsetsReplay {
-  readonly last = new Map<string, { value: Buffer | null; offset: number }>();
+export class OffsetsReplay {
+  readonly last = new LastValueByKey();
   readonly pending = new Map<number, StagedRecord[]>();
   keyless = 0;
   recordsRead = 0;
 
-  record(key: Buffer | null, value: Buffer | null, offset: number, producerId: number | null) {
+  /** The record at section[span]: its key and value are copied, the section may be reused. */
+  record(section: Buffer, span: RecordSpan, offset: number, producerId: number | null): void {
     this.recordsRead += 1;
-    if (key === null) {
+    if (span.keyLength < 0) {
       this.keyless += 1;
       return;
     }
-    // The value is copied: the read buffer goes with the next read.
-    const staged = {
-      key: key.toString('latin1'),
-      value: value === null ? null : Buffer.from(value),
-      offset,
-    };
     if (producerId === null) {
-      this.apply(staged);
+      this.last.set(
+        section,
+        span.keyStart,
+        span.keyLength,
+        section,
+        span.valueStart,
+        span.valueLength,
+        offset,
+      );
       return;
     }
+    const staged: StagedRecord = {
+      key: Buffer.from(section.subarray(span.keyStart, span.keyStart + span.keyLength)),
+      value:
+        span.valueLength < 0
+          ? null
+          : Buffer.from(section.subarray(span.valueStart, span.valueStart + span.valueLength)),
+      offset,
+    };
     const list = this.pending.get(producerId) ?? [];
     list.push(staged);
     this.pending.set(producerId, list);
@@ -249,12 +260,20 @@ class OffsetsReplay {
   marker(producerId: number, commit: boolean): void {
     const staged = this.pending.get(producerId);
     this.pending.delete(producerId);
-    if (commit && staged !== undefined) for (const r of staged) this.apply(r);
-  }
-
-  private apply(r: StagedRecord): void {
-    this.last.delete(r.key);
-    this.last.set(r.key, { value: r.value, offset: r.offset });
+    if (!commit || staged === undefined) return;
+    for (const r of staged) {
+      // A tombstone copies no value bytes; any buffer serves as its source.
+      const value = r.value ?? r.key;
+      this.last.set(
+        r.key,
+        0,
+        r.key.length,
+        value,
+        0,
+        r.value === null ? -1 : value.length,
+        r.offset,
+      );
+    }
   }
 }
 
@@ -263,7 +282,11 @@ class OffsetsReplay {
  * (transactional ones by producer id) and each transaction marker; returns the
  * offset after the last batch. Throws CorruptRecordError on a damaged batch.
  */
-async function replayBatches(bytes: Buffer, from: number, replay: OffsetsReplay): Promise<number> {
+export async function replayBatches(
+  bytes: Buffer,
+  from: number,
+  replay: OffsetsReplay,
+): Promise<number> {
   let next = from;
   let at = 0;
   while (bytes.length - at >= BATCH_HEADER_BYTES) {
@@ -280,18 +303,10 @@ async function replayBatches(bytes: Buffer, from: number, replay: OffsetsReplay)
     } else if (header.recordCount > 0) {
       const producerId = isTransactionalBatch(header.attributes) ? header.producerId : null;
       const section = await readRecordsSection(bytes, { at, maxBytes: LOAD_BATCH_BYTES_MAX });
+      const baseOffset = header.baseOffset;
       walkRecordSpans(section, (span) => {
-        const recordOffset = header.baseOffset + span.offsetDelta;
-        if (recordOffset < from) return;
-        const key =
-          span.keyLength < 0
-            ? null
-            : section.subarray(span.keyStart, span.keyStart + span.keyLength);
-        const value =
-          span.valueLength < 0
-            ? null
-            : section.subarray(span.valueStart, span.valueStart + span.valueLength);
-        replay.record(key, value, recordOffset, producerId);
+        const recordOffset = baseOffset + span.offsetDelta;
+        if (recordOffset >= from) replay.record(section, span, recordOffset, producerId);
       });
     }
     at += sizeBytes;

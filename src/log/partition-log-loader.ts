@@ -55,13 +55,25 @@ export interface LoadedPartition {
   readonly highWatermark: number;
   /** Everything below it is on disk; after loading, the log end offset. */
   readonly recoveryPoint: number;
+  /**
+   * What each checkpoint file durably holds for this partition as its only
+   * entry (null when missing, malformed or holding other entries): a value
+   * equal to the loaded one needs no rewrite.
+   */
+  readonly onDisk: Checkpoints;
 }
 
-interface Checkpoints {
+export interface Checkpoints {
   readonly recoveryPoint: number | null;
   readonly highWatermark: number | null;
   readonly logStartOffset: number | null;
 }
+
+const NOTHING_ON_DISK: Checkpoints = {
+  recoveryPoint: null,
+  highWatermark: null,
+  logStartOffset: null,
+};
 
 /** Leftovers of interrupted deletes, compactions and checkpoint writes (swaps are completed first). */
 const STRAY_SUFFIXES = [DELETED_SUFFIX, SWAP_SUFFIX, CLEANED_SUFFIX, CHECKPOINT_TMP_SUFFIX];
@@ -83,7 +95,7 @@ export async function loadPartition(ctx: LoadContext): Promise<LoadedPartition> 
   await ctx.fs.mkdir(ctx.dir);
   const listing = await completeInterruptedSwaps(ctx, await ctx.fs.readdir(ctx.dir));
   const names = new Set(await removeStrayFiles(ctx, listing));
-  const checkpoints = await readCheckpoints(ctx);
+  const { checkpoints, onDisk } = await readCheckpoints(ctx);
   const bases = [...names]
     .map(parseSegmentFileName)
     .filter((parsed) => parsed?.suffix === LOG_FILE_SUFFIX)
@@ -117,11 +129,12 @@ export async function loadPartition(ctx: LoadContext): Promise<LoadedPartition> 
       logStartOffset,
       highWatermark: logStartOffset,
       recoveryPoint: logStartOffset,
+      onDisk: NOTHING_ON_DISK,
     };
   }
   const hw = checkpoints.highWatermark ?? logStartOffset;
   const highWatermark = Math.min(Math.max(hw, logStartOffset), logEndOffset);
-  return { segments, logStartOffset, highWatermark, recoveryPoint: logEndOffset };
+  return { segments, logStartOffset, highWatermark, recoveryPoint: logEndOffset, onDisk };
 }
 
 /**
@@ -217,26 +230,43 @@ async function removeStrayFiles(ctx: LoadContext, names: string[]): Promise<stri
   return kept;
 }
 
-async function readCheckpoints(ctx: LoadContext): Promise<Checkpoints> {
+/** The offsets the checkpoints give, and which of them the files hold as their only entry. */
+async function readCheckpoints(
+  ctx: LoadContext,
+): Promise<{ checkpoints: Checkpoints; onDisk: Checkpoints }> {
+  const recoveryPoint = await readCheckpointOffset(ctx, RECOVERY_POINT_CHECKPOINT);
+  const highWatermark = await readCheckpointOffset(ctx, HIGH_WATERMARK_CHECKPOINT);
+  const logStartOffset = await readCheckpointOffset(ctx, LOG_START_OFFSET_CHECKPOINT);
   return {
-    recoveryPoint: await readCheckpointOffset(ctx, RECOVERY_POINT_CHECKPOINT),
-    highWatermark: await readCheckpointOffset(ctx, HIGH_WATERMARK_CHECKPOINT),
-    logStartOffset: await readCheckpointOffset(ctx, LOG_START_OFFSET_CHECKPOINT),
+    checkpoints: {
+      recoveryPoint: recoveryPoint.offset,
+      highWatermark: highWatermark.offset,
+      logStartOffset: logStartOffset.offset,
+    },
+    onDisk: {
+      recoveryPoint: recoveryPoint.sole,
+      highWatermark: highWatermark.sole,
+      logStartOffset: logStartOffset.sole,
+    },
   };
 }
 
-async function readCheckpointOffset(ctx: LoadContext, name: string): Promise<number | null> {
+async function readCheckpointOffset(
+  ctx: LoadContext,
+  name: string,
+): Promise<{ offset: number | null; sole: number | null }> {
   try {
     const entries = await readCheckpointFile(ctx.fs, join(ctx.dir, name));
     const entry = entries?.find((e) => e.topic === ctx.topic && e.partition === ctx.partition);
-    return entry ? entry.offset : null;
+    const offset = entry ? entry.offset : null;
+    return { offset, sole: entries?.length === 1 ? offset : null };
   } catch (err) {
     if (err instanceof CheckpointFormatError) {
       ctx.logger.warn(
         { checkpoint: name, problem: err.message },
         'ignoring a malformed checkpoint',
       );
-      return null;
+      return { offset: null, sole: null };
     }
     throw err;
   }

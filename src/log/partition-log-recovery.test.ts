@@ -226,6 +226,56 @@ describe('PartitionLog after a simulated power cut', () => {
     assert.deepEqual(setup.logger.warnings, []);
   });
 
+  it('rewrites no checkpoint when reopening after a clean close, and each one the load moved', async () => {
+    const { setup, fs } = memorySetup({ segmentBytes: 400 });
+    const log = await openTestLog(setup);
+    await appendValues(log, 'c', 6);
+    log.setHighWatermark(log.logEndOffset);
+    await log.close();
+    const renames = fs.counts.rename;
+    const fsyncs = fs.counts.fsync;
+    const clean = await openTestLog(setup);
+    assert.equal(fs.counts.rename, renames, 'no checkpoint replaced');
+    assert.equal(fs.counts.fsync, fsyncs, 'nothing fsynced');
+    assert.equal(clean.recoveryPoint, clean.logEndOffset);
+    // Appended but not flushed, and the crash leaves the bytes (the OS wrote
+    // them back): the recovery point on disk is behind the recovered end, so
+    // the reopen must record the new one.
+    const flushedEnd = clean.logEndOffset;
+    await appendValues(clean, 'd', 2);
+    fs.crash({ keepUnsyncedBytes: 1 << 20 });
+    const recovered = await openTestLog(setup);
+    assert.ok(recovered.logEndOffset > flushedEnd, 'the unflushed batches were recovered');
+    assert.ok(fs.counts.rename > renames, 'the recovery point was rewritten');
+    const text = fs.fileBytes(`${partitionDir(setup)}/recovery-point-offset-checkpoint`);
+    assert.match(text.toString(), new RegExp(` ${recovered.logEndOffset}\n$`));
+    await recovered.close();
+  });
+
+  it('rewrites a checkpoint that holds other entries besides the partition', async () => {
+    const temp = await realTempDir();
+    const setup: TestLogSetup = {
+      fs: nodeFileSystem,
+      dir: temp.dir,
+      clock: new TestClock(),
+      logger: new RecordingLogger(),
+      config: testConfig(),
+    };
+    try {
+      const log = await openTestLog(setup);
+      await appendValues(log, 'e', 2);
+      await log.close();
+      const path = `${partitionDir(setup)}/log-start-offset-checkpoint`;
+      const ours = (await readFile(path, 'utf8')).split('\n')[2];
+      await writeFile(path, `0\n2\n${ours}\nother 3 9\n`);
+      const reopened = await openTestLog(setup);
+      assert.equal(await readFile(path, 'utf8'), `0\n1\n${ours}\n`);
+      await reopened.close();
+    } finally {
+      await temp.remove();
+    }
+  });
+
   it('flushes on its own after flush.messages offsets', async () => {
     const { setup, fs } = memorySetup({ flushMessages: 4 });
     const log = await openTestLog(setup);

@@ -211,6 +211,13 @@ export class PartitionLog {
     log.logEndOffsetValue = loaded.segments[loaded.segments.length - 1]!.nextOffset;
     log.highWatermarkValue = loaded.highWatermark;
     log.recoveryPointValue = loaded.recoveryPoint;
+    // A checkpoint already holding the loaded value is not rewritten: after a
+    // clean shutdown that spares three durable file replacements per partition.
+    log.written = {
+      recoveryPoint: loaded.onDisk.recoveryPoint ?? -1,
+      highWatermark: loaded.onDisk.highWatermark ?? -1,
+      logStartOffset: loaded.onDisk.logStartOffset ?? -1,
+    };
     for (const segment of loaded.segments) if (segment.sealed) segment.unloadIndexes();
     try {
       await log.writeCheckpoints();

@@ -29,6 +29,7 @@ import {
 } from '../log/partition-metadata-file.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import type { Logger } from '../util/logger.ts';
+import { runConcurrently } from '../util/run-concurrently.ts';
 import { leaderEpochError } from './fetch-epochs.ts';
 import { Partition, type SetTimer } from './partition.ts';
 
@@ -88,6 +89,8 @@ async function copyLog(from: PartitionLog, to: PartitionLog): Promise<void> {
 }
 
 const COPY_READ_BYTES = 1024 * 1024;
+/** Partition logs a sync opens at once (start-up opens every hosted one). */
+const OPENS_IN_FLIGHT = 8;
 
 function key(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
@@ -287,6 +290,7 @@ export class ReplicaManager {
         }
       }
     }
+    const toOpen: Array<{ topic: string; index: number; leaderEpoch: number }> = [];
     for (const [k, w] of wanted) {
       if (this.offlineKeys.has(k)) continue;
       const existing = this.partitions.get(k);
@@ -306,13 +310,18 @@ export class ReplicaManager {
         this.applyLeadership(existing, w.leaderEpoch);
         continue;
       }
+      toOpen.push(w);
+    }
+    // Several at once: an open mostly waits on the disk (segment files, index
+    // ends, checkpoints), so one at a time left a restart's event loop idle.
+    await runConcurrently(toOpen, OPENS_IN_FLIGHT, async (w) => {
       try {
         await this.open(w.topic, w.index, w.leaderEpoch);
       } catch (err) {
         // One partition that cannot be opened must not keep the rest closed.
         this.noteOpenFailure(w.topic, w.index, err);
       }
-    }
+    });
     // A partition this broker no longer hosts (its topic deleted, or a
     // reassignment moved it away, Kafka's StopReplica with delete) stops
     // being served and followed, and its directory goes.
