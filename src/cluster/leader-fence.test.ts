@@ -166,7 +166,8 @@ test('fenceReason: stalls and the registration revision are judged first', () =>
     fenceReason(facts({ registeredRevision: 60 }, lost), true),
     'image-behind-registration',
   );
-  assert.equal(fenceReason({ ...facts(), session: undefined } as FenceFacts, true), null);
+  const { session: _none, ...withoutSession } = facts({}, { leaseConfirmedUntilMs: null });
+  assert.equal(fenceReason(withoutSession, true), null, 'no session consulted: not fenced by it');
 });
 
 class SessionHarness extends Harness {
