@@ -167,7 +167,7 @@ test('a leader cut off from etcd stops leading before another is elected, and re
     await runPython(
       'from confluent_kafka.admin import AdminClient, NewTopic\nimport json,os\n' +
         'a=AdminClient({"bootstrap.servers": os.environ["BOOTSTRAP"]})\n' +
-        `t=NewTopic("${TOPIC}", replica_assignment=[[${ISOLATED}, 0, 1]], ` +
+        `t=NewTopic("${TOPIC}", 1, replica_assignment=[[${ISOLATED}, 0, 1]], ` +
         'config={"min.insync.replicas": "2"})\n' +
         '[f.result(15) for f in a.create_topics([t]).values()]\nprint(json.dumps(1))',
       { BOOTSTRAP: brokers.map((b) => b.bootstrap).join(',') },
