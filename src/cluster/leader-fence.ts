@@ -179,7 +179,10 @@ export class LeaderFence {
     if (reason !== this.lastReason) {
       const was = this.lastReason;
       this.lastReason = reason;
-      if (reason !== null && reason !== 'stalled') {
+      // Waiting for the image after (re-)registering is routine: not a warning.
+      if (reason === 'image-behind-registration') {
+        this.o.logger.info({ reason }, `${REASON_TEXT[reason]}; not leading partitions yet`);
+      } else if (reason !== null && reason !== 'stalled') {
         this.o.logger.warn(
           { reason },
           `${REASON_TEXT[reason]}; not leading partitions another broker could lead`,
