@@ -9,7 +9,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { KeyLayout } from '../metadata/key-layout.ts';
-import type { Lease, MetaStore } from '../metadata/meta-store.ts';
+import type { Lease, MetaStore, TxnResult } from '../metadata/meta-store.ts';
 import type { Logger } from '../util/logger.ts';
 import type { ListenerEndpoint } from './metadata-image.ts';
 
@@ -163,10 +163,22 @@ export class BrokerSession {
         : {}),
     };
     const key = this.o.keys.broker(this.o.nodeId);
-    const r = await this.o.store.txn(
-      [{ key, target: 'version', operator: '=', value: 0 }],
-      [{ type: 'put', key, value: JSON.stringify(record), lease: lease.id }],
-    );
+    let r: TxnResult;
+    try {
+      r = await this.o.store.txn(
+        [{ key, target: 'version', operator: '=', value: 0 }],
+        [{ type: 'put', key, value: JSON.stringify(record), lease: lease.id }],
+      );
+    } catch (err) {
+      // The outcome is unknown: the registration may be in the store under this
+      // lease, which keeps itself alive. Kept, it would hold the key for an
+      // incarnation this session never adopts: every later attempt would find the
+      // key taken, and the broker (registered in every image, so electable as
+      // leader) would stay without a session, fenced, for good. Revoking ends the
+      // lease here at once and on the store now or at its TTL, taking the key along.
+      await lease.revoke().catch(() => undefined);
+      throw err;
+    }
     if (!r.succeeded) {
       await lease.revoke().catch(() => undefined);
       return null;
