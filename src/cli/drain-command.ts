@@ -189,6 +189,8 @@ export async function runDrain(
   await moveLeadershipOff(client, first, nodeId, out);
   const deadline = Date.now() + timeoutMs;
   let reported = -1;
+  /** Why a partition could not be planned in the latest round, named if the drain times out. */
+  const unplanned = new Map<string, string>();
   for (;;) {
     const v = await view(client);
     const remaining = v.parts.filter((p) => p.replicas.includes(nodeId));
@@ -200,15 +202,43 @@ export async function runDrain(
     if (remaining.length === 0) break;
     if (Date.now() > deadline)
       throw new Error(
-        `Timed out with ${remaining.length} partition(s) still on broker ${nodeId}: ${remaining.map(name).join(', ')}`,
+        `Timed out with ${remaining.length} partition(s) still on broker ${nodeId}: ${remaining.map(name).join(', ')}${[...unplanned.values()].map((why) => `\n${why}`).join('')}`,
       );
     // Partitions not moving yet (the first round, or created since) get their target now.
     const ongoing = new Set((await listPartitionReassignments(client)).map(name));
     const idle = remaining.filter((p) => !ongoing.has(name(p)));
-    await submit(client, planOrThrow(() => planDrain(idle, v.brokers, nodeId)).moves);
+    // One at a time, and a plan that fails waits for the next round: a move that finished
+    // between the metadata read and the reassignment listing still shows its adding and
+    // removing replicas together (RF+1), which no plan can place until the view catches up.
+    unplanned.clear();
+    await submit(client, planRound(idle, v.brokers, nodeId, unplanned));
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
   out(`Broker ${nodeId} holds no partition replicas: it can be removed.`);
+}
+
+/** The round's moves, planned together (for balance) or, if that fails, one by one. */
+export function planRound(
+  idle: readonly PartitionReplicas[],
+  brokers: readonly BrokerInfo[],
+  nodeId: number,
+  unplanned: Map<string, string>,
+): ReassignmentTarget[] {
+  try {
+    return planDrain(idle, brokers, nodeId).moves;
+  } catch (err) {
+    if (!(err instanceof PlanError)) throw err;
+  }
+  const moves: ReassignmentTarget[] = [];
+  for (const p of idle) {
+    try {
+      moves.push(...planDrain([p], brokers, nodeId).moves);
+    } catch (err) {
+      if (!(err instanceof PlanError)) throw err;
+      unplanned.set(name(p), err.message);
+    }
+  }
+  return moves;
 }
 
 function planOrThrow<T>(plan: () => T): T {
