@@ -105,6 +105,11 @@ export class BrokerSession {
     return this.leaseValue;
   }
 
+  /** The current registration's incarnation, null before the first. */
+  get incarnation(): string | null {
+    return this.record?.incarnation ?? null;
+  }
+
   /**
    * Store revision of the latest registration (MAX_SAFE_INTEGER before the
    * first). A metadata image at or past it has seen every leadership change
