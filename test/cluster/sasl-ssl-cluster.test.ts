@@ -129,7 +129,7 @@ describe('a cluster replicating over SASL_SSL', () => {
     }
 
     const produced = (await runPython(
-      readFileSync(join(import.meta.dirname, 'python', 'produce_keyed_config.py'), 'utf8'),
+      readFileSync(join(import.meta.dirname, 'python', 'produce_keyed.py'), 'utf8'),
       {
         BOOTSTRAP: secureBootstrap(false),
         TOPIC: 'secure-demo',

@@ -1,12 +1,14 @@
-# Produces N keyed messages with acks=all (idempotent) and prints one JSON
-# line: how many were acknowledged and any delivery errors.
+# Produces N keyed messages with acks=all (idempotent) and prints one JSON line: how many
+# were acknowledged and any delivery errors. CONFIG (optional JSON: security.protocol,
+# sasl.*, ssl.*) adds client settings, for secured listeners.
 import json
 import os
 
 from confluent_kafka import Producer
 
-p = Producer({"bootstrap.servers": os.environ["BOOTSTRAP"], "acks": "all", "enable.idempotence": True,
-              "linger.ms": 5, "message.timeout.ms": 60000})
+config = json.loads(os.environ.get("CONFIG", "{}"))
+p = Producer({**config, "bootstrap.servers": os.environ["BOOTSTRAP"], "acks": "all",
+              "enable.idempotence": True, "linger.ms": 5, "message.timeout.ms": 60000})
 topic = os.environ["TOPIC"]
 n = int(os.environ["COUNT"])
 acked = 0
