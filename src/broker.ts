@@ -530,7 +530,7 @@ export async function startBrokerWithHandlers(
   const topicConfigs = new TopicConfigCache(() => live.current, image);
   // No appends as leader until this broker holds a session whose registration
   // the image has seen; the leader fence decides once the session exists.
-  let fenced: () => boolean = () => true;
+  let fenced: (othersMayLead: boolean) => boolean = () => true;
   const replicas = new ReplicaManager({
     nodeId,
     logDir,
@@ -540,7 +540,7 @@ export async function startBrokerWithHandlers(
     logConfigFor: (topic) => logConfigOf(topicConfigs.get(topic)),
     now,
     logger,
-    fenced: () => fenced(),
+    fenced: (othersMayLead) => fenced(othersMayLead),
     onNoSpace: () => logDirHealth.noteNoSpace(),
   });
   loader.onChanges(() => void replicas.sync());
@@ -730,9 +730,25 @@ export async function startBrokerWithHandlers(
     imageRevision: () => image.revision,
     registeredRevision: () => session.registeredRevision,
     catchUp: async () => loader.waitForRevision(await store.revision()),
+    session: () => {
+      const lease = session.lease;
+      return {
+        leaseConfirmedUntilMs:
+          lease === null || !lease.isAlive()
+            ? null
+            : (lease.confirmedUntilMs?.() ?? Number.POSITIVE_INFINITY),
+        incarnation: session.incarnation,
+        imageIncarnation: image.broker(nodeId)?.incarnation ?? null,
+      };
+    },
+    // Keepalives go out every third of the TTL: this leaves them a third of it to
+    // be confirmed late before the broker stops leading.
+    sessionMarginMs: config.brokerSessionTimeoutMs / 4,
     logger,
   });
-  fenced = () => fence.isFenced();
+  fenced = (othersMayLead) => fence.isFenced(othersMayLead);
+  // Produces waiting for followers are not acknowledged by a broker that stopped leading.
+  fence.onFenced(() => replicas.failFencedWaiters());
   let lease: Lease;
   try {
     logger.info(

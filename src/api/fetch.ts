@@ -163,7 +163,15 @@ export function fetchHandler(s: BrokerServices): ApiHandler<typeof Fetch> {
     const state = s.image.partition(w.topic, w.partition);
     // A failing log throws: readOne answers for this partition, the others get theirs.
     const partition = await s.replicas.acquire(w.topic, w.partition);
-    if (state === undefined || partition === undefined || state.leader !== s.nodeId) {
+    // A fenced broker (cluster/leader-fence.ts) may lead on a stale image: neither
+    // consumers nor followers are served, so no stale read and no high watermark
+    // moved by followers that may follow another leader by now.
+    if (
+      state === undefined ||
+      partition === undefined ||
+      state.leader !== s.nodeId ||
+      s.replicas.isFencedFor(state)
+    ) {
       return {
         result: emptyPartition(w.partition, ErrorCode.NOT_LEADER_OR_FOLLOWER),
         partition: null,

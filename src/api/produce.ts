@@ -9,8 +9,9 @@
 // leader's append; acks=-1 once the high watermark passes the batch (every ISR
 // member has it), or NOT_ENOUGH_REPLICAS when the ISR is smaller than
 // min.insync.replicas, REQUEST_TIMED_OUT after the request's timeout,
-// NOT_LEADER_OR_FOLLOWER if leadership moves while it waits (or this broker is
-// fenced before appending). Idempotent producers are checked per partition: a
+// NOT_LEADER_OR_FOLLOWER if leadership moves while it waits, or this broker is
+// fenced (cluster/leader-fence.ts: stalled, session lost or lapsing, image
+// behind its registration) before appending or while the batch waits. Idempotent producers are checked per partition: a
 // retried batch is acknowledged with its original offset and stored once, a
 // sequence gap gets OUT_OF_ORDER_SEQUENCE_NUMBER. Transactional batches need
 // the request's transactional id, and one that opens its producer's
@@ -42,6 +43,7 @@ type Response = ResponseOf<typeof Produce>;
 type PartitionOut = Response['responses'][number]['partitionResponses'][number];
 
 const VALID_ACKS = new Set([-1, 0, 1]);
+const FENCED_MESSAGE = 'this broker is not leading until its session and metadata are current';
 /** The first version whose records are record batches v2, the only format stored. */
 const FIRST_SERVED_VERSION = 3;
 
@@ -95,6 +97,11 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
     if (partition === undefined || state === undefined || state.leader !== s.nodeId) {
       return partitionError(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, null);
     }
+    // Lost or lapsing session, stall, or an image behind our registration: the
+    // controller may have moved leadership, and our producer state is stale.
+    if (s.replicas.isFencedFor(state)) {
+      return partitionError(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, FENCED_MESSAGE);
+    }
     if (records === null || records.length === 0) {
       return partitionError(index, ErrorCode.CORRUPT_MESSAGE, 'empty record set');
     }
@@ -122,7 +129,12 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
           Math.max(timeoutMs, 1),
         );
         if (!reached) {
-          const answer = unreplicatedAnswer(s.image.partition(topic, index), {
+          const now = s.image.partition(topic, index);
+          // Fenced while the batch waited: this broker may no longer lead it.
+          if (s.replicas.isFencedFor(now)) {
+            return partitionError(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, FENCED_MESSAGE);
+          }
+          const answer = unreplicatedAnswer(now, {
             nodeId: s.nodeId,
             appendedLeaderEpoch: state.leaderEpoch,
             minInsync,

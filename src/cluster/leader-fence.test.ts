@@ -1,11 +1,15 @@
 // The leader fence with a hand-driven clock and store: a stall fences at once,
 // before any tick has run, and until a catch-up read after the stall has come
-// back; an unreachable store keeps it fenced; a broker that only lost the
-// store while running is not fenced; a new registration fences until seen.
+// back; an unreachable store keeps it fenced; without a session to consult, a
+// broker that only lost the store while running is not fenced; a new
+// registration fences until seen. With the session: keepalives unconfirmed
+// for the TTL minus the margin fence before the lease can expire, a lost lease
+// or a registration the image does not hold fences, and none of that fences a
+// partition only this broker replicates.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LeaderFence } from './leader-fence.ts';
+import { type FenceFacts, fenceReason, LeaderFence, type SessionState } from './leader-fence.ts';
 
 const STALL_MS_MAX = 1500;
 
@@ -87,4 +91,159 @@ test('a new registration fences until the image has seen it', () => {
   assert.equal(h.fence.isFenced(), true);
   h.imageRevision = 60;
   assert.equal(h.fence.isFenced(), false);
+});
+
+const TTL_MS = 4000;
+const MARGIN_MS = TTL_MS / 4;
+
+/** A healthy broker at t=10 s: last keepalive sent at 9.5 s, registration in the image. */
+function facts(over: Partial<FenceFacts> = {}, session: Partial<SessionState> = {}): FenceFacts {
+  return {
+    nowMs: 10_000,
+    lastTickMs: 9_900,
+    stallMsMax: 1500,
+    stallUnresolved: false,
+    imageRevision: 50,
+    registeredRevision: 40,
+    sessionMarginMs: MARGIN_MS,
+    session: {
+      leaseConfirmedUntilMs: 9_500 + TTL_MS,
+      incarnation: 'a1',
+      imageIncarnation: 'a1',
+      ...session,
+    },
+    ...over,
+  };
+}
+
+test('fenceReason: a healthy session does not fence', () => {
+  assert.equal(fenceReason(facts(), true), null);
+  assert.equal(fenceReason(facts(), false), null);
+});
+
+test('fenceReason: unconfirmed keepalives fence the margin before the lease could expire', () => {
+  const until = 9_500 + TTL_MS;
+  const at = (nowMs: number) => fenceReason(facts({ nowMs, lastTickMs: nowMs - 100 }), true);
+  assert.equal(at(until - MARGIN_MS - 1), null, 'still inside the safe part of the lease');
+  assert.equal(at(until - MARGIN_MS), 'session-lapsing', 'stops before the store can expire it');
+  assert.equal(at(until - 1), 'session-lapsing');
+  assert.equal(at(until + 10_000), 'session-lapsing');
+});
+
+test('fenceReason: a lost lease or a registration the image does not hold fences', () => {
+  assert.equal(fenceReason(facts({}, { leaseConfirmedUntilMs: null }), true), 'session-lost');
+  assert.equal(
+    fenceReason(facts({}, { imageIncarnation: null }), true),
+    'registration-not-ours',
+    'the image has no registration for this broker (its lease key was deleted)',
+  );
+  assert.equal(
+    fenceReason(facts({}, { imageIncarnation: 'b2' }), true),
+    'registration-not-ours',
+    'another incarnation is registered with this id',
+  );
+});
+
+test('fenceReason: a store without a network never lapses', () => {
+  const f = facts({ nowMs: 1e12, lastTickMs: 1e12 - 100 }, { leaseConfirmedUntilMs: Infinity });
+  assert.equal(fenceReason(f, true), null);
+});
+
+test('fenceReason: session trouble does not fence a partition only this broker replicates', () => {
+  assert.equal(fenceReason(facts({}, { leaseConfirmedUntilMs: null }), false), null);
+  assert.equal(fenceReason(facts({ nowMs: 20_000, lastTickMs: 19_900 }), false), null);
+  assert.equal(fenceReason(facts({}, { imageIncarnation: null }), false), null);
+  // ...but a stall and an image behind the registration still do.
+  assert.equal(fenceReason(facts({ nowMs: 12_000 }), false), 'stalled');
+  assert.equal(fenceReason(facts({ stallUnresolved: true }), false), 'stalled');
+  assert.equal(fenceReason(facts({ registeredRevision: 60 }), false), 'image-behind-registration');
+});
+
+test('fenceReason: stalls and the registration revision are judged first', () => {
+  const lost = { leaseConfirmedUntilMs: null };
+  assert.equal(fenceReason(facts({ nowMs: 12_000 }, lost), true), 'stalled');
+  assert.equal(
+    fenceReason(facts({ registeredRevision: 60 }, lost), true),
+    'image-behind-registration',
+  );
+  const { session: _none, ...withoutSession } = facts({}, { leaseConfirmedUntilMs: null });
+  assert.equal(fenceReason(withoutSession, true), null, 'no session consulted: not fenced by it');
+});
+
+class SessionHarness extends Harness {
+  session: { -readonly [K in keyof SessionState]: SessionState[K] } = {
+    leaseConfirmedUntilMs: this.nowMs + TTL_MS,
+    incarnation: 'a1',
+    imageIncarnation: 'a1',
+  };
+  fencedCalls = 0;
+  override readonly fence = new LeaderFence({
+    now: () => this.nowMs,
+    stallMsMax: STALL_MS_MAX,
+    imageRevision: () => this.imageRevision,
+    registeredRevision: () => this.registeredRevision,
+    catchUp: () => new Promise((resolve, reject) => this.catchUps.push({ resolve, reject })),
+    session: () => this.session,
+    sessionMarginMs: MARGIN_MS,
+    logger: { warn() {}, info() {} },
+  });
+
+  constructor() {
+    super();
+    this.fence.onFenced(() => {
+      this.fencedCalls += 1;
+    });
+  }
+
+  /** A keepalive sent now is confirmed. */
+  keepalive(): void {
+    this.session.leaseConfirmedUntilMs = this.nowMs + TTL_MS;
+  }
+}
+
+test('cut off from the store: fenced before the lease can expire, cleared by a late keepalive', () => {
+  const h = new SessionHarness();
+  for (let i = 0; i < 10; i++) {
+    h.run(1000);
+    h.keepalive();
+  }
+  assert.equal(h.fence.isFenced(), false, 'keepalives every second keep it clear');
+  const lastSent = h.nowMs;
+  h.run(TTL_MS - MARGIN_MS - 100);
+  assert.equal(h.fence.isFenced(), false);
+  assert.equal(h.fencedCalls, 0);
+  h.run(100);
+  assert.equal(h.nowMs, lastSent + TTL_MS - MARGIN_MS);
+  assert.equal(h.fence.isFenced(), true, 'fenced the margin before the lease could expire');
+  assert.equal(h.fence.isFenced(false), false, 'not for a partition only this broker has');
+  assert.equal(h.fencedCalls, 1, 'waiting produces are failed once, at the tick that fenced');
+  h.run(500);
+  assert.equal(h.fencedCalls, 1);
+  // The store answers again before the lease ran out: same session, leading again.
+  h.keepalive();
+  assert.equal(h.fence.isFenced(), false);
+  assert.equal(h.catchUps.length, 0, 'no stall: nothing to catch up');
+});
+
+test('a lost session fences until the broker registered again and its image caught up', () => {
+  const h = new SessionHarness();
+  h.run(TTL_MS);
+  h.session.leaseConfirmedUntilMs = null; // the store said the lease is gone
+  h.run(100);
+  assert.equal(h.fence.isFenced(), true);
+  assert.equal(h.fencedCalls, 1);
+  h.run(5000);
+  assert.equal(h.fence.isFenced(), true, 'still fenced while it cannot register');
+  // Registered again at revision 70 with a new incarnation; the image is at 65.
+  h.keepalive();
+  h.session.incarnation = 'b2';
+  h.registeredRevision = 70;
+  h.imageRevision = 65;
+  h.run(100);
+  assert.equal(h.fence.isFenced(), true, 'image behind the new registration');
+  h.imageRevision = 70;
+  h.session.imageIncarnation = 'b2';
+  assert.equal(h.fence.isFenced(), false);
+  h.run(100);
+  assert.equal(h.fencedCalls, 1, 'one fenced period');
 });

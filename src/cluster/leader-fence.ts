@@ -1,13 +1,82 @@
 // Whether this broker may act as a partition leader on its metadata image right
-// now. Two things make the image untrustworthy: the process stalled (paused
-// with SIGSTOP, swapped out, a long GC) long enough that its session may have
-// lapsed and leadership moved while it could not see it; or it registered
-// again after losing its session and the image has not yet caught up with that
-// registration. It does not fence a broker that merely cannot reach the store
-// while it keeps running: nobody can move leadership then, and serving from
-// the image is what keeps production going through a store outage.
+// now. The image is untrustworthy when: the process stalled (paused with
+// SIGSTOP, swapped out, a long GC) long enough that its session may have
+// lapsed and leadership moved while it could not see it; it registered again
+// after losing its session and the image has not yet caught up with that
+// registration; or its session is gone or may be about to go on the store's
+// clock (keepalives unconfirmed for nearly the lease TTL, the store answering
+// that the lease is gone, or the image showing the registration is not ours).
+// The controller may then have elected other leaders, so a broker cut off from
+// the store (and perhaps from its peers) stops leading BEFORE its lease can
+// expire, as a lease holder must: produce, fetch and offset requests get
+// NOT_LEADER_OR_FOLLOWER (retriable) until it has registered again and its image
+// has caught up. A broker cannot tell a whole-store outage from being cut off
+// alone, so during a store outage longer than that it stops leading partitions
+// that another broker could lead; partitions whose only replica is this broker
+// keep being served, since nobody else can have been made their leader.
 
 import type { Logger } from '../util/logger.ts';
+
+/** What the fence knows of this broker's session with the metadata store. */
+export interface SessionState {
+  /**
+   * Monotonic time (the fence's clock) until which the store certainly still
+   * holds the lease: the send time of the last confirmed keepalive plus the
+   * TTL. Null when no live lease is held (not registered yet, or lost and not
+   * registered again); Infinity for a store without a network.
+   */
+  readonly leaseConfirmedUntilMs: number | null;
+  /** This registration's incarnation, null before the first. */
+  readonly incarnation: string | null;
+  /** The incarnation the image has for this broker id; null when it has no registration. */
+  readonly imageIncarnation: string | null;
+}
+
+/** Everything the decision looks at, time included, so it can be judged without I/O. */
+export interface FenceFacts {
+  readonly nowMs: number;
+  readonly lastTickMs: number;
+  readonly stallMsMax: number;
+  /** A stall has not yet been followed by a completed catch-up. */
+  readonly stallUnresolved: boolean;
+  readonly imageRevision: number;
+  readonly registeredRevision: number;
+  /** Absent: the fence does not consult the session (only stalls and revisions). */
+  readonly session?: SessionState;
+  /** Stop leading this long before the lease could expire on the store. */
+  readonly sessionMarginMs: number;
+}
+
+export type FenceReason =
+  | 'stalled'
+  | 'image-behind-registration'
+  | 'session-lost'
+  | 'session-lapsing'
+  | 'registration-not-ours';
+
+/**
+ * Why this broker must not lead a partition now, or null. `othersMayLead` is
+ * false for a partition whose only replica is this broker: no other broker can
+ * have been made its leader, so a lost or lapsing session alone does not fence it.
+ */
+export function fenceReason(f: FenceFacts, othersMayLead: boolean): FenceReason | null {
+  if (f.nowMs - f.lastTickMs > f.stallMsMax || f.stallUnresolved) return 'stalled';
+  if (f.imageRevision < f.registeredRevision) return 'image-behind-registration';
+  const s = f.session;
+  if (s === undefined || !othersMayLead) return null;
+  if (s.leaseConfirmedUntilMs === null) return 'session-lost';
+  if (f.nowMs >= s.leaseConfirmedUntilMs - f.sessionMarginMs) return 'session-lapsing';
+  if (s.imageIncarnation !== s.incarnation) return 'registration-not-ours';
+  return null;
+}
+
+const REASON_TEXT: Record<FenceReason, string> = {
+  stalled: 'process stalled',
+  'image-behind-registration': 'metadata image has not caught up with this registration',
+  'session-lost': 'broker session lost',
+  'session-lapsing': 'keepalives unconfirmed for nearly the session timeout',
+  'registration-not-ours': 'metadata image does not hold this registration',
+};
 
 export interface LeaderFenceOptions {
   /** A monotonic clock (performance.now), so wall-clock steps are not stalls. */
@@ -21,6 +90,13 @@ export interface LeaderFenceOptions {
   readonly registeredRevision: () => number;
   /** Reads the store's current revision and waits until the image has reached it. */
   readonly catchUp: () => Promise<void>;
+  /** The session as it is now; absent, the fence judges stalls and revisions only. */
+  readonly session?: () => SessionState;
+  /**
+   * How long before the lease could expire on the store's clock the broker stops
+   * leading (covers a request checked just before and written just after).
+   */
+  readonly sessionMarginMs?: number;
   readonly logger: Pick<Logger, 'warn' | 'info'>;
 }
 
@@ -31,6 +107,9 @@ export class LeaderFence {
   private caughtUpStalls = 0;
   private catchingUp = false;
   private timer: NodeJS.Timeout | null = null;
+  /** The reason seen at the last tick, to log and announce changes once. */
+  private lastReason: FenceReason | null = null;
+  private readonly fencedListeners: Array<() => void> = [];
 
   constructor(private readonly o: LeaderFenceOptions) {
     this.lastTickMs = o.now();
@@ -50,27 +129,68 @@ export class LeaderFence {
   }
 
   /**
-   * True while appends as leader must be refused. Judged by the clock at the
-   * call: after a pause, a request read from a socket may be handled before
-   * any timer has run, and must already see the stall.
+   * Called at the tick that finds the broker fenced for replicated partitions
+   * after it was not: produces waiting for the high watermark are answered then.
    */
-  isFenced(): boolean {
-    if (this.o.now() - this.lastTickMs > this.o.stallMsMax) return true;
-    if (this.caughtUpStalls < this.stalls) return true;
-    return this.o.imageRevision() < this.o.registeredRevision();
+  onFenced(listener: () => void): void {
+    this.fencedListeners.push(listener);
+  }
+
+  /**
+   * True while acting as leader must be refused; `othersMayLead` false for a
+   * partition only this broker replicates (see fenceReason). Judged by the
+   * clock at the call: after a pause, a request read from a socket may be
+   * handled before any timer has run, and must already see the stall.
+   */
+  isFenced(othersMayLead = true): boolean {
+    return this.reason(othersMayLead) !== null;
+  }
+
+  reason(othersMayLead = true): FenceReason | null {
+    return fenceReason(this.facts(this.o.now()), othersMayLead);
+  }
+
+  private facts(nowMs: number): FenceFacts {
+    return {
+      nowMs,
+      lastTickMs: this.lastTickMs,
+      stallMsMax: this.o.stallMsMax,
+      stallUnresolved: this.caughtUpStalls < this.stalls,
+      imageRevision: this.o.imageRevision(),
+      registeredRevision: this.o.registeredRevision(),
+      ...(this.o.session === undefined ? {} : { session: this.o.session() }),
+      sessionMarginMs: this.o.sessionMarginMs ?? 0,
+    };
   }
 
   /** Notes the time; after a stall, catches the image up with the store before leading again. */
   tick(): void {
     const t = this.o.now();
     const stalledMs = t - this.lastTickMs;
-    this.lastTickMs = t;
     if (stalledMs > this.o.stallMsMax) {
       this.stalls += 1;
       this.o.logger.warn(
         { stalledMs: Math.round(stalledMs) },
         'process stalled; not leading partitions until the metadata image has caught up with the store',
       );
+    }
+    const reason = this.reason();
+    this.lastTickMs = t;
+    if (reason !== this.lastReason) {
+      const was = this.lastReason;
+      this.lastReason = reason;
+      // Waiting for the image after (re-)registering is routine: not a warning.
+      if (reason === 'image-behind-registration') {
+        this.o.logger.info({ reason }, `${REASON_TEXT[reason]}; not leading partitions yet`);
+      } else if (reason !== null && reason !== 'stalled') {
+        this.o.logger.warn(
+          { reason },
+          `${REASON_TEXT[reason]}; not leading partitions another broker could lead`,
+        );
+      } else if (reason === null && was !== null && was !== 'stalled') {
+        this.o.logger.info({}, 'session and metadata image current; leading partitions again');
+      }
+      if (was === null && reason !== null) for (const l of this.fencedListeners) l();
     }
     if (this.caughtUpStalls < this.stalls && !this.catchingUp) void this.catchUp();
   }

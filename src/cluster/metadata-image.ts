@@ -29,6 +29,8 @@ export interface BrokerEndpoint {
   readonly listeners?: readonly ListenerEndpoint[];
   /** Replicas (`topic:partition`) the broker lost with a failed log directory. */
   readonly offlineReplicas?: readonly string[];
+  /** Identifies the registration (cluster/broker-session.ts); absent in old records. */
+  readonly incarnation?: string;
 }
 
 /**

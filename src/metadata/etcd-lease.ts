@@ -33,14 +33,14 @@ export class EtcdLease implements Lease {
   private alive = true;
   private released = false;
   /** Monotonic time until which etcd certainly still holds the lease. */
-  private confirmedUntilMs: number;
+  private confirmedUntil: number;
   private keepaliveTimer: NodeJS.Timeout | null = null;
   private expiryTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: EtcdLeaseOptions) {
     this.id = options.id;
     this.ttlMs = options.ttlMs;
-    this.confirmedUntilMs = options.grantSentAtMs + options.ttlMs;
+    this.confirmedUntil = options.grantSentAtMs + options.ttlMs;
     this.lost = new Promise((resolve) => {
       this.settle = resolve;
     });
@@ -50,6 +50,10 @@ export class EtcdLease implements Lease {
 
   isAlive(): boolean {
     return this.alive;
+  }
+
+  confirmedUntilMs(): number {
+    return this.confirmedUntil;
   }
 
   release(): void {
@@ -99,7 +103,7 @@ export class EtcdLease implements Lease {
 
   private armExpiry(): void {
     if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
-    const delayMs = Math.max(0, this.confirmedUntilMs - now());
+    const delayMs = Math.max(0, this.confirmedUntil - now());
     this.expiryTimer = setTimeout(() => this.checkExpiry(), delayMs);
     this.expiryTimer.unref();
   }
@@ -107,7 +111,7 @@ export class EtcdLease implements Lease {
   private checkExpiry(): void {
     this.expiryTimer = null;
     if (!this.alive) return;
-    if (now() < this.confirmedUntilMs) {
+    if (now() < this.confirmedUntil) {
       this.armExpiry();
       return;
     }
@@ -130,7 +134,7 @@ export class EtcdLease implements Lease {
         this.end({ reason: 'expired', cause });
         return;
       }
-      this.confirmedUntilMs = Math.max(this.confirmedUntilMs, sentAtMs + ttlSeconds * 1000);
+      this.confirmedUntil = Math.max(this.confirmedUntil, sentAtMs + ttlSeconds * 1000);
       this.armExpiry();
     } catch {
       // Unreachable or slow: try again soon; the local deadline decides when to give up.

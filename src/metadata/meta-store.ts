@@ -139,6 +139,12 @@ export interface Lease {
   /** Settles once, never rejects. */
   readonly lost: Promise<LeaseLoss>;
   isAlive(): boolean;
+  /**
+   * Monotonic time (performance.now) until which the store certainly still holds the
+   * lease: when the last confirmed keepalive was sent, plus the TTL. Absent on a store
+   * without a network, whose lease cannot lapse while the process runs.
+   */
+  confirmedUntilMs?(): number;
   /** Stops keepalives and lets the lease run out, as if this process had died. */
   release(): void;
   /**

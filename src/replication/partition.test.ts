@@ -1,6 +1,7 @@
 // A partition's guards against acting in an epoch that is over: a fenced or
 // superseded leader refuses appends, a produce waiting for replication fails
-// as soon as leadership moves, and truncation forgets the idempotent-producer
+// as soon as leadership moves or the fence goes up (and a fenced leader's
+// followers commit nothing), and truncation forgets the idempotent-producer
 // batches it removed so a retry is stored again; a follower that takes over
 // knows the batches it replicated, so a retry of one is not stored twice.
 
@@ -98,6 +99,25 @@ describe('a leader whose epoch is over', () => {
     p.becomeFollower(4);
     assert.equal(await waiting, false);
     assert.ok(Date.now() - started < 5000, 'not left to time out');
+    await p.log.close();
+  });
+
+  test('a leader fenced while a produce waits: the waiter fails, followers commit nothing', async () => {
+    const { p, env } = await setup({ leader: ME, leaderEpoch: 3, isr: [ME, 2], replicas: [ME, 2] });
+    const r = await p.appendAsLeader(buildValueBatch('v', 2), MESSAGE_BYTES_MAX);
+    assert.equal(r.errorCode, 0);
+    const started = Date.now();
+    const waiting = p.waitForHighWatermark(r.lastOffset + 1, 30_000);
+    env.fenced = true;
+    // A follower's fetch reaching the partition anyway moves no high watermark.
+    p.updateFollower(2, r.lastOffset + 1);
+    assert.equal(p.log.highWatermark, 0);
+    p.failHighWatermarkWaitersIfFenced();
+    assert.equal(await waiting, false);
+    assert.ok(Date.now() - started < 5000, 'not left to time out');
+    env.fenced = false;
+    p.updateFollower(2, r.lastOffset + 1);
+    assert.equal(p.log.highWatermark, r.lastOffset + 1, 'commits again once the fence is down');
     await p.log.close();
   });
 });

@@ -127,8 +127,8 @@ export interface ReplicaView {
   /**
    * True while this broker must not act as a leader whatever the image says:
    * the process just woke from a stall long enough to have cost its session,
-   * or its image predates its latest registration (cluster/leader-fence.ts).
-   * Absent means never fenced.
+   * its image predates its latest registration, or its session is lost or
+   * lapsing (cluster/leader-fence.ts). Absent means never fenced.
    */
   fenced?(): boolean;
 }
@@ -222,6 +222,11 @@ export class Partition {
     for (const w of this.hwWaiters.splice(0)) w.resolve(false);
   }
 
+  /** The leader fence went up: produces waiting for replication are not acknowledged. */
+  failHighWatermarkWaitersIfFenced(): void {
+    if (this.view.fenced?.() === true) this.failHighWatermarkWaiters();
+  }
+
   /** Shutdown: produces waiting for replication are answered now, as not replicated. */
   releaseHighWatermarkWaiters(): void {
     this.failHighWatermarkWaiters();
@@ -255,6 +260,9 @@ export class Partition {
   advanceHighWatermark(): void {
     const st = this.view.state();
     if (st === undefined || st.leader !== this.view.nodeId) return;
+    // A fenced broker's followers may follow another leader by now: what they
+    // fetched here commits nothing.
+    if (this.view.fenced?.() === true) return;
     const hw = highWatermarkOf({
       nodeId: this.view.nodeId,
       leaderLeo: this.log.logEndOffset,
@@ -526,7 +534,7 @@ export class Partition {
       return `leader epoch ${this.leaderEpoch} is being replaced by ${st.leaderEpoch}`;
     }
     if (this.view.fenced?.() === true) {
-      return 'this broker stalled or re-registered; not leading until its metadata has caught up';
+      return 'this broker stalled, lost its session or re-registered; not leading until its session and metadata are current';
     }
     return null;
   }

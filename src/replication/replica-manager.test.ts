@@ -1,6 +1,7 @@
 // The replica manager against data the metadata no longer accounts for: a
 // topic deleted and created again between two syncs, a directory left by a
-// deleted topic, and a directory of an earlier topic of the same name.
+// deleted topic, and a directory of an earlier topic of the same name; and
+// which partitions a lost session fences.
 
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import { nodeFileSystem } from '../log/file-system.ts';
 import { defaultLogConfig } from '../log/log-config.ts';
 import { writePartitionMetadata } from '../log/partition-metadata-file.ts';
 import { buildValueBatch } from '../log/testing/test-batch.ts';
+import { ErrorCode } from '../protocol/error-codes.ts';
 import { silentLogger } from '../util/logger.ts';
 import { ReplicaManager } from './replica-manager.ts';
 
@@ -109,4 +111,53 @@ describe('ReplicaManager and leftover data', () => {
       assert.ok((await readdir(partitionDir)).includes('partition.metadata'));
     });
   });
+});
+
+test('a lost session fences partitions another broker could lead, not sole-replica ones', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gregor-rm-'));
+  const image = new MetadataImage('cluster');
+  for (const [name, replicas] of [
+    ['solo', [0]],
+    ['shared', [0, 1]],
+  ] as const) {
+    image.apply({
+      kind: 'topic',
+      name,
+      record: { topicId: name === 'solo' ? OLD_ID : NEW_ID, internal: false, replicas: [replicas] },
+    });
+    image.apply({
+      kind: 'partition',
+      topic: name,
+      partition: 0,
+      record: { leader: 0, leaderEpoch: 0, isr: [...replicas], partitionEpoch: 0 },
+      modRevision: 1,
+    });
+  }
+  let sessionLost = false;
+  const m = new ReplicaManager({
+    nodeId: 0,
+    logDir: dir,
+    image,
+    logConfigFor: () => defaultLogConfig,
+    now: () => Date.now(),
+    logger: silentLogger(),
+    fenced: (othersMayLead) => othersMayLead && sessionLost,
+  });
+  try {
+    await m.sync();
+    const led = async (t: string) => {
+      const r = await m.leaderPartition(t, 0, -1);
+      return 'errorCode' in r ? r.errorCode : 0;
+    };
+    assert.equal(await led('shared'), 0);
+    assert.equal(await led('solo'), 0);
+    sessionLost = true;
+    assert.equal(await led('shared'), ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    assert.equal(await led('solo'), 0, 'nobody else can have been made its leader');
+    sessionLost = false;
+    assert.equal(await led('shared'), 0);
+  } finally {
+    await m.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -43,8 +43,11 @@ export interface ReplicaManagerOptions {
   readonly logConfigFor: (topic: string) => LogConfig;
   readonly now: () => number;
   readonly logger: Logger;
-  /** True while this broker must not append as a leader (see ReplicaView.fenced). */
-  readonly fenced?: () => boolean;
+  /**
+   * True while this broker must not act as a leader (see ReplicaView.fenced);
+   * `othersMayLead` is false for a partition whose only replica is this broker.
+   */
+  readonly fenced?: (othersMayLead: boolean) => boolean;
   /** The file layer; the real disk by default. */
   readonly fs?: LogFileSystem;
   /** Called when a partition log's write is refused for want of space. */
@@ -251,11 +254,28 @@ export class ReplicaManager {
     if (this.offlineKeys.has(key(topic, index)))
       return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
     const partition = await this.acquire(topic, index);
-    if (partition === undefined || state.leader !== this.o.nodeId)
+    if (partition === undefined || state.leader !== this.o.nodeId || this.isFencedFor(state))
       return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
     const epochError = leaderEpochError(currentLeaderEpoch, state.leaderEpoch);
     if (epochError !== null) return { errorCode: epochError };
     return { partition, leaderEpoch: state.leaderEpoch };
+  }
+
+  /**
+   * True while this broker must not lead the partition whatever its image says
+   * (cluster/leader-fence.ts): requests for it get NOT_LEADER_OR_FOLLOWER. A
+   * lost session alone does not fence a partition whose only replica is this broker.
+   */
+  isFencedFor(state: { readonly replicas: readonly number[] } | undefined): boolean {
+    const fenced = this.o.fenced;
+    if (fenced === undefined) return false;
+    const othersMayLead = state === undefined || state.replicas.some((r) => r !== this.o.nodeId);
+    return fenced(othersMayLead);
+  }
+
+  /** The fence went up: produces waiting for the high watermark where it applies fail now. */
+  failFencedWaiters(): void {
+    for (const p of this.partitions.values()) p.failHighWatermarkWaitersIfFenced();
   }
 
   all(): Partition[] {
@@ -393,8 +413,8 @@ export class ReplicaManager {
           topicId,
         );
       }
-      const fenced = this.o.fenced ?? (() => false);
       const state = () => this.o.image.partition(topic, index);
+      const fenced = () => this.isFencedFor(state());
       const view = { nodeId: this.o.nodeId, state, fenced };
       const p = new Partition(
         topic,

@@ -146,7 +146,7 @@ class BrokerLife {
       logConfigFor: () => logConfig,
       now: broker.wallNow,
       logger: ctx.logger,
-      fenced: () => this.fence?.isFenced() ?? true,
+      fenced: (othersMayLead) => this.fence?.isFenced(othersMayLead) ?? true,
       fs: broker.disk,
       setTimer: (delayMs, run) => ctx.scheduler.after(delayMs, nodeId, '.produce-timeout', run),
     });
@@ -208,9 +208,22 @@ class BrokerLife {
       imageRevision: () => this.image.revision,
       registeredRevision: () => this.session.registeredRevision,
       catchUp: async () => this.loader.waitForRevision(await this.link.revision()),
+      session: () => {
+        const lease = this.session.lease;
+        return {
+          leaseConfirmedUntilMs:
+            lease === null || !lease.isAlive()
+              ? null
+              : (lease.confirmedUntilMs?.() ?? Number.POSITIVE_INFINITY),
+          incarnation: this.session.incarnation,
+          imageIncarnation: this.image.broker(nodeId)?.incarnation ?? null,
+        };
+      },
+      sessionMarginMs: s.sessionTimeoutMs / 4,
       logger: ctx.logger,
     });
     this.fence = fence;
+    fence.onFenced(() => this.replicas.failFencedWaiters());
     const lease = await this.untilDone(() => this.session.start());
     ctx.trace.add(ctx.scheduler.nowMs, `broker ${nodeId} registered (lease ${lease.id})`);
     const controller = new Controller({

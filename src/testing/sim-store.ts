@@ -175,6 +175,11 @@ class SimLease implements Lease {
     return this.alive;
   }
 
+  /** As the etcd lease: the send time of the last confirmed keepalive plus the TTL. */
+  confirmedUntilMs(): number {
+    return this.lastConfirmedMs + this.ttlMs;
+  }
+
   release(): void {
     this.keeping = false;
   }
