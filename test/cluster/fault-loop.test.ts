@@ -2,14 +2,21 @@
 // broker is repeatedly killed (kill -9) or paused (SIGSTOP past its session
 // timeout) and brought back. At the end every offset the producer saw
 // acknowledged must be readable with the value it sent (no lost write, no
-// inconsistent offset). Bounded: a fixed number of faults.
+// inconsistent offset), and no value stored twice. Bounded: a fixed number of faults.
+// When values are stored twice, the batches holding them (producer id/epoch/base
+// sequence, read from the replicas' segment files), librdkafka's idempotence log
+// (why it bumped its epoch) and the brokers' leader-fence log lines are printed,
+// to tell a retry the broker let through (one epoch) from messages the client
+// renumbered after an epoch bump (a later epoch from sequence 0).
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { decodeTestRecords } from '../../src/log/testing/test-batch.ts';
+import { forEachBatch, readBatchHeader } from '../../src/protocol/record-batch.ts';
 import { SeededRandom } from '../../src/protocol/testing/sample-values.ts';
 import { acknowledgedWrites, auditAcknowledged } from '../harness/acknowledged-writes.ts';
 import { type BrokerProcess, freePort, spawnBroker } from '../harness/broker-process.ts';
@@ -21,6 +28,73 @@ const SESSION_TIMEOUT_MS = 3000;
 const SEED = Number(process.env['GREGOR_FAULT_SEED'] ?? 7);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One stored record and its batch's producer id/epoch/base sequence. */
+interface StoredRecord {
+  offset: number;
+  timestampMs: number;
+  value: string;
+  producer: string;
+}
+
+/** A replica's copy of one partition, from its segment files (whole batches only). */
+async function readReplicaLog(dir: string): Promise<StoredRecord[]> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((n) => n.endsWith('.log')).sort();
+  } catch {
+    return [];
+  }
+  const out: StoredRecord[] = [];
+  for (const name of names) {
+    const bytes = await readFile(join(dir, name));
+    forEachBatch(bytes, (at, sizeBytes) => {
+      const batch = bytes.subarray(at, at + sizeBytes);
+      const h = readBatchHeader(batch);
+      const producer = `${h.producerId}/${h.producerEpoch}/${h.baseSequence}`;
+      for (const r of decodeTestRecords(batch)) {
+        out.push({
+          offset: r.offset,
+          timestampMs: r.timestampMs,
+          value: r.value?.toString() ?? '',
+          producer,
+        });
+      }
+    });
+  }
+  return out;
+}
+
+/**
+ * The batches (producer id/epoch/base sequence, first offset and time) holding
+ * values stored more than once in one replica's log: both copies under one
+ * epoch mean the broker let a retry through; a copy under a later epoch from
+ * sequence 0 means the client renumbered messages after bumping its epoch.
+ */
+function duplicatedBatches(log: readonly StoredRecord[]): string {
+  const byValue = new Map<string, StoredRecord[]>();
+  for (const r of log) {
+    const copies = byValue.get(r.value);
+    if (copies === undefined) byValue.set(r.value, [r]);
+    else copies.push(r);
+  }
+  const batches = new Map<string, { n: number; offset: number; timestampMs: number }>();
+  for (const copies of byValue.values()) {
+    if (copies.length < 2) continue;
+    for (const c of copies) {
+      const b = batches.get(c.producer);
+      if (b === undefined)
+        batches.set(c.producer, { n: 1, offset: c.offset, timestampMs: c.timestampMs });
+      else b.n += 1;
+    }
+  }
+  return [...batches]
+    .map(
+      ([p, b]) =>
+        `${b.n} in batch ${p} (offset ${b.offset}, ${new Date(b.timestampMs).toISOString()})`,
+    )
+    .join('; ');
+}
 
 test(`no acknowledged write is lost across ${FAULTS} broker faults (seed ${SEED})`, async () => {
   const etcd = await startEtcd();
@@ -52,38 +126,47 @@ test(`no acknowledged write is lost across ${FAULTS} broker faults (seed ${SEED}
     { BOOTSTRAP: bootstrap },
   );
   let out = '';
+  let producerLog = '';
   const producer = spawn(
     PYTHON,
     [join(import.meta.dirname, 'python', 'acked_offsets_producer.py')],
     {
-      env: { ...process.env, BOOTSTRAP: bootstrap, TOPIC: 'faults' },
+      // librdkafka's idempotence log says why it bumped its epoch, should values be stored twice.
+      env: { ...process.env, BOOTSTRAP: bootstrap, TOPIC: 'faults', LIBRDKAFKA_DEBUG: 'eos' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
   producer.stdout.on('data', (b: Buffer) => {
     out += b.toString();
   });
+  producer.stderr.on('data', (b: Buffer) => {
+    producerLog += b.toString();
+  });
   try {
     await sleep(2000);
     const faults: string[] = [];
+    // What each broker process said before it was killed (a restarted one starts a new output).
+    const earlierOutput: string[] = [];
     for (let f = 0; f < FAULTS; f++) {
       const id = rnd.int(3);
       const b = brokers[id]!;
       if (rnd.next() < 0.5) {
         b.child.kill('SIGKILL');
         await b.exited;
+        earlierOutput.push(b.output());
         await sleep(1500 + rnd.int(2000));
         brokers[id] = await spawnBroker({
           dataDir: join(dir, `b${id}`),
           port: ports[id]!,
           overrides: overrides(id),
         });
-        faults.push(`kill -9 broker ${id}`);
+        faults.push(`kill -9 broker ${id} at ${new Date().toISOString()}`);
       } else {
+        const pausedAt = new Date().toISOString();
         b.child.kill('SIGSTOP');
         await sleep(SESSION_TIMEOUT_MS + 1000 + rnd.int(2000));
         b.child.kill('SIGCONT');
-        faults.push(`pause broker ${id}`);
+        faults.push(`pause broker ${id} ${pausedAt}..${new Date().toISOString()}`);
       }
       await sleep(3000);
     }
@@ -97,6 +180,26 @@ test(`no acknowledged write is lost across ${FAULTS} broker faults (seed ${SEED}
     console.log(
       `acknowledged writes lost: ${lost} of ${acked.size} across ${faults.length} faults (${faults.join(', ')}); inconsistent offsets: ${inconsistent}; duplicated values: ${duplicates}`,
     );
+    if (duplicates > 0) {
+      for (let p = 0; p < 3; p++) {
+        const logs = await Promise.all(
+          [0, 1, 2].map((id) => readReplicaLog(join(dir, `b${id}`, `faults-${p}`))),
+        );
+        const longest = logs.reduce((a, b) => (b.length > a.length ? b : a));
+        console.log(
+          `partition ${p}, stored twice by batch (id/epoch/sequence): ${duplicatedBatches(longest)}`,
+        );
+      }
+      const idempotence = producerLog
+        .split('\n')
+        .filter((l) => /epoch|bump|drain|sequence|timed out|PID/i.test(l));
+      console.log(`librdkafka idempotence log:\n${idempotence.slice(-80).join('\n')}`);
+      const fence = [...earlierOutput, ...brokers.map((b) => b.output())]
+        .join('\n')
+        .split('\n')
+        .filter((l) => /leading partitions|stalled|session|lease/i.test(l));
+      console.log(`broker fence log:\n${fence.slice(-80).join('\n')}`);
+    }
     assert.equal(lost, 0, 'lost acknowledged writes');
     assert.equal(inconsistent, 0, 'offsets holding a different value than acknowledged');
     assert.equal(duplicates, 0, 'values stored twice with idempotence on');

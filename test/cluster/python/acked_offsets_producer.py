@@ -1,6 +1,7 @@
 # Produces unique values with acks=all (idempotent) until killed, printing
 # "ACK <partition> <offset> <value>" for each acknowledged message. Optional:
-# PARTITION writes every message to that partition; MESSAGE_TIMEOUT_MS is how
+# PARTITION writes every message to that partition; LIBRDKAFKA_DEBUG sets
+# librdkafka's debug contexts (logged to stderr); MESSAGE_TIMEOUT_MS is how
 # long librdkafka may try to deliver a message; SOCKET_TIMEOUT_MS how long it
 # waits for the answer to one request. A request in flight times out after the
 # lesser of socket.timeout.ms and what is left of its first message's
@@ -17,6 +18,8 @@ from confluent_kafka import Producer
 config = {"bootstrap.servers": os.environ["BOOTSTRAP"], "acks": "all", "enable.idempotence": True,
           "linger.ms": 5, "message.timeout.ms": int(os.environ.get("MESSAGE_TIMEOUT_MS", "30000")),
           "reconnect.backoff.max.ms": 500, "topic.metadata.refresh.interval.ms": 1000}
+if "LIBRDKAFKA_DEBUG" in os.environ:  # e.g. "eos": why the idempotent producer bumped its epoch
+    config["debug"] = os.environ["LIBRDKAFKA_DEBUG"]
 if "SOCKET_TIMEOUT_MS" in os.environ:
     config["socket.timeout.ms"] = int(os.environ["SOCKET_TIMEOUT_MS"])
 p = Producer(config)
