@@ -180,6 +180,15 @@ test(`no acknowledged write is lost across ${FAULTS} broker faults (seed ${SEED}
     console.log(
       `acknowledged writes lost: ${lost} of ${acked.size} across ${faults.length} faults (${faults.join(', ')}); inconsistent offsets: ${inconsistent}; duplicated values: ${duplicates}`,
     );
+    // How often a leader fence went up, by reason: a healthy leader fenced for a
+    // late keepalive answers NOT_LEADER_OR_FOLLOWER while it keeps leading.
+    const fenceReasons = new Map<string, number>();
+    for (const l of [...earlierOutput, ...brokers.map((b) => b.output())].join('\n').split('\n')) {
+      const m = /"reason":"([a-z-]+)"/.exec(l);
+      if (m !== null && l.includes('not leading partitions'))
+        fenceReasons.set(m[1]!, (fenceReasons.get(m[1]!) ?? 0) + 1);
+    }
+    console.log(`leader fence went up: ${JSON.stringify(Object.fromEntries(fenceReasons))}`);
     if (duplicates > 0) {
       for (let p = 0; p < 3; p++) {
         const logs = await Promise.all(
