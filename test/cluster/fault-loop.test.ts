@@ -184,6 +184,8 @@ test(`no acknowledged write is lost across ${FAULTS} broker faults (seed ${SEED}
     // late keepalive answers NOT_LEADER_OR_FOLLOWER while it keeps leading.
     const fenceReasons = new Map<string, number>();
     for (const l of [...earlierOutput, ...brokers.map((b) => b.output())].join('\n').split('\n')) {
+      if (l.includes('process stalled'))
+        fenceReasons.set('stalled', (fenceReasons.get('stalled') ?? 0) + 1);
       const m = /"reason":"([a-z-]+)"/.exec(l);
       if (m !== null && l.includes('not leading partitions'))
         fenceReasons.set(m[1]!, (fenceReasons.get(m[1]!) ?? 0) + 1);
