@@ -11,7 +11,8 @@
 // min.insync.replicas, REQUEST_TIMED_OUT after the request's timeout,
 // NOT_LEADER_OR_FOLLOWER if leadership moves while it waits, or this broker is
 // fenced (cluster/leader-fence.ts: stalled, session lost or lapsing, image
-// behind its registration) before appending or while the batch waits. Idempotent producers are checked per partition: a
+// behind its registration) before appending, or loses its session while the
+// batch waits (a brief fence keeps it waiting: see leadershipLost). Idempotent producers are checked per partition: a
 // retried batch is acknowledged with its original offset and stored once, a
 // sequence gap gets OUT_OF_ORDER_SEQUENCE_NUMBER. Transactional batches need
 // the request's transactional id, and one that opens its producer's

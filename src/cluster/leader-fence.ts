@@ -70,6 +70,21 @@ export function fenceReason(f: FenceFacts, othersMayLead: boolean): FenceReason 
   return null;
 }
 
+/**
+ * Reasons that mean leadership has moved or is about to (the store no longer
+ * holds this broker's lease, or the image holds another registration): produces
+ * waiting for replication are answered NOT_LEADER_OR_FOLLOWER then. The others
+ * (a keepalive confirmed late, a stall, an image catching up) are brief and
+ * often end with this broker still leading in the same leader epoch: waiting
+ * produces keep waiting (the high watermark does not move while fenced), since a
+ * batch answered NOT_LEADER_OR_FOLLOWER that then commits is one the client
+ * believes unwritten; after any later epoch bump librdkafka renumbers it from
+ * sequence 0 and it is stored twice. A leader epoch change fails them anyway.
+ */
+export function leadershipLost(reason: FenceReason | null): boolean {
+  return reason === 'session-lost' || reason === 'registration-not-ours';
+}
+
 const REASON_TEXT: Record<FenceReason, string> = {
   stalled: 'process stalled',
   'image-behind-registration': 'metadata image has not caught up with this registration',
@@ -109,6 +124,8 @@ export class LeaderFence {
   private timer: NodeJS.Timeout | null = null;
   /** The reason seen at the last tick, to log and announce changes once. */
   private lastReason: FenceReason | null = null;
+  /** Whether the last tick found leadership lost (see leadershipLost). */
+  private lastLost = false;
   private readonly fencedListeners: Array<() => void> = [];
 
   constructor(private readonly o: LeaderFenceOptions) {
@@ -129,8 +146,8 @@ export class LeaderFence {
   }
 
   /**
-   * Called at the tick that finds the broker fenced for replicated partitions
-   * after it was not: produces waiting for the high watermark are answered then.
+   * Called at the tick that finds leadership lost (see leadershipLost) after it
+   * was not: produces waiting for the high watermark are answered then.
    */
   onFenced(listener: () => void): void {
     this.fencedListeners.push(listener);
@@ -190,8 +207,10 @@ export class LeaderFence {
       } else if (reason === null && was !== null && was !== 'stalled') {
         this.o.logger.info({}, 'session and metadata image current; leading partitions again');
       }
-      if (was === null && reason !== null) for (const l of this.fencedListeners) l();
     }
+    const lost = leadershipLost(reason);
+    if (lost && !this.lastLost) for (const l of this.fencedListeners) l();
+    this.lastLost = lost;
     if (this.caughtUpStalls < this.stalls && !this.catchingUp) void this.catchUp();
   }
 

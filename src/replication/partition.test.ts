@@ -120,6 +120,33 @@ describe('a leader whose epoch is over', () => {
     assert.equal(p.log.highWatermark, r.lastOffset + 1, 'commits again once the fence is down');
     await p.log.close();
   });
+
+  test('a produce waits through a brief fence and is acknowledged once its batch commits', async () => {
+    const { p, env } = await setup({ leader: ME, leaderEpoch: 3, isr: [ME, 2], replicas: [ME, 2] });
+    const r = await p.appendAsLeader(buildValueBatch('v', 2), MESSAGE_BYTES_MAX);
+    assert.equal(r.errorCode, 0);
+    const waiting = p.waitForHighWatermark(r.lastOffset + 1, 30_000);
+    env.fenced = true;
+    p.updateFollower(2, r.lastOffset + 1);
+    assert.equal(p.log.highWatermark, 0, 'nothing commits while fenced');
+    env.fenced = false;
+    p.updateFollower(2, r.lastOffset + 1);
+    // Told NOT_LEADER_OR_FOLLOWER, the client would believe the committed batch unwritten.
+    assert.equal(await waiting, true);
+    await p.log.close();
+  });
+
+  test('a leader epoch the image has replaced commits nothing before the sync applies it', async () => {
+    const { p, env } = await setup({ leader: ME, leaderEpoch: 3, isr: [ME, 2], replicas: [ME, 2] });
+    const r = await p.appendAsLeader(buildValueBatch('v', 2), MESSAGE_BYTES_MAX);
+    env.state = { ...env.state, leaderEpoch: 5 };
+    p.updateFollower(2, r.lastOffset + 1);
+    assert.equal(p.log.highWatermark, 0);
+    p.becomeLeader(5);
+    p.updateFollower(2, r.lastOffset + 1);
+    assert.equal(p.log.highWatermark, r.lastOffset + 1);
+    await p.log.close();
+  });
 });
 
 test('truncation forgets the producer batches it removed: a retry is stored again', async () => {

@@ -222,7 +222,7 @@ export class Partition {
     for (const w of this.hwWaiters.splice(0)) w.resolve(false);
   }
 
-  /** The leader fence went up: produces waiting for replication are not acknowledged. */
+  /** The session is lost (leader-fence.ts leadershipLost): produces waiting for replication are not acknowledged. */
   failHighWatermarkWaitersIfFenced(): void {
     if (this.view.fenced?.() === true) this.failHighWatermarkWaiters();
   }
@@ -263,6 +263,9 @@ export class Partition {
     // A fenced broker's followers may follow another leader by now: what they
     // fetched here commits nothing.
     if (this.view.fenced?.() === true) return;
+    // Produces may wait through a brief fence; one appended in an epoch the image
+    // has replaced (before the sync fails it) must not be committed by this one.
+    if (st.leaderEpoch !== this.leaderEpoch) return;
     const hw = highWatermarkOf({
       nodeId: this.view.nodeId,
       leaderLeo: this.log.logEndOffset,
