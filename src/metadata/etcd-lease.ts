@@ -1,14 +1,21 @@
-// One etcd lease held by this process: a keepalive every third of the TTL, and a local
-// deadline so the holder learns it has lost the lease even when etcd is unreachable.
-// The deadline counts from when a keepalive was *sent* (etcd renews on receipt, later),
-// so the holder always gives up no later than etcd expires the lease.
+// One etcd lease held by this process: keepalives on a fixed schedule (a sixth of the
+// TTL, counted from when each was sent, answered or not), and a local deadline so the
+// holder learns it has lost the lease even when etcd is unreachable. The deadline
+// counts from when a keepalive was *sent* (etcd renews on receipt, later), so the
+// holder always gives up no later than etcd expires the lease. The schedule does not
+// wait for answers because the leader fence stops leading a margin before that
+// deadline: sending only after the previous answer let one slow answer push the
+// next keepalive back and fence a healthy leader for a moment, refusing produces
+// that then arrived out of sequence at its idempotent clients.
 
 import type { ILeaseKeepAliveResponse, LeaseClient } from 'etcd3';
 import { toMetaStoreError } from './etcd-errors.ts';
 import type { Lease, LeaseId, LeaseLoss } from './meta-store.ts';
 
-/** A failed keepalive is retried this soon (bounded by a third of the TTL). */
+/** A failed keepalive is retried this soon (bounded by the keepalive interval). */
 const keepaliveRetryMsMax = 250;
+/** Keepalives in flight at once; past this, a due one waits for an answer or a timeout. */
+const keepalivesInFlightMax = 4;
 
 export interface EtcdLeaseOptions {
   readonly client: LeaseClient;
@@ -35,6 +42,7 @@ export class EtcdLease implements Lease {
   /** Monotonic time until which etcd certainly still holds the lease. */
   private confirmedUntil: number;
   private keepaliveTimer: NodeJS.Timeout | null = null;
+  private keepalivesInFlight = 0;
   private expiryTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: EtcdLeaseOptions) {
@@ -78,7 +86,7 @@ export class EtcdLease implements Lease {
   }
 
   private keepaliveIntervalMs(): number {
-    return Math.max(1, Math.floor(this.ttlMs / 3));
+    return Math.max(1, Math.floor(this.ttlMs / 6));
   }
 
   private end(loss: LeaseLoss): void {
@@ -124,7 +132,10 @@ export class EtcdLease implements Lease {
   private async keepalive(): Promise<void> {
     this.keepaliveTimer = null;
     if (!this.alive || this.released) return;
-    let nextDelayMs = this.keepaliveIntervalMs();
+    // The next one is due an interval after this one is sent, whatever its answer does.
+    this.scheduleKeepalive(this.keepaliveIntervalMs());
+    if (this.keepalivesInFlight >= keepalivesInFlightMax) return;
+    this.keepalivesInFlight += 1;
     try {
       const sentAtMs = now();
       const response = await this.keepaliveOnce();
@@ -138,9 +149,13 @@ export class EtcdLease implements Lease {
       this.armExpiry();
     } catch {
       // Unreachable or slow: try again soon; the local deadline decides when to give up.
-      nextDelayMs = Math.min(nextDelayMs, keepaliveRetryMsMax);
+      if (this.alive && !this.released && this.keepaliveTimer !== null) {
+        this.clearKeepalive();
+        this.scheduleKeepalive(Math.min(this.keepaliveIntervalMs(), keepaliveRetryMsMax));
+      }
+    } finally {
+      this.keepalivesInFlight -= 1;
     }
-    if (this.alive && !this.released) this.scheduleKeepalive(nextDelayMs);
   }
 
   /** One keepalive on its own short stream, bounded by the request timeout. */
