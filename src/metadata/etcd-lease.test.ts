@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import type { LeaseClient } from 'etcd3';
 import { EtcdLease } from './etcd-lease.ts';
+import type { LeaseId } from './meta-store.ts';
 
 interface FakeEtcd {
   readonly client: LeaseClient;
@@ -44,7 +45,7 @@ test('keepalives go out on a fixed schedule: a slow answer does not push the nex
   const start = performance.now();
   const lease = new EtcdLease({
     client: etcd.client,
-    id: '1',
+    id: '1' as LeaseId,
     ttlMs: 1200,
     grantSentAtMs: start,
     requestTimeoutMs: 5000,
@@ -69,7 +70,7 @@ test('keepalives in flight are bounded while etcd does not answer, and the lease
   let ended = false;
   const lease = new EtcdLease({
     client: etcd.client,
-    id: '2',
+    id: '2' as LeaseId,
     ttlMs: 600,
     grantSentAtMs: performance.now(),
     requestTimeoutMs: 60_000,
