@@ -81,6 +81,8 @@ export interface ChunkResult {
   readonly errors: number;
   readonly unknown: number;
   readonly reads: number;
+  /** Assignments checked against a commit confirmed before them (absent in older results). */
+  readonly assignmentsChecked?: number;
   readonly finalRecords: number;
   readonly producerFatal: number;
   /** Producers whose history stopped growing for 20 s during the faults (stacks kept). */
@@ -312,6 +314,7 @@ export async function runChunk(tag: string, o: ChunkOptions): Promise<ChunkResul
       errors: checked.errors,
       unknown: checked.unknown,
       reads: checked.reads,
+      assignmentsChecked: checked.assignmentsChecked,
       finalRecords: checked.finalRecords,
       producerFatal: produced.fatal,
       producerStalls: watchdog.stalls,
@@ -449,6 +452,7 @@ export interface Table {
   readonly faults: number;
   readonly acked: number;
   readonly reads: number;
+  readonly assignmentsChecked: number;
   readonly unknown: number;
   readonly errors: number;
   readonly wallMs: number;
@@ -480,6 +484,7 @@ export function tableOf(results: readonly ChunkResult[]): Table {
   for (const k of FAULT_KINDS) row(k);
   let acked = 0;
   let reads = 0;
+  let assignmentsChecked = 0;
   let unknown = 0;
   let errors = 0;
   let faults = 0;
@@ -493,6 +498,7 @@ export function tableOf(results: readonly ChunkResult[]): Table {
     producerStalls += r.producerStalls?.length ?? 0;
     acked += r.acked;
     reads += r.reads;
+    assignmentsChecked += r.assignmentsChecked ?? 0;
     unknown += r.unknown;
     errors += r.errors;
     wallMs += r.wallMs;
@@ -509,6 +515,7 @@ export function tableOf(results: readonly ChunkResult[]): Table {
     faults,
     acked,
     reads,
+    assignmentsChecked,
     unknown,
     errors,
     wallMs,
@@ -531,6 +538,7 @@ export function formatTable(t: Table): string {
     '',
     `${t.faults} faults in ${t.chunks} chunks (${t.failedChunks} failed), ${(t.wallMs / 3_600_000).toFixed(2)} h; ` +
       `${t.acked} acknowledged writes checked, ${t.reads} consumer reads checked, ` +
+      `${t.assignmentsChecked} assignments checked against the group's confirmed commits, ` +
       `${t.errors} writes the client gave up on, ${t.unknown} with no outcome; ` +
       `${t.producerFatal} fatal producer errors, ${t.producerStalls} producers stalled`,
   );

@@ -132,3 +132,37 @@ test('a copy under a newer epoch of the same producer id is a re-send, not a fai
   const r = check({ ...h, finalLog: new Map([[0, log]]) });
   assert.deepEqual(r.anomalies.map((a) => a.anomaly).sort(), ['duplicate', 'resentAfterEpochBump']);
 });
+
+test('a consumer assigned a partition below an offset the group had committed is a lost commit', () => {
+  const h = history();
+  // Consumer 1 reads a, b, its commit of 2 (the next to read) is confirmed at 13.5, then loses
+  // the partition; consumer 2, assigned at 21 (pause window), starts again at 0.
+  const first: ConsumerEvent[] = [
+    ...h.consumers[0]!.slice(0, 3),
+    { kind: 'commit', at: 13.5, partitions: [0], offset: 2 },
+    { kind: 'revoke', at: 20, partitions: [0] },
+  ];
+  const second: ConsumerEvent[] = [
+    { kind: 'assign', at: 21, partitions: [0] },
+    { kind: 'read', at: 22, partitions: [0], offset: 0, value: 'a' },
+    { kind: 'read', at: 22, partitions: [0], offset: 1, value: 'b' },
+  ];
+  const r = check({ ...h, consumers: [first, second] });
+  assert.deepEqual(
+    r.anomalies.map((a) => `${a.anomaly}:${a.fault}`),
+    ['committedOffsetLost:pause'],
+  );
+  assert.equal(r.assignmentsChecked, 1);
+
+  // Started at the committed offset: clean. A commit confirmed only after the assignment
+  // (its answer raced the rebalance) does not bind it.
+  const atCommit: ConsumerEvent[] = [
+    { kind: 'assign', at: 21, partitions: [0] },
+    { kind: 'read', at: 22, partitions: [0], offset: 2, value: 'c' },
+  ];
+  assert.deepEqual(check({ ...h, consumers: [first, atCommit] }).anomalies, []);
+  const lateCommit = first.map((e) => (e.kind === 'commit' ? { ...e, at: 21.5 } : e));
+  const late = check({ ...h, consumers: [lateCommit, second] });
+  assert.deepEqual(late.anomalies, []);
+  assert.equal(late.assignmentsChecked, 0);
+});

@@ -16,7 +16,10 @@
 //   (the batch's partitionLeaderEpoch is the epoch of the leader that
 //   appended it; followers copy batches as they are);
 // - epoch regression: a batch in the final log with a lower leader epoch than a
-//   batch before it (a deposed leader's append kept after a newer leader's).
+//   batch before it (a deposed leader's append kept after a newer leader's);
+// - committed offset lost: a consumer assigned a partition first read it below
+//   an offset the group's commit of which had been confirmed (librdkafka's
+//   on_commit) before the assignment: the commit was lost or not served.
 // Each anomaly is charged to the fault whose window (from its start to the
 // next fault's start) holds its time.
 
@@ -36,9 +39,10 @@ export type Outcome =
   | { readonly kind: 'error'; readonly error: string; readonly at: number };
 
 export interface ConsumerEvent {
-  readonly kind: 'assign' | 'revoke' | 'read';
+  /** `commit`: the broker confirmed the group's committed offset (the next to read). */
+  readonly kind: 'assign' | 'revoke' | 'read' | 'commit';
   readonly at: number;
-  /** For assign/revoke: the partitions; for read: [partition]. */
+  /** For assign/revoke: the partitions; for read and commit: [partition]. */
   readonly partitions: readonly number[];
   readonly offset?: number;
   readonly value?: string;
@@ -85,6 +89,7 @@ export const ANOMALIES = [
   'nonMonotonic',
   'zombieAck',
   'epochRegression',
+  'committedOffsetLost',
 ] as const;
 export type Anomaly = (typeof ANOMALIES)[number];
 
@@ -100,6 +105,8 @@ export interface CheckResult {
   readonly errors: number;
   readonly unknown: number;
   readonly reads: number;
+  /** Assignments whose first read was checked against a commit confirmed before them. */
+  readonly assignmentsChecked: number;
   readonly finalRecords: number;
   readonly anomalies: readonly AnomalyRecord[];
   /** fault kind -> anomaly -> count (every kind in `faults` present, with zeros). */
@@ -252,16 +259,38 @@ export function check(h: History): CheckResult {
   }
   const unknown = h.invocations.length - h.outcomes.size;
 
+  // Confirmed commits of the group, every consumer's, by partition in time order.
+  const commits = new Map<number, Array<{ at: number; offset: number }>>();
+  for (const events of h.consumers) {
+    for (const e of events) {
+      if (e.kind !== 'commit') continue;
+      const list = commits.get(e.partitions[0]!) ?? [];
+      list.push({ at: e.at, offset: e.offset! });
+      commits.set(e.partitions[0]!, list);
+    }
+  }
+  /** The highest offset of `partition` whose commit was confirmed before `t`, or -1. */
+  const committedBefore = (partition: number, t: number): number => {
+    let max = -1;
+    for (const c of commits.get(partition) ?? []) if (c.at < t && c.offset > max) max = c.offset;
+    return max;
+  };
+
   // Reads: each consumer's assignments, in its own order.
   let reads = 0;
+  let assignmentsChecked = 0;
   for (const events of h.consumers) {
     const assigned = new Set<number>();
     const last = new Map<number, number>();
+    /** partition -> the assignment time, until its first read. */
+    const firstReadDue = new Map<number, number>();
     for (const e of events) {
+      if (e.kind === 'commit') continue;
       if (e.kind === 'assign') {
         for (const p of e.partitions) {
           assigned.add(p);
           last.delete(p);
+          firstReadDue.set(p, e.at);
         }
         continue;
       }
@@ -269,6 +298,7 @@ export function check(h: History): CheckResult {
         for (const p of e.partitions) {
           assigned.delete(p);
           last.delete(p);
+          firstReadDue.delete(p);
         }
         continue;
       }
@@ -276,6 +306,21 @@ export function check(h: History): CheckResult {
       const p = e.partitions[0]!;
       const offset = e.offset!;
       observe(`${p}:${offset}`, e.value!, e.at, 'read');
+      const assignedAt = firstReadDue.get(p);
+      if (assignedAt !== undefined) {
+        firstReadDue.delete(p);
+        const committed = committedBefore(p, assignedAt);
+        if (committed >= 0) {
+          assignmentsChecked++;
+          if (offset < committed) {
+            add(
+              'committedOffsetLost',
+              e.at,
+              `p${p}: assigned at ${assignedAt.toFixed(3)}, first read @${offset}, below offset ${committed} committed before`,
+            );
+          }
+        }
+      }
       const before = last.get(p);
       last.set(p, offset);
       if (before === undefined) continue;
@@ -303,6 +348,7 @@ export function check(h: History): CheckResult {
     errors,
     unknown,
     reads,
+    assignmentsChecked,
     finalRecords,
     anomalies,
     byFault,

@@ -125,6 +125,13 @@ export async function readConsumerHistory(file: string): Promise<ConsumerEvent[]
     if ((f[0] === 'ASSIGN' || f[0] === 'REVOKE') && f.length === 3) {
       const partitions = f[1] === '-' ? [] : f[1]!.split(',').map(Number);
       events.push({ kind: f[0] === 'ASSIGN' ? 'assign' : 'revoke', at: Number(f[2]), partitions });
+    } else if (f[0] === 'COMMIT' && f.length === 4) {
+      events.push({
+        kind: 'commit',
+        at: Number(f[3]),
+        partitions: [Number(f[1])],
+        offset: Number(f[2]),
+      });
     } else if (f[0] === 'READ' && f.length === 5) {
       events.push({
         kind: 'read',
