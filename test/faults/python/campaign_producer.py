@@ -12,7 +12,7 @@ import signal
 import sys
 import time
 
-from confluent_kafka import KafkaException, Producer
+from confluent_kafka import KafkaError, KafkaException, Producer
 
 topic = os.environ["TOPIC"]
 partitions = int(os.environ["PARTITIONS"])
@@ -51,6 +51,12 @@ def on_error(err):
         fatal.append(err.name())
 
 
+def is_fatal(err):
+    # After a fatal error, produce() raises a KafkaError of code _FATAL ("Unable to produce
+    # message: Local: Fatal error") whose fatal() is False: that one counts too.
+    return err is not None and (err.fatal() or err.code() == KafkaError._FATAL)
+
+
 def guarded(call):
     # confluent-kafka raises a fatal error (e.g. OUT_OF_ORDER_SEQUENCE_NUMBER) from poll(),
     # produce() or flush() as well as reporting it to error_cb: without this the process
@@ -59,7 +65,7 @@ def guarded(call):
         return call()
     except KafkaException as e:
         err = e.args[0] if e.args else None
-        if err is None or not err.fatal():
+        if not is_fatal(err):
             raise
         fatal.append(err.name())
         return None
@@ -107,7 +113,7 @@ while not stopping:
         guarded(lambda: p.poll(0.05))
     except KafkaException as e:
         err = e.args[0] if e.args else None
-        if err is None or not err.fatal():
+        if not is_fatal(err):
             raise
         fatal.append(err.name())
     guarded(lambda: p.poll(0))
