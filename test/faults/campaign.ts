@@ -11,6 +11,8 @@
 //   node --import tsx test/faults/campaign.ts --minutes 60 [--faults N] ...
 //     (no fault starts after the time is up; the chunk then heals, reads and checks)
 //   node --import tsx test/faults/campaign.ts --table /tmp/campaign.jsonl
+//   node --import tsx test/faults/campaign.ts --recheck /tmp/gregor-campaign-<tag>[,...]
+//     (the checker again on kept chunk directories)
 //
 // Needs root (namespaces, tmpfs, setpriv), iproute2, iptables, fiu-utils,
 // faketime, etcd-server and python3-confluent-kafka. The process creates the
@@ -22,7 +24,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SeededRandom } from '../../src/protocol/testing/sample-values.ts';
 import { run } from '../harness/processes.ts';
-import { ANOMALIES, type Anomaly, BASELINE, type CheckResult, check } from './checker.ts';
+import {
+  ANOMALIES,
+  type Anomaly,
+  BASELINE,
+  type CheckResult,
+  check,
+  type EpochChange,
+  type FinalRecord,
+} from './checker.ts';
 import { CampaignCluster, ETCD_CLIENT_PORT } from './cluster.ts';
 import { applyFault, FAULT_KINDS, type Fault, type FaultKind } from './nemesis.ts';
 import { destroyNamespaces, Network } from './network.ts';
@@ -574,6 +584,35 @@ async function main(): Promise<void> {
       results.push(...lines.map((l) => JSON.parse(l) as ChunkResult));
     }
     console.log(formatTable(tableOf(results)));
+    return;
+  }
+  const recheck = arg('recheck');
+  if (recheck !== undefined) {
+    // Kept chunk directories, comma-separated: the checker again on what they recorded
+    // (after a change to the checker), anomalies by kind and each one's detail.
+    for (const dir of recheck.split(',')) {
+      const final = JSON.parse(await readFile(join(dir, 'final.json'), 'utf8')) as {
+        finalLog: Array<[number, FinalRecord[]]>;
+        epochs: EpochChange[];
+        faults: FaultRecord[];
+      };
+      const produced = await readProducerHistory([1, 2].map((i) => join(dir, `p${i}.history`)));
+      const consumed = await Promise.all(
+        [1, 2].map((i) => readConsumerHistory(join(dir, `c${i}.history`))),
+      );
+      const checked = check({
+        invocations: produced.invocations,
+        outcomes: produced.outcomes,
+        consumers: consumed,
+        finalLog: new Map(final.finalLog),
+        epochs: final.epochs,
+        faults: final.faults.map((f) => ({ kind: f.kind, start: f.start })),
+      });
+      console.log(
+        `${dir}: ${checked.acked} acknowledged, ${checked.assignmentsChecked} assignments checked`,
+      );
+      for (const a of checked.anomalies) console.log(`  ${a.anomaly} (${a.fault}): ${a.detail}`);
+    }
     return;
   }
   const inner = arg('inner');

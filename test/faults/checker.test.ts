@@ -165,4 +165,21 @@ test('a consumer assigned a partition below an offset the group had committed is
   const late = check({ ...h, consumers: [lateCommit, second] });
   assert.deepEqual(late.anomalies, []);
   assert.equal(late.assignmentsChecked, 0);
+
+  // librdkafka retried an older commit (1) after the newer one (2) was confirmed: the
+  // group's offset is 1 again, and starting there is right; starting at 0 is not.
+  const retried: ConsumerEvent[] = [
+    ...first.slice(0, 4),
+    { kind: 'commit', at: 13.6, partitions: [0], offset: 1 },
+    { kind: 'revoke', at: 20, partitions: [0] },
+  ];
+  const fromRetried: ConsumerEvent[] = [
+    { kind: 'assign', at: 21, partitions: [0] },
+    { kind: 'read', at: 22, partitions: [0], offset: 1, value: 'b' },
+  ];
+  assert.deepEqual(check({ ...h, consumers: [retried, fromRetried] }).anomalies, []);
+  assert.deepEqual(
+    check({ ...h, consumers: [retried, second] }).anomalies.map((a) => a.anomaly),
+    ['committedOffsetLost'],
+  );
 });

@@ -18,8 +18,10 @@
 // - epoch regression: a batch in the final log with a lower leader epoch than a
 //   batch before it (a deposed leader's append kept after a newer leader's);
 // - committed offset lost: a consumer assigned a partition first read it below
-//   an offset the group's commit of which had been confirmed (librdkafka's
-//   on_commit) before the assignment: the commit was lost or not served.
+//   the group's committed offset as last confirmed (librdkafka's on_commit)
+//   before the assignment: the commit was lost or not served. The last
+//   confirmation, not the highest: librdkafka retries an older commit after a
+//   newer one, and the broker then keeps the older, as Kafka does.
 // Each anomaly is charged to the fault whose window (from its start to the
 // next fault's start) holds its time.
 
@@ -269,11 +271,18 @@ export function check(h: History): CheckResult {
       commits.set(e.partitions[0]!, list);
     }
   }
-  /** The highest offset of `partition` whose commit was confirmed before `t`, or -1. */
+  for (const list of commits.values()) list.sort((a, b) => a.at - b.at || a.offset - b.offset);
+  /**
+   * The offset of `partition` last confirmed committed before `t`, or -1 (of
+   * confirmations at the same instant, the lowest, so as to flag only what is sure).
+   */
   const committedBefore = (partition: number, t: number): number => {
-    let max = -1;
-    for (const c of commits.get(partition) ?? []) if (c.at < t && c.offset > max) max = c.offset;
-    return max;
+    let last: { at: number; offset: number } | null = null;
+    for (const c of commits.get(partition) ?? []) {
+      if (c.at >= t) break;
+      if (last === null || c.at > last.at) last = c;
+    }
+    return last?.offset ?? -1;
   };
 
   // Reads: each consumer's assignments, in its own order.
