@@ -71,6 +71,8 @@ export class FakeTimers implements TimerScheduler {
 class MemoryLog implements OffsetsTopicPartitionLog {
   readonly batches: Buffer[] = [];
   logStartOffset = 0;
+  logEndOffset = 0;
+  /** Kept at the log end by appends; a test may hold it back, as a promoted follower's is. */
   highWatermark = 0;
   failReads = 0;
 
@@ -100,9 +102,10 @@ export class MemoryPartition implements OffsetsTopicPartition {
     if (this.appendError !== ErrorCode.NONE)
       return { errorCode: this.appendError, errorMessage: null };
     const copy = Buffer.from(records);
-    setBaseOffset(copy, 0, this.log.highWatermark);
+    setBaseOffset(copy, 0, this.log.logEndOffset);
     this.log.batches.push(copy);
-    this.log.highWatermark += readBatchHeader(copy).lastOffsetDelta + 1;
+    this.log.logEndOffset += readBatchHeader(copy).lastOffsetDelta + 1;
+    this.log.highWatermark = this.log.logEndOffset;
     return { errorCode: ErrorCode.NONE, errorMessage: null };
   }
 }

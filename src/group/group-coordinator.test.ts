@@ -283,6 +283,35 @@ describe('GroupCoordinator runtime', () => {
     await c.close();
   });
 
+  test('a new leader whose high watermark lags its log loads every commit in its log (campaign: committed offsets served older, or none)', async () => {
+    const env = new TestEnv();
+    const c = await started(env);
+    const p = partitionForGroup('g', 3);
+    assert.equal((await commitOne(c, 'g', 4)).topics[0]?.partitions[0]?.errorCode, ErrorCode.NONE);
+    const log = env.partitions.get(p)!.log;
+    const afterFirst = log.logEndOffset;
+    assert.equal((await commitOne(c, 'g', 7)).topics[0]?.partitions[0]?.errorCode, ErrorCode.NONE);
+    // Leadership moves away and back; the log holds both commits (acknowledged, so
+    // replicated), but this leader's high watermark has only reached the first: the
+    // old leader's advance had not come back in a fetch answer yet.
+    env.setLeader(p, 2);
+    await settle();
+    log.highWatermark = afterFirst;
+    env.setLeader(p, NODE_ID);
+    await settle();
+    const f = await c.fetchOffsets({ groupId: 'g', topics: null, requireStable: false });
+    assert.equal(f.topics[0]?.partitions[0]?.committedOffset, 7);
+    // Likewise from nothing: a restarted leader before its high watermark is known.
+    env.setLeader(p, 2);
+    await settle();
+    log.highWatermark = 0;
+    env.setLeader(p, NODE_ID);
+    await settle();
+    const g = await c.fetchOffsets({ groupId: 'g', topics: null, requireStable: false });
+    assert.equal(g.topics[0]?.partitions[0]?.committedOffset, 7);
+    await c.close();
+  });
+
   test('close answers parked requests with NOT_COORDINATOR and disarms the timer', async () => {
     const env = new TestEnv({ config: { groupInitialRebalanceDelayMs: 3000 } });
     const c = await started(env);
@@ -304,10 +333,11 @@ describe('GroupCoordinator runtime', () => {
     const { buildRecordBatchSync } = await import('../protocol/records.ts');
     const bad = buildRecordBatchSync({
       records: [{ key: Buffer.from([0, 1, 0, 9]), value: Buffer.from([0]) }],
-      baseOffset: log.highWatermark,
+      baseOffset: log.logEndOffset,
     });
     log.batches.push(bad);
-    log.highWatermark += 1;
+    log.logEndOffset += 1;
+    log.highWatermark = log.logEndOffset;
     const again = await started(env);
     const f = await again.fetchOffsets({ groupId: 'g', topics: null, requireStable: false });
     assert.equal(f.topics[0]?.partitions[0]?.committedOffset, 9);

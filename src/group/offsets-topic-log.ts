@@ -41,7 +41,7 @@ const LOAD_BATCH_BYTES_MAX = 64 * 1024 * 1024;
 /** What the runtime reads of a partition's log (PartitionLog satisfies it). */
 export interface OffsetsTopicPartitionLog {
   readonly logStartOffset: number;
-  readonly highWatermark: number;
+  readonly logEndOffset: number;
   read(
     fetchOffset: number,
     maxBytes: number,
@@ -174,7 +174,12 @@ export async function readOffsetsPartition(
   const hosted = await s.replicas.acquire(OFFSETS_TOPIC, partition);
   if (hosted === undefined) throw new Error(`${OFFSETS_TOPIC}-${partition} is not hosted here`);
   const log = hosted.log;
-  const end = log.highWatermark;
+  // To the log end, not the high watermark, as Kafka's loader does: the leader's log is
+  // the partition's truth from now on, and a leader's high watermark can lag commits
+  // already acknowledged (a follower just promoted learns the old leader's high
+  // watermark only from its next fetch answer; a restarted leader starts from its last
+  // checkpoint). Loading to it served those groups older offsets, or none.
+  const end = log.logEndOffset;
   const replay = new OffsetsReplay();
   let offset = log.logStartOffset;
   while (offset < end) {
