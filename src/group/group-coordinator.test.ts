@@ -238,6 +238,45 @@ describe('GroupCoordinator runtime', () => {
     await c.close();
   });
 
+  test('a commit is answered only once __consumer_offsets has replicated it (acks=all)', async () => {
+    // Found by the cluster simulator (seed 5): a commit answered on the leader's
+    // append alone was lost when a follower without it became coordinator.
+    const env = new TestEnv();
+    const c = await started(env);
+    const partition = env.partitions.get(partitionForGroup('g', 3))!;
+    partition.holdHighWatermark = true;
+    let answered: number | undefined;
+    const pending = commitOne(c, 'g', 7).then((r) => {
+      answered = r.topics[0]?.partitions[0]?.errorCode;
+    });
+    await settle();
+    assert.equal(partition.log.logEndOffset, 1, 'appended to the leader');
+    assert.equal(answered, undefined, 'not answered before the followers have it');
+    partition.replicate(1);
+    await pending;
+    assert.equal(answered, ErrorCode.NONE);
+    const f = await c.fetchOffsets({ groupId: 'g', topics: null, requireStable: false });
+    assert.equal(f.topics[0]?.partitions[0]?.committedOffset, 7);
+    await c.close();
+  });
+
+  test('a commit not replicated within offsets.commit.timeout.ms gets REQUEST_TIMED_OUT and is not cached', async () => {
+    const env = new TestEnv();
+    const c = await started(env);
+    assert.equal((await commitOne(c, 'g', 3)).topics[0]?.partitions[0]?.errorCode, ErrorCode.NONE);
+    const partition = env.partitions.get(partitionForGroup('g', 3))!;
+    partition.holdHighWatermark = true;
+    const pending = commitOne(c, 'g', 8);
+    await settle();
+    env.timers.advance(env.config.offsetsCommitTimeoutMs);
+    const r = await pending;
+    // As Kafka answers it (retriable: the consumer looks for the coordinator again and retries).
+    assert.equal(r.topics[0]?.partitions[0]?.errorCode, ErrorCode.REQUEST_TIMED_OUT);
+    const f = await c.fetchOffsets({ groupId: 'g', topics: null, requireStable: false });
+    assert.equal(f.topics[0]?.partitions[0]?.committedOffset, 3);
+    await c.close();
+  });
+
   test('losing leadership unloads the partition: parked joins and new requests get NOT_COORDINATOR', async () => {
     const env = new TestEnv({ config: { groupInitialRebalanceDelayMs: 3000 } });
     const c = await started(env);
@@ -308,6 +347,7 @@ describe('GroupCoordinator runtime', () => {
     });
     log.batches.push(bad);
     log.highWatermark += 1;
+    log.logEndOffset += 1;
     const again = await started(env);
     const f = await again.fetchOffsets({ groupId: 'g', topics: null, requireStable: false });
     assert.equal(f.topics[0]?.partitions[0]?.committedOffset, 9);

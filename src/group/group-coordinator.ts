@@ -57,6 +57,7 @@ export interface GroupSettingsSource {
   readonly offsetsTopicNumPartitions: number;
   readonly offsetsTopicReplicationFactor: number;
   readonly offsetsTopicSegmentBytes: number;
+  readonly offsetsCommitTimeoutMs: number;
   readonly offsetsRetentionMs: number;
   readonly offsetsRetentionCheckIntervalMs: number;
   readonly offsetMetadataMaxBytes: number;
@@ -388,8 +389,17 @@ export class GroupCoordinator {
     producer?: { readonly producerId: number; readonly producerEpoch: number },
   ): void {
     const previous = this.appendTails.get(partition) ?? Promise.resolve();
-    const tail = previous
-      .then(() => appendOffsetsRecords(this.s, partition, records, this.nowMs(), producer))
+    const appended = previous.then(() =>
+      appendOffsetsRecords(this.s, partition, records, this.nowMs(), producer),
+    );
+    // The next append waits for this one's write to the leader's log (their order),
+    // not for its replication; the machine hears of it once the followers have it.
+    const tail = appended.then(
+      () => undefined,
+      () => undefined,
+    );
+    appended
+      .then((a) => a.committed)
       .then((errorCode) => {
         if (persistId !== null) this.input({ type: 'persisted', persistId, errorCode });
       })
