@@ -277,6 +277,22 @@ describe('GroupCoordinator runtime', () => {
     await c.close();
   });
 
+  test('a load reads the partition to its log end, not to a high watermark that lags it', async () => {
+    // Found by the cluster simulator (seed 8): a restarted leader opened its log
+    // with the high watermark behind its end (its followers had not fetched yet),
+    // loaded nothing and answered OffsetFetch with -1 for acknowledged commits.
+    // Kafka's coordinator loads to the log end: the leader's log is the truth.
+    const env = new TestEnv();
+    const c = await started(env);
+    assert.equal((await commitOne(c, 'g', 11)).topics[0]?.partitions[0]?.errorCode, ErrorCode.NONE);
+    await c.close();
+    env.partitions.get(partitionForGroup('g', 3))!.log.highWatermark = 0;
+    const again = await started(env);
+    const f = await again.fetchOffsets({ groupId: 'g', topics: null, requireStable: false });
+    assert.equal(f.topics[0]?.partitions[0]?.committedOffset, 11);
+    await again.close();
+  });
+
   test('losing leadership unloads the partition: parked joins and new requests get NOT_COORDINATOR', async () => {
     const env = new TestEnv({ config: { groupInitialRebalanceDelayMs: 3000 } });
     const c = await started(env);

@@ -41,7 +41,7 @@ const LOAD_BATCH_BYTES_MAX = 64 * 1024 * 1024;
 /** What the runtime reads of a partition's log (PartitionLog satisfies it). */
 export interface OffsetsTopicPartitionLog {
   readonly logStartOffset: number;
-  readonly highWatermark: number;
+  readonly logEndOffset: number;
   read(
     fetchOffset: number,
     maxBytes: number,
@@ -197,8 +197,11 @@ export interface OffsetsPartitionRecords {
 }
 
 /**
- * The records of a partition from its log start to its high watermark that a
- * replay would leave: the last record of each key, in the order of those last
+ * The records of a partition from its log start to its log end that a replay
+ * would leave (to the end, as Kafka's coordinator loads: this broker leads the
+ * partition, so its log is the one that will be committed, while its high
+ * watermark may lag, e.g. after a restart or an election, until the followers
+ * fetch again; stopping there would forget acknowledged commits): the last record of each key, in the order of those last
  * records, tombstones included (as log compaction would leave them). A
  * transaction's records (TxnOffsetCommit) count from its commit marker on, an
  * aborted transaction's not at all, an open one's are returned apart. Records
@@ -213,7 +216,7 @@ export async function readOffsetsPartition(
   const hosted = await s.replicas.acquire(OFFSETS_TOPIC, partition);
   if (hosted === undefined) throw new Error(`${OFFSETS_TOPIC}-${partition} is not hosted here`);
   const log = hosted.log;
-  const end = log.highWatermark;
+  const end = log.logEndOffset;
   const replay = new OffsetsReplay();
   let offset = log.logStartOffset;
   while (offset < end) {
