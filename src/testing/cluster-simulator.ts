@@ -277,7 +277,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
         break;
       }
       if (!(await scheduler.runNext())) break;
-      checker.checkStep();
+      checker.checkStep(scheduler.lastRunOwner);
       for (const r of rejections.splice(0)) {
         checker.violations.push({
           kind: 'crash',

@@ -35,7 +35,7 @@ import {
 } from '../protocol/record-batch.ts';
 import { DATA_DIR, type SimBroker } from './sim-broker.ts';
 import { type SimObserver, type SimSettings, type SimTopic, tpKey } from './sim-context.ts';
-import type { SimScheduler } from './sim-scheduler.ts';
+import { SIMULATOR_OWNER, type SimScheduler } from './sim-scheduler.ts';
 import type { SimTrace } from './sim-trace.ts';
 
 export type ViolationKind =
@@ -371,10 +371,18 @@ export class SimChecker implements SimObserver {
     r.verifiedUpTo = Math.max(r.verifiedUpTo, Math.min(next, to));
   }
 
-  /** Runs after every simulated event. */
-  checkStep(): void {
+  /**
+   * Runs after every simulated event, on the replicas that event can have
+   * changed: `owner`'s when a broker owned it, every broker's after one of the
+   * simulator's own (faults, healing), none after a client's or the store's.
+   * A broker's replicas change only in its own events: its timers, disk
+   * operations and the messages delivered to it are all events it owns, and
+   * whatever they set off settles before the next event runs.
+   */
+  checkStep(owner: number | null): void {
+    if (owner === null) return;
     for (const broker of this.brokers) {
-      if (!broker.up) continue;
+      if (!broker.up || (owner !== SIMULATOR_OWNER && owner !== broker.nodeId)) continue;
       for (const t of this.replicatedTopics) {
         for (let i = 0; i < t.partitions; i++) this.checkReplica(broker, t.name, i);
       }
