@@ -27,9 +27,9 @@ export class FakeImage {
     return name === '__consumer_offsets' && this.topicExists ? {} : undefined;
   }
 
-  partition(topic: string, partition: number): { leader: number } | undefined {
+  partition(topic: string, partition: number): { leader: number; replicas: number[] } | undefined {
     const leader = this.topic(topic) === undefined ? undefined : this.leaders.get(partition);
-    return leader === undefined ? undefined : { leader };
+    return leader === undefined ? undefined : { leader, replicas: [NODE_ID, 2, 3] };
   }
 
   brokers(): object[] {
@@ -157,6 +157,8 @@ export class TestEnv {
   topicCreations = 0;
   /** Event-loop turns each next replicas.acquire() takes (then 0), to reorder callers. */
   readonly acquireDelays: number[] = [];
+  /** The leader fence is up (cluster/leader-fence.ts): this broker must not act as leader. */
+  fenced = false;
 
   constructor(options: TestEnvOptions = {}) {
     this.config = {
@@ -182,6 +184,7 @@ export class TestEnv {
           for (let i = 0; i < turns; i++) await new Promise<void>((r) => setImmediate(r));
           return this.partitions.get(p);
         },
+        isFencedFor: () => this.fenced,
       },
       settings: { messageMaxBytes: () => 1_000_000 },
       config: this.config,

@@ -293,6 +293,28 @@ describe('GroupCoordinator runtime', () => {
     await again.close();
   });
 
+  test('a fenced coordinator answers NOT_COORDINATOR to OffsetFetch and names no coordinator', async () => {
+    // Found by the cluster simulator (seed 977 of 301..1300): a broker cut off
+    // from the store kept its stale image, so it still took itself for the
+    // coordinator after another broker had been elected, and answered
+    // OffsetFetch from memory with an offset older than one the new coordinator
+    // had acknowledged. Its appends were refused by the fence; its reads were not.
+    const env = new TestEnv();
+    const c = await started(env);
+    assert.equal((await commitOne(c, 'g', 6)).topics[0]?.partitions[0]?.errorCode, ErrorCode.NONE);
+    env.fenced = true;
+    const f = await c.fetchOffsets({ groupId: 'g', topics: null, requireStable: false });
+    assert.deepEqual(f, { errorCode: ErrorCode.NOT_COORDINATOR, topics: [] });
+    assert.deepEqual(await c.findCoordinator('g'), {
+      errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+      nodeId: -1,
+    });
+    env.fenced = false;
+    const again = await c.fetchOffsets({ groupId: 'g', topics: null, requireStable: false });
+    assert.equal(again.topics[0]?.partitions[0]?.committedOffset, 6);
+    await c.close();
+  });
+
   test('losing leadership unloads the partition: parked joins and new requests get NOT_COORDINATOR', async () => {
     const env = new TestEnv({ config: { groupInitialRebalanceDelayMs: 3000 } });
     const c = await started(env);

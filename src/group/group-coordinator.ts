@@ -191,7 +191,17 @@ export class GroupCoordinator {
     return this.ask('commit', (requestId) => ({ ...input, type: 'commit', requestId }));
   }
 
+  /**
+   * OffsetFetch. A broker whose leader fence is up may be a stale coordinator
+   * (cut off from the store, another broker elected meanwhile): its memory
+   * may hold offsets older than ones the new coordinator acknowledged, so it
+   * answers NOT_COORDINATOR and the client looks again. Its appends are
+   * refused by the fence already.
+   */
   fetchOffsets(input: Ask<OffsetFetchInput>): Promise<GroupResponseByApi['fetch-offsets']> {
+    if (this.fencedFor(input.groupId)) {
+      return Promise.resolve({ errorCode: ErrorCode.NOT_COORDINATOR, topics: [] });
+    }
     return this.ask('fetch-offsets', (requestId) => ({
       ...input,
       type: 'fetch-offsets',
@@ -261,6 +271,8 @@ export class GroupCoordinator {
     const leader = this.s.image.partition(OFFSETS_TOPIC, partition)?.leader ?? -1;
     if (leader < 0) return unavailable;
     if (leader === this.s.nodeId) {
+      // Fenced, this broker's image may be stale: it cannot say who coordinates.
+      if (this.fencedFor(groupId)) return unavailable;
       const loading = this.led.get(partition)?.loading;
       if (loading !== null && loading !== undefined) await loading;
       if (this.state.partitions.get(partition) !== 'owned') return unavailable;
@@ -284,6 +296,13 @@ export class GroupCoordinator {
         for (const [partition, c] of partitions)
           out.push({ group: g.groupId, topic, partition, offset: c.offset });
     return out;
+  }
+
+  /** Whether this broker leads the group's partition by its image while its leader fence is up. */
+  private fencedFor(groupId: string): boolean {
+    const partition = partitionForGroup(groupId, this.state.config.offsetsTopicNumPartitions);
+    const state = this.s.image.partition(OFFSETS_TOPIC, partition);
+    return state?.leader === this.s.nodeId && this.s.replicas.isFencedFor(state);
   }
 
   private ask<A extends Api>(

@@ -69,7 +69,10 @@ export interface GroupCoordinatorServices {
   readonly nodeId: number;
   readonly image: {
     topic(name: string): object | undefined;
-    partition(topic: string, partition: number): { readonly leader: number } | undefined;
+    partition(
+      topic: string,
+      partition: number,
+    ): { readonly leader: number; readonly replicas: readonly number[] } | undefined;
     brokers(): readonly object[];
   };
   readonly topicAdmin: {
@@ -84,6 +87,8 @@ export interface GroupCoordinatorServices {
   };
   readonly replicas: {
     acquire(topic: string, partition: number): Promise<OffsetsTopicPartition | undefined>;
+    /** The leader fence is up for this partition (cluster/leader-fence.ts): its image may be stale. */
+    isFencedFor(state: { readonly replicas: readonly number[] } | undefined): boolean;
   };
   readonly settings: { messageMaxBytes(topic: string): number };
   readonly config: {

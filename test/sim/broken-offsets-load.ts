@@ -11,6 +11,8 @@ export function skipOffsetsLoad<S extends GroupCoordinatorServices>(real: S): S 
   return {
     ...real,
     replicas: {
+      isFencedFor: (state: { readonly replicas: readonly number[] } | undefined) =>
+        real.replicas.isFencedFor(state),
       acquire: async (topic: string, partition: number) => {
         const p = await real.replicas.acquire(topic, partition);
         if (p === undefined) return undefined;
