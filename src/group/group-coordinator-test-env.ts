@@ -27,9 +27,9 @@ export class FakeImage {
     return name === '__consumer_offsets' && this.topicExists ? {} : undefined;
   }
 
-  partition(topic: string, partition: number): { leader: number } | undefined {
+  partition(topic: string, partition: number): { leader: number; replicas: number[] } | undefined {
     const leader = this.topic(topic) === undefined ? undefined : this.leaders.get(partition);
-    return leader === undefined ? undefined : { leader };
+    return leader === undefined ? undefined : { leader, replicas: [NODE_ID, 2, 3] };
   }
 
   brokers(): object[] {
@@ -72,7 +72,6 @@ class MemoryLog implements OffsetsTopicPartitionLog {
   readonly batches: Buffer[] = [];
   logStartOffset = 0;
   logEndOffset = 0;
-  /** Kept at the log end by appends; a test may hold it back, as a promoted follower's is. */
   highWatermark = 0;
   failReads = 0;
 
@@ -97,16 +96,46 @@ export class MemoryPartition implements OffsetsTopicPartition {
   readonly log = new MemoryLog();
   /** Error code for the next appends (0: append). */
   appendError: number = ErrorCode.NONE;
+  /** While true, appends wait for `replicate` (followers not caught up); else they commit at once. */
+  holdHighWatermark = false;
+  private readonly hwWaiters: Array<{ offset: number; resolve: (reached: boolean) => void }> = [];
 
-  async appendAsLeader(records: Buffer): Promise<{ errorCode: number; errorMessage: null }> {
+  constructor(private readonly timers: TimerScheduler) {}
+
+  async appendAsLeader(
+    records: Buffer,
+  ): Promise<{ errorCode: number; errorMessage: null; lastOffset: number }> {
     if (this.appendError !== ErrorCode.NONE)
-      return { errorCode: this.appendError, errorMessage: null };
+      return { errorCode: this.appendError, errorMessage: null, lastOffset: -1 };
     const copy = Buffer.from(records);
     setBaseOffset(copy, 0, this.log.logEndOffset);
     this.log.batches.push(copy);
     this.log.logEndOffset += readBatchHeader(copy).lastOffsetDelta + 1;
-    this.log.highWatermark = this.log.logEndOffset;
-    return { errorCode: ErrorCode.NONE, errorMessage: null };
+    if (!this.holdHighWatermark) this.replicate(this.log.logEndOffset);
+    return { errorCode: ErrorCode.NONE, errorMessage: null, lastOffset: this.log.logEndOffset - 1 };
+  }
+
+  /** The followers caught up to `offset`: the high watermark moves there. */
+  replicate(offset: number): void {
+    this.log.highWatermark = Math.max(this.log.highWatermark, offset);
+    for (const w of this.hwWaiters.filter((x) => x.offset <= this.log.highWatermark)) {
+      this.hwWaiters.splice(this.hwWaiters.indexOf(w), 1);
+      w.resolve(true);
+    }
+  }
+
+  waitForHighWatermark(offset: number, timeoutMs: number): Promise<boolean> {
+    if (this.log.highWatermark >= offset) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = { offset, resolve };
+      this.hwWaiters.push(waiter);
+      this.timers.set(() => {
+        const i = this.hwWaiters.indexOf(waiter);
+        if (i < 0) return;
+        this.hwWaiters.splice(i, 1);
+        resolve(false);
+      }, timeoutMs);
+    });
   }
 }
 
@@ -121,10 +150,15 @@ export class TestEnv {
   readonly image = new FakeImage();
   readonly partitions = new Map<number, MemoryPartition>();
   readonly listeners: Array<() => void> = [];
-  readonly config: GroupSettingsSource & { offsetsTopicSegmentBytes: number };
+  readonly config: GroupSettingsSource & {
+    offsetsTopicSegmentBytes: number;
+    offsetsCommitTimeoutMs: number;
+  };
   topicCreations = 0;
   /** Event-loop turns each next replicas.acquire() takes (then 0), to reorder callers. */
   readonly acquireDelays: number[] = [];
+  /** The leader fence is up (cluster/leader-fence.ts): this broker must not act as leader. */
+  fenced = false;
 
   constructor(options: TestEnvOptions = {}) {
     this.config = {
@@ -132,6 +166,7 @@ export class TestEnv {
       offsetsTopicNumPartitions: options.numPartitions ?? 3,
       offsetsTopicReplicationFactor: 3,
       offsetsTopicSegmentBytes: 1 << 20,
+      offsetsCommitTimeoutMs: 5000,
       groupInitialRebalanceDelayMs: 0,
       ...options.config,
     };
@@ -149,6 +184,7 @@ export class TestEnv {
           for (let i = 0; i < turns; i++) await new Promise<void>((r) => setImmediate(r));
           return this.partitions.get(p);
         },
+        isFencedFor: () => this.fenced,
       },
       settings: { messageMaxBytes: () => 1_000_000 },
       config: this.config,
@@ -166,7 +202,7 @@ export class TestEnv {
     this.topicCreations++;
     this.image.topicExists = true;
     for (let p = 0; p < req.numPartitions; p++) {
-      if (!this.partitions.has(p)) this.partitions.set(p, new MemoryPartition());
+      if (!this.partitions.has(p)) this.partitions.set(p, new MemoryPartition(this.timers));
       this.setLeader(p, NODE_ID, false);
     }
     this.notify();

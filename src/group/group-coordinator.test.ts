@@ -238,6 +238,83 @@ describe('GroupCoordinator runtime', () => {
     await c.close();
   });
 
+  test('a commit is answered only once __consumer_offsets has replicated it (acks=all)', async () => {
+    // Found by the cluster simulator (seed 5): a commit answered on the leader's
+    // append alone was lost when a follower without it became coordinator.
+    const env = new TestEnv();
+    const c = await started(env);
+    const partition = env.partitions.get(partitionForGroup('g', 3))!;
+    partition.holdHighWatermark = true;
+    let answered: number | undefined;
+    const pending = commitOne(c, 'g', 7).then((r) => {
+      answered = r.topics[0]?.partitions[0]?.errorCode;
+    });
+    await settle();
+    assert.equal(partition.log.logEndOffset, 1, 'appended to the leader');
+    assert.equal(answered, undefined, 'not answered before the followers have it');
+    partition.replicate(1);
+    await pending;
+    assert.equal(answered, ErrorCode.NONE);
+    const f = await c.fetchOffsets({ groupId: 'g', topics: null, requireStable: false });
+    assert.equal(f.topics[0]?.partitions[0]?.committedOffset, 7);
+    await c.close();
+  });
+
+  test('a commit not replicated within offsets.commit.timeout.ms gets REQUEST_TIMED_OUT and is not cached', async () => {
+    const env = new TestEnv();
+    const c = await started(env);
+    assert.equal((await commitOne(c, 'g', 3)).topics[0]?.partitions[0]?.errorCode, ErrorCode.NONE);
+    const partition = env.partitions.get(partitionForGroup('g', 3))!;
+    partition.holdHighWatermark = true;
+    const pending = commitOne(c, 'g', 8);
+    await settle();
+    env.timers.advance(env.config.offsetsCommitTimeoutMs);
+    const r = await pending;
+    // As Kafka answers it (retriable: the consumer looks for the coordinator again and retries).
+    assert.equal(r.topics[0]?.partitions[0]?.errorCode, ErrorCode.REQUEST_TIMED_OUT);
+    const f = await c.fetchOffsets({ groupId: 'g', topics: null, requireStable: false });
+    assert.equal(f.topics[0]?.partitions[0]?.committedOffset, 3);
+    await c.close();
+  });
+
+  test('a load reads the partition to its log end, not to a high watermark that lags it', async () => {
+    // Found by the cluster simulator (seed 8): a restarted leader opened its log
+    // with the high watermark behind its end (its followers had not fetched yet),
+    // loaded nothing and answered OffsetFetch with -1 for acknowledged commits.
+    // Kafka's coordinator loads to the log end: the leader's log is the truth.
+    const env = new TestEnv();
+    const c = await started(env);
+    assert.equal((await commitOne(c, 'g', 11)).topics[0]?.partitions[0]?.errorCode, ErrorCode.NONE);
+    await c.close();
+    env.partitions.get(partitionForGroup('g', 3))!.log.highWatermark = 0;
+    const again = await started(env);
+    const f = await again.fetchOffsets({ groupId: 'g', topics: null, requireStable: false });
+    assert.equal(f.topics[0]?.partitions[0]?.committedOffset, 11);
+    await again.close();
+  });
+
+  test('a fenced coordinator answers NOT_COORDINATOR to OffsetFetch and names no coordinator', async () => {
+    // Found by the cluster simulator (seed 977 of 301..1300): a broker cut off
+    // from the store kept its stale image, so it still took itself for the
+    // coordinator after another broker had been elected, and answered
+    // OffsetFetch from memory with an offset older than one the new coordinator
+    // had acknowledged. Its appends were refused by the fence; its reads were not.
+    const env = new TestEnv();
+    const c = await started(env);
+    assert.equal((await commitOne(c, 'g', 6)).topics[0]?.partitions[0]?.errorCode, ErrorCode.NONE);
+    env.fenced = true;
+    const f = await c.fetchOffsets({ groupId: 'g', topics: null, requireStable: false });
+    assert.deepEqual(f, { errorCode: ErrorCode.NOT_COORDINATOR, topics: [] });
+    assert.deepEqual(await c.findCoordinator('g'), {
+      errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+      nodeId: -1,
+    });
+    env.fenced = false;
+    const again = await c.fetchOffsets({ groupId: 'g', topics: null, requireStable: false });
+    assert.equal(again.topics[0]?.partitions[0]?.committedOffset, 6);
+    await c.close();
+  });
+
   test('losing leadership unloads the partition: parked joins and new requests get NOT_COORDINATOR', async () => {
     const env = new TestEnv({ config: { groupInitialRebalanceDelayMs: 3000 } });
     const c = await started(env);

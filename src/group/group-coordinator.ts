@@ -57,6 +57,7 @@ export interface GroupSettingsSource {
   readonly offsetsTopicNumPartitions: number;
   readonly offsetsTopicReplicationFactor: number;
   readonly offsetsTopicSegmentBytes: number;
+  readonly offsetsCommitTimeoutMs: number;
   readonly offsetsRetentionMs: number;
   readonly offsetsRetentionCheckIntervalMs: number;
   readonly offsetMetadataMaxBytes: number;
@@ -190,7 +191,17 @@ export class GroupCoordinator {
     return this.ask('commit', (requestId) => ({ ...input, type: 'commit', requestId }));
   }
 
+  /**
+   * OffsetFetch. A broker whose leader fence is up may be a stale coordinator
+   * (cut off from the store, another broker elected meanwhile): its memory
+   * may hold offsets older than ones the new coordinator acknowledged, so it
+   * answers NOT_COORDINATOR and the client looks again. Its appends are
+   * refused by the fence already.
+   */
   fetchOffsets(input: Ask<OffsetFetchInput>): Promise<GroupResponseByApi['fetch-offsets']> {
+    if (this.fencedFor(input.groupId)) {
+      return Promise.resolve({ errorCode: ErrorCode.NOT_COORDINATOR, topics: [] });
+    }
     return this.ask('fetch-offsets', (requestId) => ({
       ...input,
       type: 'fetch-offsets',
@@ -260,6 +271,8 @@ export class GroupCoordinator {
     const leader = this.s.image.partition(OFFSETS_TOPIC, partition)?.leader ?? -1;
     if (leader < 0) return unavailable;
     if (leader === this.s.nodeId) {
+      // Fenced, this broker's image may be stale: it cannot say who coordinates.
+      if (this.fencedFor(groupId)) return unavailable;
       const loading = this.led.get(partition)?.loading;
       if (loading !== null && loading !== undefined) await loading;
       if (this.state.partitions.get(partition) !== 'owned') return unavailable;
@@ -283,6 +296,13 @@ export class GroupCoordinator {
         for (const [partition, c] of partitions)
           out.push({ group: g.groupId, topic, partition, offset: c.offset });
     return out;
+  }
+
+  /** Whether this broker leads the group's partition by its image while its leader fence is up. */
+  private fencedFor(groupId: string): boolean {
+    const partition = partitionForGroup(groupId, this.state.config.offsetsTopicNumPartitions);
+    const state = this.s.image.partition(OFFSETS_TOPIC, partition);
+    return state?.leader === this.s.nodeId && this.s.replicas.isFencedFor(state);
   }
 
   private ask<A extends Api>(
@@ -388,8 +408,17 @@ export class GroupCoordinator {
     producer?: { readonly producerId: number; readonly producerEpoch: number },
   ): void {
     const previous = this.appendTails.get(partition) ?? Promise.resolve();
-    const tail = previous
-      .then(() => appendOffsetsRecords(this.s, partition, records, this.nowMs(), producer))
+    const appended = previous.then(() =>
+      appendOffsetsRecords(this.s, partition, records, this.nowMs(), producer),
+    );
+    // The next append waits for this one's write to the leader's log (their order),
+    // not for its replication; the machine hears of it once the followers have it.
+    const tail = appended.then(
+      () => undefined,
+      () => undefined,
+    );
+    appended
+      .then((a) => a.committed)
       .then((errorCode) => {
         if (persistId !== null) this.input({ type: 'persisted', persistId, errorCode });
       })

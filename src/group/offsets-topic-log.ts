@@ -55,7 +55,13 @@ export interface OffsetsTopicPartition {
   appendAsLeader(
     records: Buffer,
     messageBytesMax: number,
-  ): Promise<{ readonly errorCode: number; readonly errorMessage: string | null }>;
+  ): Promise<{
+    readonly errorCode: number;
+    readonly errorMessage: string | null;
+    readonly lastOffset: number;
+  }>;
+  /** Resolves true once the high watermark reaches `offset`, false after `timeoutMs` or when leadership ends. */
+  waitForHighWatermark(offset: number, timeoutMs: number): Promise<boolean>;
 }
 
 /** The parts of a broker the group coordinator runtime uses (BrokerServices satisfies it). */
@@ -63,7 +69,10 @@ export interface GroupCoordinatorServices {
   readonly nodeId: number;
   readonly image: {
     topic(name: string): object | undefined;
-    partition(topic: string, partition: number): { readonly leader: number } | undefined;
+    partition(
+      topic: string,
+      partition: number,
+    ): { readonly leader: number; readonly replicas: readonly number[] } | undefined;
     brokers(): readonly object[];
   };
   readonly topicAdmin: {
@@ -78,12 +87,16 @@ export interface GroupCoordinatorServices {
   };
   readonly replicas: {
     acquire(topic: string, partition: number): Promise<OffsetsTopicPartition | undefined>;
+    /** The leader fence is up for this partition (cluster/leader-fence.ts): its image may be stale. */
+    isFencedFor(state: { readonly replicas: readonly number[] } | undefined): boolean;
   };
   readonly settings: { messageMaxBytes(topic: string): number };
   readonly config: {
     readonly offsetsTopicNumPartitions: number;
     readonly offsetsTopicReplicationFactor: number;
     readonly offsetsTopicSegmentBytes: number;
+    /** offsets.commit.timeout.ms: how long an append waits for the followers. */
+    readonly offsetsCommitTimeoutMs: number;
   };
   readonly logger: Logger;
   readonly now: () => number;
@@ -95,9 +108,24 @@ function toBuffer(bytes: Uint8Array): Buffer {
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** An append to the leader's log, and when the followers have it. */
+export interface OffsetsAppend {
+  /** The leader's append: 0 once the batch is in its log. */
+  readonly errorCode: number;
+  /**
+   * The commit's outcome, as Kafka's coordinator appends with acks=all: 0 once
+   * the high watermark has passed the batch, REQUEST_TIMED_OUT after
+   * offsets.commit.timeout.ms, NOT_LEADER_OR_FOLLOWER when leadership moved
+   * first; the append's own error when it failed. Never rejects.
+   */
+  readonly committed: Promise<number>;
+}
+
 /**
- * Appends the records as one batch if this broker leads the partition; returns
- * the append's error code (0 on success) and never throws.
+ * Appends the records as one batch if this broker leads the partition and
+ * waits for its followers (see OffsetsAppend); never throws. Only an answer
+ * after replication may tell a client its commit is stored: a batch on the
+ * leader alone is truncated away if a follower without it is elected.
  */
 export async function appendOffsetsRecords(
   s: GroupCoordinatorServices,
@@ -105,13 +133,17 @@ export async function appendOffsetsRecords(
   records: readonly OffsetsTopicRecord[],
   nowMs: number,
   producer?: { readonly producerId: number; readonly producerEpoch: number },
-): Promise<number> {
+): Promise<OffsetsAppend> {
+  const failed = (errorCode: number): OffsetsAppend => ({
+    errorCode,
+    committed: Promise.resolve(errorCode),
+  });
   if (s.image.partition(OFFSETS_TOPIC, partition)?.leader !== s.nodeId) {
-    return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    return failed(ErrorCode.NOT_LEADER_OR_FOLLOWER);
   }
   try {
     const hosted = await s.replicas.acquire(OFFSETS_TOPIC, partition);
-    if (hosted === undefined) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    if (hosted === undefined) return failed(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     const inputs: RecordInput[] = records.map((r) => {
       const raw = encodeOffsetsTopicRecord(r);
       return { key: toBuffer(raw.key), value: raw.value === null ? null : toBuffer(raw.value) };
@@ -132,8 +164,20 @@ export async function appendOffsetsRecords(
         { partition, errorCode: outcome.errorCode, reason: outcome.errorMessage },
         'group coordinator append to __consumer_offsets refused',
       );
+      return failed(outcome.errorCode);
     }
-    return outcome.errorCode;
+    const committed = hosted
+      .waitForHighWatermark(outcome.lastOffset + 1, s.config.offsetsCommitTimeoutMs)
+      .then(
+        (reached) => {
+          if (reached) return ErrorCode.NONE;
+          return s.image.partition(OFFSETS_TOPIC, partition)?.leader === s.nodeId
+            ? ErrorCode.REQUEST_TIMED_OUT
+            : ErrorCode.NOT_LEADER_OR_FOLLOWER;
+        },
+        () => ErrorCode.KAFKA_STORAGE_ERROR,
+      );
+    return { errorCode: ErrorCode.NONE, committed };
   } catch (err) {
     // Every commit fails the same way while the disk is full: a line per kind, the stack only for a bug.
     const operating = isOperatingError(err);
@@ -143,7 +187,7 @@ export async function appendOffsetsRecords(
       operating ? { partition, ...describeOperatingError(err) } : { err, partition },
       'group coordinator append to __consumer_offsets failed',
     );
-    return ErrorCode.KAFKA_STORAGE_ERROR;
+    return failed(ErrorCode.KAFKA_STORAGE_ERROR);
   }
 }
 
@@ -158,8 +202,11 @@ export interface OffsetsPartitionRecords {
 }
 
 /**
- * The records of a partition from its log start to its high watermark that a
- * replay would leave: the last record of each key, in the order of those last
+ * The records of a partition from its log start to its log end that a replay
+ * would leave (to the end, as Kafka's coordinator loads: this broker leads the
+ * partition, so its log is the one that will be committed, while its high
+ * watermark may lag, e.g. after a restart or an election, until the followers
+ * fetch again; stopping there would forget acknowledged commits): the last record of each key, in the order of those last
  * records, tombstones included (as log compaction would leave them). A
  * transaction's records (TxnOffsetCommit) count from its commit marker on, an
  * aborted transaction's not at all, an open one's are returned apart. Records

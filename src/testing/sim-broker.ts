@@ -8,14 +8,27 @@
 // decision in those paths is made by the broker's own functions
 // (replication/fetch-epochs.ts, high-watermark.ts via Partition,
 // isr-decision.ts via IsrManager, produce-ack.ts, cluster/partition-leadership.ts
-// via Controller). A crash kills the process (its events and promises stop)
-// and keeps the disk, with or without its unfsynced bytes.
+// via Controller). Each broker also runs the real group coordinator
+// (group/group-coordinator.ts) on its own __consumer_offsets replicas, with
+// its timers on the simulated clock; clients reach it through
+// handleFindCoordinator, handleOffsetCommit and handleOffsetFetch. A crash
+// kills the process (its events and promises stop) and keeps the disk, with
+// or without its unfsynced bytes.
 
 import { BrokerSession } from '../cluster/broker-session.ts';
 import { Controller } from '../cluster/controller.ts';
 import { LeaderFence } from '../cluster/leader-fence.ts';
 import { MetadataImage } from '../cluster/metadata-image.ts';
 import { MetadataLoader } from '../cluster/metadata-loader.ts';
+import { defaultGroupCoordinatorConfig } from '../group/group-config.ts';
+import {
+  type FoundCoordinator,
+  GroupCoordinator,
+  type GroupCoordinatorServices,
+  type GroupSettingsSource,
+  type TimerScheduler,
+} from '../group/group-coordinator.ts';
+import type { OffsetCommitResponse, OffsetFetchResponse } from '../group/group-machine-types.ts';
 import { LogClosedError, OffsetOutOfRangeError } from '../log/errors.ts';
 import { defaultLogConfig, type LogConfig } from '../log/log-config.ts';
 import type { MetaStore } from '../metadata/meta-store.ts';
@@ -32,6 +45,8 @@ import {
   type SimFetchAnswer,
   type SimFetchPartition,
   type SimLeaderInfo,
+  type SimOffsetCommitRequest,
+  type SimOffsetFetchRequest,
   type SimProduceAnswer,
   type SimProduceRequest,
   tpKey,
@@ -110,6 +125,76 @@ export class SimBroker implements SimBrokerHandle {
     const p = this.life?.image.partition(topic, partition);
     return p === undefined ? null : { leader: p.leader, leaderEpoch: p.leaderEpoch };
   }
+
+  /** FindCoordinator, answered by the broker's own group coordinator. */
+  handleFindCoordinator(groupId: string): Promise<FoundCoordinator> {
+    const life = this.life;
+    if (life === null) return Promise.reject(new Error(`broker ${this.nodeId} is down`));
+    return life.groups.findCoordinator(groupId);
+  }
+
+  /** OffsetCommit with generation -1 and no member, as a consumer outside group management sends. */
+  handleOffsetCommit(request: SimOffsetCommitRequest): Promise<OffsetCommitResponse> {
+    const life = this.life;
+    if (life === null) return Promise.reject(new Error(`broker ${this.nodeId} is down`));
+    return life.groups.commit({
+      groupId: request.groupId,
+      generationId: -1,
+      memberId: '',
+      groupInstanceId: null,
+      retentionTimeMs: -1,
+      topics: byTopic(request.offsets).map(([name, list]) => ({
+        name,
+        partitions: list.map((o) => ({
+          partitionIndex: o.partition,
+          committedOffset: o.offset,
+          committedLeaderEpoch: -1,
+          commitTimestamp: -1,
+          committedMetadata: '',
+        })),
+      })),
+      topicExists: (name) => life.image.topic(name) !== undefined,
+    });
+  }
+
+  handleOffsetFetch(request: SimOffsetFetchRequest): Promise<OffsetFetchResponse> {
+    const life = this.life;
+    if (life === null) return Promise.reject(new Error(`broker ${this.nodeId} is down`));
+    return life.groups.fetchOffsets({
+      groupId: request.groupId,
+      topics: byTopic(request.partitions).map(([name, list]) => ({
+        name,
+        partitionIndexes: list.map((p) => p.partition),
+      })),
+      requireStable: false,
+    });
+  }
+}
+
+/** Partitions grouped by topic, in request order. */
+function byTopic<T extends { readonly topic: string }>(items: readonly T[]): Array<[string, T[]]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) out.set(item.topic, [...(out.get(item.topic) ?? []), item]);
+  return [...out];
+}
+
+/** The group settings a simulated broker runs with: Kafka's defaults, a small offsets topic. */
+function groupSettingsOf(ctx: SimContext): GroupSettingsSource {
+  const d = defaultGroupCoordinatorConfig;
+  return {
+    offsetsTopicNumPartitions: ctx.settings.offsetsPartitions,
+    offsetsTopicReplicationFactor: 3,
+    offsetsTopicSegmentBytes: ctx.settings.segmentBytes,
+    // The run's acks=all timeout, as for produce (Kafka's default is 5 s, one of its choices).
+    offsetsCommitTimeoutMs: ctx.settings.produceTimeoutMs,
+    offsetsRetentionMs: d.offsetsRetentionMs,
+    offsetsRetentionCheckIntervalMs: d.offsetsRetentionCheckIntervalMs,
+    offsetMetadataMaxBytes: d.offsetMetadataMaxBytes,
+    groupInitialRebalanceDelayMs: d.groupInitialRebalanceDelayMs,
+    groupMinSessionTimeoutMs: d.groupMinSessionTimeoutMs,
+    groupMaxSessionTimeoutMs: d.groupMaxSessionTimeoutMs,
+    groupMaxSize: d.groupMaxSize,
+  };
 }
 
 function logConfigOf(ctx: SimContext): LogConfig {
@@ -127,6 +212,7 @@ class BrokerLife {
   readonly image: MetadataImage;
   readonly loader: MetadataLoader;
   readonly replicas: ReplicaManager;
+  readonly groups: GroupCoordinator;
   private readonly session: BrokerSession;
   private fence: LeaderFence | null = null;
 
@@ -165,6 +251,32 @@ class BrokerLife {
       now: broker.wallNow,
       sleep: (ms) => ctx.scheduler.sleep(ms, nodeId),
       newIncarnation: () => `${nodeId}.${broker.incarnation}.${++incarnations}`,
+    });
+    // Wired as broker.ts wires it, with the simulated clock for its timers.
+    const services = {
+      nodeId,
+      image: this.image,
+      // The simulator writes __consumer_offsets before any broker starts, so
+      // findCoordinator never needs to create it.
+      topicAdmin: {
+        createTopic: async () => ({
+          errorCode: ErrorCode.TOPIC_ALREADY_EXISTS,
+          errorMessage: null,
+        }),
+      },
+      replicas: this.replicas,
+      settings: { messageMaxBytes: () => MESSAGE_BYTES_MAX },
+      config: groupSettingsOf(ctx),
+      logger: ctx.logger,
+      now: broker.wallNow,
+    } satisfies GroupCoordinatorServices & { config: GroupSettingsSource };
+    const timers: TimerScheduler = {
+      set: (callback, delayMs) => ctx.scheduler.after(delayMs, nodeId, '.group-timer', callback),
+      clear: (handle) => (handle as () => void)(),
+    };
+    this.groups = new GroupCoordinator(ctx.groupServices?.(services) ?? services, {
+      subscribe: (listener) => this.loader.onChanges(listener),
+      timers,
     });
   }
 
@@ -247,6 +359,7 @@ class BrokerLife {
     const fetchers = new SimFetchers(ctx, nodeId, this.image, this.replicas);
     this.replicas.onLeadershipChange(() => fetchers.update());
     fetchers.update();
+    this.groups.start();
     const isr = new IsrManager({
       store: this.link,
       keys: ctx.keys,

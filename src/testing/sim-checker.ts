@@ -16,8 +16,15 @@
 // - A leader's high watermark never moves backwards within its epoch.
 // - At the end (after healing): no duplicate of an idempotent producer's
 //   batch, every partition has a leader, and the in-sync replicas agree.
+// - Committed group offsets are never lost: once an OffsetCommit of an offset
+//   was answered with no error, every OffsetFetch sent afterwards and answered
+//   with no error (by whichever coordinator) names that offset or a later one;
+//   at the end the final coordinator of each group answers, and not less.
+// The replication checks cover __consumer_offsets as well as the data topic.
 
 import { posix } from 'node:path';
+import { OFFSETS_TOPIC } from '../group/group-coordinator.ts';
+import { partitionForGroup } from '../group/offsets-topic-format.ts';
 import type { KeyLayout } from '../metadata/key-layout.ts';
 import type { MetaStore } from '../metadata/meta-store.ts';
 import {
@@ -27,8 +34,8 @@ import {
   readBatchHeader,
 } from '../protocol/record-batch.ts';
 import { DATA_DIR, type SimBroker } from './sim-broker.ts';
-import { type SimObserver, type SimSettings, tpKey } from './sim-context.ts';
-import type { SimScheduler } from './sim-scheduler.ts';
+import { type SimObserver, type SimSettings, type SimTopic, tpKey } from './sim-context.ts';
+import { SIMULATOR_OWNER, type SimScheduler } from './sim-scheduler.ts';
 import type { SimTrace } from './sim-trace.ts';
 
 export type ViolationKind =
@@ -41,6 +48,8 @@ export type ViolationKind =
   | 'duplicate'
   | 'no-leader'
   | 'replicas-disagree'
+  | 'lost-commit'
+  | 'offsets-unavailable'
   | 'crash';
 
 export interface Violation {
@@ -106,7 +115,13 @@ export class SimChecker implements SimObserver {
   private readonly appenders = new Map<string, Map<number, number>>();
   private readonly storeLeaders = new Map<string, Map<number, number>>();
   private readonly replicas = new Map<string, ReplicaCheck>();
+  /** `${group} ${tp}` -> the highest offset an OffsetCommit was acknowledged for. */
+  private readonly commitFloors = new Map<string, number>();
+  /** The data topics and __consumer_offsets: every replicated topic of the run. */
+  private readonly replicatedTopics: readonly SimTopic[];
   private ackCount = 0;
+  private commitAckCount = 0;
+  private fetchCheckCount = 0;
   private electionCount = 0;
   private isrChangeCount = 0;
   private truncationCount = 0;
@@ -116,10 +131,25 @@ export class SimChecker implements SimObserver {
     private readonly brokers: readonly SimBroker[],
     private readonly scheduler: SimScheduler,
     private readonly trace: SimTrace,
-  ) {}
+  ) {
+    this.replicatedTopics = [
+      ...settings.topics,
+      { name: OFFSETS_TOPIC, partitions: settings.offsetsPartitions, replicationFactor: 3 },
+    ];
+  }
 
   get acknowledged(): number {
     return this.ackCount;
+  }
+
+  /** OffsetCommits answered with no error. */
+  get commitsAcknowledged(): number {
+    return this.commitAckCount;
+  }
+
+  /** Committed offsets read back (during the run and at the end) and compared. */
+  get fetchesChecked(): number {
+    return this.fetchCheckCount;
   }
 
   /** The broker each partition's latest leader epoch names (as the store has it). */
@@ -241,6 +271,32 @@ export class SimChecker implements SimObserver {
     }
   }
 
+  onCommitAck(group: string, tp: string, offset: number): void {
+    this.commitAckCount += 1;
+    const key = `${group} ${tp}`;
+    this.commitFloors.set(key, Math.max(offset, this.commitFloors.get(key) ?? -1));
+  }
+
+  committedFloor(group: string, tp: string): number {
+    return this.commitFloors.get(`${group} ${tp}`) ?? -1;
+  }
+
+  onOffsetFetch(
+    group: string,
+    tp: string,
+    offset: number,
+    floor: number,
+    coordinator: number,
+  ): void {
+    this.fetchCheckCount += 1;
+    if (offset < floor) {
+      this.violate(
+        'lost-commit',
+        `${group} ${tp}: offset ${floor} was committed and acknowledged, coordinator ${coordinator} then answered ${offset}`,
+      );
+    }
+  }
+
   /** The stored batches of one replica (read incrementally from its segment files). */
   private storedBatches(broker: SimBroker, tp: string, r: ReplicaCheck): StoredBatch[] {
     const dir = posix.join(DATA_DIR, tp);
@@ -315,11 +371,19 @@ export class SimChecker implements SimObserver {
     r.verifiedUpTo = Math.max(r.verifiedUpTo, Math.min(next, to));
   }
 
-  /** Runs after every simulated event. */
-  checkStep(): void {
+  /**
+   * Runs after every simulated event, on the replicas that event can have
+   * changed: `owner`'s when a broker owned it, every broker's after one of the
+   * simulator's own (faults, healing), none after a client's or the store's.
+   * A broker's replicas change only in its own events: its timers, disk
+   * operations and the messages delivered to it are all events it owns, and
+   * whatever they set off settles before the next event runs.
+   */
+  checkStep(owner: number | null): void {
+    if (owner === null) return;
     for (const broker of this.brokers) {
-      if (!broker.up) continue;
-      for (const t of this.settings.topics) {
+      if (!broker.up || (owner !== SIMULATOR_OWNER && owner !== broker.nodeId)) continue;
+      for (const t of this.replicatedTopics) {
         for (let i = 0; i < t.partitions; i++) this.checkReplica(broker, t.name, i);
       }
     }
@@ -382,7 +446,8 @@ export class SimChecker implements SimObserver {
         }
       }
       const seen = new Map<number, number>();
-      for (const b of batches) {
+      // The coordinator's batches are not idempotent: a retried commit is written again.
+      for (const b of topic === OFFSETS_TOPIC ? [] : batches) {
         const first = seen.get(b.crc);
         if (first !== undefined) {
           this.violate('duplicate', `${tp}: the batch at ${first} is again at ${b.baseOffset}`);
@@ -390,6 +455,46 @@ export class SimChecker implements SimObserver {
         seen.set(b.crc, b.baseOffset);
       }
       for (const id of state.isr) this.compareWithLeader(tp, id, byOffset, hw);
+    }
+  }
+
+  /**
+   * After healing: each group's final coordinator (the store's leader of its
+   * __consumer_offsets partition) answers OffsetFetch with every acknowledged
+   * commit or a later offset. Asked directly, not over the network.
+   */
+  async checkEndOffsets(
+    groups: readonly string[],
+    partitions: ReadonlyMap<string, readonly { topic: string; partition: number }[]>,
+    leaders: ReadonlyMap<string, { leader: number }>,
+  ): Promise<void> {
+    for (const group of groups) {
+      const index = partitionForGroup(group, this.settings.offsetsPartitions);
+      const leader = leaders.get(tpKey(OFFSETS_TOPIC, index))?.leader ?? -1;
+      const broker = this.brokers.find((b) => b.nodeId === leader);
+      if (broker === undefined || !broker.up) continue; // 'no-leader' has said so
+      const wanted = partitions.get(group) ?? [];
+      const answer = await broker.handleOffsetFetch({ groupId: group, partitions: wanted });
+      if (answer.errorCode !== 0) {
+        this.violate(
+          'offsets-unavailable',
+          `${group}: its coordinator ${leader} answered OffsetFetch with error ${answer.errorCode} after healing`,
+        );
+        continue;
+      }
+      for (const t of answer.topics) {
+        for (const p of t.partitions) {
+          const tp = tpKey(t.name, p.partitionIndex);
+          if (p.errorCode !== 0) {
+            this.violate(
+              'offsets-unavailable',
+              `${group} ${tp}: its coordinator ${leader} answered error ${p.errorCode} after healing`,
+            );
+            continue;
+          }
+          this.onOffsetFetch(group, tp, p.committedOffset, this.committedFloor(group, tp), leader);
+        }
+      }
     }
   }
 

@@ -3,6 +3,8 @@
 // observer that the invariant checker listens through.
 
 import type { decideLeadership } from '../cluster/partition-leadership.ts';
+import type { FoundCoordinator, GroupCoordinatorServices } from '../group/group-coordinator.ts';
+import type { OffsetCommitResponse, OffsetFetchResponse } from '../group/group-machine-types.ts';
 import type { KeyLayout } from '../metadata/key-layout.ts';
 import type { Logger } from '../util/logger.ts';
 import type { SimNetwork } from './sim-network.ts';
@@ -37,6 +39,10 @@ export interface SimSettings {
   readonly storeTimeoutMs: number;
   /** Produce request timeout (acks=all waits at most this long). */
   readonly produceTimeoutMs: number;
+  /** offsets.topic.num.partitions (replication factor 3, like the data topic). */
+  readonly offsetsPartitions: number;
+  /** Consumer groups committing offsets, one simulated client each. */
+  readonly groups: number;
 }
 
 /** Hooks from the simulated brokers and clients into the invariant checker. */
@@ -53,6 +59,21 @@ export interface SimObserver {
   onTruncate(tp: string, broker: number, offset: number): void;
   /** A producer got an acks=all acknowledgement for the batch with `crc` at `offset`. */
   onAck(tp: string, offset: number, crc: number, value: string): void;
+  /** An OffsetCommit of `offset` for the group's partition `tp` was answered with no error. */
+  onCommitAck(group: string, tp: string, offset: number, coordinator: number): void;
+  /** The highest offset acknowledged so far for the group's `tp` (-1: none); read when a fetch is sent. */
+  committedFloor(group: string, tp: string): number;
+  /**
+   * An OffsetFetch sent when `floor` was the highest acknowledged commit was
+   * answered with no error by `coordinator`, naming `offset` (-1: none).
+   */
+  onOffsetFetch(
+    group: string,
+    tp: string,
+    offset: number,
+    floor: number,
+    coordinator: number,
+  ): void;
 }
 
 export interface SimContext {
@@ -67,6 +88,11 @@ export interface SimContext {
   readonly observer: SimObserver;
   /** A broken leader election injected by the mutation test; absent, the controller's own. */
   readonly decideLeadership?: typeof decideLeadership;
+  /**
+   * Wraps the services each broker's group coordinator gets (a test's broken
+   * offsets load, through the same seam); absent, the broker's own.
+   */
+  readonly groupServices?: GroupServicesWrapper;
   /** The broker process object for a node (up or down). */
   broker(nodeId: number): SimBrokerHandle | undefined;
 }
@@ -78,6 +104,27 @@ export interface SimBrokerHandle {
   handleFetch(replicaId: number, wanted: readonly SimFetchPartition[]): Promise<SimFetchAnswer[]>;
   handleProduce(request: SimProduceRequest): Promise<SimProduceAnswer>;
   handleMetadata(topic: string, partition: number): SimLeaderInfo | null;
+  handleFindCoordinator(groupId: string): Promise<FoundCoordinator>;
+  handleOffsetCommit(request: SimOffsetCommitRequest): Promise<OffsetCommitResponse>;
+  handleOffsetFetch(request: SimOffsetFetchRequest): Promise<OffsetFetchResponse>;
+}
+
+/** A test's change to the services a simulated broker's group coordinator runs on. */
+export type GroupServicesWrapper = <S extends GroupCoordinatorServices>(real: S) => S;
+
+/** A simple OffsetCommit (generation -1, no member: a group used only to store offsets). */
+export interface SimOffsetCommitRequest {
+  readonly groupId: string;
+  readonly offsets: readonly {
+    readonly topic: string;
+    readonly partition: number;
+    readonly offset: number;
+  }[];
+}
+
+export interface SimOffsetFetchRequest {
+  readonly groupId: string;
+  readonly partitions: readonly { readonly topic: string; readonly partition: number }[];
 }
 
 export interface SimLeaderInfo {

@@ -38,6 +38,7 @@ export class SimScheduler {
   private readonly generations = new Map<number, number>();
   private readonly deferred = new Map<number, QueuedEvent[]>();
   private executedCount = 0;
+  private ranOwner: number | null = null;
 
   constructor(private readonly trace: SimTrace) {}
 
@@ -51,6 +52,11 @@ export class SimScheduler {
 
   get pending(): number {
     return this.heap.length;
+  }
+
+  /** The owner of the event the last runNext ran; null when it ran none (cancelled, dead, paused). */
+  get lastRunOwner(): number | null {
+    return this.ranOwner;
   }
 
   /** Runs `run` for `owner` after `delayMs`; labels starting with '.' stay out of the trace. */
@@ -106,6 +112,7 @@ export class SimScheduler {
   /** Runs the next event; false when none is left. */
   async runNext(): Promise<boolean> {
     const event = this.pop();
+    this.ranOwner = null;
     if (event === undefined) return false;
     this.now = Math.max(this.now, event.atMs);
     if (event.cancelled || event.generation !== this.generation(event.owner)) return true;
@@ -115,6 +122,7 @@ export class SimScheduler {
       return true;
     }
     this.executedCount += 1;
+    this.ranOwner = event.owner;
     if (!event.label.startsWith('.')) this.trace.add(this.now, event.label);
     event.run();
     await settle();

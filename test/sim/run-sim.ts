@@ -5,7 +5,8 @@
 //   npm run sim -- --time 600             as many seeds as fit in 600 s of wall time
 //   npm run sim -- --seed 42 --trace 400  one seed (to replay a failure), a longer trace
 // --fault-phase-ms and --settle-ms change the run's length (a replay needs the
-// same values); --broken-election injects the mutation test's wrong election.
+// same values); --broken-election injects the mutation test's wrong election,
+// --broken-offsets-load the offsets mutation test's coordinator that skips its load.
 
 import {
   formatFailure,
@@ -13,6 +14,7 @@ import {
   type SimOptions,
 } from '../../src/testing/cluster-simulator.ts';
 import { electOutsideIsr } from './broken-election.ts';
+import { skipOffsetsLoad } from './broken-offsets-load.ts';
 
 interface Args {
   first: number;
@@ -22,12 +24,13 @@ interface Args {
   settleMs: number | undefined;
   traceLines: number | undefined;
   brokenElection: boolean;
+  brokenOffsetsLoad: boolean;
   verbose: boolean;
 }
 
 const USAGE =
   'usage: npm run sim -- [--seeds N | --time S | --seed N] [--first N] [--fault-phase-ms MS] ' +
-  '[--settle-ms MS] [--trace LINES] [--broken-election] [--verbose]';
+  '[--settle-ms MS] [--trace LINES] [--broken-election] [--broken-offsets-load] [--verbose]';
 
 function parseArgs(argv: readonly string[]): Args {
   const args: Args = {
@@ -38,6 +41,7 @@ function parseArgs(argv: readonly string[]): Args {
     settleMs: undefined,
     traceLines: undefined,
     brokenElection: false,
+    brokenOffsetsLoad: false,
     verbose: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -57,6 +61,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--settle-ms') args.settleMs = value();
     else if (a === '--trace') args.traceLines = value();
     else if (a === '--broken-election') args.brokenElection = true;
+    else if (a === '--broken-offsets-load') args.brokenOffsetsLoad = true;
     else if (a === '--verbose') args.verbose = true;
     else throw new Error(`unknown argument ${a}\n${USAGE}`);
   }
@@ -66,7 +71,17 @@ function parseArgs(argv: readonly string[]): Args {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const deadline = args.timeS === null ? null : Date.now() + args.timeS * 1000;
-  const totals = { runs: 0, failed: 0, faults: 0, acked: 0, events: 0, simulatedMs: 0, wallMs: 0 };
+  const totals = {
+    runs: 0,
+    failed: 0,
+    faults: 0,
+    acked: 0,
+    commits: 0,
+    offsetFetches: 0,
+    events: 0,
+    simulatedMs: 0,
+    wallMs: 0,
+  };
   const byKind = new Map<string, number>();
   const failedSeeds: number[] = [];
   for (let seed = args.first; ; seed++) {
@@ -77,11 +92,14 @@ async function main(): Promise<void> {
       ...(args.settleMs === undefined ? {} : { settleMs: args.settleMs }),
       ...(args.traceLines === undefined ? {} : { traceLines: args.traceLines }),
       ...(args.brokenElection ? { decideLeadership: electOutsideIsr } : {}),
+      ...(args.brokenOffsetsLoad ? { groupServices: skipOffsetsLoad } : {}),
     };
     const r = await runSimulation(options);
     totals.runs += 1;
     totals.faults += r.stats.faultsInjected;
     totals.acked += r.stats.acked;
+    totals.commits += r.stats.commitsAcked;
+    totals.offsetFetches += r.stats.offsetFetchesChecked;
     totals.events += r.stats.events;
     totals.simulatedMs += r.stats.simulatedMs;
     totals.wallMs += r.stats.wallMs;
@@ -96,10 +114,11 @@ async function main(): Promise<void> {
     if (args.verbose || bad) {
       console.log(
         `seed ${seed}: ${bad ? 'FAILED' : 'ok'} hash ${r.traceHash} events ${r.stats.events} ` +
-          `acked ${r.stats.acked} faults ${r.stats.faultsInjected} ${JSON.stringify(r.stats.faults)} ` +
+          `acked ${r.stats.acked} commits ${r.stats.commitsAcked} offset fetches ${r.stats.offsetFetchesChecked} faults ${r.stats.faultsInjected} ${JSON.stringify(r.stats.faults)} ` +
           `elections ${r.stats.elections} isr ${r.stats.isrChanges} truncations ${r.stats.truncations} ` +
           `leases expired ${r.stats.leaseExpiries} ` +
-          `sim ${r.stats.simulatedMs} ms wall ${r.stats.wallMs} ms errors ${JSON.stringify(r.stats.produceErrors)}`,
+          `sim ${r.stats.simulatedMs} ms wall ${r.stats.wallMs} ms errors ${JSON.stringify(r.stats.produceErrors)} ` +
+          `consumer errors ${JSON.stringify(r.stats.consumerErrors)}`,
       );
     }
   }
@@ -108,7 +127,8 @@ async function main(): Promise<void> {
   console.log(
     `${totals.runs} runs, ${totals.failed} failed${failedSeeds.length > 0 ? ` (seeds ${failedSeeds.join(', ')})` : ''}; ` +
       `${totals.faults} faults (${kinds.map(([k, n]) => `${k} ${n}`).join(', ')}); ` +
-      `${totals.acked} acknowledged writes checked; ${totals.events} events; ` +
+      `${totals.acked} acknowledged writes checked; ${totals.commits} offset commits acknowledged, ` +
+      `${totals.offsetFetches} committed offsets fetched and checked; ${totals.events} events; ` +
       `simulated ${(totals.simulatedMs / 1000).toFixed(0)} s in ` +
       `${(totals.wallMs / 1000).toFixed(1)} s wall (${ratio.toFixed(1)}x)`,
   );

@@ -2,7 +2,8 @@
 // part of npm test: a bounded number of seeds, each a cluster of 3 to 5
 // brokers running Gregor's replication, controller and log code under
 // crashes, power cuts, pauses, partitions, store outages, disk faults and
-// clock jumps, with every invariant checked after every event; and a replay
+// clock jumps, with consumer groups committing offsets through the real group
+// coordinator, every invariant checked after every event; and a replay
 // check that one seed always runs the same way. The runs use `npm run sim`'s
 // defaults, so a failing seed replays with `npm run sim -- --seed N`.
 // SIM_SEEDS and SIM_FIRST_SEED widen or move the range.
@@ -18,11 +19,22 @@ describe('cluster simulator', () => {
   test(`${SEEDS} seeded runs with faults keep every invariant`, async (t) => {
     const failures: string[] = [];
     const byKind = new Map<string, number>();
-    const totals = { faults: 0, acked: 0, events: 0, simulatedMs: 0, wallMs: 0, elections: 0 };
+    const totals = {
+      faults: 0,
+      acked: 0,
+      commits: 0,
+      offsetFetches: 0,
+      events: 0,
+      simulatedMs: 0,
+      wallMs: 0,
+      elections: 0,
+    };
     for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
       const r = await runSimulation({ seed });
       totals.faults += r.stats.faultsInjected;
       totals.acked += r.stats.acked;
+      totals.commits += r.stats.commitsAcked;
+      totals.offsetFetches += r.stats.offsetFetchesChecked;
       totals.events += r.stats.events;
       totals.simulatedMs += r.stats.simulatedMs;
       totals.wallMs += r.stats.wallMs;
@@ -40,6 +52,9 @@ describe('cluster simulator', () => {
     t.diagnostic(
       `${totals.acked} acknowledged writes checked, ${totals.elections} leader elections, ${totals.events} events`,
     );
+    t.diagnostic(
+      `${totals.commits} offset commits acknowledged, ${totals.offsetFetches} committed offsets fetched and checked`,
+    );
     const ratio = totals.simulatedMs / Math.max(1, totals.wallMs);
     t.diagnostic(
       `simulated ${(totals.simulatedMs / 1000).toFixed(0)} s in ${(totals.wallMs / 1000).toFixed(1)} s wall: ${ratio.toFixed(0)}x`,
@@ -49,6 +64,11 @@ describe('cluster simulator', () => {
     assert.ok(totals.faults >= SEEDS * 5, `only ${totals.faults} faults in ${SEEDS} runs`);
     assert.ok(byKind.size >= Math.min(10, SEEDS), `only ${byKind.size} fault kinds`);
     assert.ok(totals.acked >= SEEDS * 50, `only ${totals.acked} acknowledged writes`);
+    assert.ok(totals.commits >= SEEDS * 50, `only ${totals.commits} acknowledged commits`);
+    assert.ok(
+      totals.offsetFetches >= SEEDS * 20,
+      `only ${totals.offsetFetches} committed offsets checked`,
+    );
   });
 
   test('one seed replays exactly: same trace hash, events, outcome and trace tail', async () => {
@@ -59,6 +79,9 @@ describe('cluster simulator', () => {
     assert.equal(second.traceHash, first.traceHash);
     assert.equal(second.stats.events, first.stats.events);
     assert.equal(second.stats.acked, first.stats.acked);
+    assert.ok(first.stats.commitsAcked > 0, 'the replayed run committed no offset');
+    assert.equal(second.stats.commitsAcked, first.stats.commitsAcked);
+    assert.equal(second.stats.offsetFetchesChecked, first.stats.offsetFetchesChecked);
     assert.deepEqual(second.stats.faults, first.stats.faults);
     assert.deepEqual(second.traceTail, first.traceTail);
     assert.deepEqual(second.violations, first.violations);
