@@ -205,8 +205,9 @@ export interface OffsetsPartitionRecords {
  * The records of a partition from its log start to its log end that a replay
  * would leave (to the end, as Kafka's coordinator loads: this broker leads the
  * partition, so its log is the one that will be committed, while its high
- * watermark may lag, e.g. after a restart or an election, until the followers
- * fetch again; stopping there would forget acknowledged commits): the last record of each key, in the order of those last
+ * watermark may lag acknowledged commits: a promoted follower learns the old
+ * leader's from its next fetch answer, a restarted leader starts from its last
+ * checkpoint): the last record of each key, in the order of those last
  * records, tombstones included (as log compaction would leave them). A
  * transaction's records (TxnOffsetCommit) count from its commit marker on, an
  * aborted transaction's not at all, an open one's are returned apart. Records
@@ -221,11 +222,6 @@ export async function readOffsetsPartition(
   const hosted = await s.replicas.acquire(OFFSETS_TOPIC, partition);
   if (hosted === undefined) throw new Error(`${OFFSETS_TOPIC}-${partition} is not hosted here`);
   const log = hosted.log;
-  // To the log end, not the high watermark, as Kafka's loader does: the leader's log is
-  // the partition's truth from now on, and a leader's high watermark can lag commits
-  // already acknowledged (a follower just promoted learns the old leader's high
-  // watermark only from its next fetch answer; a restarted leader starts from its last
-  // checkpoint). Loading to it served those groups older offsets, or none.
   const end = log.logEndOffset;
   const replay = new OffsetsReplay();
   let offset = log.logStartOffset;
