@@ -47,6 +47,23 @@ async function contract(name: string, make: () => Promise<{ fs: LogFileSystem; r
       assert.deepEqual(await fs.readdir(root), []);
     });
 
+    it('renames a directory with everything in it, freeing its name', async () => {
+      const { fs, root } = await make();
+      await fs.mkdir(`${root}/p-0/sub`);
+      const file = await fs.open(`${root}/p-0/sub/x`, { create: true });
+      await file.write(Buffer.from('1'), 0);
+      await file.close();
+      await fs.rename(`${root}/p-0`, `${root}/p-0.aside`);
+      assert.deepEqual(await fs.readdir(root), ['p-0.aside']);
+      assert.deepEqual(await fs.readdir(`${root}/p-0.aside/sub`), ['x']);
+      const moved = await fs.open(`${root}/p-0.aside/sub/x`, { create: false });
+      assert.equal((await readFully(moved, 0, 4)).toString(), '1');
+      await moved.close();
+      await assert.rejects(fs.rename(`${root}/p-0`, `${root}/p-0.again`), isNotFoundError);
+      await fs.mkdir(`${root}/p-0`);
+      assert.deepEqual(await fs.readdir(`${root}/p-0`), []);
+    });
+
     it('keeps an unlinked file readable through a handle opened before', async () => {
       const { fs, root } = await make();
       const file = await fs.open(`${root}/gone.log`, { create: true });

@@ -192,11 +192,33 @@ export class MemoryFileSystem implements LogFileSystem {
     const s = normalize(source);
     const t = normalize(target);
     this.maybeFail('rename', s);
+    if (this.dirs.has(s)) return this.renameDirectory(s, t);
     const inode = this.files.get(s);
     if (!inode) throw fsError('ENOENT', `no such file, rename '${s}'`);
     this.requireDir(posix.dirname(t));
     this.files.delete(s);
     this.files.set(t, inode);
+  }
+
+  /** rename(2) of a directory: everything under it moves; the target must not hold anything. */
+  private renameDirectory(s: string, t: string): void {
+    if (this.files.has(t)) throw fsError('ENOTDIR', `not a directory, rename '${s}' -> '${t}'`);
+    const under = (p: string, d: string) => p === d || p.startsWith(`${d}/`);
+    for (const p of [...this.files.keys(), ...this.dirs]) {
+      if (p !== t && under(p, t)) throw fsError('ENOTEMPTY', `directory not empty '${t}'`);
+    }
+    this.requireDir(posix.dirname(t));
+    const moved = (p: string) => t + p.slice(s.length);
+    for (const [p, inode] of [...this.files]) {
+      if (!under(p, s)) continue;
+      this.files.delete(p);
+      this.files.set(moved(p), inode);
+    }
+    for (const p of [...this.dirs]) {
+      if (!under(p, s)) continue;
+      this.dirs.delete(p);
+      this.dirs.add(moved(p));
+    }
   }
 
   async removeDirectory(dir: string): Promise<void> {
