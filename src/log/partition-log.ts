@@ -872,6 +872,17 @@ export class PartitionLog {
     }, true);
   }
 
+  /**
+   * Closes every file without flushing or writing checkpoints, after the mutations
+   * already queued: the caller deletes the directory (or sets it aside first).
+   */
+  closeForDeletion(): Promise<void> {
+    return this.enqueue(async () => {
+      this.closed = true;
+      for (const segment of this.segments) await segment.close({ flush: false });
+    }, true);
+  }
+
   private async writeCheckpoints(): Promise<void> {
     const values: OffsetCheckpoints = {
       recoveryPoint: this.recoveryPointValue,

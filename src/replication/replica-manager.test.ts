@@ -1,18 +1,21 @@
 // The replica manager against data the metadata no longer accounts for: a
-// topic deleted and created again between two syncs, a directory left by a
-// deleted topic, and a directory of an earlier topic of the same name; and
-// which partitions a lost session fences.
+// topic deleted and created again between two syncs or while its old log is
+// being deleted, a directory left by a deleted topic, and a directory of an
+// earlier topic of the same name; and which partitions a lost session fences.
 
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { pino } from 'pino';
 import { MetadataImage } from '../cluster/metadata-image.ts';
-import { nodeFileSystem } from '../log/file-system.ts';
+import { LogStorageError } from '../log/errors.ts';
+import { type LogFileSystem, nodeFileSystem } from '../log/file-system.ts';
 import { defaultLogConfig } from '../log/log-config.ts';
+import { PartitionLog } from '../log/partition-log.ts';
 import { writePartitionMetadata } from '../log/partition-metadata-file.ts';
-import { buildValueBatch } from '../log/testing/test-batch.ts';
+import { buildValueBatch, decodeTestRecords } from '../log/testing/test-batch.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { silentLogger } from '../util/logger.ts';
 import { ReplicaManager } from './replica-manager.ts';
@@ -98,6 +101,19 @@ describe('ReplicaManager and leftover data', () => {
     });
   });
 
+  test('a directory a stop left set aside for deletion is removed, never brought back', async () => {
+    await withManager(async (m, image, dir) => {
+      const aside = join(dir, 't-0.0123456789abcdef0123456789abcdef-delete');
+      await mkdir(aside);
+      await writeFile(join(aside, '00000000000000000000.log'), Buffer.alloc(0));
+      await writeFile(join(aside, 'marker'), 'from the deleted topic');
+      topic(image, 't', NEW_ID);
+      await m.sync();
+      assert.deepEqual(await readdir(dir), ['t-0']);
+      assert.ok(!(await readdir(join(dir, 't-0'))).includes('marker'));
+    });
+  });
+
   test('a directory recording another topic id is deleted before the log opens', async () => {
     await withManager(async (m, image, dir) => {
       const partitionDir = join(dir, 't-0');
@@ -111,6 +127,202 @@ describe('ReplicaManager and leftover data', () => {
       assert.ok((await readdir(partitionDir)).includes('partition.metadata'));
     });
   });
+});
+
+/** The real disk, except that the first of `ops` on `path` waits until released. */
+function holdFirst(
+  ops: ReadonlyArray<'rename' | 'removeDirectory' | 'mkdir'>,
+  path: string,
+): {
+  fs: LogFileSystem;
+  isHeld: () => boolean;
+  release: () => void;
+} {
+  let held = false;
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const hold = async (op: (typeof ops)[number], p: string) => {
+    if (held || p !== path || !ops.includes(op)) return;
+    held = true;
+    await released;
+  };
+  const fs: LogFileSystem = {
+    ...nodeFileSystem,
+    async rename(source, target) {
+      await hold('rename', source);
+      return nodeFileSystem.rename(source, target);
+    },
+    async removeDirectory(dir) {
+      await hold('removeDirectory', dir);
+      return nodeFileSystem.removeDirectory(dir);
+    },
+    async mkdir(dir) {
+      await hold('mkdir', dir);
+      return nodeFileSystem.mkdir(dir);
+    },
+  };
+  return { fs, isHeld: () => held, release };
+}
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+/** A one-record produce as the produce handler makes it: the error code it would answer. */
+async function produce(m: ReplicaManager, value: string): Promise<number> {
+  let led: Awaited<ReturnType<ReplicaManager['leaderPartition']>>;
+  try {
+    led = await m.leaderPartition('t', 0, -1);
+  } catch (err) {
+    if (err instanceof LogStorageError) return ErrorCode.KAFKA_STORAGE_ERROR;
+    throw err;
+  }
+  if ('errorCode' in led) return led.errorCode;
+  return (await led.partition.appendAsLeader(buildValueBatch(value, 1), 1 << 20)).errorCode;
+}
+
+/** The values stored in `<dir>/t-0`, read back from the disk after the manager closed. */
+async function storedValues(dir: string): Promise<string[]> {
+  const log = await PartitionLog.open({
+    dir,
+    topic: 't',
+    partition: 0,
+    config: defaultLogConfig,
+    now: () => Date.now(),
+  });
+  try {
+    const read = await log.read(0, 1 << 20, { maxOffset: log.logEndOffset, minOneBatch: true });
+    return read.records === null
+      ? []
+      : decodeTestRecords(read.records).map((r) => r.value?.toString() ?? '');
+  } finally {
+    await log.close();
+  }
+}
+
+describe('a topic deleted and created again while its old directory is being deleted', () => {
+  for (const recreated of ['in the same image change', 'after the deletion began'] as const) {
+    test(`recreated ${recreated}: the new topic gets a retriable answer, then keeps its own writes`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'gregor-rm-'));
+      const gate = holdFirst(['rename', 'removeDirectory'], join(dir, 't-0'));
+      const levels: number[] = [];
+      const logger = pino(
+        { level: 'info' },
+        { write: (line: string) => levels.push((JSON.parse(line) as { level: number }).level) },
+      );
+      const image = new MetadataImage('cluster');
+      image.apply({
+        kind: 'broker',
+        nodeId: 0,
+        endpoint: { nodeId: 0, host: 'h', port: 1, rack: null },
+      });
+      const m = new ReplicaManager({
+        nodeId: 0,
+        logDir: dir,
+        image,
+        logConfigFor: () => defaultLogConfig,
+        now: () => Date.now(),
+        logger,
+        fs: gate.fs,
+      });
+      let closed = false;
+      try {
+        topic(image, 't', OLD_ID);
+        await m.sync();
+        assert.equal(await produce(m, 'old'), 0);
+
+        topic(image, 't', null);
+        if (recreated === 'in the same image change') topic(image, 't', NEW_ID);
+        const deleting = m.sync();
+        await until(gate.isHeld, "the old log's directory is being deleted");
+        if (recreated === 'after the deletion began') topic(image, 't', NEW_ID);
+        // The broker syncs on every image change.
+        const syncedNew = m.sync();
+        let during: number | undefined;
+        void produce(m, 'early').then((code) => {
+          during = code;
+        });
+        await until(() => during !== undefined, 'the produce during the deletion is answered');
+        gate.release();
+        await deleting;
+        await syncedNew;
+        assert.equal(await produce(m, 'late'), 0);
+        await m.close();
+        closed = true;
+
+        const acknowledged = during === 0 ? ['early0', 'late0'] : ['late0'];
+        assert.deepEqual(
+          await storedValues(dir),
+          acknowledged,
+          "the new topic's directory holds its acknowledged writes and none of the old topic's",
+        );
+        assert.equal(
+          during,
+          ErrorCode.NOT_LEADER_OR_FOLLOWER,
+          'a produce while the old directory goes is answered retriably',
+        );
+        assert.match(await readFile(join(dir, 't-0', 'partition.metadata'), 'utf8'), /AAAAAg/);
+        assert.deepEqual(
+          (await readdir(dir)).filter((n) => n !== 't-0'),
+          [],
+          'the old directory is gone',
+        );
+        assert.deepEqual(
+          levels.filter((l) => l >= 50),
+          [],
+          'nothing was logged at error level',
+        );
+      } finally {
+        gate.release();
+        if (!closed) await m.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
+test('an open begun for the earlier topic that ends after the new one appeared is replaced', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gregor-rm-'));
+  const gate = holdFirst(['mkdir'], join(dir, 't-0'));
+  const image = new MetadataImage('cluster');
+  const m = new ReplicaManager({
+    nodeId: 0,
+    logDir: dir,
+    image,
+    logConfigFor: () => defaultLogConfig,
+    now: () => Date.now(),
+    logger: silentLogger(),
+    fs: gate.fs,
+  });
+  let closed = false;
+  try {
+    topic(image, 't', OLD_ID);
+    // A request opens the old topic's log before any sync did...
+    const early = m.acquire('t', 0);
+    await until(gate.isHeld, "the old topic's log is being opened");
+    // ...and the topic is deleted and created again before that open ends.
+    topic(image, 't', null);
+    topic(image, 't', NEW_ID);
+    const synced = m.sync();
+    gate.release();
+    await early;
+    await synced;
+    assert.equal(await produce(m, 'new'), 0, 'the new topic is served without another sync');
+    await m.close();
+    closed = true;
+    assert.deepEqual(await storedValues(dir), ['new0']);
+    assert.match(await readFile(join(dir, 't-0', 'partition.metadata'), 'utf8'), /AAAAAg/);
+  } finally {
+    gate.release();
+    if (!closed) await m.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('a lost session fences partitions another broker could lead, not sole-replica ones', async () => {

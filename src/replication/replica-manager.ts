@@ -7,19 +7,23 @@
 // Directories the image does not account for are removed: at start-up those of
 // partitions moved away or topics deleted while the broker was down (Kafka's
 // stray logs), and on open one whose partition.metadata names another topic id
-// (the topic was deleted and created again under the same name).
+// (the topic was deleted and created again under the same name). As in Kafka, a
+// directory being deleted is first renamed to `<topic>-<p>.<uuid>-delete`, and
+// the partition is not opened again until that rename is done, so a topic
+// created again under the same name gets a new directory and never opens, or
+// writes into, the one being removed.
 // With several log directories (JBOD), a partition stays in the directory that
 // holds it and a new one goes to the online directory with the fewest
 // partitions, as Kafka's LogManager places them. A disk failure in any log of a
 // directory takes the whole directory offline: its partitions stop being served
 // here and listeners learn of them, so the cluster can lead them elsewhere.
 
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import type { MetadataImage } from '../cluster/metadata-image.ts';
 import { LOG_START_OFFSET_CHECKPOINT, writeCheckpointFile } from '../log/checkpoint-file.ts';
 import { isNoSpaceError, LogStorageError } from '../log/errors.ts';
-import { type LogFileSystem, nodeFileSystem } from '../log/file-system.ts';
+import { isNotFoundError, type LogFileSystem, nodeFileSystem } from '../log/file-system.ts';
 import type { LogConfig } from '../log/log-config.ts';
 import { PartitionLog } from '../log/partition-log.ts';
 import {
@@ -56,6 +60,12 @@ export interface ReplicaManagerOptions {
   readonly setTimer?: SetTimer;
 }
 
+/**
+ * A deleted partition's directory, set aside until removed: Kafka's name, with a 32-digit
+ * id (a UUID without dashes). Checked before MOVE_DIR, whose set-aside originals have
+ * 16-digit ids and may be restored at start-up; these never are.
+ */
+const DELETED_DIR = /^(.+)-(0|[1-9][0-9]*)\.[0-9a-f]{32}-delete$/;
 /** A replica being moved (`-future`) or set aside after a move (`-delete`), as Kafka names them. */
 const MOVE_DIR = /^(.+)-(0|[1-9][0-9]*)\.([0-9a-f]+)-(future|delete)$/;
 /** `<topic>-<partition>`: Kafka's partition directory name (topic names have no '/'). */
@@ -160,6 +170,11 @@ export class ReplicaManager {
   private readonly futures = new Map<string, FutureReplica>();
   /** Partitions between their old and new directory: not served for that moment. */
   private readonly swapping = new Set<string>();
+  /**
+   * Partitions whose directory is being set aside for deletion: not opened (and not
+   * served) until it has its `-delete` name. Settles when the rename is done or failed.
+   */
+  private readonly deleting = new Map<string, Promise<void>>();
 
   constructor(private readonly o: ReplicaManagerOptions) {
     this.dirs = o.logDirs ?? [o.logDir];
@@ -225,7 +240,9 @@ export class ReplicaManager {
     if (this.offlineKeys.has(key(topic, index))) {
       throw new LogStorageError(`${topic}-${index} is in an offline log directory`);
     }
-    if (this.swapping.has(key(topic, index))) return undefined;
+    // The directory of a deleted log not yet renamed away: NOT_LEADER_OR_FOLLOWER, retried.
+    if (this.swapping.has(key(topic, index)) || this.deleting.has(key(topic, index)))
+      return undefined;
     try {
       return await this.open(topic, index, state.leaderEpoch);
     } catch (err) {
@@ -310,7 +327,8 @@ export class ReplicaManager {
         }
       }
     }
-    const toOpen: Array<{ topic: string; index: number; leaderEpoch: number }> = [];
+    const toOpen: Array<{ topic: string; topicId: string; index: number; leaderEpoch: number }> =
+      [];
     for (const [k, w] of wanted) {
       if (this.offlineKeys.has(k)) continue;
       const existing = this.partitions.get(k);
@@ -318,10 +336,7 @@ export class ReplicaManager {
       if (existing !== undefined && openedFor !== undefined && openedFor !== w.topicId) {
         // Deleted and created again between two syncs: the open log is the
         // old topic's. It goes, and the new topic's starts empty.
-        this.partitions.delete(k);
-        this.openedTopicIds.delete(k);
-        await existing.log.delete();
-        this.located.delete(k);
+        await this.deleteLog(k, existing);
         this.o.logger.info(
           { topic: w.topic, partition: w.index, topicId: w.topicId },
           'deleted the partition log of an earlier topic of the same name',
@@ -335,8 +350,16 @@ export class ReplicaManager {
     // Several at once: an open mostly waits on the disk (segment files, index
     // ends, checkpoints), so one at a time left a restart's event loop idle.
     await runConcurrently(toOpen, OPENS_IN_FLIGHT, async (w) => {
+      const k = key(w.topic, w.index);
       try {
-        await this.open(w.topic, w.index, w.leaderEpoch);
+        const p = await this.open(w.topic, w.index, w.leaderEpoch);
+        const openedFor = this.openedTopicIds.get(k);
+        if (openedFor !== undefined && openedFor !== w.topicId && this.partitions.get(k) === p) {
+          // A request's open begun under the earlier topic of this name finished
+          // only now: that log goes too, and the new topic's opens in its place.
+          await this.deleteLog(k, p);
+          await this.open(w.topic, w.index, w.leaderEpoch);
+        }
       } catch (err) {
         // One partition that cannot be opened must not keep the rest closed.
         this.noteOpenFailure(w.topic, w.index, err);
@@ -348,13 +371,14 @@ export class ReplicaManager {
     for (const [k, p] of this.partitions) {
       if (wanted.has(k)) continue;
       // Opened meanwhile through acquire() for a partition the image gained
-      // after `wanted` was computed: keep it.
+      // after `wanted` was computed: keep it, unless the topic it was opened
+      // for is not the one the image now has under that name.
       const current = this.o.image.partition(p.topic, p.index);
-      if (current?.replicas.includes(this.o.nodeId)) continue;
-      this.partitions.delete(k);
-      this.openedTopicIds.delete(k);
-      await p.log.delete();
-      this.located.delete(k);
+      const openedFor = this.openedTopicIds.get(k);
+      const topicId = this.o.image.topic(p.topic)?.topicId;
+      const sameTopic = openedFor === undefined || openedFor === topicId;
+      if (current?.replicas.includes(this.o.nodeId) && sameTopic) continue;
+      await this.deleteLog(k, p);
       this.o.logger.info({ topic: p.topic, partition: p.index }, 'deleted partition log');
     }
     // After the deletions, so the fetchers drop the partitions deleted here.
@@ -380,6 +404,9 @@ export class ReplicaManager {
     const already = this.partitions.get(k);
     if (already !== undefined) return already;
     const task = (async () => {
+      // Never the directory of a deleted log still being set aside (acquire() does not
+      // come here meanwhile; a reopen after a replica move may).
+      for (let d = this.deleting.get(k); d !== undefined; d = this.deleting.get(k)) await d;
       const logDir = await this.dirFor(k);
       const topicId = this.o.image.topic(topic)?.topicId;
       let log: PartitionLog;
@@ -492,8 +519,77 @@ export class ReplicaManager {
       { topic, partition: index, recordedTopicId: recorded, topicId },
       'partition log belongs to an earlier topic of the same name; deleting it',
     );
-    await this.fs.removeDirectory(dir);
+    // Set aside first: a crash in the middle of the removal must not leave
+    // part of the old topic's files under the partition's own name.
+    await this.removeSetAside(await this.setAside(dir));
     return true;
+  }
+
+  /**
+   * Stops serving a partition and deletes its log, as Kafka does: the files are
+   * closed and the directory renamed to `<topic>-<p>.<uuid>-delete` before the
+   * partition may be opened again (meanwhile requests get NOT_LEADER_OR_FOLLOWER),
+   * then the renamed directory is removed.
+   */
+  private deleteLog(k: string, p: Partition): Promise<void> {
+    this.partitions.delete(k);
+    this.openedTopicIds.delete(k);
+    return this.deletePartitionDir(k, p.log.dir, () => p.log.closeForDeletion());
+  }
+
+  /** Sets a partition's directory aside, the partition closed meanwhile, and removes it. */
+  private async deletePartitionDir(
+    k: string,
+    dir: string,
+    closeFiles: () => Promise<void>,
+  ): Promise<void> {
+    const renamed = (async () => {
+      await closeFiles();
+      const aside = await this.setAside(dir);
+      // Before the partition may open again: a new log goes where placement puts it.
+      this.located.delete(k);
+      return aside;
+    })();
+    const settled = renamed.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.deleting.set(k, settled);
+    let aside: string | null;
+    try {
+      aside = await renamed;
+    } finally {
+      if (this.deleting.get(k) === settled) this.deleting.delete(k);
+    }
+    await this.removeSetAside(aside);
+  }
+
+  /** Renames a partition directory to its `-delete` name (durably); null when it is not there. */
+  private async setAside(dir: string): Promise<string | null> {
+    const aside = `${dir}.${randomUUID().replaceAll('-', '')}-delete`;
+    try {
+      await this.fs.rename(dir, aside);
+    } catch (err) {
+      if (isNotFoundError(err)) return null;
+      throw err;
+    }
+    await this.fs.fsyncDirectory(dirname(dir));
+    return aside;
+  }
+
+  /** Removes a set-aside directory; one that will not go is left for the next start-up. */
+  private async removeSetAside(aside: string | null): Promise<boolean> {
+    if (aside === null) return false;
+    try {
+      await this.fs.removeDirectory(aside);
+      return true;
+    } catch (err) {
+      this.o.logger.warn(
+        { dir: aside, reason: errorText(err) },
+        'could not remove a deleted partition directory; it is removed at the next start',
+      );
+      return false;
+    }
   }
 
   /**
@@ -526,13 +622,16 @@ export class ReplicaManager {
       if (m === null) continue;
       const topic = m[1]!;
       const index = Number(m[2]);
-      const state = this.o.image.partition(topic, index);
-      if (state?.replicas.includes(this.o.nodeId)) continue;
-      if (this.partitions.has(key(topic, index)) || this.opening.has(key(topic, index))) continue;
+      const k = key(topic, index);
       const dir = join(logDir, name);
       const files = await this.fs.readdir(dir).catch(() => [] as string[]);
       if (!files.some((f) => PARTITION_FILES.includes(f) || f.endsWith('.log'))) continue;
-      await this.fs.removeDirectory(dir);
+      // Judged after the last wait, so no open can begin between judging and the
+      // deletion (which keeps the partition from opening until the directory is aside).
+      const state = this.o.image.partition(topic, index);
+      if (state?.replicas.includes(this.o.nodeId)) continue;
+      if (this.partitions.has(k) || this.opening.has(k) || this.deleting.has(k)) continue;
+      await this.deletePartitionDir(k, dir, async () => {});
       this.o.logger.info(
         { topic, partition: index },
         'deleted stray partition log (not hosted here per the cluster metadata)',
@@ -570,6 +669,8 @@ export class ReplicaManager {
    */
   private async scanDirs(): Promise<void> {
     const moves: Array<{ logDir: string; name: string; k: string; kind: string }> = [];
+    /** Directories of deleted logs a stop left before their removal. */
+    const leftovers: string[] = [];
     for (const logDir of this.dirs) {
       let names: string[];
       try {
@@ -579,6 +680,10 @@ export class ReplicaManager {
         continue;
       }
       for (const name of names) {
+        if (DELETED_DIR.test(name)) {
+          leftovers.push(join(logDir, name));
+          continue;
+        }
         const moving = MOVE_DIR.exec(name);
         if (moving !== null) {
           moves.push({ logDir, name, k: key(moving[1]!, Number(moving[2])), kind: moving[4]! });
@@ -596,6 +701,11 @@ export class ReplicaManager {
           continue;
         }
         this.located.set(k, logDir);
+      }
+    }
+    for (const dir of leftovers) {
+      if (await this.removeSetAside(dir)) {
+        this.o.logger.info({ dir }, 'removed the directory of a deleted partition log');
       }
     }
     const setAside = new Set(moves.filter((m) => m.kind === 'delete').map((m) => m.k));
