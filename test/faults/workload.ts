@@ -53,6 +53,11 @@ export class ClientProcess {
   }
 }
 
+/** Where a client's history goes in a chunk's directory (also where `--recheck` reads it). */
+export function historyFile(dir: string, name: string): string {
+  return join(dir, `${name}.history`);
+}
+
 export function startProducer(
   dir: string,
   name: string,
@@ -61,7 +66,7 @@ export function startProducer(
   partitions: number,
   rate: number,
 ) {
-  return new ClientProcess('campaign_producer.py', join(dir, `${name}.history`), {
+  return new ClientProcess('campaign_producer.py', historyFile(dir, name), {
     BOOTSTRAP: bootstrap,
     TOPIC: topic,
     PARTITIONS: String(partitions),
@@ -77,7 +82,7 @@ export function startConsumer(
   topic: string,
   group: string,
 ) {
-  return new ClientProcess('campaign_consumer.py', join(dir, `${name}.history`), {
+  return new ClientProcess('campaign_consumer.py', historyFile(dir, name), {
     BOOTSTRAP: bootstrap,
     TOPIC: topic,
     GROUP: group,
