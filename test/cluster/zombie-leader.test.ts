@@ -21,7 +21,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildValueBatch } from '../../src/log/testing/test-batch.ts';
-import { Metadata } from '../../src/protocol/apis/metadata.ts';
 import { OffsetForLeaderEpoch } from '../../src/protocol/apis/offset-for-leader-epoch.ts';
 import { Produce } from '../../src/protocol/apis/produce.ts';
 import { acknowledgedWrites, auditAcknowledged } from '../harness/acknowledged-writes.ts';
@@ -30,12 +29,11 @@ import { startEtcd } from '../harness/etcd.ts';
 import { PYTHON, runPython } from '../harness/processes.ts';
 import { RawClient } from '../harness/raw-client.ts';
 import { type ReplicaRecord, readReplicaLog } from '../harness/replica-log.ts';
-import { until } from '../harness/topic-state.ts';
+import { type PartitionView, partitionViewAt, until } from '../harness/topic-state.ts';
 
 const SESSION_TIMEOUT_MS = 3000;
 const TOPIC = 'zombie';
 const CLUSTER_ID = 'Wm9tYmllTGVhZGVyVGVzdA';
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -56,36 +54,13 @@ async function signalAndWait(child: ChildProcess, signal: 'SIGSTOP' | 'SIGCONT')
   });
 }
 
-interface PartitionView {
-  leader: number;
-  leaderEpoch: number;
-  isr: number[];
-}
-
 /** The partition as the first broker of `bootstraps` that answers sees it. */
 async function partitionView(bootstraps: readonly string[]): Promise<PartitionView | null> {
   for (const bootstrap of bootstraps) {
-    const v = await partitionViewAt(bootstrap).catch(() => null);
+    const v = await partitionViewAt(bootstrap, TOPIC).catch(() => null);
     if (v !== null) return v;
   }
   return null;
-}
-
-async function partitionViewAt(bootstrap: string): Promise<PartitionView | null> {
-  const c = await RawClient.connect(bootstrap);
-  try {
-    const m = await c.send(Metadata, 9, {
-      topics: [{ topicId: ZERO_UUID, name: TOPIC }],
-      allowAutoTopicCreation: false,
-      includeClusterAuthorizedOperations: false,
-      includeTopicAuthorizedOperations: false,
-    });
-    const p = m.topics[0]?.partitions[0];
-    if (p === undefined || p.errorCode !== 0) return null;
-    return { leader: p.leaderId, leaderEpoch: p.leaderEpoch, isr: [...p.isrNodes].sort() };
-  } finally {
-    c.close();
-  }
 }
 
 const show = (log: readonly ReplicaRecord[]) =>
