@@ -20,7 +20,7 @@ import { acknowledgedWrites, auditAcknowledged } from '../harness/acknowledged-w
 import { type BrokerProcess, freePort, spawnBroker } from '../harness/broker-process.ts';
 import { startEtcd } from '../harness/etcd.ts';
 import { PYTHON, runPython } from '../harness/processes.ts';
-import { type ReplicaRecord, readReplicaLog } from '../harness/replica-log.ts';
+import { copiesByBatch, type ReplicaRecord, readReplicaLog } from '../harness/replica-log.ts';
 
 const FAULTS = Number(process.env['GREGOR_FAULTS'] ?? 6);
 const SESSION_TIMEOUT_MS = 3000;
@@ -35,27 +35,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * sequence 0 means the client renumbered messages after bumping its epoch.
  */
 function duplicatedBatches(log: readonly ReplicaRecord[]): string {
-  const byValue = new Map<string, ReplicaRecord[]>();
-  for (const r of log) {
-    const copies = byValue.get(r.value);
-    if (copies === undefined) byValue.set(r.value, [r]);
-    else copies.push(r);
-  }
-  const batches = new Map<string, { n: number; offset: number; timestampMs: number }>();
-  for (const copies of byValue.values()) {
-    if (copies.length < 2) continue;
-    for (const c of copies) {
-      const b = batches.get(c.producer);
-      if (b === undefined)
-        batches.set(c.producer, { n: 1, offset: c.offset, timestampMs: c.timestampMs });
-      else b.n += 1;
-    }
-  }
-  return [...batches]
-    .map(
-      ([p, b]) =>
-        `${b.n} in batch ${p} (offset ${b.offset}, ${new Date(b.timestampMs).toISOString()})`,
-    )
+  return [...copiesByBatch(log)]
+    .map(([p, copies]) => {
+      const first = copies[0]!;
+      return `${copies.length} in batch ${p} (offset ${first.offset}, ${new Date(first.timestampMs).toISOString()})`;
+    })
     .join('; ');
 }
 

@@ -28,7 +28,7 @@ import { type BrokerProcess, freePort, spawnBroker } from '../harness/broker-pro
 import { startEtcd } from '../harness/etcd.ts';
 import { PYTHON, runPython } from '../harness/processes.ts';
 import { RawClient } from '../harness/raw-client.ts';
-import { type ReplicaRecord, readReplicaLog } from '../harness/replica-log.ts';
+import { copiesByBatch, type ReplicaRecord, readReplicaLog } from '../harness/replica-log.ts';
 import { type PartitionView, partitionViewAt, until } from '../harness/topic-state.ts';
 
 const SESSION_TIMEOUT_MS = 3000;
@@ -72,18 +72,7 @@ const show = (log: readonly ReplicaRecord[]) =>
  * at sequence 0 the client renumbered messages it had given up on.
  */
 function duplicatedBatches(log: readonly ReplicaRecord[]): string {
-  const byValue = new Map<string, ReplicaRecord[]>();
-  for (const r of log) {
-    const copies = byValue.get(r.value);
-    if (copies === undefined) byValue.set(r.value, [r]);
-    else copies.push(r);
-  }
-  const batches = new Map<string, number>();
-  for (const copies of byValue.values()) {
-    if (copies.length < 2) continue;
-    for (const c of copies) batches.set(c.producer, (batches.get(c.producer) ?? 0) + 1);
-  }
-  return [...batches].map(([p, n]) => `${n} in batch ${p}`).join('; ');
+  return [...copiesByBatch(log)].map(([p, copies]) => `${copies.length} in batch ${p}`).join('; ');
 }
 
 /** A Produce of one plain batch, sent now; settles with the broker's answer for it. */

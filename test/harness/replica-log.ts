@@ -55,3 +55,28 @@ export async function readReplicaLog(
   }
   return out;
 }
+
+/**
+ * The records whose value the log holds more than once, grouped by the batch that holds
+ * them (`producer`), batches in the order their first such record's value first appears
+ * and records in log order: which batches a duplicate came in, to tell a retry the broker
+ * let through (one producer epoch) from a client's re-send after an epoch bump.
+ */
+export function copiesByBatch(log: readonly ReplicaRecord[]): Map<string, ReplicaRecord[]> {
+  const byValue = new Map<string, ReplicaRecord[]>();
+  for (const r of log) {
+    const copies = byValue.get(r.value);
+    if (copies === undefined) byValue.set(r.value, [r]);
+    else copies.push(r);
+  }
+  const byBatch = new Map<string, ReplicaRecord[]>();
+  for (const copies of byValue.values()) {
+    if (copies.length < 2) continue;
+    for (const c of copies) {
+      const batch = byBatch.get(c.producer);
+      if (batch === undefined) byBatch.set(c.producer, [c]);
+      else batch.push(c);
+    }
+  }
+  return byBatch;
+}
