@@ -8,9 +8,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Fetch } from '../../src/protocol/apis/fetch.ts';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
 import { decodeRecordBatches } from '../../src/protocol/records.ts';
+import { fetchV11 } from '../harness/partition-wire.ts';
 import { RawClient } from '../harness/raw-client.ts';
 import type { ConsumerEvent, FinalRecord, Invocation, Outcome } from './checker.ts';
 
@@ -158,38 +158,13 @@ async function fetchFrom(
   partition: number,
   offset: number,
 ): Promise<{ errorCode: number; highWatermark: number; records: Buffer }> {
-  const r = await raw.send(Fetch, 11, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: FETCH_BYTES,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [
-      {
-        topic,
-        partitions: [
-          {
-            partition,
-            currentLeaderEpoch: -1,
-            fetchOffset: offset,
-            logStartOffset: -1,
-            partitionMaxBytes: FETCH_BYTES,
-          },
-        ],
-      },
-    ],
-    forgottenTopicsData: [],
-    rackId: '',
-  } as never);
-  const p = r.responses[0]?.partitions[0];
-  return {
-    errorCode: p?.errorCode ?? -1,
-    highWatermark: Number(p?.highWatermark ?? -1),
-    records:
-      p?.records === null || p?.records === undefined ? Buffer.alloc(0) : Buffer.from(p.records),
-  };
+  return (
+    (await fetchV11(raw, topic, partition, offset, FETCH_BYTES)) ?? {
+      errorCode: -1,
+      highWatermark: -1,
+      records: Buffer.alloc(0),
+    }
+  );
 }
 
 /**
