@@ -11,17 +11,16 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { decodeTestRecords } from '../../src/log/testing/test-batch.ts';
-import { forEachBatch, readBatchHeader } from '../../src/protocol/record-batch.ts';
 import { SeededRandom } from '../../src/protocol/testing/sample-values.ts';
 import { acknowledgedWrites, auditAcknowledged } from '../harness/acknowledged-writes.ts';
 import { type BrokerProcess, freePort, spawnBroker } from '../harness/broker-process.ts';
 import { startEtcd } from '../harness/etcd.ts';
 import { PYTHON, runPython } from '../harness/processes.ts';
+import { copiesByBatch, type ReplicaRecord, readReplicaLog } from '../harness/replica-log.ts';
 
 const FAULTS = Number(process.env['GREGOR_FAULTS'] ?? 6);
 const SESSION_TIMEOUT_MS = 3000;
@@ -29,70 +28,18 @@ const SEED = Number(process.env['GREGOR_FAULT_SEED'] ?? 7);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** One stored record and its batch's producer id/epoch/base sequence. */
-interface StoredRecord {
-  offset: number;
-  timestampMs: number;
-  value: string;
-  producer: string;
-}
-
-/** A replica's copy of one partition, from its segment files (whole batches only). */
-async function readReplicaLog(dir: string): Promise<StoredRecord[]> {
-  let names: string[];
-  try {
-    names = (await readdir(dir)).filter((n) => n.endsWith('.log')).sort();
-  } catch {
-    return [];
-  }
-  const out: StoredRecord[] = [];
-  for (const name of names) {
-    const bytes = await readFile(join(dir, name));
-    forEachBatch(bytes, (at, sizeBytes) => {
-      const batch = bytes.subarray(at, at + sizeBytes);
-      const h = readBatchHeader(batch);
-      const producer = `${h.producerId}/${h.producerEpoch}/${h.baseSequence}`;
-      for (const r of decodeTestRecords(batch)) {
-        out.push({
-          offset: r.offset,
-          timestampMs: r.timestampMs,
-          value: r.value?.toString() ?? '',
-          producer,
-        });
-      }
-    });
-  }
-  return out;
-}
-
 /**
  * The batches (producer id/epoch/base sequence, first offset and time) holding
  * values stored more than once in one replica's log: both copies under one
  * epoch mean the broker let a retry through; a copy under a later epoch from
  * sequence 0 means the client renumbered messages after bumping its epoch.
  */
-function duplicatedBatches(log: readonly StoredRecord[]): string {
-  const byValue = new Map<string, StoredRecord[]>();
-  for (const r of log) {
-    const copies = byValue.get(r.value);
-    if (copies === undefined) byValue.set(r.value, [r]);
-    else copies.push(r);
-  }
-  const batches = new Map<string, { n: number; offset: number; timestampMs: number }>();
-  for (const copies of byValue.values()) {
-    if (copies.length < 2) continue;
-    for (const c of copies) {
-      const b = batches.get(c.producer);
-      if (b === undefined)
-        batches.set(c.producer, { n: 1, offset: c.offset, timestampMs: c.timestampMs });
-      else b.n += 1;
-    }
-  }
-  return [...batches]
-    .map(
-      ([p, b]) =>
-        `${b.n} in batch ${p} (offset ${b.offset}, ${new Date(b.timestampMs).toISOString()})`,
-    )
+function duplicatedBatches(log: readonly ReplicaRecord[]): string {
+  return [...copiesByBatch(log)]
+    .map(([p, copies]) => {
+      const first = copies[0]!;
+      return `${copies.length} in batch ${p} (offset ${first.offset}, ${new Date(first.timestampMs).toISOString()})`;
+    })
     .join('; ');
 }
 
@@ -194,7 +141,9 @@ test(`no acknowledged write is lost across ${FAULTS} broker faults (seed ${SEED}
     if (duplicates > 0) {
       for (let p = 0; p < 3; p++) {
         const logs = await Promise.all(
-          [0, 1, 2].map((id) => readReplicaLog(join(dir, `b${id}`, `faults-${p}`))),
+          [0, 1, 2].map((id) =>
+            readReplicaLog(join(dir, `b${id}`, `faults-${p}`), { missingIsEmpty: true }),
+          ),
         );
         const longest = logs.reduce((a, b) => (b.length > a.length ? b : a));
         console.log(

@@ -16,7 +16,6 @@ import { test } from 'node:test';
 import { buildValueBatch } from '../../src/log/testing/test-batch.ts';
 import { Fetch } from '../../src/protocol/apis/fetch.ts';
 import { ListOffsets } from '../../src/protocol/apis/list-offsets.ts';
-import { Metadata } from '../../src/protocol/apis/metadata.ts';
 import { Produce } from '../../src/protocol/apis/produce.ts';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
 import { type BrokerProcess, freePort, spawnBroker } from '../harness/broker-process.ts';
@@ -24,7 +23,7 @@ import { startEtcd } from '../harness/etcd.ts';
 import { runPython } from '../harness/processes.ts';
 import { RawClient } from '../harness/raw-client.ts';
 import { startTcpProxy, type TcpProxy } from '../harness/tcp-proxy.ts';
-import { until } from '../harness/topic-state.ts';
+import { partitionViewAt, until } from '../harness/topic-state.ts';
 
 const SESSION_TIMEOUT_MS = 3000;
 const TOPIC = 'isolated';
@@ -33,29 +32,6 @@ const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const ISOLATED = 2;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface PartitionView {
-  leader: number;
-  leaderEpoch: number;
-  isr: number[];
-}
-
-async function partitionViewAt(bootstrap: string): Promise<PartitionView | null> {
-  const c = await RawClient.connect(bootstrap);
-  try {
-    const m = await c.send(Metadata, 9, {
-      topics: [{ topicId: ZERO_UUID, name: TOPIC }],
-      allowAutoTopicCreation: false,
-      includeClusterAuthorizedOperations: false,
-      includeTopicAuthorizedOperations: false,
-    });
-    const p = m.topics[0]?.partitions[0];
-    if (p === undefined || p.errorCode !== 0) return null;
-    return { leader: p.leaderId, leaderEpoch: p.leaderEpoch, isr: [...p.isrNodes].sort() };
-  } finally {
-    c.close();
-  }
-}
 
 /** Produce of one batch; the partition's error code. */
 async function produce(bootstrap: string, acks: number, value: string): Promise<number> {
@@ -173,7 +149,7 @@ test('a leader cut off from etcd stops leading before another is elected, and re
       { BOOTSTRAP: brokers.map((b) => b.bootstrap).join(',') },
     );
     const before = await until('broker 2 leading with a full ISR', 30_000, async () => {
-      const v = await partitionViewAt(at(ISOLATED));
+      const v = await partitionViewAt(at(ISOLATED), TOPIC);
       return v?.leader === ISOLATED && v.isr.length === 3 ? v : null;
     });
     await until('an acks=-1 write through broker 2', 30_000, async () =>
@@ -199,7 +175,7 @@ test('a leader cut off from etcd stops leading before another is elected, and re
     const cutAt = Date.now();
     const after = await until('another leader elected', 60_000, async () => {
       for (const b of others) {
-        const v = await partitionViewAt(b).catch(() => null);
+        const v = await partitionViewAt(b, TOPIC).catch(() => null);
         if (v !== null && v.leader >= 0 && v.leader !== ISOLATED) return v;
       }
       return null;
@@ -224,7 +200,7 @@ test('a leader cut off from etcd stops leading before another is elected, and re
 
     // The cut outlasts the session: broker 2's image still names it leader.
     await sleep(Math.max(0, SESSION_TIMEOUT_MS + 1000 - (Date.now() - cutAt)));
-    const stale = await partitionViewAt(at(ISOLATED));
+    const stale = await partitionViewAt(at(ISOLATED), TOPIC);
     assert.equal(stale?.leader, ISOLATED, 'broker 2 cannot see the election while cut off');
     assert.equal(await produce(at(ISOLATED), -1, 'cut-all-'), ErrorCode.NOT_LEADER_OR_FOLLOWER);
     assert.equal(await produce(at(ISOLATED), 1, 'cut-one-'), ErrorCode.NOT_LEADER_OR_FOLLOWER);
@@ -237,8 +213,8 @@ test('a leader cut off from etcd stops leading before another is elected, and re
 
     link.heal();
     const healed = await until('broker 2 back in the ISR, its image current', 60_000, async () => {
-      const v = await partitionViewAt(at(after.leader));
-      const own = await partitionViewAt(at(ISOLATED));
+      const v = await partitionViewAt(at(after.leader), TOPIC);
+      const own = await partitionViewAt(at(ISOLATED), TOPIC);
       if (v === null || own === null || !v.isr.includes(ISOLATED) || v.isr.length !== 3)
         return null;
       return own.leader === v.leader && own.leaderEpoch === v.leaderEpoch ? v : null;

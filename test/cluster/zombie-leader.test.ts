@@ -20,22 +20,20 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { buildValueBatch, decodeTestRecords } from '../../src/log/testing/test-batch.ts';
-import { Metadata } from '../../src/protocol/apis/metadata.ts';
+import { buildValueBatch } from '../../src/log/testing/test-batch.ts';
 import { OffsetForLeaderEpoch } from '../../src/protocol/apis/offset-for-leader-epoch.ts';
 import { Produce } from '../../src/protocol/apis/produce.ts';
-import { forEachBatch, readBatchHeader } from '../../src/protocol/record-batch.ts';
 import { acknowledgedWrites, auditAcknowledged } from '../harness/acknowledged-writes.ts';
 import { type BrokerProcess, freePort, spawnBroker } from '../harness/broker-process.ts';
 import { startEtcd } from '../harness/etcd.ts';
 import { PYTHON, runPython } from '../harness/processes.ts';
 import { RawClient } from '../harness/raw-client.ts';
-import { until } from '../harness/topic-state.ts';
+import { copiesByBatch, type ReplicaRecord, readReplicaLog } from '../harness/replica-log.ts';
+import { type PartitionView, partitionViewAt, until } from '../harness/topic-state.ts';
 
 const SESSION_TIMEOUT_MS = 3000;
 const TOPIC = 'zombie';
 const CLUSTER_ID = 'Wm9tYmllTGVhZGVyVGVzdA';
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -56,72 +54,16 @@ async function signalAndWait(child: ChildProcess, signal: 'SIGSTOP' | 'SIGCONT')
   });
 }
 
-interface PartitionView {
-  leader: number;
-  leaderEpoch: number;
-  isr: number[];
-}
-
 /** The partition as the first broker of `bootstraps` that answers sees it. */
 async function partitionView(bootstraps: readonly string[]): Promise<PartitionView | null> {
   for (const bootstrap of bootstraps) {
-    const v = await partitionViewAt(bootstrap).catch(() => null);
+    const v = await partitionViewAt(bootstrap, TOPIC).catch(() => null);
     if (v !== null) return v;
   }
   return null;
 }
 
-async function partitionViewAt(bootstrap: string): Promise<PartitionView | null> {
-  const c = await RawClient.connect(bootstrap);
-  try {
-    const m = await c.send(Metadata, 9, {
-      topics: [{ topicId: ZERO_UUID, name: TOPIC }],
-      allowAutoTopicCreation: false,
-      includeClusterAuthorizedOperations: false,
-      includeTopicAuthorizedOperations: false,
-    });
-    const p = m.topics[0]?.partitions[0];
-    if (p === undefined || p.errorCode !== 0) return null;
-    return { leader: p.leaderId, leaderEpoch: p.leaderEpoch, isr: [...p.isrNodes].sort() };
-  } finally {
-    c.close();
-  }
-}
-
-/** One stored record as a replica's segment files hold it. */
-interface StoredRecord {
-  offset: number;
-  leaderEpoch: number;
-  value: string;
-  /** Its batch's producer id, producer epoch and base sequence, to explain a duplicate. */
-  producer: string;
-}
-
-/** Reads the partition's segment files from a broker's data directory (whole batches only). */
-async function readReplicaLog(dataDir: string): Promise<StoredRecord[]> {
-  const dir = join(dataDir, `${TOPIC}-0`);
-  const names = (await readdir(dir)).filter((n) => n.endsWith('.log')).sort();
-  const out: StoredRecord[] = [];
-  for (const name of names) {
-    const bytes = await readFile(join(dir, name));
-    forEachBatch(bytes, (at, sizeBytes) => {
-      const batch = bytes.subarray(at, at + sizeBytes);
-      const h = readBatchHeader(batch);
-      const producer = `${h.producerId}/${h.producerEpoch}/${h.baseSequence}`;
-      for (const r of decodeTestRecords(batch)) {
-        out.push({
-          offset: r.offset,
-          leaderEpoch: h.partitionLeaderEpoch,
-          value: r.value?.toString() ?? '',
-          producer,
-        });
-      }
-    });
-  }
-  return out;
-}
-
-const show = (log: readonly StoredRecord[]) =>
+const show = (log: readonly ReplicaRecord[]) =>
   log.map((r) => `${r.offset}:${r.leaderEpoch}:${r.value}`);
 
 /**
@@ -129,19 +71,8 @@ const show = (log: readonly StoredRecord[]) =>
  * than once: under one epoch the broker missed a retry; under a later epoch
  * at sequence 0 the client renumbered messages it had given up on.
  */
-function duplicatedBatches(log: readonly StoredRecord[]): string {
-  const byValue = new Map<string, StoredRecord[]>();
-  for (const r of log) {
-    const copies = byValue.get(r.value);
-    if (copies === undefined) byValue.set(r.value, [r]);
-    else copies.push(r);
-  }
-  const batches = new Map<string, number>();
-  for (const copies of byValue.values()) {
-    if (copies.length < 2) continue;
-    for (const c of copies) batches.set(c.producer, (batches.get(c.producer) ?? 0) + 1);
-  }
-  return [...batches].map(([p, n]) => `${n} in batch ${p}`).join('; ');
+function duplicatedBatches(log: readonly ReplicaRecord[]): string {
+  return [...copiesByBatch(log)].map(([p, copies]) => `${copies.length} in batch ${p}`).join('; ');
 }
 
 /** A Produce of one plain batch, sent now; settles with the broker's answer for it. */
@@ -282,7 +213,7 @@ test('a leader paused past its session timeout acknowledges nothing in its old e
     await signalAndWait(brokers[zombie]!.child, 'SIGSTOP');
     const pausedAt = Date.now();
     for (const id of others) await signalAndWait(brokers[id]!.child, 'SIGCONT');
-    const zombieLogWhilePaused = await readReplicaLog(dataDir(zombie));
+    const zombieLogWhilePaused = await readReplicaLog(join(dataDir(zombie), `${TOPIC}-0`));
 
     // The kernel takes these bytes; the zombie reads them when it wakes.
     const zombieAcksOne = produceOn(acksOneClient, 1, 'zombie-acks-one-');
@@ -319,7 +250,9 @@ test('a leader paused past its session timeout acknowledges nothing in its old e
     // it was written in the old epoch and never reached the new leader.
     const split = await epochEndOffset(brokers[after.leader]!.bootstrap, before.leaderEpoch);
     const logs = await until('the three replicas to hold the same log', 60_000, async () => {
-      const read = await Promise.all([0, 1, 2].map((id) => readReplicaLog(dataDir(id))));
+      const read = await Promise.all(
+        [0, 1, 2].map((id) => readReplicaLog(join(dataDir(id), `${TOPIC}-0`))),
+      );
       const [a, b, c] = read.map((l) => show(l).join('\n'));
       return a === b && b === c ? read : null;
     });

@@ -40,6 +40,7 @@ import { StoreView } from './store-view.ts';
 import {
   type ClientProcess,
   finalRead,
+  historyFile,
   readConsumerHistory,
   readProducerHistory,
   startConsumer,
@@ -51,6 +52,9 @@ const TOPIC = 'campaign';
 const PARTITIONS = 3;
 const GROUP = 'campaign-group';
 const CLUSTER_ID = 'Q2FtcGFpZ25DbHVzdGVyMA';
+/** The campaign's clients: each name prefixes a producer's values and names its history file. */
+const PRODUCERS = ['p1', 'p2'];
+const CONSUMERS = ['c1', 'c2'];
 const DEFAULT_BIN = join(import.meta.dirname, '..', '..', 'bin', 'gregor');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -103,6 +107,54 @@ export interface ChunkResult {
   readonly unexpectedExits: Record<string, number>;
   readonly dir: string;
   readonly error?: string;
+}
+
+/** What a chunk keeps in `final.json` beside the clients' histories. */
+interface ChunkFinal {
+  readonly finalLog: ReadonlyMap<number, readonly FinalRecord[]>;
+  readonly epochs: readonly EpochChange[];
+  readonly faults: readonly FaultRecord[];
+}
+
+async function writeChunkFinal(dir: string, f: ChunkFinal): Promise<void> {
+  await writeFile(
+    join(dir, 'final.json'),
+    JSON.stringify({ finalLog: [...f.finalLog], epochs: f.epochs, faults: f.faults }),
+  );
+}
+
+async function readChunkFinal(dir: string): Promise<ChunkFinal> {
+  const f = JSON.parse(await readFile(join(dir, 'final.json'), 'utf8')) as {
+    finalLog: Array<[number, FinalRecord[]]>;
+    epochs: EpochChange[];
+    faults: FaultRecord[];
+  };
+  return { finalLog: new Map(f.finalLog), epochs: f.epochs, faults: f.faults };
+}
+
+/**
+ * The checker on a chunk's directory: the clients' histories there and the final read
+ * (`final` as the chunk just made it, else its `final.json`). A chunk and `--recheck` both
+ * check through here, so they read the same clients' files.
+ */
+export async function checkChunkDir(
+  dir: string,
+  final?: ChunkFinal,
+): Promise<{ checked: CheckResult; producerFatal: number }> {
+  const f = final ?? (await readChunkFinal(dir));
+  const produced = await readProducerHistory(PRODUCERS.map((name) => historyFile(dir, name)));
+  const consumed = await Promise.all(
+    CONSUMERS.map((name) => readConsumerHistory(historyFile(dir, name))),
+  );
+  const checked = check({
+    invocations: produced.invocations,
+    outcomes: produced.outcomes,
+    consumers: consumed,
+    finalLog: f.finalLog,
+    epochs: f.epochs,
+    faults: f.faults.map((x) => ({ kind: x.kind, start: x.start })),
+  });
+  return { checked, producerFatal: produced.fatal };
 }
 
 async function createTopic(bootstrap: string): Promise<void> {
@@ -235,11 +287,11 @@ export async function runChunk(tag: string, o: ChunkOptions): Promise<ChunkResul
     await createTopic(cluster.bootstrap);
     const first = await waitSettled(store, cluster, 60_000);
     if (!first.settled) throw new Error('cluster did not settle after start');
-    const producers = [1, 2].map((i) =>
-      startProducer(dir, `p${i}`, cluster.bootstrap, TOPIC, PARTITIONS, o.rate),
+    const producers = PRODUCERS.map((name) =>
+      startProducer(dir, name, cluster.bootstrap, TOPIC, PARTITIONS, o.rate),
     );
-    const consumers = [1, 2].map((i) =>
-      startConsumer(dir, `c${i}`, cluster.bootstrap, TOPIC, GROUP),
+    const consumers = CONSUMERS.map((name) =>
+      startConsumer(dir, name, cluster.bootstrap, TOPIC, GROUP),
     );
     clients.push(...producers, ...consumers);
     const watchdog = watchStalls(producers, log);
@@ -301,20 +353,9 @@ export async function runChunk(tag: string, o: ChunkOptions): Promise<ChunkResul
       PARTITIONS,
       120_000,
     );
-    await writeFile(
-      join(dir, 'final.json'),
-      JSON.stringify({ finalLog: [...finalLog], epochs: store.epochs, faults }),
-    );
-    const produced = await readProducerHistory(producers.map((p) => p.file));
-    const consumed = await Promise.all(consumers.map((c) => readConsumerHistory(c.file)));
-    const checked = check({
-      invocations: produced.invocations,
-      outcomes: produced.outcomes,
-      consumers: consumed,
-      finalLog,
-      epochs: store.epochs,
-      faults: faults.map((f) => ({ kind: f.kind, start: f.start })),
-    });
+    const final = { finalLog, epochs: store.epochs, faults };
+    await writeChunkFinal(dir, final);
+    const { checked, producerFatal } = await checkChunkDir(dir, final);
     result = {
       seed: o.seed,
       startedAt: new Date(started).toISOString(),
@@ -326,7 +367,7 @@ export async function runChunk(tag: string, o: ChunkOptions): Promise<ChunkResul
       reads: checked.reads,
       assignmentsChecked: checked.assignmentsChecked,
       finalRecords: checked.finalRecords,
-      producerFatal: produced.fatal,
+      producerFatal,
       producerStalls: watchdog.stalls,
       byFault: checked.byFault,
       ackedByFault: checked.ackedByFault,
@@ -591,23 +632,7 @@ async function main(): Promise<void> {
     // Kept chunk directories, comma-separated: the checker again on what they recorded
     // (after a change to the checker), anomalies by kind and each one's detail.
     for (const dir of recheck.split(',')) {
-      const final = JSON.parse(await readFile(join(dir, 'final.json'), 'utf8')) as {
-        finalLog: Array<[number, FinalRecord[]]>;
-        epochs: EpochChange[];
-        faults: FaultRecord[];
-      };
-      const produced = await readProducerHistory([1, 2].map((i) => join(dir, `p${i}.history`)));
-      const consumed = await Promise.all(
-        [1, 2].map((i) => readConsumerHistory(join(dir, `c${i}.history`))),
-      );
-      const checked = check({
-        invocations: produced.invocations,
-        outcomes: produced.outcomes,
-        consumers: consumed,
-        finalLog: new Map(final.finalLog),
-        epochs: final.epochs,
-        faults: final.faults.map((f) => ({ kind: f.kind, start: f.start })),
-      });
+      const { checked } = await checkChunkDir(dir);
       console.log(
         `${dir}: ${checked.acked} acknowledged, ${checked.assignmentsChecked} assignments checked`,
       );

@@ -8,9 +8,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Fetch } from '../../src/protocol/apis/fetch.ts';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
 import { decodeRecordBatches } from '../../src/protocol/records.ts';
+import { fetchV11 } from '../harness/partition-wire.ts';
 import { RawClient } from '../harness/raw-client.ts';
 import type { ConsumerEvent, FinalRecord, Invocation, Outcome } from './checker.ts';
 
@@ -53,6 +53,11 @@ export class ClientProcess {
   }
 }
 
+/** Where a client's history goes in a chunk's directory (also where `--recheck` reads it). */
+export function historyFile(dir: string, name: string): string {
+  return join(dir, `${name}.history`);
+}
+
 export function startProducer(
   dir: string,
   name: string,
@@ -61,7 +66,7 @@ export function startProducer(
   partitions: number,
   rate: number,
 ) {
-  return new ClientProcess('campaign_producer.py', join(dir, `${name}.history`), {
+  return new ClientProcess('campaign_producer.py', historyFile(dir, name), {
     BOOTSTRAP: bootstrap,
     TOPIC: topic,
     PARTITIONS: String(partitions),
@@ -77,7 +82,7 @@ export function startConsumer(
   topic: string,
   group: string,
 ) {
-  return new ClientProcess('campaign_consumer.py', join(dir, `${name}.history`), {
+  return new ClientProcess('campaign_consumer.py', historyFile(dir, name), {
     BOOTSTRAP: bootstrap,
     TOPIC: topic,
     GROUP: group,
@@ -153,38 +158,13 @@ async function fetchFrom(
   partition: number,
   offset: number,
 ): Promise<{ errorCode: number; highWatermark: number; records: Buffer }> {
-  const r = await raw.send(Fetch, 11, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: FETCH_BYTES,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [
-      {
-        topic,
-        partitions: [
-          {
-            partition,
-            currentLeaderEpoch: -1,
-            fetchOffset: offset,
-            logStartOffset: -1,
-            partitionMaxBytes: FETCH_BYTES,
-          },
-        ],
-      },
-    ],
-    forgottenTopicsData: [],
-    rackId: '',
-  } as never);
-  const p = r.responses[0]?.partitions[0];
-  return {
-    errorCode: p?.errorCode ?? -1,
-    highWatermark: Number(p?.highWatermark ?? -1),
-    records:
-      p?.records === null || p?.records === undefined ? Buffer.alloc(0) : Buffer.from(p.records),
-  };
+  return (
+    (await fetchV11(raw, topic, partition, offset, FETCH_BYTES)) ?? {
+      errorCode: -1,
+      highWatermark: -1,
+      records: Buffer.alloc(0),
+    }
+  );
 }
 
 /**

@@ -70,6 +70,52 @@ export interface FetchAnswer {
   readonly records: Buffer;
 }
 
+/**
+ * One partition of `topic` from `offset` by Fetch v11 (topics by name, read uncommitted),
+ * up to `maxBytes` for the request and the partition; null when the answer names no
+ * partition. For readers that page through a log and want the answer as it comes.
+ */
+export async function fetchV11(
+  c: RawClient,
+  topic: string,
+  partition: number,
+  offset: number,
+  maxBytes: number,
+): Promise<FetchAnswer | null> {
+  const r = await c.send(Fetch, 11, {
+    replicaId: -1,
+    maxWaitMs: 0,
+    minBytes: 0,
+    maxBytes,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [
+      {
+        topic,
+        partitions: [
+          {
+            partition,
+            currentLeaderEpoch: -1,
+            fetchOffset: offset,
+            logStartOffset: -1,
+            partitionMaxBytes: maxBytes,
+          },
+        ],
+      },
+    ],
+    forgottenTopicsData: [],
+    rackId: '',
+  } as never);
+  const p = r.responses[0]?.partitions[0];
+  if (p === undefined) return null;
+  return {
+    errorCode: p.errorCode,
+    highWatermark: Number(p.highWatermark),
+    records: p.records === null ? Buffer.alloc(0) : Buffer.from(p.records),
+  };
+}
+
 /** Fetches each of `partitions` of `topic` from `offset` in one request. */
 export async function fetchRaw(
   c: RawClient,

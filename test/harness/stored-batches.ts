@@ -3,9 +3,9 @@
 // epoch, record count). Tests use it to check what a client's batches became
 // on the broker, not what a client library reports about them.
 
-import { Fetch } from '../../src/protocol/apis/fetch.ts';
 import { ErrorCode } from '../../src/protocol/error-codes.ts';
 import { type BatchHeader, readBatchHeader } from '../../src/protocol/record-batch.ts';
+import { fetchV11 } from './partition-wire.ts';
 import type { RawClient } from './raw-client.ts';
 
 /** Every batch of topic-partition from offset 0, in log order (Fetch v11, read uncommitted). */
@@ -17,36 +17,11 @@ export async function storedBatches(
   const batches: BatchHeader[] = [];
   let offset = 0;
   for (;;) {
-    const r = await raw.send(Fetch, 11, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 16 * 1024 * 1024,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [
-        {
-          topic,
-          partitions: [
-            {
-              partition,
-              currentLeaderEpoch: -1,
-              fetchOffset: offset,
-              logStartOffset: -1,
-              partitionMaxBytes: 16 * 1024 * 1024,
-            },
-          ],
-        },
-      ],
-      forgottenTopicsData: [],
-      rackId: '',
-    } as never);
-    const p = r.responses[0]?.partitions[0];
-    if (p === undefined || p.errorCode !== ErrorCode.NONE) {
+    const p = await fetchV11(raw, topic, partition, offset, 16 * 1024 * 1024);
+    if (p === null || p.errorCode !== ErrorCode.NONE) {
       throw new Error(`fetch ${topic}-${partition}@${offset}: error ${p?.errorCode}`);
     }
-    const records = p.records === null ? Buffer.alloc(0) : Buffer.from(p.records);
+    const records = p.records;
     let at = 0;
     const before = batches.length;
     while (at + 12 <= records.length) {

@@ -1,8 +1,11 @@
 // What cluster tests ask of a running cluster again and again: a topic's
-// partitions as kcat -L (librdkafka's Metadata) reports them, and polling a
-// probe until it has an answer or a deadline passes.
+// partitions as kcat -L (librdkafka's Metadata) reports them, one partition's
+// leader, epoch and ISR as one chosen broker answers them (a stale broker's own
+// view included), and polling a probe until it has an answer or a deadline passes.
 
+import { Metadata } from '../../src/protocol/apis/metadata.ts';
 import { run } from './processes.ts';
+import { RawClient } from './raw-client.ts';
 
 export interface PartitionLine {
   readonly partition: number;
@@ -29,6 +32,38 @@ export async function describeTopic(bootstrap: string, topic: string): Promise<P
     replicas: ids(m[3]!),
     isr: ids(m[4]!),
   }));
+}
+
+export interface PartitionView {
+  leader: number;
+  leaderEpoch: number;
+  isr: number[];
+}
+
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+
+/**
+ * The first partition of `topic` (the tests' topics have one) as the broker at `bootstrap`
+ * answers Metadata v9 itself, ISR sorted; null when it names no such partition or an error.
+ */
+export async function partitionViewAt(
+  bootstrap: string,
+  topic: string,
+): Promise<PartitionView | null> {
+  const c = await RawClient.connect(bootstrap);
+  try {
+    const m = await c.send(Metadata, 9, {
+      topics: [{ topicId: ZERO_UUID, name: topic }],
+      allowAutoTopicCreation: false,
+      includeClusterAuthorizedOperations: false,
+      includeTopicAuthorizedOperations: false,
+    });
+    const p = m.topics[0]?.partitions[0];
+    if (p === undefined || p.errorCode !== 0) return null;
+    return { leader: p.leaderId, leaderEpoch: p.leaderEpoch, isr: [...p.isrNodes].sort() };
+  } finally {
+    c.close();
+  }
 }
 
 /**
