@@ -909,7 +909,8 @@ const GROUP_KEYS: readonly UngroupedKeyDef[] = [
     importance: 'high',
     doc:
       'Replication factor of __consumer_offsets. Gregor lowers it to the number of live ' +
-      'brokers when the topic is created, so a single broker works.',
+      'brokers when the topic is created (and the min.insync.replicas the topic takes from ' +
+      'the broker to at most that), so a single broker works.',
   },
   {
     name: 'offsets.topic.segment.bytes',

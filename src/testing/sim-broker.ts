@@ -265,7 +265,11 @@ class BrokerLife {
         }),
       },
       replicas: this.replicas,
-      settings: { messageMaxBytes: () => MESSAGE_BYTES_MAX },
+      // The broker's min.insync.replicas, which Kafka's __consumer_offsets inherits.
+      settings: {
+        messageMaxBytes: () => MESSAGE_BYTES_MAX,
+        minInsyncReplicas: () => ctx.settings.minInsync,
+      },
       config: groupSettingsOf(ctx),
       logger: ctx.logger,
       now: broker.wallNow,
