@@ -816,6 +816,16 @@ const REPLICATION_KEYS: readonly UngroupedKeyDef[] = [
     doc: 'A follower that has not caught up for this long leaves the ISR.',
   },
   {
+    name: 'replica.high.watermark.checkpoint.interval.ms',
+    type: 'long',
+    default: '5000',
+    valid: atLeast(1),
+    importance: 'high',
+    doc:
+      "How often the high watermarks that changed are written to their partition's " +
+      'replication-offset-checkpoint (besides at each flush, roll and close).',
+  },
+  {
     name: 'replica.fetch.max.bytes',
     type: 'int',
     default: '1048576',
