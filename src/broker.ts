@@ -890,6 +890,7 @@ export async function startBrokerWithHandlers(
     logger,
   });
   isr.start();
+  replicas.startHighWatermarkCheckpoints(config.replicaHighWatermarkCheckpointIntervalMs);
 
   const retentionTimer = setInterval(
     () => void replicas.applyRetention(Date.now()),

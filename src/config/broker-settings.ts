@@ -122,6 +122,7 @@ export interface LogSettings {
 
 export interface ReplicationSettings {
   readonly replicaLagTimeMaxMs: number;
+  readonly replicaHighWatermarkCheckpointIntervalMs: number;
   readonly replicaFetchMaxBytes: number;
   readonly replicaFetchResponseMaxBytes: number;
   readonly replicaFetchMinBytes: number;
@@ -413,6 +414,9 @@ function readReplicationSettings(lookup: SettingLookup): ReplicationSettings {
   const read = typedReader(lookup);
   return {
     replicaLagTimeMaxMs: read.number('replica.lag.time.max.ms'),
+    replicaHighWatermarkCheckpointIntervalMs: read.number(
+      'replica.high.watermark.checkpoint.interval.ms',
+    ),
     replicaFetchMaxBytes: read.number('replica.fetch.max.bytes'),
     replicaFetchResponseMaxBytes: read.number('replica.fetch.response.max.bytes'),
     replicaFetchMinBytes: read.number('replica.fetch.min.bytes'),

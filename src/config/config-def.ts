@@ -816,6 +816,16 @@ const REPLICATION_KEYS: readonly UngroupedKeyDef[] = [
     doc: 'A follower that has not caught up for this long leaves the ISR.',
   },
   {
+    name: 'replica.high.watermark.checkpoint.interval.ms',
+    type: 'long',
+    default: '5000',
+    valid: atLeast(1),
+    importance: 'high',
+    doc:
+      "How often the high watermarks that changed are written to their partition's " +
+      'replication-offset-checkpoint (besides at each flush, roll and close).',
+  },
+  {
     name: 'replica.fetch.max.bytes',
     type: 'int',
     default: '1048576',
@@ -909,7 +919,8 @@ const GROUP_KEYS: readonly UngroupedKeyDef[] = [
     importance: 'high',
     doc:
       'Replication factor of __consumer_offsets. Gregor lowers it to the number of live ' +
-      'brokers when the topic is created, so a single broker works.',
+      'brokers when the topic is created (and the min.insync.replicas the topic takes from ' +
+      'the broker to at most that), so a single broker works.',
   },
   {
     name: 'offsets.topic.segment.bytes',

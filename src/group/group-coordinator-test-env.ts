@@ -21,15 +21,22 @@ export const NODE_ID = 1;
 /** The slice of the metadata image the runtime reads. */
 export class FakeImage {
   readonly leaders = new Map<number, number>();
+  /** In-sync replicas by partition; unset: every replica. */
+  readonly isrs = new Map<number, number[]>();
   topicExists = false;
 
   topic(name: string): object | undefined {
     return name === '__consumer_offsets' && this.topicExists ? {} : undefined;
   }
 
-  partition(topic: string, partition: number): { leader: number; replicas: number[] } | undefined {
+  partition(
+    topic: string,
+    partition: number,
+  ): { leader: number; replicas: number[]; isr: number[] } | undefined {
     const leader = this.topic(topic) === undefined ? undefined : this.leaders.get(partition);
-    return leader === undefined ? undefined : { leader, replicas: [NODE_ID, 2, 3] };
+    if (leader === undefined) return undefined;
+    const replicas = [NODE_ID, 2, 3];
+    return { leader, replicas, isr: this.isrs.get(partition) ?? replicas };
   }
 
   brokers(): object[] {
@@ -155,10 +162,14 @@ export class TestEnv {
     offsetsCommitTimeoutMs: number;
   };
   topicCreations = 0;
+  /** The configs __consumer_offsets was last created with. */
+  createdConfigs: Record<string, string> | null = null;
   /** Event-loop turns each next replicas.acquire() takes (then 0), to reorder callers. */
   readonly acquireDelays: number[] = [];
   /** The leader fence is up (cluster/leader-fence.ts): this broker must not act as leader. */
   fenced = false;
+  /** min.insync.replicas of __consumer_offsets (Kafka's broker default: 1). */
+  minInsync = 1;
 
   constructor(options: TestEnvOptions = {}) {
     this.config = {
@@ -177,7 +188,10 @@ export class TestEnv {
     const services = {
       nodeId: NODE_ID,
       image: this.image,
-      topicAdmin: { createTopic: (req: { numPartitions: number }) => this.createTopic(req) },
+      topicAdmin: {
+        createTopic: (req: { numPartitions: number; configs: Record<string, string> }) =>
+          this.createTopic(req),
+      },
       replicas: {
         acquire: async (_topic: string, p: number) => {
           const turns = this.acquireDelays.shift() ?? 0;
@@ -186,7 +200,7 @@ export class TestEnv {
         },
         isFencedFor: () => this.fenced,
       },
-      settings: { messageMaxBytes: () => 1_000_000 },
+      settings: { messageMaxBytes: () => 1_000_000, minInsyncReplicas: () => this.minInsync },
       config: this.config,
       logger: silentLogger(),
       now: () => this.timers.nowMs,
@@ -198,8 +212,9 @@ export class TestEnv {
     });
   }
 
-  async createTopic(req: { numPartitions: number }) {
+  async createTopic(req: { numPartitions: number; configs?: Record<string, string> }) {
     this.topicCreations++;
+    this.createdConfigs = req.configs ?? null;
     this.image.topicExists = true;
     for (let p = 0; p < req.numPartitions; p++) {
       if (!this.partitions.has(p)) this.partitions.set(p, new MemoryPartition(this.timers));

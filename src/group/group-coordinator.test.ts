@@ -104,6 +104,27 @@ describe('GroupCoordinator runtime', () => {
     await c.close();
   });
 
+  test('__consumer_offsets lowered below min.insync.replicas gets its min ISR capped, so commits still work', async () => {
+    // One live broker: offsets.topic.replication.factor 3 becomes 1, which a
+    // broker min.insync.replicas of 2 would otherwise refuse every commit on.
+    const env = new TestEnv();
+    env.minInsync = 2;
+    const c = await started(env);
+    assert.equal(env.createdConfigs?.['min.insync.replicas'], '1');
+    env.minInsync = 1; // what the topic's config now resolves to
+    env.image.isrs.set(partitionForGroup('g', 3), [NODE_ID]);
+    assert.equal((await commitOne(c, 'g', 4)).topics[0]?.partitions[0]?.errorCode, ErrorCode.NONE);
+    await c.close();
+    const kept = new TestEnv();
+    const c2 = await started(kept);
+    assert.equal(
+      kept.createdConfigs?.['min.insync.replicas'],
+      undefined,
+      'not lowered: the broker default applies',
+    );
+    await c2.close();
+  });
+
   test('a group coordinated by another broker is pointed there, and served nothing here', async () => {
     const env = new TestEnv();
     const c = await started(env);
@@ -274,6 +295,79 @@ describe('GroupCoordinator runtime', () => {
     assert.equal(r.topics[0]?.partitions[0]?.errorCode, ErrorCode.REQUEST_TIMED_OUT);
     const f = await c.fetchOffsets({ groupId: 'g', topics: null, requireStable: false });
     assert.equal(f.topics[0]?.partitions[0]?.committedOffset, 3);
+    await c.close();
+  });
+
+  test('a commit while the ISR is below min.insync.replicas is refused before appending: COORDINATOR_NOT_AVAILABLE', async () => {
+    // Kafka's coordinator appends with acks=-1, so the ISR check of a produce
+    // applies: NOT_ENOUGH_REPLICAS, which OffsetCommit answers as COORDINATOR_NOT_AVAILABLE.
+    const env = new TestEnv();
+    const c = await started(env);
+    const p = partitionForGroup('g', 3);
+    const partition = env.partitions.get(p)!;
+    env.minInsync = 2;
+    env.image.isrs.set(p, [NODE_ID]);
+    const r = await commitOne(c, 'g', 5);
+    assert.equal(r.topics[0]?.partitions[0]?.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    assert.equal(partition.log.logEndOffset, 0, 'nothing appended');
+    const f = await c.fetchOffsets({ groupId: 'g', topics: null, requireStable: false });
+    assert.equal(f.topics.length, 0, 'nothing cached');
+    env.image.isrs.set(p, [NODE_ID, 2]);
+    const again = await commitOne(c, 'g', 6);
+    assert.equal(
+      again.topics[0]?.partitions[0]?.errorCode,
+      ErrorCode.NONE,
+      'at min ISR it commits',
+    );
+    await c.close();
+  });
+
+  test('a commit replicated after the ISR fell below min.insync.replicas gets COORDINATOR_NOT_AVAILABLE and is not cached', async () => {
+    // Kafka answers an acks=-1 append whose high watermark is reached with too
+    // small an ISR NOT_ENOUGH_REPLICAS_AFTER_APPEND.
+    const env = new TestEnv();
+    const c = await started(env);
+    const p = partitionForGroup('g', 3);
+    const partition = env.partitions.get(p)!;
+    env.minInsync = 2;
+    partition.holdHighWatermark = true;
+    const pending = commitOne(c, 'g', 7);
+    await settle();
+    assert.equal(partition.log.logEndOffset, 1, 'appended with the ISR at min');
+    env.image.isrs.set(p, [NODE_ID]);
+    partition.replicate(1);
+    const r = await pending;
+    assert.equal(r.topics[0]?.partitions[0]?.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const f = await c.fetchOffsets({ groupId: 'g', topics: null, requireStable: false });
+    assert.equal(f.topics.length, 0, 'nothing cached');
+    await c.close();
+  });
+
+  test('SyncGroup while the ISR is below min.insync.replicas stores nothing and answers COORDINATOR_NOT_AVAILABLE', async () => {
+    const env = new TestEnv();
+    const c = await started(env);
+    const p = partitionForGroup('g', 3);
+    const first = await c.join(joinRequest('g', ''));
+    const parked = c.join(joinRequest('g', first.memberId));
+    env.timers.advance(0);
+    const joined = await parked;
+    assert.equal(joined.errorCode, ErrorCode.NONE);
+    const before = env.partitions.get(p)!.log.logEndOffset;
+    env.minInsync = 2;
+    env.image.isrs.set(p, [NODE_ID]);
+    const synced = c.sync({
+      groupId: 'g',
+      generationId: joined.generationId,
+      memberId: joined.memberId,
+      groupInstanceId: null,
+      protocolType: null,
+      protocolName: null,
+      assignments: [{ memberId: joined.memberId, assignment: Buffer.from('a') }],
+    });
+    await settle();
+    const s = await synced;
+    assert.equal(s.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    assert.equal(env.partitions.get(p)!.log.logEndOffset, before, 'no group record appended');
     await c.close();
   });
 

@@ -72,7 +72,13 @@ export interface GroupCoordinatorServices {
     partition(
       topic: string,
       partition: number,
-    ): { readonly leader: number; readonly replicas: readonly number[] } | undefined;
+    ):
+      | {
+          readonly leader: number;
+          readonly replicas: readonly number[];
+          readonly isr: readonly number[];
+        }
+      | undefined;
     brokers(): readonly object[];
   };
   readonly topicAdmin: {
@@ -90,7 +96,11 @@ export interface GroupCoordinatorServices {
     /** The leader fence is up for this partition (cluster/leader-fence.ts): its image may be stale. */
     isFencedFor(state: { readonly replicas: readonly number[] } | undefined): boolean;
   };
-  readonly settings: { messageMaxBytes(topic: string): number };
+  readonly settings: {
+    messageMaxBytes(topic: string): number;
+    /** The topic's min.insync.replicas (the broker's default unless the topic sets one). */
+    minInsyncReplicas(topic: string): number;
+  };
   readonly config: {
     readonly offsetsTopicNumPartitions: number;
     readonly offsetsTopicReplicationFactor: number;
@@ -114,9 +124,11 @@ export interface OffsetsAppend {
   readonly errorCode: number;
   /**
    * The commit's outcome, as Kafka's coordinator appends with acks=all: 0 once
-   * the high watermark has passed the batch, REQUEST_TIMED_OUT after
-   * offsets.commit.timeout.ms, NOT_LEADER_OR_FOLLOWER when leadership moved
-   * first; the append's own error when it failed. Never rejects.
+   * the high watermark has passed the batch with the ISR at least
+   * min.insync.replicas (NOT_ENOUGH_REPLICAS_AFTER_APPEND with fewer),
+   * REQUEST_TIMED_OUT after offsets.commit.timeout.ms, NOT_LEADER_OR_FOLLOWER
+   * when leadership moved first; the append's own error when it failed (or
+   * NOT_ENOUGH_REPLICAS when the ISR was too small to append). Never rejects.
    */
   readonly committed: Promise<number>;
 }
@@ -138,8 +150,19 @@ export async function appendOffsetsRecords(
     errorCode,
     committed: Promise.resolve(errorCode),
   });
-  if (s.image.partition(OFFSETS_TOPIC, partition)?.leader !== s.nodeId) {
-    return failed(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  const state = s.image.partition(OFFSETS_TOPIC, partition);
+  if (state?.leader !== s.nodeId) return failed(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  // As a produce with acks=all (Kafka's coordinators append with acks=-1): a
+  // commit the ISR is too small to make durable is refused, not written.
+  const minInsync = s.settings.minInsyncReplicas(OFFSETS_TOPIC);
+  if (state.isr.length < minInsync) {
+    rateLimited(s.logger).log(
+      'warn',
+      'offsets-append-min-isr',
+      { partition, isr: state.isr.length, minInsync },
+      'group coordinator append to __consumer_offsets refused: ISR below min.insync.replicas',
+    );
+    return failed(ErrorCode.NOT_ENOUGH_REPLICAS);
   }
   try {
     const hosted = await s.replicas.acquire(OFFSETS_TOPIC, partition);
@@ -170,8 +193,16 @@ export async function appendOffsetsRecords(
       .waitForHighWatermark(outcome.lastOffset + 1, s.config.offsetsCommitTimeoutMs)
       .then(
         (reached) => {
-          if (reached) return ErrorCode.NONE;
-          return s.image.partition(OFFSETS_TOPIC, partition)?.leader === s.nodeId
+          const now = s.image.partition(OFFSETS_TOPIC, partition);
+          if (reached) {
+            // The high watermark also moves when the ISR shrinks: passed by
+            // fewer replicas than min.insync.replicas, the commit is not durable enough.
+            const isr = now?.leader === s.nodeId ? now.isr.length : Number.POSITIVE_INFINITY;
+            return isr < s.settings.minInsyncReplicas(OFFSETS_TOPIC)
+              ? ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND
+              : ErrorCode.NONE;
+          }
+          return now?.leader === s.nodeId
             ? ErrorCode.REQUEST_TIMED_OUT
             : ErrorCode.NOT_LEADER_OR_FOLLOWER;
         },
@@ -386,11 +417,18 @@ function usableRecord(
 /**
  * Creates __consumer_offsets (compacted, internal). The replication factor is
  * lowered to the number of live brokers, as Gregor documents for
- * offsets.topic.replication.factor. Returns whether the topic exists afterwards.
+ * offsets.topic.replication.factor; the topic takes the broker's
+ * min.insync.replicas, as Kafka's does, capped at that replication factor
+ * (else a lowered topic would refuse every commit). Returns whether the topic
+ * exists afterwards.
  */
 export async function createOffsetsTopic(s: GroupCoordinatorServices): Promise<boolean> {
   const live = s.image.brokers().length;
   const replicationFactor = Math.max(1, Math.min(s.config.offsetsTopicReplicationFactor, live));
+  const minInsyncCap =
+    s.settings.minInsyncReplicas(OFFSETS_TOPIC) > replicationFactor
+      ? { 'min.insync.replicas': String(replicationFactor) }
+      : {};
   try {
     const r = await s.topicAdmin.createTopic({
       name: OFFSETS_TOPIC,
@@ -399,6 +437,7 @@ export async function createOffsetsTopic(s: GroupCoordinatorServices): Promise<b
       configs: {
         'cleanup.policy': 'compact',
         'segment.bytes': String(s.config.offsetsTopicSegmentBytes),
+        ...minInsyncCap,
       },
       validateOnly: false,
       internal: true,

@@ -533,6 +533,23 @@ describe('PartitionLog lifetime', () => {
     assert.deepEqual(setup.logger.warnings, []);
   });
 
+  it('checkpointHighWatermark writes the high watermark only when it moved, and survives a process crash', async () => {
+    const setup = memorySetup();
+    const log = await openTestLog(setup);
+    await log.append(buildValueBatch('h', 10), { leaderEpoch: 0 });
+    assert.equal(await log.checkpointHighWatermark(), false, 'still the value written at open');
+    log.setHighWatermark(6);
+    assert.equal(await log.checkpointHighWatermark(), true);
+    assert.equal(await log.checkpointHighWatermark(), false, 'unchanged since');
+    log.setHighWatermark(8);
+    (setup.fs as MemoryFileSystem).processCrash();
+    const reopened = await openTestLog(setup);
+    assert.equal(reopened.logEndOffset, 10);
+    assert.equal(reopened.highWatermark, 6, 'the last checkpoint, not the value at the crash');
+    await reopened.close();
+    assert.equal(await reopened.checkpointHighWatermark(), false, 'a closed log writes nothing');
+  });
+
   it('finishes a read that started before retention deleted its segment', async () => {
     const setup = memorySetup({ segmentBytes: 300, retentionMs: 0 });
     const log = await openTestLog(setup);

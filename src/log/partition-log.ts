@@ -307,7 +307,8 @@ export class PartitionLog {
 
   /**
    * Moves the high watermark, clamped to [logStartOffset, logEndOffset] as Kafka
-   * does; returns the value set. It reaches disk with the next flush or close.
+   * does; returns the value set. It reaches disk with the next flush, close or
+   * checkpointHighWatermark.
    */
   setHighWatermark(offset: number): number {
     const clamped = Math.min(Math.max(offset, this.logStartOffsetValue), this.logEndOffsetValue);
@@ -843,6 +844,23 @@ export class PartitionLog {
     this.unflushedMessages = 0;
     this.lastFlushMs = this.now();
     await this.writeCheckpoints();
+  }
+
+  /**
+   * Writes replication-offset-checkpoint if the high watermark moved since it was
+   * last written (the replica manager's replica.high.watermark.checkpoint.interval.ms
+   * pass, so a restart does not fall back to the high watermark of the last flush);
+   * resolves whether it wrote. A closed or failed log writes nothing.
+   */
+  checkpointHighWatermark(): Promise<boolean> {
+    const unchanged = () => this.written.highWatermark === this.highWatermarkValue;
+    if (this.closed || this.failure !== null || unchanged()) return Promise.resolve(false);
+    return this.enqueue(async () => {
+      if (this.closed || this.failure !== null || unchanged()) return false;
+      // Only files whose value moved are replaced: the others were written when they moved.
+      await this.io(() => this.writeCheckpoints());
+      return true;
+    }, true);
   }
 
   /** Flushes, writes the checkpoints and closes every file; the log then refuses all calls. */

@@ -10,11 +10,13 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { pino } from 'pino';
 import { MetadataImage } from '../cluster/metadata-image.ts';
+import { HIGH_WATERMARK_CHECKPOINT, readCheckpointFile } from '../log/checkpoint-file.ts';
 import { LogStorageError } from '../log/errors.ts';
 import { type LogFileSystem, nodeFileSystem } from '../log/file-system.ts';
 import { defaultLogConfig } from '../log/log-config.ts';
 import { PartitionLog } from '../log/partition-log.ts';
 import { writePartitionMetadata } from '../log/partition-metadata-file.ts';
+import { MemoryFileSystem } from '../log/testing/memory-file-system.ts';
 import { buildValueBatch, decodeTestRecords } from '../log/testing/test-batch.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { silentLogger } from '../util/logger.ts';
@@ -372,4 +374,135 @@ test('a lost session fences partitions another broker could lead, not sole-repli
     await m.close();
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+describe('ReplicaManager high-watermark checkpoints (replica.high.watermark.checkpoint.interval.ms)', () => {
+  const DIR = '/data';
+  const INTERVAL_MS = 5000;
+
+  /** Timers on a simulated clock: `advance` runs those due. */
+  class FakeTimers {
+    nowMs = 0;
+    readonly pending = new Set<{ atMs: number; run: () => void }>();
+    readonly setTimer = (delayMs: number, run: () => void) => {
+      const t = { atMs: this.nowMs + delayMs, run };
+      this.pending.add(t);
+      return () => this.pending.delete(t);
+    };
+    advance(ms: number): void {
+      this.nowMs += ms;
+      for (const t of [...this.pending].sort((a, b) => a.atMs - b.atMs)) {
+        if (t.atMs > this.nowMs) break;
+        this.pending.delete(t);
+        t.run();
+      }
+    }
+  }
+
+  function soloImage(): MetadataImage {
+    const image = new MetadataImage('cluster');
+    image.apply({
+      kind: 'broker',
+      nodeId: 0,
+      endpoint: { nodeId: 0, host: 'h', port: 1, rack: null },
+    });
+    topic(image, 't', OLD_ID);
+    return image;
+  }
+
+  function manager(fs: MemoryFileSystem, timers: FakeTimers, image = soloImage()): ReplicaManager {
+    return new ReplicaManager({
+      nodeId: 0,
+      logDir: DIR,
+      image,
+      logConfigFor: () => defaultLogConfig,
+      now: () => timers.nowMs,
+      logger: silentLogger(),
+      fs,
+      setTimer: timers.setTimer,
+    });
+  }
+
+  async function checkpointedHighWatermark(fs: MemoryFileSystem): Promise<number | undefined> {
+    const entries = await readCheckpointFile(fs, join(DIR, 't-0', HIGH_WATERMARK_CHECKPOINT));
+    return entries?.[0]?.offset;
+  }
+
+  /** Advances by `ms` (to the next pass) and waits until that pass has re-armed its timer. */
+  async function onePass(timers: FakeTimers, ms = INTERVAL_MS): Promise<void> {
+    timers.advance(ms);
+    const deadline = Date.now() + 10_000;
+    while (timers.pending.size === 0) {
+      assert.ok(Date.now() < deadline, 'the checkpoint pass did not finish');
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  test('every interval, a high watermark that moved is written without a flush, roll or close', async () => {
+    const fs = new MemoryFileSystem();
+    await fs.mkdir(DIR);
+    const timers = new FakeTimers();
+    const m = manager(fs, timers);
+    try {
+      await m.sync();
+      const p = m.partition('t', 0)!;
+      m.startHighWatermarkCheckpoints(INTERVAL_MS);
+      assert.equal((await p.appendAsLeader(buildValueBatch('a', 3), 1 << 20)).errorCode, 0);
+      assert.equal(p.log.highWatermark, 3, 'a sole replica commits at once');
+      assert.equal(await checkpointedHighWatermark(fs), 0, 'not written by the append');
+      timers.advance(INTERVAL_MS - 1);
+      assert.equal(await checkpointedHighWatermark(fs), 0, 'not before the interval');
+      await onePass(timers, 1);
+      assert.equal(await checkpointedHighWatermark(fs), 3);
+      assert.equal(await m.checkpointHighWatermarks(), 0, 'nothing moved: nothing written');
+      assert.equal((await p.appendAsLeader(buildValueBatch('b', 2), 1 << 20)).errorCode, 0);
+      assert.equal(await m.checkpointHighWatermarks(), 1, 'the one that moved');
+      assert.equal(await checkpointedHighWatermark(fs), 5);
+    } finally {
+      await m.close();
+    }
+  });
+
+  test('a broker that dies comes back with the high watermark of the last interval, not of its last flush', async () => {
+    const fs = new MemoryFileSystem();
+    await fs.mkdir(DIR);
+    const timers = new FakeTimers();
+    const first = manager(fs, timers);
+    await first.sync();
+    const p = first.partition('t', 0)!;
+    first.startHighWatermarkCheckpoints(INTERVAL_MS);
+    assert.equal((await p.appendAsLeader(buildValueBatch('a', 3), 1 << 20)).errorCode, 0);
+    await onePass(timers);
+    // Written after the last pass: lost with the process, as in Kafka.
+    assert.equal((await p.appendAsLeader(buildValueBatch('b', 2), 1 << 20)).errorCode, 0);
+    fs.processCrash();
+    const image = new MetadataImage('cluster');
+    image.apply({
+      kind: 'broker',
+      nodeId: 0,
+      endpoint: { nodeId: 0, host: 'h', port: 1, rack: null },
+    });
+    // A follower now: nothing recomputes the high watermark from an ISR of one.
+    image.apply({
+      kind: 'topic',
+      name: 't',
+      record: { topicId: OLD_ID, internal: false, replicas: [[1, 0]] },
+    });
+    image.apply({
+      kind: 'partition',
+      topic: 't',
+      partition: 0,
+      record: { leader: 1, leaderEpoch: 1, isr: [1, 0], partitionEpoch: 1 },
+      modRevision: 2,
+    });
+    const again = manager(fs, new FakeTimers(), image);
+    try {
+      await again.sync();
+      const restarted = again.partition('t', 0)!;
+      assert.equal(restarted.log.logEndOffset, 5, 'the page cache kept the records');
+      assert.equal(restarted.log.highWatermark, 3, "the last interval's high watermark");
+    } finally {
+      await again.close();
+    }
+  });
 });

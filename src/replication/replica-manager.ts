@@ -56,7 +56,10 @@ export interface ReplicaManagerOptions {
   readonly fs?: LogFileSystem;
   /** Called when a partition log's write is refused for want of space. */
   readonly onNoSpace?: () => void;
-  /** Timers for produces waiting on replication; real ones by default (the simulator injects). */
+  /**
+   * Timers for produces waiting on replication and for the high-watermark
+   * checkpoint pass; real ones by default (the simulator and tests inject).
+   */
   readonly setTimer?: SetTimer;
 }
 
@@ -66,6 +69,17 @@ export interface ReplicaManagerOptions {
  * 16-digit ids and may be restored at start-up; these never are.
  */
 const DELETED_DIR = /^(.+)-(0|[1-9][0-9]*)\.[0-9a-f]{32}-delete$/;
+
+/** The default timer of the checkpoint pass: it must not keep the process alive by itself. */
+function backgroundTimer(delayMs: number, run: () => void): () => void {
+  const timer = setTimeout(run, delayMs);
+  timer.unref();
+  return () => clearTimeout(timer);
+}
+
+/** Partition checkpoints a pass writes at once (each is a durable file replacement). */
+const CHECKPOINTS_IN_FLIGHT = 8;
+
 /** A replica being moved (`-future`) or set aside after a move (`-delete`), as Kafka names them. */
 const MOVE_DIR = /^(.+)-(0|[1-9][0-9]*)\.([0-9a-f]+)-(future|delete)$/;
 /** `<topic>-<partition>`: Kafka's partition directory name (topic names have no '/'). */
@@ -175,6 +189,9 @@ export class ReplicaManager {
    * served) until it has its `-delete` name. Settles when the rename is done or failed.
    */
   private readonly deleting = new Map<string, Promise<void>>();
+
+  /** Disarms the next high-watermark checkpoint pass; null when none is armed. */
+  private cancelCheckpoints: (() => void) | null = null;
 
   constructor(private readonly o: ReplicaManagerOptions) {
     this.dirs = o.logDirs ?? [o.logDir];
@@ -948,6 +965,49 @@ export class ReplicaManager {
     }
   }
 
+  /**
+   * Writes the replication-offset-checkpoint of every hosted partition whose
+   * high watermark moved since its last one; resolves how many were written.
+   * A log that fails here goes offline as on any other write (its directory
+   * with it), and the others are still written.
+   */
+  async checkpointHighWatermarks(): Promise<number> {
+    let written = 0;
+    await runConcurrently([...this.partitions.values()], CHECKPOINTS_IN_FLIGHT, async (p) => {
+      try {
+        if (await p.log.checkpointHighWatermark()) written += 1;
+      } catch (err) {
+        this.o.logger.warn(
+          { topic: p.topic, partition: p.index, err: errorText(err) },
+          'writing the high-watermark checkpoint failed',
+        );
+      }
+    });
+    return written;
+  }
+
+  /**
+   * Runs checkpointHighWatermarks every `intervalMs`
+   * (replica.high.watermark.checkpoint.interval.ms, as Kafka's ReplicaManager
+   * does), on the injected timer, until close. A pass starts its interval when
+   * the previous one has ended, so passes never overlap.
+   */
+  startHighWatermarkCheckpoints(intervalMs: number): void {
+    if (!Number.isInteger(intervalMs) || intervalMs < 1) {
+      throw new RangeError(`checkpoint interval must be a positive integer: ${intervalMs}`);
+    }
+    const setTimer = this.o.setTimer ?? backgroundTimer;
+    const arm = (): void => {
+      this.cancelCheckpoints = null;
+      if (this.closed) return;
+      this.cancelCheckpoints = setTimer(intervalMs, () => {
+        this.cancelCheckpoints = null;
+        void this.checkpointHighWatermarks().finally(arm);
+      });
+    };
+    if (this.cancelCheckpoints === null) arm();
+  }
+
   async flushAll(): Promise<void> {
     for (const p of this.partitions.values()) await p.log.flush();
   }
@@ -955,6 +1015,8 @@ export class ReplicaManager {
   async close(): Promise<void> {
     this.stopServing();
     this.closed = true;
+    this.cancelCheckpoints?.();
+    this.cancelCheckpoints = null;
     await this.syncing;
     for (const p of this.partitions.values()) {
       try {

@@ -59,6 +59,8 @@ export const DATA_DIR = '/data';
 const WALL_CLOCK_BASE_MS = 1_700_000_000_000;
 const RETRY_MS = 250;
 const MESSAGE_BYTES_MAX = 1024 * 1024;
+/** Kafka's default replica.high.watermark.checkpoint.interval.ms. */
+const HW_CHECKPOINT_INTERVAL_MS = 5000;
 
 export class SimBroker implements SimBrokerHandle {
   readonly disk: SimDisk;
@@ -234,7 +236,7 @@ class BrokerLife {
       logger: ctx.logger,
       fenced: (othersMayLead) => this.fence?.isFenced(othersMayLead) ?? true,
       fs: broker.disk,
-      setTimer: (delayMs, run) => ctx.scheduler.after(delayMs, nodeId, '.produce-timeout', run),
+      setTimer: (delayMs, run) => ctx.scheduler.after(delayMs, nodeId, '.replica-timer', run),
     });
     let incarnations = 0;
     this.session = new BrokerSession({
@@ -265,7 +267,11 @@ class BrokerLife {
         }),
       },
       replicas: this.replicas,
-      settings: { messageMaxBytes: () => MESSAGE_BYTES_MAX },
+      // The broker's min.insync.replicas, which Kafka's __consumer_offsets inherits.
+      settings: {
+        messageMaxBytes: () => MESSAGE_BYTES_MAX,
+        minInsyncReplicas: () => ctx.settings.minInsync,
+      },
       config: groupSettingsOf(ctx),
       logger: ctx.logger,
       now: broker.wallNow,
@@ -372,6 +378,7 @@ class BrokerLife {
     });
     const isrIntervalMs = Math.max(100, Math.min(1000, Math.floor(s.lagTimeMaxMs / 4)));
     this.every(isrIntervalMs, '.isr-check', () => void isr.check());
+    this.replicas.startHighWatermarkCheckpoints(HW_CHECKPOINT_INTERVAL_MS);
   }
 
   private publishOffline(): void {

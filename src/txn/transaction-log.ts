@@ -91,7 +91,10 @@ export interface TransactionLogServices {
 /**
  * Appends the record if this broker leads the partition and waits (up to
  * timeoutMs) for the in-sync replicas; returns the error code (0 on success)
- * and never throws.
+ * and never throws. As Kafka's coordinator appends with acks=-1: an ISR below
+ * min.insync.replicas refuses the append (NOT_ENOUGH_REPLICAS), and one that
+ * shrank below it before the high watermark passed the record answers
+ * NOT_ENOUGH_REPLICAS_AFTER_APPEND.
  */
 export async function appendTransactionRecord(
   s: TransactionLogServices,
@@ -101,8 +104,8 @@ export async function appendTransactionRecord(
 ): Promise<number> {
   const state = s.image.partition(TRANSACTION_STATE_TOPIC, partition);
   if (state?.leader !== s.nodeId) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
-  if (state.isr.length < s.settings.minInsyncReplicas(TRANSACTION_STATE_TOPIC))
-    return ErrorCode.NOT_ENOUGH_REPLICAS;
+  const minInsync = s.settings.minInsyncReplicas(TRANSACTION_STATE_TOPIC);
+  if (state.isr.length < minInsync) return ErrorCode.NOT_ENOUGH_REPLICAS;
   try {
     const hosted = await s.replicas.acquire(TRANSACTION_STATE_TOPIC, partition);
     if (hosted === undefined) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
@@ -118,11 +121,16 @@ export async function appendTransactionRecord(
       return outcome.errorCode;
     }
     const replicated = await hosted.waitForHighWatermark(outcome.lastOffset + 1, timeoutMs);
-    if (replicated) return ErrorCode.NONE;
     const now = s.image.partition(TRANSACTION_STATE_TOPIC, partition);
-    return now?.leader === s.nodeId && now.leaderEpoch === state.leaderEpoch
-      ? ErrorCode.REQUEST_TIMED_OUT
-      : ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    const stillLeader = now?.leader === s.nodeId && now.leaderEpoch === state.leaderEpoch;
+    if (replicated) {
+      // The high watermark also moves when the ISR shrinks: passed by fewer
+      // replicas than min.insync.replicas, the record is not durable enough.
+      return stillLeader && now.isr.length < minInsync
+        ? ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND
+        : ErrorCode.NONE;
+    }
+    return stillLeader ? ErrorCode.REQUEST_TIMED_OUT : ErrorCode.NOT_LEADER_OR_FOLLOWER;
   } catch (err) {
     s.logger.error({ err, partition }, 'transaction coordinator append failed');
     return ErrorCode.KAFKA_STORAGE_ERROR;
