@@ -70,6 +70,14 @@ export interface FuzzReport {
   closedAsRequired: number;
   /** Frames the broker had to close on and did not within the deadline. */
   hanging: number;
+  /** What the hanging frames were (API, version, mutation), the first few. */
+  hangingSamples: string[];
+  /**
+   * Breaking frames moved to a fresh connection because a decodable request before
+   * them was still unanswered: the broker handles a connection's requests in order (as
+   * Kafka does), so a close behind a long poll would measure the poll, not the close.
+   */
+  breakerDeferred: number;
   /** Decodable frames unanswered because one before them on the connection was not answered. */
   behindUnanswered: number;
   /** Decodable frames whose connection the broker closed instead of answering, by API. */
@@ -324,6 +332,8 @@ export async function runProtocolFuzz(options: FuzzOptions): Promise<FuzzReport>
     answered: 0,
     closedAsRequired: 0,
     hanging: 0,
+    hangingSamples: [],
+    breakerDeferred: 0,
     behindUnanswered: 0,
     closedOnDecodable: {},
     unanswered: {},
@@ -386,11 +396,18 @@ export async function runProtocolFuzz(options: FuzzOptions): Promise<FuzzReport>
     };
 
     /** Watches a connection that must close; counts it hanging if it outlives the deadline. */
-    const watchClose = (s: Socket, closed: Promise<void>) => {
+    const watchClose = (s: Socket, closed: Promise<void>, req: FuzzRequest) => {
       const w = Promise.race([closed.then(() => true), sleep(closeDeadlineMs).then(() => false)])
         .then((ok) => {
           if (ok) report.closedAsRequired++;
-          else report.hanging++;
+          else {
+            report.hanging++;
+            if (report.hangingSamples.length < 20) {
+              report.hangingSamples.push(
+                `${req.api.name} v${req.baseVersion} ${req.mutation} (${req.frame.length} bytes)`,
+              );
+            }
+          }
           s.destroy();
         })
         .finally(() => watchers.delete(w));
@@ -459,6 +476,7 @@ export async function runProtocolFuzz(options: FuzzOptions): Promise<FuzzReport>
         // Answers come in request order: the first request without one is the one that
         // closed the connection or is still waiting; those after it wait behind it.
         const got = new Set(counter.ids);
+        const allAnswered = answerable.every((b) => got.has(b.correlationId));
         let blocked = false;
         for (const b of answerable) {
           if (got.has(b.correlationId)) report.answered++;
@@ -469,13 +487,14 @@ export async function runProtocolFuzz(options: FuzzOptions): Promise<FuzzReport>
           }
         }
         if (breaker === null) s.destroy();
-        else if (isClosed) {
+        else if (isClosed || !allAnswered) {
           // Send it on the next connection instead.
+          if (!isClosed) report.breakerDeferred++;
           pendingFirst = breaker;
           s.destroy();
         } else {
           s.write(breaker.frame);
-          if (breaker.expect === 'close') watchClose(s, closed);
+          if (breaker.expect === 'close') watchClose(s, closed, breaker);
           else s.destroy();
         }
       }
@@ -518,7 +537,8 @@ export function formatReport(r: FuzzReport): string {
   const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
   return [
     `protocol fuzz (seed ${r.seed}): ${r.sent} requests in ${(r.elapsedMs / 1000).toFixed(0)} s (${r.requestsPerSecond}/s), ${r.malformed} undecodable, ${r.apiVersionsCovered}/${r.apiVersionsTotal} API versions`,
-    `  answered ${r.answered}, behind an unanswered one ${r.behindUnanswered}, closed as required ${r.closedAsRequired}, hanging ${r.hanging}, connections ${r.connectionsOpened}`,
+    `  answered ${r.answered}, behind an unanswered one ${r.behindUnanswered}, closed as required ${r.closedAsRequired}, hanging ${r.hanging}, connections ${r.connectionsOpened}, breaking frames moved behind an unanswered one ${r.breakerDeferred}`,
+    ...r.hangingSamples.map((h) => `  hanging: ${h}`),
     `  broker exited: ${r.brokerExited ?? 'no'}; RSS start ${mb(r.rssStartBytes)}, peak ${mb(r.rssPeakBytes)}, end ${mb(r.rssEndBytes)}; broker error lines ${r.brokerErrors} (bugs ${r.brokerBugLines})`,
     `  healthy client: ${r.healthy.sent} sent, ${r.healthy.received} received, ${r.healthy.errors} errors, max latency ${r.healthy.latencyMsMax} ms`,
     `  mutations: ${Object.entries(r.byMutation)
