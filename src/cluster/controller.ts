@@ -9,7 +9,7 @@
 // check (preferred-leader-balance.ts), fenced the same way.
 
 import type { KeyLayout } from '../metadata/key-layout.ts';
-import type { Lease, MetaStore } from '../metadata/meta-store.ts';
+import type { KeyValue, Lease, MetaStore } from '../metadata/meta-store.ts';
 import type { Logger } from '../util/logger.ts';
 import type { MetadataChange, MetadataImage } from './metadata-image.ts';
 import { decideLeadership, type LeadershipOptions } from './partition-leadership.ts';
@@ -87,7 +87,10 @@ export class Controller {
     const brokersChanged = changes.some(
       (c) => c.kind === 'broker' || c.kind === 'topic' || c.kind === 'partition',
     );
-    if (controllerGone) void this.enqueue(() => this.campaign());
+    // The image naming this broker while it is not active: an election txn of
+    // ours may have taken effect with its answer lost; campaign() checks the key.
+    const unclaimedWin = this.o.image.controllerId() === this.o.nodeId && this.myEpoch === null;
+    if (controllerGone || unclaimedWin) void this.enqueue(() => this.campaign());
     else if (brokersChanged && this.isActive()) void this.enqueue(() => this.reconcile());
   }
 
@@ -102,7 +105,10 @@ export class Controller {
     if (this.closed || this.lease === null) return;
     const { store, keys } = this.o;
     const current = await store.get(keys.controller());
-    if (current !== null) return;
+    if (current !== null) {
+      if (this.myEpoch === null) await this.claimLostWin(current);
+      return;
+    }
     const epochKv = await store.get(keys.controllerEpoch());
     const epoch = (epochKv === null ? 0 : Number(epochKv.value)) + 1;
     const r = await store.txn(
@@ -126,8 +132,29 @@ export class Controller {
       ],
     );
     if (!r.succeeded) return;
+    await this.becomeActive(epoch, r.revision);
+  }
+
+  /**
+   * A controller key under this session's own lease was written by this
+   * session's election txn, whose answer never came (a timed-out txn's outcome
+   * is unknown): the win is ours. Left unclaimed, the key would keep every
+   * other broker from campaigning while no one acts as controller. Kafka does
+   * the same check when a lost ZooKeeper answer makes its create fail.
+   */
+  private async claimLostWin(current: KeyValue): Promise<void> {
+    if (this.lease === null || current.lease !== this.lease.id) return;
+    const { brokerId, controllerEpoch } = JSON.parse(current.value) as {
+      brokerId: number;
+      controllerEpoch: number;
+    };
+    if (brokerId !== this.o.nodeId) return;
+    await this.becomeActive(controllerEpoch, current.modRevision);
+  }
+
+  private async becomeActive(epoch: number, revision: number): Promise<void> {
     this.myEpoch = epoch;
-    await this.o.waitForRevision(r.revision);
+    await this.o.waitForRevision(revision);
     this.o.logger.info(
       { nodeId: this.o.nodeId, controllerEpoch: epoch },
       'became the active controller',
