@@ -224,3 +224,70 @@ test("a controller key naming this broker under another lease is not taken for t
   await loader.stop();
   await store.close();
 });
+
+test('an election whose write failed is retried though no metadata change follows (simulator seed 89)', async () => {
+  const store = EmbeddedMetaStore.inMemory();
+  const keys = new KeyLayout('UmV0cnlXcml0ZUNsdXN0ZXI');
+  const logger = silentLogger();
+  await store.put(
+    keys.topic('t'),
+    JSON.stringify({ topicId: 'AAAAAAAAAAAAAAAAAAAAAQ', internal: false, replicas: [[1, 2]] }),
+  );
+  // Offline: its only in-sync replica, broker 2, is away.
+  await store.put(
+    keys.partition('t', 0),
+    JSON.stringify({ leader: -1, leaderEpoch: 3, isr: [2], partitionEpoch: 5 }),
+  );
+  const brokerLease = await store.grantLease(60_000);
+  await store.put(
+    keys.broker(1),
+    JSON.stringify({ nodeId: 1, host: '127.0.0.1', port: 9001, rack: null }),
+    { lease: brokerLease.id },
+  );
+  // The store loses the first partition write: it fails as a timeout does, without effect.
+  const link = Object.create(store) as MetaStore;
+  let dropped = 0;
+  link.txn = async (compares, ops) => {
+    if (dropped === 0 && ops.some((op) => 'key' in op && op.key === keys.partition('t', 0))) {
+      dropped += 1;
+      throw new MetaStoreError('GREGOR_ERR_METADATA_UNAVAILABLE', 'txn: no answer (test)');
+    }
+    return store.txn(compares, ops);
+  };
+  const image = new MetadataImage('c');
+  const loader = new MetadataLoader(store, keys, image, logger);
+  await loader.start();
+  const c = new Controller({
+    store: link,
+    keys,
+    image,
+    nodeId: 1,
+    logger,
+    leadership: { uncleanLeaderElection: false },
+    waitForRevision: (r) => loader.waitForRevision(r),
+  });
+  loader.onChanges((changes) => c.onChanges(changes));
+  await c.start(await store.grantLease(60_000));
+  assert.equal(c.isActive(), true);
+
+  // Broker 2 comes back: the controller elects it, and that write is lost. Nothing else changes.
+  await store.put(
+    keys.broker(2),
+    JSON.stringify({ nodeId: 2, host: '127.0.0.1', port: 9002, rack: null }),
+    { lease: brokerLease.id },
+  );
+  await until('the election write was tried', () => dropped === 1);
+  await until('the partition has a leader', async () => {
+    const kv = await store.get(keys.partition('t', 0));
+    return JSON.parse(kv!.value).leader === 2;
+  });
+  const p = JSON.parse((await store.get(keys.partition('t', 0)))!.value);
+  assert.deepEqual(
+    { leader: p.leader, leaderEpoch: p.leaderEpoch, isr: p.isr },
+    { leader: 2, leaderEpoch: 4, isr: [2] },
+  );
+
+  await c.close();
+  await loader.stop();
+  await store.close();
+});

@@ -40,7 +40,21 @@ export interface ControllerOptions {
    * (the simulator's mutation test proves it catches a wrong election).
    */
   readonly decide?: typeof decideLeadership;
+  /**
+   * Runs `run` once after `delayMs` and returns its cancel; an unref'd setTimeout
+   * unless a test or the simulator injects its clock. Used to retry failed work.
+   */
+  readonly setTimer?: (delayMs: number, run: () => void) => () => void;
 }
+
+/** How long after a failed store call the controller tries again. */
+export const CONTROLLER_RETRY_MS = 1000;
+
+const unrefTimeout = (delayMs: number, run: () => void): (() => void) => {
+  const timer = setTimeout(run, delayMs);
+  timer.unref();
+  return () => clearTimeout(timer);
+};
 
 export class Controller {
   private lease: Lease | null = null;
@@ -50,6 +64,7 @@ export class Controller {
   private closed = false;
   private stopLeaderBalance: (() => void) | null = null;
   private leaderBalanceQueued = false;
+  private cancelRetry: (() => void) | null = null;
 
   constructor(private readonly o: ControllerOptions) {}
 
@@ -96,9 +111,27 @@ export class Controller {
 
   private enqueue(task: () => Promise<void>): Promise<void> {
     this.work = this.work.then(task).catch((err: unknown) => {
-      this.o.logger.warn({ err }, 'controller task failed; will retry on the next change');
+      this.o.logger.warn({ err }, 'controller task failed; will retry');
+      this.retryLater();
     });
     return this.work;
+  }
+
+  /**
+   * A failed store call (its outcome unknown) is tried again on a timer, not
+   * only on the next metadata change: once every partition that needs a
+   * controller is offline nothing else may change, and an election that failed
+   * then would never be retried (simulator seed 89), as a campaign that failed
+   * while the store was down would leave the cluster without a controller.
+   */
+  private retryLater(): void {
+    if (this.closed || this.cancelRetry !== null) return;
+    this.cancelRetry = (this.o.setTimer ?? unrefTimeout)(CONTROLLER_RETRY_MS, () => {
+      this.cancelRetry = null;
+      if (this.closed) return;
+      if (this.isActive()) void this.enqueue(() => this.reconcile());
+      else if (this.myEpoch === null) void this.enqueue(() => this.campaign());
+    });
   }
 
   private async campaign(): Promise<void> {
@@ -230,6 +263,7 @@ export class Controller {
   async close(): Promise<void> {
     this.closed = true;
     this.stopLeaderBalance?.();
+    this.cancelRetry?.();
     await this.work;
   }
 }
