@@ -6,7 +6,9 @@
 // the controller epoch, so a deposed controller's writes fail (fencing).
 // It also completes partition reassignments whose new replicas are in sync.
 // With auto.leader.rebalance.enable it also runs the periodic preferred-leader
-// check (preferred-leader-balance.ts), fenced the same way.
+// check (preferred-leader-balance.ts), fenced the same way. Work that fails
+// on the store is retried on a timer; an election whose answer was lost is
+// recognised by the key's lease (see claimLostWin).
 
 import type { KeyLayout } from '../metadata/key-layout.ts';
 import type { KeyValue, Lease, MetaStore } from '../metadata/meta-store.ts';
