@@ -6,10 +6,12 @@
 // the controller epoch, so a deposed controller's writes fail (fencing).
 // It also completes partition reassignments whose new replicas are in sync.
 // With auto.leader.rebalance.enable it also runs the periodic preferred-leader
-// check (preferred-leader-balance.ts), fenced the same way.
+// check (preferred-leader-balance.ts), fenced the same way. Work that fails
+// on the store is retried on a timer; an election whose answer was lost is
+// recognised by the key's lease (see claimLostWin).
 
 import type { KeyLayout } from '../metadata/key-layout.ts';
-import type { Lease, MetaStore } from '../metadata/meta-store.ts';
+import type { KeyValue, Lease, MetaStore } from '../metadata/meta-store.ts';
 import type { Logger } from '../util/logger.ts';
 import type { MetadataChange, MetadataImage } from './metadata-image.ts';
 import { decideLeadership, type LeadershipOptions } from './partition-leadership.ts';
@@ -40,7 +42,21 @@ export interface ControllerOptions {
    * (the simulator's mutation test proves it catches a wrong election).
    */
   readonly decide?: typeof decideLeadership;
+  /**
+   * Runs `run` once after `delayMs` and returns its cancel; an unref'd setTimeout
+   * unless a test or the simulator injects its clock. Used to retry failed work.
+   */
+  readonly setTimer?: (delayMs: number, run: () => void) => () => void;
 }
+
+/** How long after a failed store call the controller tries again. */
+export const CONTROLLER_RETRY_MS = 1000;
+
+const unrefTimeout = (delayMs: number, run: () => void): (() => void) => {
+  const timer = setTimeout(run, delayMs);
+  timer.unref();
+  return () => clearTimeout(timer);
+};
 
 export class Controller {
   private lease: Lease | null = null;
@@ -50,6 +66,7 @@ export class Controller {
   private closed = false;
   private stopLeaderBalance: (() => void) | null = null;
   private leaderBalanceQueued = false;
+  private cancelRetry: (() => void) | null = null;
 
   constructor(private readonly o: ControllerOptions) {}
 
@@ -87,22 +104,46 @@ export class Controller {
     const brokersChanged = changes.some(
       (c) => c.kind === 'broker' || c.kind === 'topic' || c.kind === 'partition',
     );
-    if (controllerGone) void this.enqueue(() => this.campaign());
+    // The image naming this broker while it is not active: an election txn of
+    // ours may have taken effect with its answer lost; campaign() checks the key.
+    const unclaimedWin = this.o.image.controllerId() === this.o.nodeId && this.myEpoch === null;
+    if (controllerGone || unclaimedWin) void this.enqueue(() => this.campaign());
     else if (brokersChanged && this.isActive()) void this.enqueue(() => this.reconcile());
   }
 
   private enqueue(task: () => Promise<void>): Promise<void> {
     this.work = this.work.then(task).catch((err: unknown) => {
-      this.o.logger.warn({ err }, 'controller task failed; will retry on the next change');
+      this.o.logger.warn({ err }, 'controller task failed; will retry');
+      this.retryLater();
     });
     return this.work;
+  }
+
+  /**
+   * A failed store call (its outcome unknown) is tried again on a timer, not
+   * only on the next metadata change: once every partition that needs a
+   * controller is offline nothing else may change, and an election that failed
+   * then would never be retried (simulator seed 89), as a campaign that failed
+   * while the store was down would leave the cluster without a controller.
+   */
+  private retryLater(): void {
+    if (this.closed || this.cancelRetry !== null) return;
+    this.cancelRetry = (this.o.setTimer ?? unrefTimeout)(CONTROLLER_RETRY_MS, () => {
+      this.cancelRetry = null;
+      if (this.closed) return;
+      if (this.isActive()) void this.enqueue(() => this.reconcile());
+      else if (this.myEpoch === null) void this.enqueue(() => this.campaign());
+    });
   }
 
   private async campaign(): Promise<void> {
     if (this.closed || this.lease === null) return;
     const { store, keys } = this.o;
     const current = await store.get(keys.controller());
-    if (current !== null) return;
+    if (current !== null) {
+      if (this.myEpoch === null) await this.claimLostWin(current);
+      return;
+    }
     const epochKv = await store.get(keys.controllerEpoch());
     const epoch = (epochKv === null ? 0 : Number(epochKv.value)) + 1;
     const r = await store.txn(
@@ -126,8 +167,29 @@ export class Controller {
       ],
     );
     if (!r.succeeded) return;
+    await this.becomeActive(epoch, r.revision);
+  }
+
+  /**
+   * A controller key under this session's own lease was written by this
+   * session's election txn, whose answer never came (a timed-out txn's outcome
+   * is unknown): the win is ours. Left unclaimed, the key would keep every
+   * other broker from campaigning while no one acts as controller. Kafka does
+   * the same check when a lost ZooKeeper answer makes its create fail.
+   */
+  private async claimLostWin(current: KeyValue): Promise<void> {
+    if (this.lease === null || current.lease !== this.lease.id) return;
+    const { brokerId, controllerEpoch } = JSON.parse(current.value) as {
+      brokerId: number;
+      controllerEpoch: number;
+    };
+    if (brokerId !== this.o.nodeId) return;
+    await this.becomeActive(controllerEpoch, current.modRevision);
+  }
+
+  private async becomeActive(epoch: number, revision: number): Promise<void> {
     this.myEpoch = epoch;
-    await this.o.waitForRevision(r.revision);
+    await this.o.waitForRevision(revision);
     this.o.logger.info(
       { nodeId: this.o.nodeId, controllerEpoch: epoch },
       'became the active controller',
@@ -203,6 +265,7 @@ export class Controller {
   async close(): Promise<void> {
     this.closed = true;
     this.stopLeaderBalance?.();
+    this.cancelRetry?.();
     await this.work;
   }
 }

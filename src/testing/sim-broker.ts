@@ -352,6 +352,7 @@ class BrokerLife {
       logger: ctx.logger,
       leadership: { uncleanLeaderElection: false },
       waitForRevision: (rev) => this.loader.waitForRevision(rev),
+      setTimer: (delayMs, run) => ctx.scheduler.after(delayMs, nodeId, '.controller-retry', run),
       ...(ctx.decideLeadership === undefined ? {} : { decide: ctx.decideLeadership }),
     });
     this.loader.onChanges((changes) => controller.onChanges(changes));

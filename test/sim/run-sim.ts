@@ -13,6 +13,7 @@ import {
   runSimulation,
   type SimOptions,
 } from '../../src/testing/cluster-simulator.ts';
+import { addRun, faultKindsText, runFailed, zeroTotals } from '../../src/testing/sim-totals.ts';
 import { electOutsideIsr } from './broken-election.ts';
 import { skipOffsetsLoad } from './broken-offsets-load.ts';
 
@@ -71,18 +72,7 @@ function parseArgs(argv: readonly string[]): Args {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const deadline = args.timeS === null ? null : Date.now() + args.timeS * 1000;
-  const totals = {
-    runs: 0,
-    failed: 0,
-    faults: 0,
-    acked: 0,
-    commits: 0,
-    offsetFetches: 0,
-    events: 0,
-    simulatedMs: 0,
-    wallMs: 0,
-  };
-  const byKind = new Map<string, number>();
+  const totals = zeroTotals();
   const failedSeeds: number[] = [];
   for (let seed = args.first; ; seed++) {
     if (deadline === null ? seed >= args.first + args.seeds : Date.now() >= deadline) break;
@@ -95,18 +85,9 @@ async function main(): Promise<void> {
       ...(args.brokenOffsetsLoad ? { groupServices: skipOffsetsLoad } : {}),
     };
     const r = await runSimulation(options);
-    totals.runs += 1;
-    totals.faults += r.stats.faultsInjected;
-    totals.acked += r.stats.acked;
-    totals.commits += r.stats.commitsAcked;
-    totals.offsetFetches += r.stats.offsetFetchesChecked;
-    totals.events += r.stats.events;
-    totals.simulatedMs += r.stats.simulatedMs;
-    totals.wallMs += r.stats.wallMs;
-    for (const [k, n] of Object.entries(r.stats.faults)) byKind.set(k, (byKind.get(k) ?? 0) + n);
-    const bad = r.violations.length > 0 || r.truncated;
+    addRun(totals, r);
+    const bad = runFailed(r);
     if (bad) {
-      totals.failed += 1;
       failedSeeds.push(seed);
       console.log(formatFailure(r));
       if (r.truncated) console.log(`seed ${seed} stopped at the event limit before its end`);
@@ -123,10 +104,9 @@ async function main(): Promise<void> {
     }
   }
   const ratio = totals.wallMs === 0 ? 0 : totals.simulatedMs / totals.wallMs;
-  const kinds = [...byKind].sort(([a], [b]) => a.localeCompare(b));
   console.log(
     `${totals.runs} runs, ${totals.failed} failed${failedSeeds.length > 0 ? ` (seeds ${failedSeeds.join(', ')})` : ''}; ` +
-      `${totals.faults} faults (${kinds.map(([k, n]) => `${k} ${n}`).join(', ')}); ` +
+      `${totals.faults} faults (${faultKindsText(totals)}); ` +
       `${totals.acked} acknowledged writes checked; ${totals.commits} offset commits acknowledged, ` +
       `${totals.offsetFetches} committed offsets fetched and checked; ${totals.events} events; ` +
       `simulated ${(totals.simulatedMs / 1000).toFixed(0)} s in ` +

@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { formatFailure, runSimulation } from '../../src/testing/cluster-simulator.ts';
+import { addRun, faultKindsText, runFailed, zeroTotals } from '../../src/testing/sim-totals.ts';
 
 const FIRST_SEED = Number(process.env['SIM_FIRST_SEED'] ?? 1);
 const SEEDS = Number(process.env['SIM_SEEDS'] ?? 50);
@@ -18,37 +19,16 @@ const SEEDS = Number(process.env['SIM_SEEDS'] ?? 50);
 describe('cluster simulator', () => {
   test(`${SEEDS} seeded runs with faults keep every invariant`, async (t) => {
     const failures: string[] = [];
-    const byKind = new Map<string, number>();
-    const totals = {
-      faults: 0,
-      acked: 0,
-      commits: 0,
-      offsetFetches: 0,
-      events: 0,
-      simulatedMs: 0,
-      wallMs: 0,
-      elections: 0,
-    };
+    const totals = zeroTotals();
     for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
       const r = await runSimulation({ seed });
-      totals.faults += r.stats.faultsInjected;
-      totals.acked += r.stats.acked;
-      totals.commits += r.stats.commitsAcked;
-      totals.offsetFetches += r.stats.offsetFetchesChecked;
-      totals.events += r.stats.events;
-      totals.simulatedMs += r.stats.simulatedMs;
-      totals.wallMs += r.stats.wallMs;
-      totals.elections += r.stats.elections;
-      for (const [k, n] of Object.entries(r.stats.faults)) byKind.set(k, (byKind.get(k) ?? 0) + n);
-      if (r.violations.length > 0 || r.truncated) failures.push(formatFailure(r));
+      addRun(totals, r);
+      if (runFailed(r)) failures.push(formatFailure(r));
     }
-    const kinds = [...byKind].sort(([a], [b]) => a.localeCompare(b));
     t.diagnostic(
       `${SEEDS} runs (seeds ${FIRST_SEED}..${FIRST_SEED + SEEDS - 1}), ${failures.length} with violations`,
     );
-    t.diagnostic(
-      `${totals.faults} faults injected: ${kinds.map(([k, n]) => `${k} ${n}`).join(', ')}`,
-    );
+    t.diagnostic(`${totals.faults} faults injected: ${faultKindsText(totals)}`);
     t.diagnostic(
       `${totals.acked} acknowledged writes checked, ${totals.elections} leader elections, ${totals.events} events`,
     );
@@ -62,7 +42,10 @@ describe('cluster simulator', () => {
     assert.deepEqual(failures, [], failures.join('\n\n'));
     // The runs did something: faults of most kinds were injected, writes acknowledged and checked.
     assert.ok(totals.faults >= SEEDS * 5, `only ${totals.faults} faults in ${SEEDS} runs`);
-    assert.ok(byKind.size >= Math.min(10, SEEDS), `only ${byKind.size} fault kinds`);
+    assert.ok(
+      totals.faultsByKind.size >= Math.min(10, SEEDS),
+      `only ${totals.faultsByKind.size} fault kinds`,
+    );
     assert.ok(totals.acked >= SEEDS * 50, `only ${totals.acked} acknowledged writes`);
     assert.ok(totals.commits >= SEEDS * 50, `only ${totals.commits} acknowledged commits`);
     assert.ok(
