@@ -20,7 +20,10 @@ import { MemoryFileSystem } from '../log/testing/memory-file-system.ts';
 import { buildValueBatch, decodeTestRecords } from '../log/testing/test-batch.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { silentLogger } from '../util/logger.ts';
-import { ReplicaManager } from './replica-manager.ts';
+import { deletedDirName, ReplicaManager } from './replica-manager.ts';
+
+/** How a deleted partition's directory is named: `<topic>-<p>.<32 hex digits>-delete`. */
+const DELETED_DIR_NAME = /^x+-10\.[0-9a-f]{32}-delete$/;
 
 const OLD_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
 const NEW_ID = 'AAAAAAAAAAAAAAAAAAAAAg';
@@ -100,6 +103,24 @@ describe('ReplicaManager and leftover data', () => {
       await writeFile(join(dir, 'notes-1', 'readme.txt'), 'not a partition');
       assert.deepEqual(await m.deleteStrayLogs(), ['gone-0']);
       assert.deepEqual((await readdir(dir)).sort(), ['kept-0', 'notes-1']);
+    });
+  });
+
+  test('a topic whose name has the 249 characters Kafka allows is deleted without taking the log dir offline', async () => {
+    const name = 'x'.repeat(249);
+    assert.ok(DELETED_DIR_NAME.test(deletedDirName(`${name}-10`)));
+    assert.equal(deletedDirName(`${name}-10`).length, 255);
+    assert.equal(deletedDirName('t-0').length, 't-0'.length + 40, 'short names are kept whole');
+    await withManager(async (m, image, dir) => {
+      topic(image, name, OLD_ID);
+      topic(image, 'other', NEW_ID);
+      await m.sync();
+      assert.deepEqual((await readdir(dir)).sort(), ['other-0', `${name}-0`]);
+      topic(image, name, null);
+      await m.sync();
+      assert.equal(m.isDirOffline(dir), false);
+      assert.deepEqual(await readdir(dir), ['other-0']);
+      assert.ok(await m.acquire('other', 0), 'the log directory still serves');
     });
   });
 

@@ -19,7 +19,7 @@
 // here and listeners learn of them, so the cluster can lead them elsewhere.
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { MetadataImage } from '../cluster/metadata-image.ts';
 import { LOG_START_OFFSET_CHECKPOINT, writeCheckpointFile } from '../log/checkpoint-file.ts';
 import { isNoSpaceError, LogStorageError } from '../log/errors.ts';
@@ -79,6 +79,20 @@ function backgroundTimer(delayMs: number, run: () => void): () => void {
 
 /** Partition checkpoints a pass writes at once (each is a durable file replacement). */
 const CHECKPOINTS_IN_FLIGHT = 8;
+
+/** The longest file name Linux file systems take (NAME_MAX, in bytes; topic names are ASCII). */
+const FILE_NAME_BYTES_MAX = 255;
+
+/**
+ * `<topic>-<p>.<uuid>-delete` for a partition directory `<topic>-<p>`, the topic cut short
+ * where the whole would pass NAME_MAX, as Kafka does: a topic name may have 249 characters,
+ * and a rename the file system refuses would take the whole log directory offline.
+ */
+export function deletedDirName(partitionDirName: string): string {
+  const dash = partitionDirName.lastIndexOf('-');
+  const suffix = `${partitionDirName.slice(dash)}.${randomUUID().replaceAll('-', '')}-delete`;
+  return partitionDirName.slice(0, Math.min(dash, FILE_NAME_BYTES_MAX - suffix.length)) + suffix;
+}
 
 /** A replica being moved (`-future`) or set aside after a move (`-delete`), as Kafka names them. */
 const MOVE_DIR = /^(.+)-(0|[1-9][0-9]*)\.([0-9a-f]+)-(future|delete)$/;
@@ -583,7 +597,7 @@ export class ReplicaManager {
 
   /** Renames a partition directory to its `-delete` name (durably); null when it is not there. */
   private async setAside(dir: string): Promise<string | null> {
-    const aside = `${dir}.${randomUUID().replaceAll('-', '')}-delete`;
+    const aside = join(dirname(dir), deletedDirName(basename(dir)));
     try {
       await this.fs.rename(dir, aside);
     } catch (err) {
