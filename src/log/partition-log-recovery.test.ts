@@ -315,3 +315,20 @@ describe('PartitionLog after a simulated power cut', () => {
     assert.equal(reopened.logEndOffset, 4);
   });
 });
+
+describe('PartitionLog truncation and a later power cut', () => {
+  it('keeps a truncation once truncateTo has returned', async () => {
+    const { setup, fs } = memorySetup({ segmentBytes: 400 });
+    const log = await openTestLog(setup);
+    await appendValues(log, 't', 12);
+    await log.flush();
+    assert.ok(log.segmentCount > 2, 'the truncation deletes segments and cuts another');
+    const kept = (await values(log)).slice(0, 6);
+    await log.truncateTo(6);
+    assert.ok(log.recoveryPoint <= 6);
+    fs.crash();
+    const reopened = await openTestLog(setup);
+    assert.equal(reopened.logEndOffset, 6);
+    assert.deepEqual(await values(reopened), kept);
+  });
+});
