@@ -784,10 +784,11 @@ export class PartitionLog {
    *
    * The truncation is durable when this returns: the cut segment and its
    * indexes are fsynced and so is the directory the dropped segments left.
-   * Whatever the follower writes next may go to another file (a roll), and
-   * its flush would not cover this one; a power cut that put the removed
-   * batches back would then leave them below newer, acknowledged records.
-   * Truncation is rare (leader changes), so the fsync costs little.
+   * Left to the next flush, it could be lost for good: the follower's next
+   * write may go to a new segment and fail before that flush, and a process
+   * restarted on the page cache trusts the cut file; a power cut then puts
+   * the removed batches back below newer, acknowledged records. Truncation
+   * is rare (leader changes), so the fsync costs little.
    */
   truncateTo(offset: number): Promise<void> {
     return this.enqueue(() =>
