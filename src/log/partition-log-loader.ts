@@ -158,7 +158,10 @@ async function recoverSegments(
       await restoreTrustedSegment(ctx, segment, hasIndexes);
       continue;
     }
-    if (!next && hasIndexes && (await restoreActiveSegment(ctx, segment, recoveryPoint))) break;
+    if (!next && hasIndexes && (await restoreActiveSegment(ctx, segment, recoveryPoint))) {
+      await syncInheritedActiveSegment(ctx, segment, recoveryPoint);
+      break;
+    }
     const result = await segment.rebuild({ truncateInvalid: true, sealed: next !== undefined });
     // An unflushed segment that now ends before the next begins lost its tail in
     // the crash; the later segments cannot be trusted to follow on.
@@ -177,6 +180,8 @@ async function recoverSegments(
     );
     await segment.activate(ctx.nowMs);
     for (const later of segments.slice(i + 1)) await later.delete();
+    // Segments come back after a power cut unless their removal is durable.
+    if (next) await ctx.fs.fsyncDirectory(ctx.dir);
     return segments.slice(0, i + 1);
   }
   return segments;
@@ -207,6 +212,28 @@ async function restoreActiveSegment(
   }
   const clean = await segment.restoreActiveTail(ctx.nowMs);
   return clean && segment.nextOffset <= recoveryPoint;
+}
+
+/**
+ * The active segment restored without a rebuild (which would have fsynced it)
+ * holds what the page cache shows, and the page cache outlives a process:
+ * the previous one may have cut or written the file and died, or lost its
+ * disk, before fsyncing it. A file ending before the recovery point was cut
+ * since the last flush (a follower's truncation): that is made durable now,
+ * with the directory its dropped segments left, before this process builds on
+ * it, since what it writes next may go to another segment and a power cut
+ * would bring the cut batches back below newer records. Otherwise the next
+ * flush fsyncs the files once, whatever this process writes to them.
+ */
+async function syncInheritedActiveSegment(
+  ctx: LoadContext,
+  segment: Segment,
+  recoveryPoint: number,
+): Promise<void> {
+  segment.markUnsynced();
+  if (segment.nextOffset >= recoveryPoint) return;
+  await segment.flush();
+  await ctx.fs.fsyncDirectory(ctx.dir);
 }
 
 /** Deletes leftovers and index files without a log; returns the names that remain. */

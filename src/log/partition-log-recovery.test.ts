@@ -315,3 +315,58 @@ describe('PartitionLog after a simulated power cut', () => {
     assert.equal(reopened.logEndOffset, 4);
   });
 });
+
+describe('PartitionLog truncation and a later power cut', () => {
+  it('keeps a truncation once truncateTo has returned', async () => {
+    const { setup, fs } = memorySetup({ segmentBytes: 400 });
+    const log = await openTestLog(setup);
+    await appendValues(log, 't', 12);
+    await log.flush();
+    assert.ok(log.segmentCount > 2, 'the truncation deletes segments and cuts another');
+    const kept = (await values(log)).slice(0, 6);
+    await log.truncateTo(6);
+    assert.ok(log.recoveryPoint <= 6);
+    fs.crash();
+    const reopened = await openTestLog(setup);
+    assert.equal(reopened.logEndOffset, 6);
+    assert.deepEqual(await values(reopened), kept);
+  });
+
+  it('keeps a truncation its process never made durable once the next process has opened the log', async () => {
+    // Simulator seed 1036: a follower truncates, its disk fails before the
+    // truncation is fsynced, the restarted process trusts the page cache, rolls
+    // and writes newer records to a new segment, and a power cut brings the
+    // truncated batches back below them.
+    const { setup, fs } = memorySetup({ segmentMs: 60_000 });
+    const t0 = setup.clock.nowMs;
+    const first = await openTestLog(setup);
+    for (const v of ['old0-', 'old1-', 'old2-']) {
+      await first.append(buildValueBatch(v, 1, t0), { leaderEpoch: 0 });
+    }
+    await first.flush();
+    fs.failNext('fsync', { pathSuffix: '.log' });
+    await first.truncateTo(1).catch(() => undefined);
+    fs.clearFaults();
+    fs.processCrash();
+
+    setup.clock.advance(120_000);
+    const second = await openTestLog(setup);
+    assert.equal(second.logEndOffset, 1);
+    fs.failNext('write', { pathSuffix: '.log' });
+    await assert.rejects(second.append(buildValueBatch('lost-', 1), { leaderEpoch: 1 }), {
+      errorName: 'KAFKA_STORAGE_ERROR',
+    });
+    fs.processCrash();
+
+    const third = await openTestLog(setup);
+    assert.equal(third.logEndOffset, 1);
+    for (const v of ['new1-', 'new2-']) {
+      await third.append(buildValueBatch(v, 1, setup.clock.nowMs), { leaderEpoch: 1 });
+    }
+    await third.flush();
+    assert.deepEqual(await values(third), ['old0-0', 'new1-0', 'new2-0']);
+    fs.crash();
+    const reopened = await openTestLog(setup);
+    assert.deepEqual(await values(reopened), ['old0-0', 'new1-0', 'new2-0']);
+  });
+});

@@ -781,6 +781,14 @@ export class PartitionLog {
    * Removes every record at or above `offset` (for a follower after a leader
    * change). Whole batches are removed, so the log end offset becomes `offset`,
    * or the base of the batch holding it if `offset` falls inside one.
+   *
+   * The truncation is durable when this returns: the cut segment and its
+   * indexes are fsynced and so is the directory the dropped segments left.
+   * Left to the next flush, it could be lost for good: the follower's next
+   * write may go to a new segment and fail before that flush, and a process
+   * restarted on the page cache trusts the cut file; a power cut then puts
+   * the removed batches back below newer, acknowledged records. Truncation
+   * is rare (leader changes), so the fsync costs little.
    */
   truncateTo(offset: number): Promise<void> {
     return this.enqueue(() =>
@@ -791,16 +799,20 @@ export class PartitionLog {
           await this.truncateFullyAndStartAt(offset);
           return;
         }
+        let dropped = 0;
         while (this.active.baseOffset > offset) {
-          const dropped = this.segments.pop()!;
-          this.sealedIndexesLoaded = this.sealedIndexesLoaded.filter((s) => s !== dropped);
-          await dropped.delete();
+          const segment = this.segments.pop()!;
+          this.sealedIndexesLoaded = this.sealedIndexesLoaded.filter((s) => s !== segment);
+          await segment.delete();
+          dropped += 1;
         }
         const active = this.active;
         const wasSealed = active.sealed;
         const removedFrom = await active.truncateTo(offset);
         if (wasSealed) await active.activate(this.now());
         this.sealedIndexesLoaded = this.sealedIndexesLoaded.filter((s) => s !== active);
+        await active.flush();
+        if (dropped > 0) await this.fs.fsyncDirectory(this.dir);
         const logEndOffset = removedFrom === null ? offset : Math.min(offset, removedFrom);
         active.setNextOffset(logEndOffset);
         this.logEndOffsetValue = logEndOffset;
@@ -823,6 +835,8 @@ export class PartitionLog {
     this.segments = [fresh];
     this.sealedIndexesLoaded = [];
     for (const segment of old) await segment.delete();
+    // The new segment's files and the old ones' removal must outlive a power cut.
+    await this.fs.fsyncDirectory(this.dir);
     this.logStartOffsetValue = offset;
     this.logEndOffsetValue = offset;
     this.highWatermarkValue = offset;

@@ -311,6 +311,16 @@ export class Segment {
     return scan.problem === null && !timeIndexAhead;
   }
 
+  /**
+   * Makes the next flush fsync the log and index files even though this
+   * process wrote nothing to them: for files a crashed process may have
+   * changed without fsyncing (the page cache outlives the process).
+   */
+  markUnsynced(): void {
+    this.unflushed = true;
+    this.indexesUnsynced = true;
+  }
+
   /** Makes a loaded or recovered segment the active one: appends allowed, tail cache on. */
   async activate(nowMs: number): Promise<void> {
     this.requireIndexes();
