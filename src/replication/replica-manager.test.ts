@@ -124,6 +124,42 @@ describe('ReplicaManager and leftover data', () => {
     });
   });
 
+  test('a replica whose -future name would pass NAME_MAX is refused a move, and its log dir stays online', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'gregor-rm-'));
+    const [a, b] = [join(root, 'a'), join(root, 'b')];
+    for (const d of [a, b]) await mkdir(d);
+    const image = new MetadataImage('cluster');
+    image.apply({
+      kind: 'broker',
+      nodeId: 0,
+      endpoint: { nodeId: 0, host: 'h', port: 1, rack: null },
+    });
+    const m = new ReplicaManager({
+      nodeId: 0,
+      logDir: a,
+      logDirs: [a, b],
+      image,
+      logConfigFor: () => defaultLogConfig,
+      now: () => Date.now(),
+      logger: silentLogger(),
+    });
+    try {
+      const name = 'y'.repeat(249);
+      topic(image, name, OLD_ID);
+      await m.sync();
+      const from = m.dirOf(name, 0)!;
+      const to = from === a ? b : a;
+      assert.equal(await m.moveReplica(name, 0, to), ErrorCode.KAFKA_STORAGE_ERROR);
+      assert.equal(m.isDirOffline(from), false);
+      assert.equal(m.isDirOffline(to), false);
+      assert.deepEqual(await readdir(to), []);
+      assert.ok(await m.acquire(name, 0), 'the replica is still served where it was');
+    } finally {
+      await m.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   test('a directory a stop left set aside for deletion is removed, never brought back', async () => {
     await withManager(async (m, image, dir) => {
       const aside = join(dir, 't-0.0123456789abcdef0123456789abcdef-delete');

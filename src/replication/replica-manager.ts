@@ -837,6 +837,16 @@ export class ReplicaManager {
     if (this.located.get(k) === targetDir) return ErrorCode.NONE;
     const id = randomBytes(8).toString('hex');
     const dirName = `${topic}-${index}.${id}-future`;
+    if (dirName.length > FILE_NAME_BYTES_MAX) {
+      // The -future name, and the -delete one the original then takes (as long), must fit
+      // NAME_MAX. Kafka cuts the topic part short; here the name is how a move a stop
+      // interrupted is found again, so such a move is refused instead.
+      this.o.logger.warn(
+        { topic, partition: index },
+        'a replica of a topic with so long a name cannot move between log directories',
+      );
+      return ErrorCode.KAFKA_STORAGE_ERROR;
+    }
     // The copy starts where the current log starts.
     await this.fs.mkdir(join(targetDir, dirName));
     await writeCheckpointFile(this.fs, join(targetDir, dirName, LOG_START_OFFSET_CHECKPOINT), [
