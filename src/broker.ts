@@ -531,6 +531,8 @@ export async function startBrokerWithHandlers(
   // No appends as leader until this broker holds a session whose registration
   // the image has seen; the leader fence decides once the session exists.
   let fenced: (othersMayLead: boolean) => boolean = () => true;
+  let waitUnfenced: (othersMayLead: boolean, timeoutMs: number) => Promise<boolean> = async () =>
+    false;
   const replicas = new ReplicaManager({
     nodeId,
     logDir,
@@ -541,6 +543,7 @@ export async function startBrokerWithHandlers(
     now,
     logger,
     fenced: (othersMayLead) => fenced(othersMayLead),
+    waitUnfenced: (othersMayLead, timeoutMs) => waitUnfenced(othersMayLead, timeoutMs),
     onNoSpace: () => logDirHealth.noteNoSpace(),
   });
   loader.onChanges(() => void replicas.sync());
@@ -747,6 +750,7 @@ export async function startBrokerWithHandlers(
     logger,
   });
   fenced = (othersMayLead) => fence.isFenced(othersMayLead);
+  waitUnfenced = (othersMayLead, timeoutMs) => fence.waitUntilLifted(othersMayLead, timeoutMs);
   // Produces waiting for followers are not acknowledged by a broker that stopped leading.
   fence.onFenced(() => replicas.failFencedWaiters());
   let lease: Lease;

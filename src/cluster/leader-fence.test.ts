@@ -247,3 +247,74 @@ test('a lost session fences until the broker registered again and its image caug
   h.run(100);
   assert.equal(h.fencedCalls, 1, 'one fenced period');
 });
+
+test('produces read after a stall wait for the catch-up, and are let through in the order they came', async () => {
+  const h = new Harness();
+  h.run(1000);
+  h.nowMs += 8000; // SIGSTOP ... SIGCONT
+  const order: string[] = [];
+  const first = h.fence.waitUntilLifted(true, 30_000).then((ok) => order.push(`first ${ok}`));
+  const second = h.fence.waitUntilLifted(true, 30_000).then((ok) => order.push(`second ${ok}`));
+  h.fence.tick();
+  h.run(300);
+  await settle();
+  assert.equal(order.length, 0, 'nothing answered while the catch-up runs');
+  h.catchUps[0]!.resolve();
+  // A third, arriving after the catch-up came back but before the others were answered,
+  // does not overtake them.
+  const third = h.fence.waitUntilLifted(true, 30_000).then((ok) => order.push(`third ${ok}`));
+  await Promise.all([first, second, third]);
+  assert.deepEqual(order, ['first true', 'second true', 'third true']);
+  assert.equal(h.fence.isFenced(), false);
+  h.fence.close();
+});
+
+test('a produce waiting on a brief fence is refused when leadership is lost, or after its timeout', async () => {
+  const h = new SessionHarness();
+  h.run(TTL_MS);
+  h.keepalive();
+  h.run(TTL_MS - MARGIN_MS); // keepalives unconfirmed: lapsing, a brief reason
+  assert.equal(h.fence.isFenced(), true);
+  const lost = h.fence.waitUntilLifted(true, 60_000);
+  const short = h.fence.waitUntilLifted(true, 200);
+  h.run(300);
+  assert.equal(await short, false, 'timed out while the fence stayed up');
+  h.session.leaseConfirmedUntilMs = null; // the store said the lease is gone
+  h.run(100);
+  assert.equal(await lost, false, 'leadership lost: refused');
+  assert.equal(
+    await h.fence.waitUntilLifted(true, 60_000),
+    false,
+    'a lost session refuses at once',
+  );
+  assert.equal(
+    await h.fence.waitUntilLifted(false, 60_000),
+    true,
+    'a sole-replica partition is led',
+  );
+  h.fence.close();
+});
+
+test('closing the fence answers every waiting produce', async () => {
+  const h = new Harness();
+  h.nowMs += 8000;
+  const waiting = h.fence.waitUntilLifted(true, 60_000);
+  h.fence.close();
+  assert.equal(await waiting, false);
+});
+
+test('after the fence lifts, a new produce does not overtake those still waiting to be answered', async () => {
+  const h = new Harness();
+  h.run(1000);
+  h.registeredRevision = 60; // registered again; the image is at 50
+  assert.equal(h.fence.isFenced(), true);
+  const order: string[] = [];
+  const waiting = h.fence.waitUntilLifted(true, 30_000).then((ok) => order.push(`waiting ${ok}`));
+  h.imageRevision = 60; // the image caught up; no tick has run yet
+  assert.equal(h.fence.isFenced(), true, 'still fenced for newcomers while one waits');
+  const newcomer = h.fence.waitUntilLifted(true, 30_000).then((ok) => order.push(`new ${ok}`));
+  await Promise.all([waiting, newcomer]);
+  assert.deepEqual(order, ['waiting true', 'new true']);
+  assert.equal(h.fence.isFenced(), false);
+  h.fence.close();
+});

@@ -93,6 +93,9 @@ const REASON_TEXT: Record<FenceReason, string> = {
   'registration-not-ours': 'metadata image does not hold this registration',
 };
 
+/** How often requests waiting for a brief fence are checked while there are any. */
+const WAITER_POLL_MS = 20;
+
 export interface LeaderFenceOptions {
   /** A monotonic clock (performance.now), so wall-clock steps are not stalls. */
   readonly now: () => number;
@@ -127,6 +130,15 @@ export class LeaderFence {
   /** Whether the last tick found leadership lost (see leadershipLost). */
   private lastLost = false;
   private readonly fencedListeners: Array<() => void> = [];
+  private closed = false;
+  /** Checks the waiters often while there are any. */
+  private poll: NodeJS.Timeout | null = null;
+  /** Requests waiting for a brief fence to lift, in arrival order (see waitUntilLifted). */
+  private waiters: Array<{
+    othersMayLead: boolean;
+    deadlineMs: number;
+    resolve: (lifted: boolean) => void;
+  }> = [];
 
   constructor(private readonly o: LeaderFenceOptions) {
     this.lastTickMs = o.now();
@@ -143,6 +155,60 @@ export class LeaderFence {
   close(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    this.closed = true;
+    if (this.poll !== null) clearInterval(this.poll);
+    this.poll = null;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w.resolve(false);
+  }
+
+  /**
+   * Waits while the fence is up for a brief reason (a stall being caught up, an image
+   * behind this registration, keepalives confirmed late); true once it has lifted,
+   * false at once or later when leadership is lost (see leadershipLost) or after
+   * `timeoutMs`. A produce read from a socket after a pause must not be refused while
+   * the next one from the same producer is taken a moment later: that sequence gap
+   * makes librdkafka bump its producer epoch and re-send, renumbered, batches already
+   * stored. Waiters are answered in the order they came, at a tick or when a catch-up
+   * ends, so the batches of one producer still reach the log in order.
+   */
+  waitUntilLifted(othersMayLead: boolean, timeoutMs: number): Promise<boolean> {
+    const reason = this.reason(othersMayLead);
+    if (reason === null && this.waiters.length === 0) return Promise.resolve(true);
+    if ((reason !== null && leadershipLost(reason)) || timeoutMs <= 0 || this.closed) {
+      return Promise.resolve(false);
+    }
+    const lifted = new Promise<boolean>((resolve) => {
+      this.waiters.push({ othersMayLead, deadlineMs: this.o.now() + timeoutMs, resolve });
+    });
+    if (reason === null) this.answerWaiters();
+    else if (this.poll === null) {
+      // Answered soon after the lift, not only at the next tick (a stall limit's quarter).
+      this.poll = setInterval(() => this.answerWaiters(), WAITER_POLL_MS);
+      this.poll.unref();
+    }
+    return lifted;
+  }
+
+  /** Answers, in arrival order, the waiters whose fence lifted, turned lost, or timed out. */
+  private answerWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const now = this.o.now();
+    const waiting: typeof this.waiters = [];
+    const answers: Array<[(lifted: boolean) => void, boolean]> = [];
+    for (const w of this.waiters) {
+      const reason = this.reason(w.othersMayLead);
+      if (reason === null) answers.push([w.resolve, true]);
+      else if (leadershipLost(reason) || now >= w.deadlineMs) answers.push([w.resolve, false]);
+      else waiting.push(w);
+    }
+    this.waiters = waiting;
+    if (waiting.length === 0 && this.poll !== null) {
+      clearInterval(this.poll);
+      this.poll = null;
+    }
+    for (const [resolve, lifted] of answers) resolve(lifted);
   }
 
   /**
@@ -160,7 +226,9 @@ export class LeaderFence {
    * handled before any timer has run, and must already see the stall.
    */
   isFenced(othersMayLead = true): boolean {
-    return this.reason(othersMayLead) !== null;
+    // Requests still waiting for the fence to lift go first, so a producer's next batch
+    // cannot overtake the one before it in the moment between the lift and their answer.
+    return this.reason(othersMayLead) !== null || this.waiters.length > 0;
   }
 
   reason(othersMayLead = true): FenceReason | null {
@@ -212,6 +280,7 @@ export class LeaderFence {
     if (lost && !this.lastLost) for (const l of this.fencedListeners) l();
     this.lastLost = lost;
     if (this.caughtUpStalls < this.stalls && !this.catchingUp) void this.catchUp();
+    this.answerWaiters();
   }
 
   private async catchUp(): Promise<void> {
@@ -223,6 +292,7 @@ export class LeaderFence {
       await this.o.catchUp();
       this.caughtUpStalls = stalls;
       this.o.logger.info({}, 'metadata image caught up after a stall; leading partitions again');
+      this.answerWaiters();
     } catch (err) {
       this.o.logger.warn({ err }, 'cannot reach the metadata store after a stall; will retry');
     } finally {

@@ -52,6 +52,12 @@ export interface ReplicaManagerOptions {
    * `othersMayLead` is false for a partition whose only replica is this broker.
    */
   readonly fenced?: (othersMayLead: boolean) => boolean;
+  /**
+   * Waits while the fence is up for a brief reason; true once lifted, false when
+   * leadership is lost or after the timeout (LeaderFence.waitUntilLifted). Absent:
+   * a fenced request is refused at once.
+   */
+  readonly waitUnfenced?: (othersMayLead: boolean, timeoutMs: number) => Promise<boolean>;
   /** The file layer; the real disk by default. */
   readonly fs?: LogFileSystem;
   /** Called when a partition log's write is refused for want of space. */
@@ -319,6 +325,18 @@ export class ReplicaManager {
     if (fenced === undefined) return false;
     const othersMayLead = state === undefined || state.replicas.some((r) => r !== this.o.nodeId);
     return fenced(othersMayLead);
+  }
+
+  /** See ReplicaManagerOptions.waitUnfenced: true when the partition may be led now. */
+  async waitUntilUnfencedFor(
+    state: { readonly replicas: readonly number[] } | undefined,
+    timeoutMs: number,
+  ): Promise<boolean> {
+    if (!this.isFencedFor(state)) return true;
+    const wait = this.o.waitUnfenced;
+    if (wait === undefined) return false;
+    const othersMayLead = state === undefined || state.replicas.some((r) => r !== this.o.nodeId);
+    return wait(othersMayLead, timeoutMs);
   }
 
   /** The fence went up: produces waiting for the high watermark where it applies fail now. */
