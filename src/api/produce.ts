@@ -12,9 +12,10 @@
 // NOT_LEADER_OR_FOLLOWER if leadership moves while it waits, or this broker is
 // fenced (cluster/leader-fence.ts: stalled, session lost or lapsing, image
 // behind its registration) before appending and the fence does not lift within
-// the request's timeout (a brief fence is waited out, in arrival order, and
-// leadership judged again), or loses its session while the batch waits (a
-// brief fence keeps it waiting: see leadershipLost). Idempotent producers are checked per partition: a
+// the request's timeout or the session timeout (the fence is waited out, in
+// arrival order, and leadership judged again on the image it lifted with), or
+// loses its session while the batch waits (a brief fence keeps it waiting: see
+// leadershipLost). Idempotent producers are checked per partition: a
 // retried batch is acknowledged with its original offset and stored once, a
 // sequence gap gets OUT_OF_ORDER_SEQUENCE_NUMBER. Transactional batches need
 // the request's transactional id, and one that opens its producer's
@@ -101,11 +102,12 @@ export function produceHandler(s: BrokerServices): ApiHandler<typeof Produce> {
       return partitionError(index, ErrorCode.NOT_LEADER_OR_FOLLOWER, null);
     }
     // Lost or lapsing session, stall, or an image behind our registration: the
-    // controller may have moved leadership, and our producer state is stale. A brief
-    // fence is waited out and leadership judged again on the image it leaves: refusing
-    // this batch and then taking the producer's next one, in flight behind it, is a
-    // sequence gap for which librdkafka bumps its epoch and re-sends batches already
-    // stored under new sequence numbers.
+    // controller may have moved leadership, and our producer state is stale. The
+    // fence is waited out (for at most the session timeout) and leadership judged
+    // again on the image it lifted with: refusing this batch and then taking the
+    // producer's next one, in flight behind it, is a sequence gap for which
+    // librdkafka bumps its epoch and re-sends batches already stored under new
+    // sequence numbers.
     if (s.replicas.isFencedFor(state)) {
       const before = state;
       if (!(await s.replicas.waitUntilUnfencedFor(before, Math.max(timeoutMs, 0)))) {

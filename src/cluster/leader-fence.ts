@@ -116,6 +116,11 @@ export interface LeaderFenceOptions {
    */
   readonly sessionMarginMs?: number;
   readonly logger: Pick<Logger, 'warn' | 'info'>;
+  /**
+   * The longest a request waits for the fence to lift before it is refused (so a
+   * broker cut off for good sends its clients on); default twice stallMsMax.
+   */
+  readonly waitMsMax?: number;
 }
 
 export class LeaderFence {
@@ -164,23 +169,24 @@ export class LeaderFence {
   }
 
   /**
-   * Waits while the fence is up for a brief reason (a stall being caught up, an image
-   * behind this registration, keepalives confirmed late); true once it has lifted,
-   * false at once or later when leadership is lost (see leadershipLost) or after
-   * `timeoutMs`. A produce read from a socket after a pause must not be refused while
-   * the next one from the same producer is taken a moment later: that sequence gap
-   * makes librdkafka bump its producer epoch and re-send, renumbered, batches already
-   * stored. Waiters are answered in the order they came, at a tick or when a catch-up
-   * ends, so the batches of one producer still reach the log in order.
+   * Waits while the fence is up; true once it has lifted, false after `timeoutMs`
+   * (capped at `waitMsMax`) or at close. A produce read from a socket after a pause
+   * must not be refused while the next one from the same producer is taken a moment
+   * later: that sequence gap makes librdkafka bump its producer epoch and re-send,
+   * renumbered, batches already stored. So even a lost session is waited out: the
+   * broker usually registers again within milliseconds of waking, and when the
+   * controller could not move leadership meanwhile (this broker was the only in-sync
+   * replica) it still leads in the same epoch; the caller judges leadership again on
+   * the image the fence lifted with. Waiters are answered in the order they came, so
+   * the batches of one producer still reach the log in order.
    */
   waitUntilLifted(othersMayLead: boolean, timeoutMs: number): Promise<boolean> {
     const reason = this.reason(othersMayLead);
     if (reason === null && this.waiters.length === 0) return Promise.resolve(true);
-    if ((reason !== null && leadershipLost(reason)) || timeoutMs <= 0 || this.closed) {
-      return Promise.resolve(false);
-    }
+    const waitMs = Math.min(timeoutMs, this.o.waitMsMax ?? this.o.stallMsMax * 2);
+    if (waitMs <= 0 || this.closed) return Promise.resolve(false);
     const lifted = new Promise<boolean>((resolve) => {
-      this.waiters.push({ othersMayLead, deadlineMs: this.o.now() + timeoutMs, resolve });
+      this.waiters.push({ othersMayLead, deadlineMs: this.o.now() + waitMs, resolve });
     });
     if (reason === null) this.answerWaiters();
     else if (this.poll === null) {
@@ -191,7 +197,7 @@ export class LeaderFence {
     return lifted;
   }
 
-  /** Answers, in arrival order, the waiters whose fence lifted, turned lost, or timed out. */
+  /** Answers, in arrival order, the waiters whose fence lifted or whose wait ran out. */
   private answerWaiters(): void {
     if (this.waiters.length === 0) return;
     const now = this.o.now();
@@ -200,7 +206,7 @@ export class LeaderFence {
     for (const w of this.waiters) {
       const reason = this.reason(w.othersMayLead);
       if (reason === null) answers.push([w.resolve, true]);
-      else if (leadershipLost(reason) || now >= w.deadlineMs) answers.push([w.resolve, false]);
+      else if (now >= w.deadlineMs) answers.push([w.resolve, false]);
       else waiting.push(w);
     }
     this.waiters = waiting;
