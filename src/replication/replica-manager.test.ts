@@ -20,7 +20,7 @@ import { MemoryFileSystem } from '../log/testing/memory-file-system.ts';
 import { buildValueBatch, decodeTestRecords } from '../log/testing/test-batch.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { silentLogger } from '../util/logger.ts';
-import { deletedDirName, ReplicaManager } from './replica-manager.ts';
+import { deletedDirName, ReplicaManager, type ReplicaManagerOptions } from './replica-manager.ts';
 
 /** How a deleted partition's directory is named: `<topic>-<p>.<32 hex digits>-delete`. */
 const DELETED_DIR_NAME = /^x+-10\.[0-9a-f]{32}-delete$/;
@@ -44,24 +44,36 @@ function topic(image: MetadataImage, name: string, topicId: string | null): void
   });
 }
 
-async function withManager(
-  use: (m: ReplicaManager, image: MetadataImage, dir: string) => Promise<void>,
-): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'gregor-rm-'));
+/** An image in which broker 0 (the manager's own id) is registered. */
+function brokerImage(): MetadataImage {
   const image = new MetadataImage('cluster');
   image.apply({
     kind: 'broker',
     nodeId: 0,
     endpoint: { nodeId: 0, host: 'h', port: 1, rack: null },
   });
-  const m = new ReplicaManager({
+  return image;
+}
+
+/** Broker 0's replica manager on `logDir` with the default log config and a silent logger. */
+function testManager(
+  options: Pick<ReplicaManagerOptions, 'logDir' | 'image'> & Partial<ReplicaManagerOptions>,
+): ReplicaManager {
+  return new ReplicaManager({
     nodeId: 0,
-    logDir: dir,
-    image,
     logConfigFor: () => defaultLogConfig,
     now: () => Date.now(),
     logger: silentLogger(),
+    ...options,
   });
+}
+
+async function withManager(
+  use: (m: ReplicaManager, image: MetadataImage, dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'gregor-rm-'));
+  const image = brokerImage();
+  const m = testManager({ logDir: dir, image });
   try {
     await use(m, image, dir);
   } finally {
@@ -128,21 +140,8 @@ describe('ReplicaManager and leftover data', () => {
     const root = await mkdtemp(join(tmpdir(), 'gregor-rm-'));
     const [a, b] = [join(root, 'a'), join(root, 'b')];
     for (const d of [a, b]) await mkdir(d);
-    const image = new MetadataImage('cluster');
-    image.apply({
-      kind: 'broker',
-      nodeId: 0,
-      endpoint: { nodeId: 0, host: 'h', port: 1, rack: null },
-    });
-    const m = new ReplicaManager({
-      nodeId: 0,
-      logDir: a,
-      logDirs: [a, b],
-      image,
-      logConfigFor: () => defaultLogConfig,
-      now: () => Date.now(),
-      logger: silentLogger(),
-    });
+    const image = brokerImage();
+    const m = testManager({ logDir: a, logDirs: [a, b], image });
     try {
       const name = 'y'.repeat(249);
       topic(image, name, OLD_ID);
@@ -275,21 +274,8 @@ describe('a topic deleted and created again while its old directory is being del
         { level: 'info' },
         { write: (line: string) => levels.push((JSON.parse(line) as { level: number }).level) },
       );
-      const image = new MetadataImage('cluster');
-      image.apply({
-        kind: 'broker',
-        nodeId: 0,
-        endpoint: { nodeId: 0, host: 'h', port: 1, rack: null },
-      });
-      const m = new ReplicaManager({
-        nodeId: 0,
-        logDir: dir,
-        image,
-        logConfigFor: () => defaultLogConfig,
-        now: () => Date.now(),
-        logger,
-        fs: gate.fs,
-      });
+      const image = brokerImage();
+      const m = testManager({ logDir: dir, image, logger, fs: gate.fs });
       let closed = false;
       try {
         topic(image, 't', OLD_ID);
@@ -350,15 +336,7 @@ test('an open begun for the earlier topic that ends after the new one appeared i
   const dir = await mkdtemp(join(tmpdir(), 'gregor-rm-'));
   const gate = holdFirst(['mkdir'], join(dir, 't-0'));
   const image = new MetadataImage('cluster');
-  const m = new ReplicaManager({
-    nodeId: 0,
-    logDir: dir,
-    image,
-    logConfigFor: () => defaultLogConfig,
-    now: () => Date.now(),
-    logger: silentLogger(),
-    fs: gate.fs,
-  });
+  const m = testManager({ logDir: dir, image, fs: gate.fs });
   let closed = false;
   try {
     topic(image, 't', OLD_ID);
@@ -405,13 +383,9 @@ test('a lost session fences partitions another broker could lead, not sole-repli
     });
   }
   let sessionLost = false;
-  const m = new ReplicaManager({
-    nodeId: 0,
+  const m = testManager({
     logDir: dir,
     image,
-    logConfigFor: () => defaultLogConfig,
-    now: () => Date.now(),
-    logger: silentLogger(),
     fenced: (othersMayLead) => othersMayLead && sessionLost,
   });
   try {
@@ -457,24 +431,16 @@ describe('ReplicaManager high-watermark checkpoints (replica.high.watermark.chec
   }
 
   function soloImage(): MetadataImage {
-    const image = new MetadataImage('cluster');
-    image.apply({
-      kind: 'broker',
-      nodeId: 0,
-      endpoint: { nodeId: 0, host: 'h', port: 1, rack: null },
-    });
+    const image = brokerImage();
     topic(image, 't', OLD_ID);
     return image;
   }
 
   function manager(fs: MemoryFileSystem, timers: FakeTimers, image = soloImage()): ReplicaManager {
-    return new ReplicaManager({
-      nodeId: 0,
+    return testManager({
       logDir: DIR,
       image,
-      logConfigFor: () => defaultLogConfig,
       now: () => timers.nowMs,
-      logger: silentLogger(),
       fs,
       setTimer: timers.setTimer,
     });
@@ -533,12 +499,7 @@ describe('ReplicaManager high-watermark checkpoints (replica.high.watermark.chec
     // Written after the last pass: lost with the process, as in Kafka.
     assert.equal((await p.appendAsLeader(buildValueBatch('b', 2), 1 << 20)).errorCode, 0);
     fs.processCrash();
-    const image = new MetadataImage('cluster');
-    image.apply({
-      kind: 'broker',
-      nodeId: 0,
-      endpoint: { nodeId: 0, host: 'h', port: 1, rack: null },
-    });
+    const image = brokerImage();
     // A follower now: nothing recomputes the high watermark from an ISR of one.
     image.apply({
       kind: 'topic',
