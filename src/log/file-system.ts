@@ -96,7 +96,7 @@ export async function readSmallTextFile(
 }
 
 /**
- * Replaces `path` with `text` atomically and durably: `<path>.tmp` is written
+ * Replaces `path` with `content` (text as UTF-8, or bytes) atomically and durably: `<path>.tmp` is written
  * and fsynced, renamed over `path`, then the directory is fsynced, so a crash
  * leaves the old or the new file, never a mix. (The partition loader deletes
  * `.tmp` files a crash left behind.)
@@ -104,14 +104,15 @@ export async function readSmallTextFile(
 export async function replaceFileDurably(
   fs: LogFileSystem,
   path: string,
-  text: string,
+  content: string | Buffer,
 ): Promise<void> {
   const tmpPath = `${path}.tmp`;
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   try {
     const file = await fs.open(tmpPath, { create: true });
     try {
       await file.truncate(0);
-      await file.write(Buffer.from(text, 'utf8'), 0);
+      await file.write(bytes, 0);
       await file.fsync();
     } finally {
       await file.close();

@@ -285,6 +285,11 @@ export class PartitionLog {
     return this.segments.length;
   }
 
+  /** Base offset of the segment appends go to: it changes when the log rolls. */
+  get activeSegmentBaseOffset(): number {
+    return this.segments[this.segments.length - 1]?.baseOffset ?? this.logStartOffsetValue;
+  }
+
   get logConfig(): LogConfig {
     return this.config;
   }

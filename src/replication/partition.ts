@@ -31,6 +31,7 @@ import {
   readBatchHeader,
 } from '../protocol/record-batch.ts';
 import { type AbortedTransaction, PartitionTransactions } from '../txn/partition-transactions.ts';
+import { type ProducerSnapshot, ProducerSnapshotFiles } from '../txn/producer-snapshot.ts';
 import {
   type ProducerDescription,
   ProducerStateTable,
@@ -142,6 +143,12 @@ export class Partition {
   /** Open and aborted transactions here, for the LSO and read_committed fetches. */
   readonly txns = new PartitionTransactions();
   private readonly txnIndex: TransactionIndexFiles;
+  private readonly snapshots: ProducerSnapshotFiles;
+  /**
+   * The active segment's base offset when the last producer snapshot was taken: a
+   * new one is taken at the log end after each roll, as Kafka takes one per segment.
+   */
+  private snapshotSegment = -1;
   /** Per producer, the guard of a verification in flight (see TransactionVerification). */
   private readonly verificationGuards = new Map<number, object>();
   readonly epochs: LeaderEpochCache;
@@ -171,6 +178,7 @@ export class Partition {
   ) {
     this.epochs = new LeaderEpochCache({ fs: log.fileSystem, dir: log.dir, logger });
     this.txnIndex = new TransactionIndexFiles(log.fileSystem, log.dir);
+    this.snapshots = new ProducerSnapshotFiles(log.fileSystem, log.dir);
     log.onLogStartOffsetAdvance((logStartOffset) => {
       // Retention or DeleteRecords: epochs wholly below the new start go. The
       // write need not block the log; a lost one is redone when the log opens.
@@ -376,6 +384,7 @@ export class Partition {
           const aborted = this.applyBatch(readBatchHeader(records, at), records, at);
           if (aborted !== null) this.indexAbort(aborted);
         });
+        this.snapshotOnRoll();
       }
       const hw = Math.min(leaderHighWatermark, this.log.logEndOffset);
       if (hw > this.log.highWatermark) this.log.setHighWatermark(hw);
@@ -392,7 +401,12 @@ export class Partition {
         this.txns.firstUnstableOffset() ?? this.log.logEndOffset,
         tailScanStart(this.log, PRODUCER_SCAN_SEGMENTS),
       );
+      // Snapshots describing batches about to go must go first: one left behind would
+      // be taken as the state of whatever is appended at those offsets next.
+      await this.snapshots.removeAbove(offset);
       if (offset < this.log.logEndOffset) await this.log.truncateTo(offset);
+      await this.snapshots.removeAbove(this.log.logEndOffset);
+      this.snapshotSegment = this.log.activeSegmentBaseOffset;
       // The log ends at a batch boundary at or below `offset`, and truncating
       // below its first segment restarts it there: fit the epochs to both ends.
       this.epochs.truncateFromEnd(this.log.logEndOffset);
@@ -505,6 +519,7 @@ export class Partition {
         if (h.producerId >= 0 && isTransactionalBatch(h.attributes))
           this.txns.onTransactionalBatch(h.producerId, h.baseOffset, h.maxTimestamp);
       });
+      this.snapshotOnRoll();
       this.advanceHighWatermark();
       this.notifyAppend();
       return {
@@ -623,21 +638,47 @@ export class Partition {
       return new Map<number, AbortedTransaction[]>();
     });
     this.txns.restoreAborted([...stored.values()].flat());
-    await this.rebuildTransactions(tailScanStart(this.log, PRODUCER_SCAN_SEGMENTS), true);
+    const { snapshot, discarded } = await this.snapshots
+      .loadLatest(this.log.logStartOffset, this.log.logEndOffset)
+      .catch((err: unknown) => {
+        this.logger.warn(
+          { topic: this.topic, partition: this.index, err },
+          'producer snapshots unreadable; rebuilding producer state from the last segments',
+        );
+        return { snapshot: null, discarded: [] };
+      });
+    if (discarded.length > 0)
+      this.logger.warn(
+        { topic: this.topic, partition: this.index, discarded },
+        'producer snapshots discarded',
+      );
+    if (snapshot === null)
+      await this.rebuildTransactions(tailScanStart(this.log, PRODUCER_SCAN_SEGMENTS), true);
+    else await this.rebuildTransactions(snapshot.offset, true, snapshot);
+    this.snapshotSegment = this.log.activeSegmentBaseOffset;
   }
 
   /**
    * Rebuilds transaction state (and with `producers`, producer state) from the
    * batches at and after `fromOffset`, keeping aborted-index entries below it,
-   * and makes the index files agree. A transaction opened before `fromOffset`
-   * and still open is not seen, as Kafka loses one when its producer snapshot
-   * is gone: scans start early enough (two segments back) for that to need a
-   * transaction longer than a segment.
+   * and makes the index files agree. With `snapshot` (taken at `fromOffset`), its
+   * producers and pending transactions are the state before the scan; without
+   * one, a transaction opened before `fromOffset` and still open is not seen, as
+   * Kafka loses one when its producer snapshot is gone (so a scan without one
+   * starts two segments back).
    */
-  private async rebuildTransactions(fromOffset: number, producers: boolean): Promise<void> {
+  private async rebuildTransactions(
+    fromOffset: number,
+    producers: boolean,
+    snapshot?: ProducerSnapshot,
+  ): Promise<void> {
     const from = Math.max(fromOffset, this.log.logStartOffset);
     this.txns.resetFrom(from);
     if (producers) this.producers.clear();
+    if (snapshot !== undefined) {
+      for (const p of snapshot.producers) this.producers.restore(p.producerId, p.entry);
+      this.txns.restorePending(snapshot);
+    }
     await scanBatches(this.log, from, (h, bytes, at) => {
       this.applyBatch(h, bytes, at, producers);
     });
@@ -692,6 +733,38 @@ export class Partition {
       this.producers.recordMarker(producerId, producerEpoch, coordinatorEpoch, timestampMs);
     this.verificationGuards.delete(producerId);
     return this.txns.onMarker(producerId, marker.commit, offset);
+  }
+
+  /**
+   * In the append queue, after an append: if the log rolled since the last snapshot,
+   * takes one of the state as of the log end now. Written beside the appends (after
+   * the log's flush up to there); a failed write costs only a longer scan on open.
+   */
+  private snapshotOnRoll(): void {
+    const active = this.log.activeSegmentBaseOffset;
+    if (active === this.snapshotSegment) return;
+    this.snapshotSegment = active;
+    const pending = this.txns.pending();
+    const snapshot: ProducerSnapshot = {
+      offset: this.log.logEndOffset,
+      producers: this.producers.entries(),
+      open: pending.open,
+      unreplicated: pending.unreplicated,
+    };
+    this.snapshots
+      .write(snapshot, () => this.log.flush())
+      .catch((err: unknown) => {
+        if (this.log.isOpen)
+          this.logger.warn(
+            { topic: this.topic, partition: this.index, err },
+            'writing a producer snapshot failed',
+          );
+      });
+  }
+
+  /** Resolves once the snapshot writes queued so far are done (before a clean close). */
+  snapshotsSettled(): Promise<void> {
+    return this.snapshots.settled();
   }
 
   /** Writes the aborted-index entry of an abort marker appended just now. */
@@ -788,6 +861,7 @@ export class Partition {
     const r = await this.log.append(batch, { leaderEpoch: this.leaderEpoch });
     const aborted = this.applyMarker(marker, r.baseOffset, nowMs, true);
     if (aborted !== null) this.indexAbort(aborted);
+    this.snapshotOnRoll();
     this.advanceHighWatermark();
     this.notifyAppend();
     return {

@@ -1062,6 +1062,8 @@ export class ReplicaManager {
     await this.syncing;
     for (const p of this.partitions.values()) {
       try {
+        // A snapshot being written needs the log open (it flushes first).
+        await p.snapshotsSettled();
         await p.log.close();
       } catch (err) {
         this.o.logger.error({ err, topic: p.topic, partition: p.index }, 'closing log failed');

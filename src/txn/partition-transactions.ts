@@ -15,12 +15,12 @@ export interface AbortedTransaction {
   readonly lastStableOffset: number;
 }
 
-interface OpenTransaction {
+export interface OpenTransaction {
   readonly firstOffset: number;
   readonly startTimestampMs: number;
 }
 
-interface FinishedTransaction {
+export interface FinishedTransaction {
   readonly producerId: number;
   readonly firstOffset: number;
   /** The marker's offset; the transaction counts as open until the high watermark passes it. */
@@ -136,6 +136,34 @@ export class PartitionTransactions {
     this.open.clear();
     this.unreplicated = [];
     this.abortedList = this.abortedList.filter((t) => t.lastOffset < offset);
+  }
+
+  /**
+   * The transactions a rescan from the log end could not see again: those open, and
+   * those finished whose marker the high watermark has not passed. A producer-state
+   * snapshot holds them, so a transaction open across many segments survives a restart.
+   */
+  pending(): {
+    readonly open: ReadonlyArray<{ readonly producerId: number } & OpenTransaction>;
+    readonly unreplicated: readonly FinishedTransaction[];
+  } {
+    return {
+      open: [...this.open].map(([producerId, o]) => ({ producerId, ...o })),
+      unreplicated: [...this.unreplicated],
+    };
+  }
+
+  /**
+   * Takes the pending transactions of a snapshot (after `resetFrom` the snapshot's
+   * offset), before the batches after it are applied.
+   */
+  restorePending(pending: ReturnType<PartitionTransactions['pending']>): void {
+    for (const o of pending.open)
+      this.open.set(o.producerId, {
+        firstOffset: o.firstOffset,
+        startTimestampMs: o.startTimestampMs,
+      });
+    this.unreplicated = [...pending.unreplicated];
   }
 
   /** Retention or DeleteRecords moved the log start: entries wholly below it go. */

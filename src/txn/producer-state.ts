@@ -21,13 +21,13 @@ export interface BatchIdentity {
   readonly lastOffsetDelta: number;
 }
 
-interface CachedBatch {
+export interface CachedBatch {
   readonly firstSequence: number;
   readonly lastSequence: number;
   readonly firstOffset: number;
 }
 
-interface ProducerEntry {
+export interface ProducerEntry {
   epoch: number;
   batches: CachedBatch[];
   /** Newest timestamp written by the producer here, -1 when unknown. */
@@ -228,6 +228,14 @@ export class ProducerStateTable {
   snapshot(producerId: number): ProducerEntry | undefined {
     const e = this.producers.get(producerId);
     return e === undefined ? undefined : { ...e, batches: [...e.batches] };
+  }
+
+  /** Every producer's state, copied: what a producer-state snapshot holds. */
+  entries(): Array<{ readonly producerId: number; readonly entry: ProducerEntry }> {
+    return [...this.producers].map(([producerId, e]) => ({
+      producerId,
+      entry: { ...e, batches: [...e.batches] },
+    }));
   }
 
   /** Forgets every producer (before the state is rebuilt from the log). */

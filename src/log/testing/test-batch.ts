@@ -6,6 +6,7 @@
 import { gzipSync } from 'node:zlib';
 import { crc32c } from '@node-rs/crc32';
 import {
+  ATTR_TRANSACTIONAL,
   BATCH_HEADER_BYTES,
   BATCH_LOG_OVERHEAD_BYTES,
   CompressionType,
@@ -30,6 +31,8 @@ export interface TestBatchOptions {
   readonly producerId?: number;
   readonly producerEpoch?: number;
   readonly baseSequence?: number;
+  /** Sets the transactional attribute (a producer's batch inside a transaction). */
+  readonly transactional?: boolean;
 }
 
 function zigzag(value: number): number {
@@ -77,7 +80,11 @@ export function buildTestBatch(options: TestBatchOptions): Buffer {
   batch.writeInt32BE(batch.length - BATCH_LOG_OVERHEAD_BYTES, 8);
   batch.writeInt32BE(options.partitionLeaderEpoch ?? -1, 12);
   batch.writeInt8(2, 16);
-  batch.writeInt16BE(gzip ? CompressionType.Gzip : CompressionType.None, OFFSET_ATTRIBUTES);
+  const codec = gzip ? CompressionType.Gzip : CompressionType.None;
+  batch.writeInt16BE(
+    codec | (options.transactional === true ? ATTR_TRANSACTIONAL : 0),
+    OFFSET_ATTRIBUTES,
+  );
   batch.writeInt32BE(records.length - 1, 23);
   batch.writeBigInt64BE(BigInt(baseTimestampMs), 27);
   batch.writeBigInt64BE(BigInt(maxTimestampMs), 35);
