@@ -4,7 +4,9 @@
 // commits its open transaction, read_committed readers see both committed
 // transactions and never the aborted one (its entry is in the partition's
 // .txnindex, rebuilt or reloaded from disk), and read_uncommitted readers
-// see everything.
+// see everything. A transaction left open while other writes roll the log
+// through many segments still holds read_committed readers back after a kill -9
+// (the producer-state snapshot taken at each roll knows it).
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -40,12 +42,34 @@ p.commit_transaction(60)
 print("COMMITTED", flush=True)
 `;
 
+const LONG_OPEN = `
+import os, sys
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+b = os.environ["BOOTSTRAP"]
+admin = AdminClient({"bootstrap.servers": b})
+[f.result(20) for f in admin.create_topics([NewTopic("long", 1, 1, config={"segment.bytes": "16384"})]).values()]
+p = Producer({"bootstrap.servers": b, "transactional.id": "long-producer", "transaction.timeout.ms": 120000,
+              "message.timeout.ms": 60000, "reconnect.backoff.max.ms": 500})
+p.init_transactions(30)
+p.begin_transaction()
+p.produce("long", value=b"open-0")
+p.flush(30)
+filler = Producer({"bootstrap.servers": b, "enable.idempotence": True, "linger.ms": 0})
+for i in range(400): filler.produce("long", value=("filler-%03d-" % i).encode() + b"x" * 400); filler.poll(0)
+filler.flush(30)
+print("OPEN", flush=True)
+sys.stdin.readline()
+p.commit_transaction(60)
+print("COMMITTED", flush=True)
+`;
+
 const READ = `
 import json, os
 from confluent_kafka import Consumer, TopicPartition
 c = Consumer({"bootstrap.servers": os.environ["BOOTSTRAP"], "group.id": "x", "enable.partition.eof": True,
               "isolation.level": os.environ["ISOLATION"]})
-c.assign([TopicPartition("crash", 0, -2)])
+c.assign([TopicPartition(os.environ.get("TOPIC", "crash"), 0, -2)])
 values = []
 while True:
     m = c.poll(1.0)
@@ -96,6 +120,56 @@ test('committed, aborted and open transactions survive a broker kill -9', async 
     const bytes = await readFile(join(dir, 'crash-0', index));
     assert.equal(bytes.length, 34, 'one aborted transaction: one 34-byte entry');
     assert.equal(bytes.readBigInt64BE(10), 6n, 'it starts after c1 (0-4) and its marker (5)');
+  } finally {
+    producer.kill('SIGKILL');
+    broker.child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a transaction open while the log rolls through many segments survives a kill -9', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gregor-txn-long-'));
+  const port = await freePort();
+  const overrides = {
+    'transaction.state.log.num.partitions': '2',
+    'offsets.topic.num.partitions': '2',
+  };
+  let broker = await spawnBroker({ dataDir: dir, port, overrides });
+  const producer = spawn(PYTHON, ['-c', LONG_OPEN], {
+    env: { ...process.env, BOOTSTRAP: broker.bootstrap },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let out = '';
+  producer.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const read = async (isolation: string) =>
+    (await runPython(READ, {
+      BOOTSTRAP: broker.bootstrap,
+      ISOLATION: isolation,
+      TOPIC: 'long',
+    })) as string[];
+  try {
+    await until('the open transaction and 400 writes after it', 90_000, async () =>
+      out.includes('OPEN') ? true : null,
+    );
+    const segments = (await readdir(join(dir, 'long-0'))).filter((f) => f.endsWith('.log'));
+    assert.ok(segments.length >= 5, `the log rolled: ${segments.length} segments`);
+    assert.deepEqual(await read('read_committed'), [], 'held back before the crash');
+    broker.child.kill('SIGKILL');
+    await broker.exited;
+    broker = await spawnBroker({ dataDir: dir, port, overrides });
+    // Rebuilt from the last two segments only, the open transaction was forgotten
+    // and its uncommitted record (with every filler) was served here.
+    assert.deepEqual(await read('read_committed'), [], 'still held back after the restart');
+    assert.equal((await read('read_uncommitted')).length, 401);
+    producer.stdin.write('commit\n');
+    await until('the commit after the restart', 90_000, async () =>
+      out.includes('COMMITTED') ? true : null,
+    );
+    const committed = await read('read_committed');
+    assert.equal(committed.length, 401);
+    assert.equal(committed[0], 'open-0');
   } finally {
     producer.kill('SIGKILL');
     broker.child.kill('SIGKILL');
