@@ -583,7 +583,12 @@ export class ReplicaManager {
   private deleteLog(k: string, p: Partition): Promise<void> {
     this.partitions.delete(k);
     this.openedTopicIds.delete(k);
-    return this.deletePartitionDir(k, p.log.dir, () => p.log.closeForDeletion());
+    return this.deletePartitionDir(k, p.log.dir, async () => {
+      await p.log.closeForDeletion();
+      // A producer snapshot past its flush would otherwise land in the directory a
+      // topic re-created under the same name opens at this path.
+      await p.snapshotsSettled();
+    });
   }
 
   /** Sets a partition's directory aside, the partition closed meanwhile, and removes it. */
@@ -920,6 +925,7 @@ export class ReplicaManager {
       await copyLog(p.log, f.log);
       f.log.setHighWatermark(p.log.highWatermark);
       await p.log.close();
+      await p.snapshotsSettled();
       if (p.log.logEndOffset !== f.log.logEndOffset) {
         throw new Error(`copy ends at ${f.log.logEndOffset}, log at ${p.log.logEndOffset}`);
       }
