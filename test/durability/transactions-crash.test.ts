@@ -55,9 +55,14 @@ p.init_transactions(30)
 p.begin_transaction()
 p.produce("long", value=b"open-0")
 p.flush(30)
-filler = Producer({"bootstrap.servers": b, "enable.idempotence": True, "linger.ms": 0})
-for i in range(400): filler.produce("long", value=("filler-%03d-" % i).encode() + b"x" * 400); filler.poll(0)
-filler.flush(30)
+# Batches well under segment.bytes: a larger one is RECORD_LIST_TOO_LARGE, as in Kafka.
+filler = Producer({"bootstrap.servers": b, "enable.idempotence": True, "batch.size": 4096})
+failed = []
+for i in range(400):
+    filler.produce("long", value=("filler-%03d-" % i).encode() + b"x" * 400,
+                   on_delivery=lambda e, m: failed.append(e) if e else None)
+    filler.poll(0)
+if filler.flush(30) != 0 or failed: raise Exception("filler not delivered: %s" % failed[:3])
 print("OPEN", flush=True)
 sys.stdin.readline()
 p.commit_transaction(60)
