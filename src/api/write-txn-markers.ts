@@ -18,6 +18,7 @@ import { ErrorCode } from '../protocol/error-codes.ts';
 import type { MarkerRequest, MarkerResult } from '../txn/transaction-markers.ts';
 import type { BrokerServices } from './broker-services.ts';
 import type { ApiHandler, RequestContext, RequestOf, ResponseOf } from './handler.ts';
+import { partitionFailureCode } from './partition-failure.ts';
 import { authorizeWriteTxnMarkers } from './txn-authorization.ts';
 
 /** How long a marker waits for the in-sync replicas before REQUEST_TIMED_OUT. */
@@ -81,8 +82,9 @@ async function writeOne(
       ? ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND
       : ErrorCode.REQUEST_TIMED_OUT;
   } catch (err) {
-    s.logger.error({ err, topic, partition: index }, 'writing a transaction marker failed');
-    return ErrorCode.KAFKA_STORAGE_ERROR;
+    // A log closed under the marker (its topic deleted, its directory offline) is the
+    // world's doing: KAFKA_STORAGE_ERROR and a warning; anything else is our bug.
+    return partitionFailureCode(err, s.logger, { api: 'WriteTxnMarkers', topic, partition: index });
   }
 }
 

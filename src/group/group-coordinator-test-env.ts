@@ -4,6 +4,10 @@
 // to fail appends and reads or slow down partition lookups. Imported only by
 // *.test.ts files.
 
+import type {
+  CoordinatorPartition,
+  CoordinatorPartitionLog,
+} from '../log/coordinator-partition.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { readBatchHeader, setBaseOffset } from '../protocol/record-batch.ts';
 import { silentLogger } from '../util/logger.ts';
@@ -13,7 +17,6 @@ import {
   type GroupSettingsSource,
   type TimerScheduler,
 } from './group-coordinator.ts';
-import type { OffsetsTopicPartition, OffsetsTopicPartitionLog } from './offsets-topic-log.ts';
 
 export const NODE_ID = 1;
 
@@ -75,7 +78,7 @@ export class FakeTimers implements TimerScheduler {
   }
 }
 
-class MemoryLog implements OffsetsTopicPartitionLog {
+class MemoryLog implements CoordinatorPartitionLog {
   readonly batches: Buffer[] = [];
   logStartOffset = 0;
   logEndOffset = 0;
@@ -99,7 +102,7 @@ class MemoryLog implements OffsetsTopicPartitionLog {
   }
 }
 
-export class MemoryPartition implements OffsetsTopicPartition {
+export class MemoryPartition implements CoordinatorPartition {
   readonly log = new MemoryLog();
   /** Error code for the next appends (0: append). */
   appendError: number = ErrorCode.NONE;

@@ -4,6 +4,7 @@
 // topic on first need. It decides nothing about groups; the seams it needs
 // are small structural interfaces, so tests can run it in memory.
 
+import type { CoordinatorPartition } from '../log/coordinator-partition.ts';
 import { type RecordSpan, walkRecordSpans } from '../log/record-spans.ts';
 import { isControlBatch, isTransactionalBatch, readMarker } from '../protocol/control-batch.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
@@ -38,32 +39,6 @@ const LOAD_READ_BYTES = 1024 * 1024;
 /** Largest decompressed records section accepted per batch while loading. */
 const LOAD_BATCH_BYTES_MAX = 64 * 1024 * 1024;
 
-/** What the runtime reads of a partition's log (PartitionLog satisfies it). */
-export interface OffsetsTopicPartitionLog {
-  readonly logStartOffset: number;
-  readonly logEndOffset: number;
-  read(
-    fetchOffset: number,
-    maxBytes: number,
-    options: { readonly maxOffset: number; readonly minOneBatch: boolean },
-  ): Promise<{ readonly records: Buffer | null }>;
-}
-
-/** A hosted partition (replication's Partition satisfies it). */
-export interface OffsetsTopicPartition {
-  readonly log: OffsetsTopicPartitionLog;
-  appendAsLeader(
-    records: Buffer,
-    messageBytesMax: number,
-  ): Promise<{
-    readonly errorCode: number;
-    readonly errorMessage: string | null;
-    readonly lastOffset: number;
-  }>;
-  /** Resolves true once the high watermark reaches `offset`, false after `timeoutMs` or when leadership ends. */
-  waitForHighWatermark(offset: number, timeoutMs: number): Promise<boolean>;
-}
-
 /** The parts of a broker the group coordinator runtime uses (BrokerServices satisfies it). */
 export interface GroupCoordinatorServices {
   readonly nodeId: number;
@@ -92,7 +67,7 @@ export interface GroupCoordinatorServices {
     }): Promise<{ readonly errorCode: number; readonly errorMessage: string | null }>;
   };
   readonly replicas: {
-    acquire(topic: string, partition: number): Promise<OffsetsTopicPartition | undefined>;
+    acquire(topic: string, partition: number): Promise<CoordinatorPartition | undefined>;
     /** The leader fence is up for this partition (cluster/leader-fence.ts): its image may be stale. */
     isFencedFor(state: { readonly replicas: readonly number[] } | undefined): boolean;
   };

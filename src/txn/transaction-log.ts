@@ -6,6 +6,7 @@
 // decides nothing about transactions; its seams are small structural
 // interfaces so tests can run it in memory.
 
+import type { CoordinatorPartition } from '../log/coordinator-partition.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { DecodeError } from '../protocol/reader.ts';
 import { ATTR_CONTROL } from '../protocol/record-batch.ts';
@@ -22,31 +23,6 @@ import {
 const LOAD_READ_BYTES = 1024 * 1024;
 /** Largest decompressed records section accepted per batch while loading. */
 const LOAD_BATCH_BYTES_MAX = 64 * 1024 * 1024;
-
-/** What the runtime reads of a partition's log (PartitionLog satisfies it). */
-export interface TransactionTopicLog {
-  readonly logStartOffset: number;
-  readonly logEndOffset: number;
-  read(
-    fetchOffset: number,
-    maxBytes: number,
-    options: { readonly maxOffset: number; readonly minOneBatch: boolean },
-  ): Promise<{ readonly records: Buffer | null }>;
-}
-
-/** A hosted partition (replication's Partition satisfies it). */
-export interface TransactionTopicPartition {
-  readonly log: TransactionTopicLog;
-  appendAsLeader(
-    records: Buffer,
-    messageBytesMax: number,
-  ): Promise<{
-    readonly errorCode: number;
-    readonly errorMessage: string | null;
-    readonly lastOffset: number;
-  }>;
-  waitForHighWatermark(offset: number, timeoutMs: number): Promise<boolean>;
-}
 
 /** The parts of a broker the runtime uses (BrokerServices satisfies most of it). */
 export interface TransactionLogServices {
@@ -72,7 +48,7 @@ export interface TransactionLogServices {
     }): Promise<{ readonly errorCode: number; readonly errorMessage: string | null }>;
   };
   readonly replicas: {
-    acquire(topic: string, partition: number): Promise<TransactionTopicPartition | undefined>;
+    acquire(topic: string, partition: number): Promise<CoordinatorPartition | undefined>;
   };
   readonly settings: {
     messageMaxBytes(topic: string): number;

@@ -2,12 +2,16 @@
 // broker is repeatedly killed (kill -9) or paused (SIGSTOP past its session
 // timeout) and brought back. At the end every offset the producer saw
 // acknowledged must be readable with the value it sent (no lost write, no
-// inconsistent offset), and no value stored twice. Bounded: a fixed number of faults.
-// When values are stored twice, the batches holding them (producer id/epoch/base
-// sequence, read from the replicas' segment files), librdkafka's idempotence log
-// (why it bumped its epoch) and the brokers' leader-fence log lines are printed,
-// to tell a retry the broker let through (one epoch) from messages the client
-// renumbered after an epoch bump (a later epoch from sequence 0).
+// inconsistent offset), and no value stored twice under one producer epoch.
+// Bounded: a fixed number of faults.
+// A value stored twice is told by the batches holding it (producer id/epoch/base
+// sequence, read from the replicas' segment files): two copies under one epoch are
+// a retry the broker let through and fail the test; a copy under a later epoch of
+// the same producer id is librdkafka renumbering messages after bumping its epoch,
+// which it does when a new leader answers OUT_OF_ORDER_SEQUENCE_NUMBER for a batch
+// sent while the one before it is still outstanding at a paused leader (as Kafka
+// would answer). No broker can tell such a re-send from a new message, so those are
+// counted and printed, and the test checks librdkafka logged the bump.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -20,7 +24,12 @@ import { acknowledgedWrites, auditAcknowledged } from '../harness/acknowledged-w
 import { type BrokerProcess, freePort, spawnBroker } from '../harness/broker-process.ts';
 import { startEtcd } from '../harness/etcd.ts';
 import { PYTHON, runPython } from '../harness/processes.ts';
-import { copiesByBatch, type ReplicaRecord, readReplicaLog } from '../harness/replica-log.ts';
+import {
+  copiesByBatch,
+  type ReplicaRecord,
+  readReplicaLog,
+  storedTwice,
+} from '../harness/replica-log.ts';
 
 const FAULTS = Number(process.env['GREGOR_FAULTS'] ?? 6);
 const SESSION_TIMEOUT_MS = 3000;
@@ -123,7 +132,11 @@ test(`no acknowledged write is lost across ${FAULTS} broker faults (seed ${SEED}
 
     const acked = acknowledgedWrites(out);
     assert.ok(acked.size > 1000, `producer got ${acked.size} acknowledgements`);
-    const { lost, inconsistent, duplicates } = await auditAcknowledged(acked, bootstrap, 'faults');
+    const { lost, inconsistent, duplicates, duplicatedValues } = await auditAcknowledged(
+      acked,
+      bootstrap,
+      'faults',
+    );
     console.log(
       `acknowledged writes lost: ${lost} of ${acked.size} across ${faults.length} faults (${faults.join(', ')}); inconsistent offsets: ${inconsistent}; duplicated values: ${duplicates}`,
     );
@@ -138,18 +151,39 @@ test(`no acknowledged write is lost across ${FAULTS} broker faults (seed ${SEED}
         fenceReasons.set(m[1]!, (fenceReasons.get(m[1]!) ?? 0) + 1);
     }
     console.log(`leader fence went up: ${JSON.stringify(Object.fromEntries(fenceReasons))}`);
+    /** Values stored twice that no epoch bump explains: the broker's to answer for. */
+    const notResent: string[] = [];
+    let resent = 0;
+    let bumpLogged = false;
     if (duplicates > 0) {
+      const logs: ReplicaRecord[][] = [];
       for (let p = 0; p < 3; p++) {
-        const logs = await Promise.all(
+        const replicas = await Promise.all(
           [0, 1, 2].map((id) =>
             readReplicaLog(join(dir, `b${id}`, `faults-${p}`), { missingIsEmpty: true }),
           ),
         );
-        const longest = logs.reduce((a, b) => (b.length > a.length ? b : a));
+        const longest = replicas.reduce((a, b) => (b.length > a.length ? b : a));
+        logs.push(longest);
         console.log(
           `partition ${p}, stored twice by batch (id/epoch/sequence): ${duplicatedBatches(longest)}`,
         );
       }
+      const twice = new Map(storedTwice(logs).map((t) => [t.value, t]));
+      for (const value of duplicatedValues) {
+        const t = twice.get(value);
+        if (t?.cause === 'resentAfterEpochBump') resent++;
+        else
+          notResent.push(
+            t === undefined
+              ? `${value} (read twice, not twice in the replicas' files)`
+              : `${value} ${t.cause}: ${t.copies.map((c) => `@${c.offset} ${c.producer}`).join(', ')}`,
+          );
+      }
+      bumpLogged = /All partitions drained, bumped epoch/.test(producerLog);
+      console.log(
+        `values stored twice: ${resent} re-sent by librdkafka after an epoch bump (bump logged: ${bumpLogged}), ${notResent.length} not`,
+      );
       const idempotence = producerLog
         .split('\n')
         // Without the retries' drains, which repeat every 100 ms while a leader is away
@@ -165,7 +199,8 @@ test(`no acknowledged write is lost across ${FAULTS} broker faults (seed ${SEED}
     }
     assert.equal(lost, 0, 'lost acknowledged writes');
     assert.equal(inconsistent, 0, 'offsets holding a different value than acknowledged');
-    assert.equal(duplicates, 0, 'values stored twice with idempotence on');
+    assert.deepEqual(notResent, [], 'values stored twice under one producer epoch');
+    if (resent > 0) assert.ok(bumpLogged, 're-sends after an epoch bump, but no bump logged');
   } finally {
     producer.kill('SIGKILL');
     for (const b of brokers) {

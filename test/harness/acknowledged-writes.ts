@@ -10,6 +10,8 @@ export interface AcknowledgedAudit {
   readonly lost: number;
   readonly inconsistent: number;
   readonly duplicates: number;
+  /** The values the read found more than once. */
+  readonly duplicatedValues: readonly string[];
 }
 
 /** Parses the producer's ACK lines into partition:offset -> value. */
@@ -51,6 +53,12 @@ export async function auditAcknowledged(
     if (got === undefined) lost++;
     else if (got !== value) inconsistent++;
   }
-  const duplicates = [...seen.values()].filter((n) => n > 1).length;
-  return { acked: acked.size, lost, inconsistent, duplicates };
+  const duplicatedValues = [...seen].filter(([, n]) => n > 1).map(([v]) => v);
+  return {
+    acked: acked.size,
+    lost,
+    inconsistent,
+    duplicates: duplicatedValues.length,
+    duplicatedValues,
+  };
 }

@@ -17,6 +17,8 @@ export interface ReplicaRecord {
   readonly value: string;
   /** Its batch's producer id, producer epoch and base sequence, to explain a duplicate. */
   readonly producer: string;
+  readonly producerId: number;
+  readonly producerEpoch: number;
 }
 
 /**
@@ -49,6 +51,8 @@ export async function readReplicaLog(
           leaderEpoch: h.partitionLeaderEpoch,
           value: r.value?.toString() ?? '',
           producer,
+          producerId: h.producerId,
+          producerEpoch: h.producerEpoch,
         });
       }
     });
@@ -79,4 +83,48 @@ export function copiesByBatch(log: readonly ReplicaRecord[]): Map<string, Replic
     }
   }
   return byBatch;
+}
+
+/**
+ * Who answers for a value stored more than once. `retryLetThrough`: two copies under one
+ * producer id and epoch, a retry the broker failed to deduplicate. `resentAfterEpochBump`:
+ * every copy under its own epoch of one producer id, the client renumbering messages
+ * from sequence 0 after bumping its epoch (librdkafka does so for every message it has not
+ * seen acknowledged, even one a broker already stored), which no broker can tell from a
+ * new message. `otherProducers`: copies from different producer ids (or none).
+ */
+export type StoredTwiceCause = 'retryLetThrough' | 'resentAfterEpochBump' | 'otherProducers';
+
+export interface StoredTwice {
+  readonly value: string;
+  readonly copies: readonly ReplicaRecord[];
+  readonly cause: StoredTwiceCause;
+}
+
+/**
+ * The values held more than once across `logs` (one log per partition: a client may
+ * re-send to another partition), each with the cause its copies' batches show.
+ */
+export function storedTwice(logs: readonly (readonly ReplicaRecord[])[]): StoredTwice[] {
+  const byValue = new Map<string, ReplicaRecord[]>();
+  for (const log of logs)
+    for (const r of log) {
+      const copies = byValue.get(r.value);
+      if (copies === undefined) byValue.set(r.value, [r]);
+      else copies.push(r);
+    }
+  const out: StoredTwice[] = [];
+  for (const [value, copies] of byValue) {
+    if (copies.length < 2) continue;
+    const sessions = new Set(copies.map((c) => `${c.producerId}/${c.producerEpoch}`));
+    const ids = new Set(copies.map((c) => c.producerId));
+    const cause: StoredTwiceCause =
+      sessions.size < copies.length
+        ? 'retryLetThrough'
+        : ids.size === 1 && !ids.has(-1)
+          ? 'resentAfterEpochBump'
+          : 'otherProducers';
+    out.push({ value, copies, cause });
+  }
+  return out;
 }
