@@ -153,6 +153,8 @@ const CONTROLLED_SHUTDOWN_TIMEOUT_MS = 10_000;
 const POOL_TRIM_INTERVAL_MS = 30_000;
 /** How often the log dir's free space is sampled between scrapes (for /readyz). */
 const LOG_DIR_SPACE_SAMPLE_MS = 5_000;
+/** Kafka's producer.id.expiration.check.interval.ms default: how often idle producers are forgotten. */
+const PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS = 600_000;
 
 function overridesFrom(opts: StartBrokerOptions): Record<string, string> {
   const o: Record<string, string> = { ...(opts.config ?? {}) };
@@ -895,6 +897,10 @@ export async function startBrokerWithHandlers(
   });
   isr.start();
   replicas.startHighWatermarkCheckpoints(config.replicaHighWatermarkCheckpointIntervalMs);
+  replicas.startProducerExpiration(
+    config.producerIdExpirationMs,
+    PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS,
+  );
 
   const retentionTimer = setInterval(
     () => void replicas.applyRetention(Date.now()),

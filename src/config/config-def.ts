@@ -1073,7 +1073,9 @@ const TRANSACTION_KEYS: readonly UngroupedKeyDef[] = [
     default: '86400000',
     valid: atLeast(1),
     importance: 'low',
-    doc: 'Forget an idempotent producer id not used for this long.',
+    doc:
+      'Forget an idempotent producer id not used for this long (by its newest batch ' +
+      'timestamp; checked every 10 minutes); one with a transaction open is kept.',
   },
 ];
 

@@ -618,10 +618,10 @@ export class Partition {
 
   /**
    * After a restart: loads the leader-epoch history from its checkpoint (or
-   * rebuilds it from the whole log), and rebuilds producer state from the
-   * batch headers of the last segments. Producers silent for longer than that
-   * are forgotten, as Kafka forgets them after producer.id.expiration.ms; they
-   * restart at sequence 0 with a new epoch.
+   * rebuilds it from the whole log), and rebuilds producer and transaction state
+   * from the newest producer snapshot and the batches after it (without one, from
+   * the batch headers of the last segments). Idle producers are forgotten by
+   * expireProducers (producer.id.expiration.ms), not here.
    */
   async loadState(): Promise<void> {
     const source = await this.epochs.load(this.log);
@@ -760,6 +760,23 @@ export class Partition {
             'writing a producer snapshot failed',
           );
       });
+  }
+
+  /**
+   * Forgets producers idle for `expirationMs` (producer.id.expiration.ms), in the
+   * append queue so no append is checked against a half-changed table; a producer
+   * with a transaction open here is kept. Resolves how many were forgotten.
+   */
+  expireProducers(expirationMs: number): Promise<number> {
+    const next = this.appendTail.then(() =>
+      this.producers.expire(
+        this.now(),
+        expirationMs,
+        (id) => this.txns.openTransactionStart(id) >= 0,
+      ),
+    );
+    this.appendTail = next.catch(() => undefined);
+    return next;
   }
 
   /** Resolves once the snapshot writes queued so far are done (before a clean close). */

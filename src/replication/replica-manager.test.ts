@@ -17,7 +17,7 @@ import { defaultLogConfig } from '../log/log-config.ts';
 import { PartitionLog } from '../log/partition-log.ts';
 import { writePartitionMetadata } from '../log/partition-metadata-file.ts';
 import { MemoryFileSystem } from '../log/testing/memory-file-system.ts';
-import { buildValueBatch, decodeTestRecords } from '../log/testing/test-batch.ts';
+import { buildTestBatch, buildValueBatch, decodeTestRecords } from '../log/testing/test-batch.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
 import { silentLogger } from '../util/logger.ts';
 import { deletedDirName, ReplicaManager, type ReplicaManagerOptions } from './replica-manager.ts';
@@ -481,6 +481,42 @@ describe('ReplicaManager high-watermark checkpoints (replica.high.watermark.chec
       assert.equal((await p.appendAsLeader(buildValueBatch('b', 2), 1 << 20)).errorCode, 0);
       assert.equal(await m.checkpointHighWatermarks(), 1, 'the one that moved');
       assert.equal(await checkpointedHighWatermark(fs), 5);
+    } finally {
+      await m.close();
+    }
+  });
+
+  test('producer.id.expiration.ms: every check interval, producers idle that long are forgotten', async () => {
+    const fs = new MemoryFileSystem();
+    await fs.mkdir(DIR);
+    const timers = new FakeTimers();
+    const m = manager(fs, timers);
+    const EXPIRATION_MS = 60_000;
+    const CHECK_MS = 10_000;
+    /** One record of producer 9 at sequence `seq`, stamped now on the simulated clock. */
+    const batch = (seq: number) =>
+      buildTestBatch({
+        records: [{ key: null, value: Buffer.from(`s${seq}`), timestampMs: timers.nowMs }],
+        producerId: 9,
+        producerEpoch: 0,
+        baseSequence: seq,
+      });
+    try {
+      await m.sync();
+      const p = m.partition('t', 0)!;
+      m.startProducerExpiration(EXPIRATION_MS, CHECK_MS);
+      assert.equal((await p.appendAsLeader(batch(0), 1 << 20)).errorCode, 0);
+      for (let t = 0; t < EXPIRATION_MS - CHECK_MS; t += CHECK_MS) await onePass(timers, CHECK_MS);
+      assert.equal(p.producers.size, 1, 'kept while younger than the expiration');
+      assert.equal(
+        (await p.appendAsLeader(batch(0), 1 << 20)).baseOffset,
+        0,
+        'a retry: deduplicated',
+      );
+      await onePass(timers, CHECK_MS);
+      assert.equal(p.producers.size, 0, 'forgotten once idle that long');
+      const again = await p.appendAsLeader(batch(1), 1 << 20);
+      assert.equal(again.errorCode, ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, 'must start over at 0');
     } finally {
       await m.close();
     }

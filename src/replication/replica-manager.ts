@@ -212,6 +212,7 @@ export class ReplicaManager {
 
   /** Disarms the next high-watermark checkpoint pass; null when none is armed. */
   private cancelCheckpoints: (() => void) | null = null;
+  private cancelExpiration: (() => void) | null = null;
 
   constructor(private readonly o: ReplicaManagerOptions) {
     this.dirs = o.logDirs ?? [o.logDir];
@@ -1056,6 +1057,44 @@ export class ReplicaManager {
     if (this.cancelCheckpoints === null) arm();
   }
 
+  /**
+   * Forgets, on every partition here, the producers idle for `expirationMs`
+   * (producer.id.expiration.ms) every `checkIntervalMs` (Kafka's
+   * producer.id.expiration.check.interval.ms, 10 minutes), on the injected timer,
+   * until close. Without it a partition's producers, now kept across restarts by
+   * its snapshots, would only grow.
+   */
+  startProducerExpiration(expirationMs: number, checkIntervalMs: number): void {
+    if (!Number.isInteger(checkIntervalMs) || checkIntervalMs < 1) {
+      throw new RangeError(
+        `expiration check interval must be a positive integer: ${checkIntervalMs}`,
+      );
+    }
+    const setTimer = this.o.setTimer ?? backgroundTimer;
+    const arm = (): void => {
+      this.cancelExpiration = null;
+      if (this.closed) return;
+      this.cancelExpiration = setTimer(checkIntervalMs, () => {
+        this.cancelExpiration = null;
+        void this.expireProducers(expirationMs).finally(arm);
+      });
+    };
+    if (this.cancelExpiration === null) arm();
+  }
+
+  /** One expiration pass over the partitions here; resolves how many producers were forgotten. */
+  async expireProducers(expirationMs: number): Promise<number> {
+    let removed = 0;
+    for (const p of [...this.partitions.values()]) {
+      try {
+        removed += await p.expireProducers(expirationMs);
+      } catch {
+        // A log failing under the pass is the log's to report; the others go on.
+      }
+    }
+    return removed;
+  }
+
   async flushAll(): Promise<void> {
     for (const p of this.partitions.values()) await p.log.flush();
   }
@@ -1065,6 +1104,8 @@ export class ReplicaManager {
     this.closed = true;
     this.cancelCheckpoints?.();
     this.cancelCheckpoints = null;
+    this.cancelExpiration?.();
+    this.cancelExpiration = null;
     await this.syncing;
     for (const p of this.partitions.values()) {
       try {

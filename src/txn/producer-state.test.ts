@@ -67,3 +67,40 @@ test('restore undoes a record after a failed append', () => {
   t.restore(7, saved);
   assert.deepEqual(t.check(batch(1, 1)), { kind: 'append' });
 });
+
+test('expire forgets producers idle for the expiration, not those in use or recent', () => {
+  const t = new ProducerStateTable();
+  const id = (producerId: number) => ({
+    producerId,
+    producerEpoch: 0,
+    baseSequence: 0,
+    lastOffsetDelta: 0,
+  });
+  t.record(id(1), 0, 1_000);
+  t.record(id(2), 1, 1_000);
+  t.record(id(3), 2, 50_000);
+  t.record(id(4), 3); // no timestamp known: as Kafka, idle since forever
+  assert.equal(
+    t.expire(61_000, 60_000, (p) => p === 2),
+    2,
+  );
+  assert.deepEqual(
+    t.describe().map((d) => d.producerId),
+    [2, 3],
+  );
+  assert.equal(
+    t.expire(61_000, 60_000, () => false),
+    1,
+    'without its transaction, 2 goes too',
+  );
+  assert.equal(
+    t.expire(109_999, 60_000, () => false),
+    0,
+    'one millisecond short',
+  );
+  assert.equal(
+    t.expire(110_000, 60_000, () => false),
+    1,
+  );
+  assert.equal(t.size, 0);
+});

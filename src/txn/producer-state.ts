@@ -238,6 +238,22 @@ export class ProducerStateTable {
     }));
   }
 
+  /**
+   * Forgets producers whose newest write here is `expirationMs` or more before
+   * `nowMs` (producer.id.expiration.ms), except those `inUse` names (a producer with a
+   * transaction open here), as Kafka's ProducerStateManager does; returns how many.
+   * A forgotten producer that writes again must start at sequence 0.
+   */
+  expire(nowMs: number, expirationMs: number, inUse: (producerId: number) => boolean): number {
+    let removed = 0;
+    for (const [producerId, e] of this.producers) {
+      if (nowMs - e.lastTimestampMs < expirationMs || inUse(producerId)) continue;
+      this.producers.delete(producerId);
+      removed++;
+    }
+    return removed;
+  }
+
   /** Forgets every producer (before the state is rebuilt from the log). */
   clear(): void {
     this.producers.clear();
