@@ -86,30 +86,41 @@ while True:
 print(json.dumps(values))
 `;
 
-test('committed, aborted and open transactions survive a broker kill -9', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'gregor-txn-crash-'));
+const OVERRIDES = {
+  'transaction.state.log.num.partitions': '2',
+  'offsets.topic.num.partitions': '2',
+};
+
+/** A broker in a fresh directory and a python producer `script` against it; `out()` is what it printed. */
+async function startWithProducer(script: string, prefix: string) {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
   const port = await freePort();
-  const overrides = {
-    'transaction.state.log.num.partitions': '2',
-    'offsets.topic.num.partitions': '2',
-  };
-  let broker = await spawnBroker({ dataDir: dir, port, overrides });
-  const producer = spawn(PYTHON, ['-c', PRODUCER], {
+  const broker = await spawnBroker({ dataDir: dir, port, overrides: OVERRIDES });
+  const producer = spawn(PYTHON, ['-c', script], {
     env: { ...process.env, BOOTSTRAP: broker.bootstrap },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  let out = '';
+  let printed = '';
   producer.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
+    printed += d.toString();
   });
+  return { dir, port, broker, producer, out: () => printed };
+}
+
+test('committed, aborted and open transactions survive a broker kill -9', async () => {
+  const { dir, port, producer, out, ...started } = await startWithProducer(
+    PRODUCER,
+    'gregor-txn-crash-',
+  );
+  let broker = started.broker;
   try {
-    await until('the open transaction', 60_000, async () => (out.includes('OPEN') ? true : null));
+    await until('the open transaction', 60_000, async () => (out().includes('OPEN') ? true : null));
     broker.child.kill('SIGKILL');
     await broker.exited;
-    broker = await spawnBroker({ dataDir: dir, port, overrides });
+    broker = await spawnBroker({ dataDir: dir, port, overrides: OVERRIDES });
     producer.stdin.write('commit\n');
     await until('the commit after the restart', 90_000, async () =>
-      out.includes('COMMITTED') ? true : null,
+      out().includes('COMMITTED') ? true : null,
     );
     const read = async (isolation: string) =>
       ((await runPython(READ, { BOOTSTRAP: broker.bootstrap, ISOLATION: isolation })) as string[])
@@ -133,21 +144,11 @@ test('committed, aborted and open transactions survive a broker kill -9', async 
 });
 
 test('a transaction open while the log rolls through many segments survives a kill -9', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'gregor-txn-long-'));
-  const port = await freePort();
-  const overrides = {
-    'transaction.state.log.num.partitions': '2',
-    'offsets.topic.num.partitions': '2',
-  };
-  let broker = await spawnBroker({ dataDir: dir, port, overrides });
-  const producer = spawn(PYTHON, ['-c', LONG_OPEN], {
-    env: { ...process.env, BOOTSTRAP: broker.bootstrap },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  let out = '';
-  producer.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
+  const { dir, port, producer, out, ...started } = await startWithProducer(
+    LONG_OPEN,
+    'gregor-txn-long-',
+  );
+  let broker = started.broker;
   const read = async (isolation: string) =>
     (await runPython(READ, {
       BOOTSTRAP: broker.bootstrap,
@@ -156,21 +157,21 @@ test('a transaction open while the log rolls through many segments survives a ki
     })) as string[];
   try {
     await until('the open transaction and 400 writes after it', 90_000, async () =>
-      out.includes('OPEN') ? true : null,
+      out().includes('OPEN') ? true : null,
     );
     const segments = (await readdir(join(dir, 'long-0'))).filter((f) => f.endsWith('.log'));
     assert.ok(segments.length >= 5, `the log rolled: ${segments.length} segments`);
     assert.deepEqual(await read('read_committed'), [], 'held back before the crash');
     broker.child.kill('SIGKILL');
     await broker.exited;
-    broker = await spawnBroker({ dataDir: dir, port, overrides });
+    broker = await spawnBroker({ dataDir: dir, port, overrides: OVERRIDES });
     // Rebuilt from the last two segments only, the open transaction was forgotten
     // and its uncommitted record (with every filler) was served here.
     assert.deepEqual(await read('read_committed'), [], 'still held back after the restart');
     assert.equal((await read('read_uncommitted')).length, 401);
     producer.stdin.write('commit\n');
     await until('the commit after the restart', 90_000, async () =>
-      out.includes('COMMITTED') ? true : null,
+      out().includes('COMMITTED') ? true : null,
     );
     const committed = await read('read_committed');
     assert.equal(committed.length, 401);

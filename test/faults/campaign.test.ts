@@ -64,6 +64,7 @@ test('fault campaign: one fault of each of six kinds, no anomaly', {
       chunk: KINDS.length,
       kinds: KINDS,
       order: 'cycle',
+      segmentBytes: 4 * 1024 * 1024,
       bin: join(import.meta.dirname, '..', '..', 'bin', 'gregor'),
       results: join(dir, 'results.jsonl'),
       holdMs: [3000, 3000],

@@ -72,6 +72,8 @@ export interface ChunkOptions {
   readonly keep: boolean;
   /** 'cycle' runs the kinds in the given order (the bounded test), 'random' picks by seed. */
   readonly order: 'random' | 'cycle';
+  /** The brokers' log.segment.bytes: small, the logs roll (and snapshot producer state) often. */
+  readonly segmentBytes: number;
   /** Epoch ms after which no fault starts (`--minutes`); the chunk still heals and checks. */
   readonly deadline?: number;
 }
@@ -258,7 +260,7 @@ export async function runChunk(tag: string, o: ChunkOptions): Promise<ChunkResul
       'offsets.topic.replication.factor': '3',
       'offsets.topic.num.partitions': '6',
       'group.initial.rebalance.delay.ms': '0',
-      'log.segment.bytes': String(4 * 1024 * 1024),
+      'log.segment.bytes': String(o.segmentBytes),
       'auto.create.topics.enable': 'false',
     },
   });
@@ -466,6 +468,8 @@ export async function runCampaign(o: CampaignOptions): Promise<ChunkResult[]> {
         String(o.rate),
         '--order',
         o.order,
+        '--segment-bytes',
+        String(o.segmentBytes),
         ...(deadline === undefined ? [] : ['--deadline', String(deadline)]),
         ...(o.keep ? ['--keep'] : []),
       ];
@@ -641,6 +645,13 @@ async function main(): Promise<void> {
     return;
   }
   const inner = arg('inner');
+  /** --segment-bytes: whole bytes, at least 16 KiB (the producers' batches must fit). */
+  const segmentBytesArg = () => {
+    const n = Number(arg('segment-bytes') ?? 4 * 1024 * 1024);
+    if (!Number.isInteger(n) || n < 16 * 1024)
+      throw new Error(`--segment-bytes ${arg('segment-bytes')}: a whole number of at least 16384`);
+    return n;
+  };
   const common = {
     kinds: kindsArg(),
     bin: arg('bin') ?? DEFAULT_BIN,
@@ -649,6 +660,7 @@ async function main(): Promise<void> {
     rate: Number(arg('rate') ?? 50),
     keep: process.argv.includes('--keep'),
     order: arg('order') === 'cycle' ? ('cycle' as const) : ('random' as const),
+    segmentBytes: segmentBytesArg(),
   };
   if (inner !== undefined) {
     const deadline = arg('deadline');
