@@ -211,8 +211,8 @@ export class ReplicaManager {
   private readonly deleting = new Map<string, Promise<void>>();
 
   /** Disarms the next high-watermark checkpoint pass; null when none is armed. */
-  private cancelCheckpoints: (() => void) | null = null;
-  private cancelExpiration: (() => void) | null = null;
+  /** The background passes `repeat` started, by name, each with its cancel. */
+  private readonly repeating = new Map<string, () => void>();
 
   constructor(private readonly o: ReplicaManagerOptions) {
     this.dirs = o.logDirs ?? [o.logDir];
@@ -1042,19 +1042,7 @@ export class ReplicaManager {
    * the previous one has ended, so passes never overlap.
    */
   startHighWatermarkCheckpoints(intervalMs: number): void {
-    if (!Number.isInteger(intervalMs) || intervalMs < 1) {
-      throw new RangeError(`checkpoint interval must be a positive integer: ${intervalMs}`);
-    }
-    const setTimer = this.o.setTimer ?? backgroundTimer;
-    const arm = (): void => {
-      this.cancelCheckpoints = null;
-      if (this.closed) return;
-      this.cancelCheckpoints = setTimer(intervalMs, () => {
-        this.cancelCheckpoints = null;
-        void this.checkpointHighWatermarks().finally(arm);
-      });
-    };
-    if (this.cancelCheckpoints === null) arm();
+    this.repeat('checkpoint', intervalMs, () => this.checkpointHighWatermarks());
   }
 
   /**
@@ -1065,21 +1053,31 @@ export class ReplicaManager {
    * its snapshots, would only grow.
    */
   startProducerExpiration(expirationMs: number, checkIntervalMs: number): void {
-    if (!Number.isInteger(checkIntervalMs) || checkIntervalMs < 1) {
-      throw new RangeError(
-        `expiration check interval must be a positive integer: ${checkIntervalMs}`,
-      );
+    this.repeat('expiration check', checkIntervalMs, () => this.expireProducers(expirationMs));
+  }
+
+  /**
+   * Runs `pass` every `intervalMs` on the injected timer until close. A pass starts
+   * its interval when the previous one has ended, so passes never overlap; a name
+   * already running is not started twice.
+   */
+  private repeat(name: string, intervalMs: number, pass: () => Promise<unknown>): void {
+    if (!Number.isInteger(intervalMs) || intervalMs < 1) {
+      throw new RangeError(`${name} interval must be a positive integer: ${intervalMs}`);
     }
+    if (this.repeating.has(name)) return;
     const setTimer = this.o.setTimer ?? backgroundTimer;
     const arm = (): void => {
-      this.cancelExpiration = null;
+      this.repeating.delete(name);
       if (this.closed) return;
-      this.cancelExpiration = setTimer(checkIntervalMs, () => {
-        this.cancelExpiration = null;
-        void this.expireProducers(expirationMs).finally(arm);
+      const cancel = setTimer(intervalMs, () => {
+        // Running: nothing to cancel, but still started.
+        this.repeating.set(name, () => {});
+        void pass().finally(arm);
       });
+      this.repeating.set(name, cancel);
     };
-    if (this.cancelExpiration === null) arm();
+    arm();
   }
 
   /** One expiration pass over the partitions here; resolves how many producers were forgotten. */
@@ -1102,10 +1100,8 @@ export class ReplicaManager {
   async close(): Promise<void> {
     this.stopServing();
     this.closed = true;
-    this.cancelCheckpoints?.();
-    this.cancelCheckpoints = null;
-    this.cancelExpiration?.();
-    this.cancelExpiration = null;
+    for (const cancel of this.repeating.values()) cancel();
+    this.repeating.clear();
     await this.syncing;
     for (const p of this.partitions.values()) {
       try {
