@@ -253,3 +253,41 @@ describe('an ISR expansion in flight (maximal ISR)', () => {
     await p.log.close();
   });
 });
+
+describe('a partition whose log was closed under it', () => {
+  test('a leader-epoch checkpoint that cannot be written is a warning, not an error', async () => {
+    const fs = new MemoryFileSystem();
+    const clock = new TestClock();
+    const log = await PartitionLog.open({
+      dir: '/data',
+      topic: 'orders',
+      partition: 0,
+      config: testConfig(),
+      now: clock.now,
+      fs,
+    });
+    const state = { leader: ME, leaderEpoch: 3, isr: [ME], replicas: [ME] };
+    const lines: Array<{ level: string; message: string }> = [];
+    const logger = {
+      warn: (_: object, message: string) => lines.push({ level: 'warn', message }),
+      error: (_: object, message: string) => lines.push({ level: 'error', message }),
+    };
+    const view = { nodeId: ME, state: () => state };
+    const p = new Partition('orders', 0, log, 3, view, clock.now, logger);
+    await p.loadState();
+    // Its topic deleted: the files closed and the directory gone (set aside, then removed).
+    await log.closeForDeletion();
+    await fs.removeDirectory('/data/orders-0');
+    p.becomeLeader(4);
+    await p.appendAsLeader(buildValueBatch('v', 1), MESSAGE_BYTES_MAX).catch(() => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(
+      lines.filter((l) => l.level === 'error'),
+      [],
+    );
+    assert.ok(
+      lines.some((l) => l.message.includes('the log was closed')),
+      JSON.stringify(lines),
+    );
+  });
+});

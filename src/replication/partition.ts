@@ -242,11 +242,21 @@ export class Partition {
 
   private logWriteFailure(err: unknown): void {
     const fields = { err, topic: this.topic, partition: this.index };
+    // A log closed under the write (its topic deleted and its directory set aside, or
+    // the broker stopping) loses nothing it still needs: the world's doing, a warning.
+    if (!this.log.isOpen) {
+      this.logger.warn(fields, 'leader-epoch-checkpoint not written: the log was closed');
+      return;
+    }
     this.logger.error(fields, 'writing leader-epoch-checkpoint failed');
   }
 
   private logIndexFailure(err: unknown): void {
     const fields = { err, topic: this.topic, partition: this.index };
+    if (!this.log.isOpen) {
+      this.logger.warn(fields, 'aborted-transaction index not written: the log was closed');
+      return;
+    }
     this.logger.error(fields, 'writing the aborted-transaction index failed');
   }
 
