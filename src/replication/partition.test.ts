@@ -18,28 +18,32 @@ const ME = 1;
 const MESSAGE_BYTES_MAX = 1024 * 1024;
 const silent = { warn() {}, error() {} };
 
-async function setup(state: {
-  leader: number;
-  leaderEpoch: number;
-  isr: number[];
-  replicas: number[];
-  modRevision?: number;
-}) {
+async function setup(
+  state: {
+    leader: number;
+    leaderEpoch: number;
+    isr: number[];
+    replicas: number[];
+    modRevision?: number;
+  },
+  logger: { warn(f: object, m: string): void; error(f: object, m: string): void } = silent,
+) {
   const clock = new TestClock();
+  const fs = new MemoryFileSystem();
   const log = await PartitionLog.open({
     dir: '/data',
     topic: 'orders',
     partition: 0,
     config: testConfig(),
     now: clock.now,
-    fs: new MemoryFileSystem(),
+    fs,
   });
   const env = { state, fenced: false };
   const view = { nodeId: ME, state: () => env.state, fenced: () => env.fenced };
-  const p = new Partition('orders', 0, log, state.leaderEpoch, view, clock.now, silent);
+  const p = new Partition('orders', 0, log, state.leaderEpoch, view, clock.now, logger);
   await p.loadState();
   if (p.isLeader()) p.becomeLeader(state.leaderEpoch);
-  return { p, env };
+  return { p, env, fs };
 }
 
 function idempotent(
@@ -256,27 +260,15 @@ describe('an ISR expansion in flight (maximal ISR)', () => {
 
 describe('a partition whose log was closed under it', () => {
   test('a leader-epoch checkpoint that cannot be written is a warning, not an error', async () => {
-    const fs = new MemoryFileSystem();
-    const clock = new TestClock();
-    const log = await PartitionLog.open({
-      dir: '/data',
-      topic: 'orders',
-      partition: 0,
-      config: testConfig(),
-      now: clock.now,
-      fs,
-    });
-    const state = { leader: ME, leaderEpoch: 3, isr: [ME], replicas: [ME] };
     const lines: Array<{ level: string; message: string }> = [];
     const logger = {
       warn: (_: object, message: string) => lines.push({ level: 'warn', message }),
       error: (_: object, message: string) => lines.push({ level: 'error', message }),
     };
-    const view = { nodeId: ME, state: () => state };
-    const p = new Partition('orders', 0, log, 3, view, clock.now, logger);
-    await p.loadState();
+    const state = { leader: ME, leaderEpoch: 3, isr: [ME], replicas: [ME] };
+    const { p, fs } = await setup(state, logger);
     // Its topic deleted: the files closed and the directory gone (set aside, then removed).
-    await log.closeForDeletion();
+    await p.log.closeForDeletion();
     await fs.removeDirectory('/data/orders-0');
     p.becomeLeader(4);
     await p.appendAsLeader(buildValueBatch('v', 1), MESSAGE_BYTES_MAX).catch(() => undefined);
