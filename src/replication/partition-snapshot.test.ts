@@ -12,7 +12,7 @@ import { TestClock, testConfig } from '../log/testing/log-fixture.ts';
 import { MemoryFileSystem } from '../log/testing/memory-file-system.ts';
 import { buildTestBatch, buildValueBatch } from '../log/testing/test-batch.ts';
 import { ErrorCode } from '../protocol/error-codes.ts';
-import { snapshotFileName } from '../txn/producer-snapshot.ts';
+import { parseSnapshotFileName, snapshotFileName } from '../txn/producer-snapshot.ts';
 import { Partition } from './partition.ts';
 
 const ME = 1;
@@ -114,7 +114,7 @@ describe('producer-state snapshots', () => {
     await rollTo(p, 6);
     const files = await snapshotFiles(fs);
     assert.equal(files.length, 2, files.join(', '));
-    assert.ok(Number(files[1]!.slice(0, 20)) <= p.log.logEndOffset);
+    assert.ok(parseSnapshotFileName(files[1]!)! <= p.log.logEndOffset);
     await p.log.close();
   });
 
@@ -126,11 +126,11 @@ describe('producer-state snapshots', () => {
     await leader.log.close();
     const follower = await open(fs, 2);
     const files = await snapshotFiles(fs);
-    const newest = Number(files[files.length - 1]!.slice(0, 20));
+    const newest = parseSnapshotFileName(files[files.length - 1]!)!;
     await follower.truncateTo(newest - 1);
     assert.ok(follower.log.logEndOffset < newest);
     for (const f of await snapshotFiles(fs))
-      assert.ok(Number(f.slice(0, 20)) <= follower.log.logEndOffset, `${f} left behind`);
+      assert.ok(parseSnapshotFileName(f)! <= follower.log.logEndOffset, `${f} left behind`);
     await follower.log.close();
   });
 

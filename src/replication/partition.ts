@@ -241,23 +241,22 @@ export class Partition {
   }
 
   private logWriteFailure(err: unknown): void {
-    const fields = { err, topic: this.topic, partition: this.index };
-    // A log closed under the write (its topic deleted and its directory set aside, or
-    // the broker stopping) loses nothing it still needs: the world's doing, a warning.
-    if (!this.log.isOpen) {
-      this.logger.warn(fields, 'leader-epoch-checkpoint not written: the log was closed');
-      return;
-    }
-    this.logger.error(fields, 'writing leader-epoch-checkpoint failed');
+    this.logFileFailure(err, 'leader-epoch-checkpoint');
   }
 
   private logIndexFailure(err: unknown): void {
+    this.logFileFailure(err, 'the aborted-transaction index');
+  }
+
+  /**
+   * A file beside the log could not be written. On a log closed under the write (its
+   * topic deleted and its directory set aside, or the broker stopping) nothing it still
+   * needs is lost: the world's doing, a warning. On an open log, an error.
+   */
+  private logFileFailure(err: unknown, file: string): void {
     const fields = { err, topic: this.topic, partition: this.index };
-    if (!this.log.isOpen) {
-      this.logger.warn(fields, 'aborted-transaction index not written: the log was closed');
-      return;
-    }
-    this.logger.error(fields, 'writing the aborted-transaction index failed');
+    if (!this.log.isOpen) this.logger.warn(fields, `${file} not written: the log was closed`);
+    else this.logger.error(fields, `writing ${file} failed`);
   }
 
   private segmentBases(): number[] {

@@ -210,7 +210,6 @@ export class ReplicaManager {
    */
   private readonly deleting = new Map<string, Promise<void>>();
 
-  /** Disarms the next high-watermark checkpoint pass; null when none is armed. */
   /** The background passes `repeat` started, by name, each with its cancel. */
   private readonly repeating = new Map<string, () => void>();
 

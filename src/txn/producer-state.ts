@@ -58,6 +58,11 @@ function nextSequence(seq: number): number {
   return seq === SEQUENCE_MAX ? 0 : seq + 1;
 }
 
+/** A copy the table's later changes do not reach (its batch list is its own). */
+function copyEntry(e: ProducerEntry): ProducerEntry {
+  return { ...e, batches: [...e.batches] };
+}
+
 export class ProducerStateTable {
   private readonly producers = new Map<number, ProducerEntry>();
 
@@ -227,15 +232,12 @@ export class ProducerStateTable {
   /** A copy of the state, to restore if an append fails after `record`. */
   snapshot(producerId: number): ProducerEntry | undefined {
     const e = this.producers.get(producerId);
-    return e === undefined ? undefined : { ...e, batches: [...e.batches] };
+    return e === undefined ? undefined : copyEntry(e);
   }
 
   /** Every producer's state, copied: what a producer-state snapshot holds. */
   entries(): Array<{ readonly producerId: number; readonly entry: ProducerEntry }> {
-    return [...this.producers].map(([producerId, e]) => ({
-      producerId,
-      entry: { ...e, batches: [...e.batches] },
-    }));
+    return [...this.producers].map(([producerId, e]) => ({ producerId, entry: copyEntry(e) }));
   }
 
   /**
